@@ -1,0 +1,113 @@
+/**
+ * Tracker configuration: every option, its default and the environment variable that sets it,
+ * in one place. `loadConfig` fails fast with the variable's name when a value is unusable.
+ */
+export interface TrackerConfig {
+  /** HOST: interface to listen on. */
+  host: string;
+  /** PORT: TCP port for HTTP and WebSocket. */
+  port: number;
+  /** REDIS_URL: when set, swarms live in Redis (shared by every instance); else in memory. */
+  redisUrl: string | undefined;
+  /** LOG_LEVEL: pino level. */
+  logLevel: string;
+  /** ANNOUNCE_INTERVAL: seconds between a client's announces; peers silent for 2× this expire. */
+  announceIntervalSeconds: number;
+  /** MAX_FRAME_BYTES: largest WebSocket frame accepted; larger closes with 1009. */
+  maxFrameBytes: number;
+  /** MAX_OFFERS: offers accepted in one announce (clients send 5; bittorrent-tracker allows 10). */
+  maxOffers: number;
+  /** MAX_MESSAGES_PER_SECOND: sustained messages per connection; a burst of 2× is allowed. */
+  maxMessagesPerSecond: number;
+  /** MAX_CONNECTIONS_PER_IP: concurrent WebSocket connections from one client address. */
+  maxConnectionsPerIp: number;
+  /** MAX_PEERS_PER_SWARM: peers in one swarm; more get a failure reason. */
+  maxPeersPerSwarm: number;
+  /** MAX_SWARMS_PER_CONNECTION: (info_hash, peer_id) pairs one socket may hold. */
+  maxSwarmsPerConnection: number;
+  /** MAX_SCRAPE_HASHES: info_hashes in one scrape request (and swarms listed by a bare scrape). */
+  maxScrapeHashes: number;
+  /** OFFER_TTL: seconds an offer waits for its answer; later answers are refused. */
+  offerTtlSeconds: number;
+  /** LOCALITY_HEADER: header the edge load balancer sets to the viewer's region. */
+  localityHeader: string;
+  /** TRUST_PROXY: take the client address from X-Forwarded-For (behind a load balancer). */
+  trustProxy: boolean;
+}
+
+export const defaultConfig: TrackerConfig = {
+  host: '0.0.0.0',
+  port: 8000,
+  redisUrl: undefined,
+  logLevel: 'info',
+  announceIntervalSeconds: 120,
+  maxFrameBytes: 64 * 1024,
+  maxOffers: 10,
+  maxMessagesPerSecond: 20,
+  maxConnectionsPerIp: 50,
+  maxPeersPerSwarm: 10_000,
+  maxSwarmsPerConnection: 64,
+  maxScrapeHashes: 100,
+  offerTtlSeconds: 60,
+  localityHeader: 'x-swarmcast-region',
+  trustProxy: false,
+};
+
+/** Environment variable for each option, for `loadConfig` and the README's table. */
+export const configEnv: Record<keyof TrackerConfig, string> = {
+  host: 'HOST',
+  port: 'PORT',
+  redisUrl: 'REDIS_URL',
+  logLevel: 'LOG_LEVEL',
+  announceIntervalSeconds: 'ANNOUNCE_INTERVAL',
+  maxFrameBytes: 'MAX_FRAME_BYTES',
+  maxOffers: 'MAX_OFFERS',
+  maxMessagesPerSecond: 'MAX_MESSAGES_PER_SECOND',
+  maxConnectionsPerIp: 'MAX_CONNECTIONS_PER_IP',
+  maxPeersPerSwarm: 'MAX_PEERS_PER_SWARM',
+  maxSwarmsPerConnection: 'MAX_SWARMS_PER_CONNECTION',
+  maxScrapeHashes: 'MAX_SCRAPE_HASHES',
+  offerTtlSeconds: 'OFFER_TTL',
+  localityHeader: 'LOCALITY_HEADER',
+  trustProxy: 'TRUST_PROXY',
+};
+
+export class ConfigError extends Error {}
+
+function integerIn(name: string, raw: string, min = 1, max = Number.MAX_SAFE_INTEGER): number {
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+function booleanFlag(name: string, raw: string): boolean {
+  if (/^(1|true|yes)$/i.test(raw)) return true;
+  if (/^(0|false|no|)$/i.test(raw)) return false;
+  throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+}
+
+/** Reads the configuration from environment variables; unset ones keep their defaults. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): TrackerConfig {
+  const config: TrackerConfig = { ...defaultConfig };
+  const read = (key: keyof TrackerConfig): string | undefined => {
+    const raw = env[configEnv[key]];
+    return raw === undefined || raw === '' ? undefined : raw;
+  };
+  for (const key of Object.keys(configEnv) as Array<keyof TrackerConfig>) {
+    const raw = read(key);
+    if (raw === undefined) continue;
+    const name = configEnv[key];
+    const current = defaultConfig[key];
+    if (key === 'trustProxy') config.trustProxy = booleanFlag(name, raw);
+    else if (key === 'port') config.port = integerIn(name, raw, 0, 65535);
+    else if (key === 'redisUrl') {
+      if (!/^rediss?:\/\//.test(raw)) throw new ConfigError(`${name} must be a redis:// or rediss:// URL, got "${raw}"`);
+      config.redisUrl = raw;
+    } else if (typeof current === 'number') (config[key] as number) = integerIn(name, raw);
+    else (config[key] as string) = raw;
+  }
+  config.localityHeader = config.localityHeader.toLowerCase();
+  return config;
+}

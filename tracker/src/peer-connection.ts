@@ -1,0 +1,67 @@
+/** What the tracker keeps per WebSocket: the swarms it joined, offers awaiting its answer, its rate budget. */
+import type { WebSocket } from 'ws';
+
+export interface Membership {
+  peerId: string;
+  lastAnnounceAt: number;
+}
+
+/** Offers waiting for an answer from this connection, bounded so a flood cannot grow it. */
+const MAX_PENDING_OFFERS = 512;
+
+export class PeerConnection {
+  /** info_hash → the peer_id this connection announced there. */
+  readonly memberships = new Map<string, Membership>();
+  /** `${info_hash}\n${offerer peer_id}\n${offer_id}` → expiry time; created on first offer. */
+  private pendingOffers: Map<string, number> | undefined;
+  private tokens: number;
+  private refilledAt: number;
+  /** Messages of one connection are handled in arrival order, even across store round trips. */
+  queue: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly key: string,
+    readonly socket: WebSocket,
+    readonly ip: string,
+    readonly locality: string,
+    private readonly messagesPerSecond: number,
+    now: number,
+  ) {
+    this.tokens = messagesPerSecond * 2;
+    this.refilledAt = now;
+  }
+
+  /** Token bucket: `messagesPerSecond` sustained, bursts of twice that. */
+  takeToken(now: number): boolean {
+    const capacity = this.messagesPerSecond * 2;
+    this.tokens = Math.min(capacity, this.tokens + ((now - this.refilledAt) * this.messagesPerSecond) / 1000);
+    this.refilledAt = now;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+
+  addPendingOffer(infoHash: string, fromPeerId: string, offerId: string, expiresAt: number): void {
+    this.pendingOffers ??= new Map();
+    if (this.pendingOffers.size >= MAX_PENDING_OFFERS) {
+      const oldest = this.pendingOffers.keys().next().value as string;
+      this.pendingOffers.delete(oldest);
+    }
+    this.pendingOffers.set(`${infoHash}\n${fromPeerId}\n${offerId}`, expiresAt);
+  }
+
+  /** Consumes the pending offer: one answer per offer. */
+  takePendingOffer(infoHash: string, fromPeerId: string, offerId: string, now: number): boolean {
+    const key = `${infoHash}\n${fromPeerId}\n${offerId}`;
+    const expiresAt = this.pendingOffers?.get(key);
+    if (expiresAt === undefined) return false;
+    this.pendingOffers!.delete(key);
+    return expiresAt > now;
+  }
+
+  dropExpiredOffers(now: number): void {
+    if (!this.pendingOffers) return;
+    for (const [key, expiresAt] of this.pendingOffers) if (expiresAt <= now) this.pendingOffers.delete(key);
+    if (this.pendingOffers.size === 0) this.pendingOffers = undefined;
+  }
+}

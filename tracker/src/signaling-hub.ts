@@ -1,0 +1,248 @@
+/**
+ * The swarm logic: announces, offer/answer relay and scrapes for every connection of this
+ * instance, on whichever store it is given.
+ */
+import { randomUUID } from 'node:crypto';
+import type { FastifyBaseLogger } from 'fastify';
+import type { RawData, WebSocket } from 'ws';
+import type { TrackerConfig } from './config.ts';
+import type { RejectReason, TrackerMetrics } from './metrics.ts';
+import { PeerConnection } from './peer-connection.ts';
+import {
+  createMessageParser,
+  failure,
+  type AnnounceRequest,
+  type AnnounceResponse,
+  type AnswerRequest,
+  type RelayedAnswer,
+  type RelayedOffer,
+  type ScrapeFile,
+  type ScrapeRequest,
+  type ScrapeResponse,
+} from './protocol.ts';
+import type { Delivery, SwarmStore } from './store/store.ts';
+
+/** A client that stops reading is cut off once this much is queued for it. */
+const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+
+export class SignalingHub {
+  /** Owner keys are unique across instances, so a store shared by several can route by them. */
+  readonly instanceId = randomUUID();
+  private readonly connections = new Map<string, PeerConnection>();
+  private readonly parse;
+  private nextConnection = 0;
+  private sweepTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly config: TrackerConfig,
+    private readonly store: SwarmStore,
+    private readonly metrics: TrackerMetrics,
+    private readonly log: FastifyBaseLogger,
+  ) {
+    this.parse = createMessageParser(config);
+    store.onDelivery((owner, delivery) => this.deliverLocally(owner, delivery));
+    // Peers expire after two silent intervals; sweeping each half interval keeps that promise.
+    this.sweepTimer = setInterval(() => this.sweep(Date.now()), (config.announceIntervalSeconds * 1000) / 2);
+    this.sweepTimer.unref();
+  }
+
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  open(socket: WebSocket, ip: string, locality: string): PeerConnection {
+    const key = `${this.instanceId}:${(this.nextConnection++).toString(36)}`;
+    const connection = new PeerConnection(key, socket, ip, locality, this.config.maxMessagesPerSecond, Date.now());
+    this.connections.set(key, connection);
+    this.metrics.connections.inc();
+    socket.on('message', (data, isBinary) => this.receive(connection, data, isBinary));
+    // ws closes the socket itself on protocol errors (1009 oversized, 1007 bad UTF-8, …).
+    socket.on('error', (error: Error & { code?: string }) => {
+      this.reject(error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? 'frame_too_large' : 'invalid_message');
+      this.log.debug({ err: error, ip }, 'websocket protocol error');
+    });
+    socket.once('close', () => {
+      this.connections.delete(key);
+      this.metrics.connections.dec();
+      connection.queue = connection.queue.then(() => this.leaveAll(connection));
+    });
+    return connection;
+  }
+
+  reject(reason: RejectReason): void {
+    this.metrics.rejections.inc({ reason });
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.sweepTimer);
+    for (const connection of this.connections.values()) connection.socket.close(1001, 'tracker shutting down');
+    await Promise.all([...this.connections.values()].map((connection) => connection.queue));
+  }
+
+  private receive(connection: PeerConnection, data: RawData, isBinary: boolean): void {
+    if (!connection.takeToken(Date.now())) {
+      this.reject('rate_limited');
+      connection.socket.close(1008, 'message rate limit exceeded');
+      return;
+    }
+    if (isBinary) {
+      this.reject('binary_frame');
+      this.send(connection, failure('binary frames are not accepted: send JSON text frames'));
+      return;
+    }
+    const parsed = this.parse(data.toString());
+    if (!parsed.ok) {
+      this.reject(parsed.reason === 'message is not valid JSON' ? 'invalid_json' : 'invalid_message');
+      this.send(connection, failure(parsed.reason, parsed.action, parsed.infoHash));
+      return;
+    }
+    const { value } = parsed;
+    connection.queue = connection.queue
+      .then(() => {
+        if (value.kind === 'announce') return this.announce(connection, value.message);
+        if (value.kind === 'answer') return this.answer(connection, value.message);
+        return this.scrape(connection, value.message);
+      })
+      .catch((error: unknown) => {
+        // A store outage fails this message, never the connection or the instance.
+        this.log.warn({ err: error }, 'message failed');
+        this.reject('store_unavailable');
+        const infoHash = value.kind === 'scrape' ? undefined : value.message.info_hash;
+        this.send(connection, failure('tracker temporarily unavailable, retry later', value.message.action, infoHash));
+      });
+  }
+
+  private async announce(connection: PeerConnection, message: AnnounceRequest): Promise<void> {
+    const infoHash = message.info_hash;
+    const membership = connection.memberships.get(infoHash);
+    if (membership && membership.peerId !== message.peer_id) {
+      return this.refuse(connection, 'peer_id_mismatch', 'this connection already announced another peer_id for this info_hash', infoHash);
+    }
+    if (message.event === 'stopped') {
+      if (membership) {
+        connection.memberships.delete(infoHash);
+        await this.store.leave(infoHash, message.peer_id, connection.key);
+      }
+      const counts = (await this.store.scrape([infoHash], 1)).get(infoHash)!;
+      return this.respond(connection, infoHash, counts);
+    }
+    if (!membership && connection.memberships.size >= this.config.maxSwarmsPerConnection) {
+      return this.refuse(connection, 'too_many_swarms', `a connection may join at most ${this.config.maxSwarmsPerConnection} swarms`, infoHash);
+    }
+    const offers = message.offers ?? [];
+    const result = await this.store.announce({
+      infoHash,
+      peerId: message.peer_id,
+      owner: connection.key,
+      locality: connection.locality,
+      seeder: message.left === 0 || message.event === 'completed',
+      completed: message.event === 'completed',
+      numwant: Math.min(offers.length, message.numwant ?? offers.length, this.config.maxOffers),
+      maxPeersPerSwarm: this.config.maxPeersPerSwarm,
+      ttlMs: this.config.announceIntervalSeconds * 2000,
+    });
+    if (result.outcome === 'peer_id_taken') {
+      return this.refuse(connection, 'peer_id_taken', 'peer_id is in use by another connection', infoHash);
+    }
+    if (result.outcome === 'swarm_full') {
+      return this.refuse(connection, 'swarm_full', `swarm is full (${this.config.maxPeersPerSwarm} peers)`, infoHash);
+    }
+    const now = Date.now();
+    if (membership) membership.lastAnnounceAt = now;
+    else connection.memberships.set(infoHash, { peerId: message.peer_id, lastAnnounceAt: now });
+    this.respond(connection, infoHash, result);
+
+    if (result.peers.length === 0) return;
+    const deliveries: Delivery[] = result.peers.map((toPeerId, i) => {
+      const { offer, offer_id } = offers[i]!;
+      const relayed: RelayedOffer = { action: 'announce', offer, offer_id, peer_id: message.peer_id, info_hash: infoHash };
+      return { kind: 'offer', infoHash, toPeerId, fromPeerId: message.peer_id, offerId: offer_id, frame: JSON.stringify(relayed) };
+    });
+    const delivered = await this.store.deliver(deliveries);
+    this.metrics.offersRelayed.inc(delivered.filter(Boolean).length);
+  }
+
+  private async answer(connection: PeerConnection, message: AnswerRequest): Promise<void> {
+    const infoHash = message.info_hash;
+    if (connection.memberships.get(infoHash)?.peerId !== message.peer_id) {
+      return this.refuse(connection, 'peer_id_mismatch', 'answer from a peer_id this connection has not announced in this swarm', infoHash);
+    }
+    if (!connection.takePendingOffer(infoHash, message.to_peer_id, message.offer_id, Date.now())) {
+      return this.refuse(connection, 'unknown_offer', 'no pending offer with this offer_id from to_peer_id (unknown or expired)', infoHash);
+    }
+    const relayed: RelayedAnswer = { action: 'announce', answer: message.answer, offer_id: message.offer_id, peer_id: message.peer_id, info_hash: infoHash };
+    const [delivered] = await this.store.deliver([
+      { kind: 'answer', infoHash, toPeerId: message.to_peer_id, fromPeerId: message.peer_id, offerId: message.offer_id, frame: JSON.stringify(relayed) },
+    ]);
+    if (!delivered) return this.refuse(connection, 'peer_gone', 'to_peer_id is no longer in this swarm', infoHash);
+    this.metrics.answersRelayed.inc();
+  }
+
+  private async scrape(connection: PeerConnection, message: ScrapeRequest): Promise<void> {
+    const hashes = message.info_hash === undefined ? undefined : [message.info_hash].flat();
+    const counts = await this.store.scrape(hashes, this.config.maxScrapeHashes);
+    const response: ScrapeResponse = {
+      action: 'scrape',
+      files: Object.fromEntries(counts),
+      flags: { min_request_interval: this.config.announceIntervalSeconds },
+    };
+    this.metrics.scrapes.inc();
+    this.send(connection, JSON.stringify(response));
+  }
+
+  private respond(connection: PeerConnection, infoHash: string, counts: Pick<ScrapeFile, 'complete' | 'incomplete'>): void {
+    const response: AnnounceResponse = {
+      action: 'announce',
+      interval: this.config.announceIntervalSeconds,
+      info_hash: infoHash,
+      complete: counts.complete,
+      incomplete: counts.incomplete,
+    };
+    this.metrics.announces.inc();
+    this.send(connection, JSON.stringify(response));
+  }
+
+  private refuse(connection: PeerConnection, reason: RejectReason, text: string, infoHash: string): void {
+    this.reject(reason);
+    this.send(connection, failure(text, 'announce', infoHash));
+  }
+
+  private deliverLocally(owner: string, delivery: Delivery): void {
+    const connection = this.connections.get(owner);
+    if (!connection) return;
+    if (delivery.kind === 'offer') {
+      connection.addPendingOffer(delivery.infoHash, delivery.fromPeerId, delivery.offerId, Date.now() + this.config.offerTtlSeconds * 1000);
+    }
+    this.send(connection, delivery.frame);
+  }
+
+  private send(connection: PeerConnection, frame: string): void {
+    const { socket } = connection;
+    if (socket.readyState !== socket.OPEN) return;
+    if (socket.bufferedAmount > MAX_BUFFERED_BYTES) {
+      socket.terminate();
+      return;
+    }
+    socket.send(frame);
+  }
+
+  private async leaveAll(connection: PeerConnection): Promise<void> {
+    const memberships = [...connection.memberships];
+    connection.memberships.clear();
+    await Promise.all(memberships.map(([infoHash, { peerId }]) => this.store.leave(infoHash, peerId, connection.key))).catch(
+      (error: unknown) => this.log.warn({ err: error }, 'leave failed; the store expires these peers'),
+    );
+  }
+
+  private sweep(now: number): void {
+    const silentSince = now - this.config.announceIntervalSeconds * 2000;
+    for (const connection of this.connections.values()) {
+      connection.dropExpiredOffers(now);
+      for (const [infoHash, { peerId, lastAnnounceAt }] of connection.memberships) {
+        if (lastAnnounceAt > silentSince) continue;
+        connection.memberships.delete(infoHash);
+        this.store.leave(infoHash, peerId, connection.key).catch((error: unknown) => this.log.warn({ err: error }, 'expiry failed'));
+      }
+    }
+  }
+}

@@ -1,0 +1,162 @@
+/** The embedded store: swarms in this process's memory, for a single tracker instance. */
+import type { ScrapeFile } from '../protocol.ts';
+import type { AnnounceInput, AnnounceOutput, Delivery, DeliveryHandler, StoreCounts, SwarmStore } from './store.ts';
+
+interface Member {
+  peerId: string;
+  owner: string;
+  locality: string;
+  seeder: boolean;
+  /** Position in Swarm.members and in its locality's list, for O(1) swap-removal. */
+  index: number;
+  localityIndex: number;
+}
+
+interface Swarm {
+  byId: Map<string, Member>;
+  members: Member[];
+  byLocality: Map<string, Member[]>;
+  seeders: number;
+  downloaded: number;
+}
+
+function removeAt(list: Member[], index: number, field: 'index' | 'localityIndex'): void {
+  const last = list.pop()!;
+  if (index < list.length) {
+    list[index] = last;
+    last[field] = index;
+  }
+}
+
+/**
+ * Up to `n` random members of `list`, skipping `exclude` and anything already in `picked`.
+ * Rejection sampling keeps a pick O(n) in a swarm of thousands.
+ */
+function sample(list: Member[], n: number, exclude: string, picked: Set<string>): void {
+  const want = picked.size + n;
+  if (list.length <= want * 2) {
+    const candidates = list.filter((member) => member.peerId !== exclude && !picked.has(member.peerId));
+    for (let i = 0; i < candidates.length && picked.size < want; i++) {
+      const j = i + Math.floor(Math.random() * (candidates.length - i));
+      const chosen = candidates[j]!;
+      candidates[j] = candidates[i]!;
+      picked.add(chosen.peerId);
+    }
+    return;
+  }
+  for (let tries = 0; picked.size < want && tries < want * 4; tries++) {
+    const member = list[Math.floor(Math.random() * list.length)]!;
+    if (member.peerId !== exclude) picked.add(member.peerId);
+  }
+  // Unlucky draws: finish with a scan from a random start rather than return too few.
+  const start = Math.floor(Math.random() * list.length);
+  for (let i = 0; picked.size < want && i < list.length; i++) {
+    const member = list[(start + i) % list.length]!;
+    if (member.peerId !== exclude) picked.add(member.peerId);
+  }
+}
+
+export class MemoryStore implements SwarmStore {
+  private readonly swarms = new Map<string, Swarm>();
+  private handler: DeliveryHandler = () => {};
+  private peerCount = 0;
+
+  async announce(input: AnnounceInput): Promise<AnnounceOutput> {
+    let swarm = this.swarms.get(input.infoHash);
+    const existing = swarm?.byId.get(input.peerId);
+    if (existing && existing.owner !== input.owner) return this.refusal('peer_id_taken', swarm!);
+    if (!existing && swarm && swarm.members.length >= input.maxPeersPerSwarm) return this.refusal('swarm_full', swarm);
+    if (!swarm) {
+      swarm = { byId: new Map(), members: [], byLocality: new Map(), seeders: 0, downloaded: 0 };
+      this.swarms.set(input.infoHash, swarm);
+    }
+    if (existing) {
+      if (existing.seeder !== input.seeder) swarm.seeders += input.seeder ? 1 : -1;
+      existing.seeder = input.seeder;
+    } else {
+      this.add(swarm, input);
+    }
+    if (input.completed) swarm.downloaded++;
+
+    const picked = new Set<string>();
+    if (input.numwant > 0) {
+      const local = swarm.byLocality.get(input.locality);
+      if (local && local.length > 1) sample(local, input.numwant, input.peerId, picked);
+      if (picked.size < input.numwant) sample(swarm.members, input.numwant - picked.size, input.peerId, picked);
+    }
+    return { outcome: 'ok', complete: swarm.seeders, incomplete: swarm.members.length - swarm.seeders, peers: [...picked] };
+  }
+
+  async leave(infoHash: string, peerId: string, owner: string): Promise<void> {
+    const swarm = this.swarms.get(infoHash);
+    const member = swarm?.byId.get(peerId);
+    if (!swarm || !member || member.owner !== owner) return;
+    swarm.byId.delete(peerId);
+    removeAt(swarm.members, member.index, 'index');
+    const local = swarm.byLocality.get(member.locality)!;
+    removeAt(local, member.localityIndex, 'localityIndex');
+    if (local.length === 0) swarm.byLocality.delete(member.locality);
+    if (member.seeder) swarm.seeders--;
+    this.peerCount--;
+    if (swarm.members.length === 0) this.swarms.delete(infoHash);
+  }
+
+  async scrape(infoHashes: string[] | undefined, limit: number): Promise<Map<string, ScrapeFile>> {
+    const files = new Map<string, ScrapeFile>();
+    const hashes = infoHashes ?? [...this.swarms.keys()].slice(0, limit);
+    for (const infoHash of hashes) {
+      const swarm = this.swarms.get(infoHash);
+      files.set(infoHash, swarm
+        ? { complete: swarm.seeders, incomplete: swarm.members.length - swarm.seeders, downloaded: swarm.downloaded }
+        : { complete: 0, incomplete: 0, downloaded: 0 });
+    }
+    return files;
+  }
+
+  async deliver(deliveries: Delivery[]): Promise<boolean[]> {
+    return deliveries.map((delivery) => {
+      const member = this.swarms.get(delivery.infoHash)?.byId.get(delivery.toPeerId);
+      if (!member) return false;
+      this.handler(member.owner, delivery);
+      return true;
+    });
+  }
+
+  onDelivery(handler: DeliveryHandler): void {
+    this.handler = handler;
+  }
+
+  async counts(): Promise<StoreCounts> {
+    return { swarms: this.swarms.size, peers: this.peerCount };
+  }
+
+  async close(): Promise<void> {
+    this.swarms.clear();
+    this.peerCount = 0;
+  }
+
+  private add(swarm: Swarm, input: AnnounceInput): void {
+    let local = swarm.byLocality.get(input.locality);
+    if (!local) {
+      local = [];
+      swarm.byLocality.set(input.locality, local);
+    }
+    const member: Member = {
+      peerId: input.peerId,
+      owner: input.owner,
+      locality: input.locality,
+      seeder: input.seeder,
+      index: swarm.members.length,
+      localityIndex: local.length,
+    };
+    swarm.members.push(member);
+    local.push(member);
+    swarm.byId.set(input.peerId, member);
+    if (input.seeder) swarm.seeders++;
+    this.peerCount++;
+  }
+
+  private refusal(outcome: 'peer_id_taken' | 'swarm_full', swarm: Swarm): AnnounceOutput {
+    return { outcome, complete: swarm.seeders, incomplete: swarm.members.length - swarm.seeders, peers: [] };
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * Where swarm state lives. The signalling logic talks only to this interface, so it runs the same
+ * on the embedded memory store and on Redis shared by several tracker instances.
+ *
+ * A peer is owned by one connection, named by an opaque `owner` key the hub assigns; frames for a
+ * peer are delivered to its owner through the handler given to `onDelivery`, wherever the
+ * announce that picked it arrived.
+ */
+import type { ScrapeFile } from '../protocol.ts';
+
+export interface AnnounceInput {
+  infoHash: string;
+  peerId: string;
+  owner: string;
+  /** Peers with the same key are preferred when picking (edge region or network prefix). */
+  locality: string;
+  seeder: boolean;
+  /** The announce carried event "completed": counted in scrape's `downloaded`. */
+  completed: boolean;
+  /** How many other peers to pick for this peer's offers. */
+  numwant: number;
+  maxPeersPerSwarm: number;
+  /** How long the membership lasts without another announce. */
+  ttlMs: number;
+}
+
+export type AnnounceOutcome = 'ok' | 'peer_id_taken' | 'swarm_full';
+
+export interface AnnounceOutput {
+  outcome: AnnounceOutcome;
+  complete: number;
+  incomplete: number;
+  /** peer_ids picked, never the announcing peer; same-locality peers first. */
+  peers: string[];
+}
+
+/** A frame for one peer: a relayed offer or answer. */
+export interface Delivery {
+  kind: 'offer' | 'answer';
+  infoHash: string;
+  toPeerId: string;
+  fromPeerId: string;
+  offerId: string;
+  frame: string;
+}
+
+export type DeliveryHandler = (owner: string, delivery: Delivery) => void;
+
+export interface StoreCounts {
+  swarms: number;
+  peers: number;
+}
+
+export interface SwarmStore {
+  /** Joins or refreshes a peer and picks others for its offers, in one step. */
+  announce(input: AnnounceInput): Promise<AnnounceOutput>;
+  /** Removes a peer if `owner` still owns it. */
+  leave(infoHash: string, peerId: string, owner: string): Promise<void>;
+  /** Counts per swarm; without hashes, up to `limit` swarms. Unknown swarms count zero. */
+  scrape(infoHashes: string[] | undefined, limit: number): Promise<Map<string, ScrapeFile>>;
+  /** Routes each frame to the owner of its peer; false where that peer is not in the swarm. */
+  deliver(deliveries: Delivery[]): Promise<boolean[]>;
+  onDelivery(handler: DeliveryHandler): void;
+  counts(): Promise<StoreCounts>;
+  close(): Promise<void>;
+}
