@@ -1,5 +1,5 @@
 /** `buildTracker(options)`: the edge tracker as a Fastify instance, ready to listen. */
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { defaultConfig, type TrackerConfig } from './config.ts';
 import { createMetrics } from './metrics.ts';
 import { SignalingHub } from './signaling-hub.ts';
@@ -26,7 +26,7 @@ export async function buildTracker(options: TrackerOptions = {}): Promise<Fastif
     logger,
     trustProxy: config.trustProxy,
     // Every WebSocket starts as a request: per-request lines would drown the log at scale.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     listenTextResolver: (address) => `tracker listening on ${address.replace(/^http/, 'ws')} (${config.redisUrl ? 'redis' : 'memory'} store)`,
   });
   const store = givenStore ?? (await createStore(config));

@@ -80,6 +80,8 @@ export class SignalingHub {
   }
 
   private receive(connection: PeerConnection, data: RawData, isBinary: boolean): void {
+    // Frames already buffered when the connection was told to close are not handled.
+    if (connection.socket.readyState !== connection.socket.OPEN) return;
     if (!connection.takeToken(Date.now())) {
       this.reject('rate_limited');
       connection.socket.close(1008, 'message rate limit exceeded');
