@@ -27,7 +27,6 @@ export async function buildTracker(options: TrackerOptions = {}): Promise<Fastif
     trustProxy: config.trustProxy,
     // Every WebSocket starts as a request: per-request lines would drown the log at scale.
     logController: new LogController({ disableRequestLogging: true }),
-    listenTextResolver: (address) => `tracker listening on ${address.replace(/^http/, 'ws')} (${config.redisUrl ? 'redis' : 'memory'} store)`,
   });
   const store = givenStore ?? (await createStore(config));
   const metrics = createMetrics(() => store.counts());

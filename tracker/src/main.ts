@@ -10,7 +10,11 @@ try {
   };
   process.once('SIGINT', shutdown);
   process.once('SIGTERM', shutdown);
-  await app.listen({ port: config.port, host: config.host });
+  await app.listen({
+    port: config.port,
+    host: config.host,
+    listenTextResolver: (address) => `tracker listening on ${address.replace(/^http/, 'ws')} (${config.redisUrl ? 'redis' : 'memory'} store)`,
+  });
 } catch (error) {
   console.error(error instanceof ConfigError ? `configuration error: ${error.message}` : error);
   process.exit(1);
