@@ -1,0 +1,45 @@
+import cors from '@fastify/cors';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { defaultOriginOptions, LIVE_WINDOW_MAX, LIVE_WINDOW_MIN, type OriginOptions } from './config.ts';
+import { demoRoutes } from './demo-routes.ts';
+import { EgressMeter } from './egress.ts';
+import { liveRoutes } from './live-routes.ts';
+import { loadCatalog } from './media-catalog.ts';
+import { statusRoutes } from './status-routes.ts';
+import { vodRoutes } from './vod-routes.ts';
+
+/**
+ * The HLS origin. The media folder is indexed while the instance boots, so `await app.ready()`
+ * (or `listen`, or the first `inject`) is when a bad media folder fails.
+ */
+export function buildOrigin(options: Partial<OriginOptions> = {}): FastifyInstance {
+  const config: OriginOptions = { ...defaultOriginOptions, ...options };
+  const { liveWindowSegments } = config;
+  if (!Number.isInteger(liveWindowSegments) || liveWindowSegments < LIVE_WINDOW_MIN || liveWindowSegments > LIVE_WINDOW_MAX) {
+    throw new RangeError(`liveWindowSegments must be an integer from ${LIVE_WINDOW_MIN} to ${LIVE_WINDOW_MAX}, got ${liveWindowSegments}`);
+  }
+
+  const app = Fastify({ logger: config.logger });
+  const egress = new EgressMeter();
+
+  app.register(cors, {
+    origin: config.corsOrigins,
+    methods: ['GET', 'HEAD', 'POST', 'DELETE'],
+    // Players and peers read these cross-origin to check ranges and cache validators.
+    exposedHeaders: ['Content-Length', 'Content-Range', 'Accept-Ranges', 'ETag', 'Last-Modified'],
+  });
+
+  app.register(async (media) => {
+    const streams = await loadCatalog(config.mediaDir);
+    for (const stream of streams.values()) {
+      if (stream.liveUnavailableReason) media.log.warn({ stream: stream.name, reason: stream.liveUnavailableReason }, 'stream served as VOD only');
+    }
+    media.log.info({ mediaDir: config.mediaDir, streams: [...streams.keys()] }, 'media indexed');
+    await media.register(vodRoutes, { streams, egress });
+    await media.register(liveRoutes, { streams, egress, now: config.now, epochMs: config.liveEpochMs, windowSegments: liveWindowSegments });
+    await media.register(statusRoutes, { streams, egress });
+  });
+
+  app.register(demoRoutes, { demoPage: config.demoPage, sdkBundle: config.sdkBundle });
+  return app;
+}

@@ -1,0 +1,121 @@
+import { statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { FastifyServerOptions } from 'fastify';
+
+const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Options of `buildOrigin`. Every default lives in `defaultOriginOptions` below. */
+export interface OriginOptions {
+  /**
+   * Folder whose subfolders are streams: `<mediaDir>/<name>/master.m3u8` and the files under it.
+   * Indexed (sizes, hashes) once at start; restart to pick up new files.
+   */
+  mediaDir: string;
+  /** Segments in a live media playlist. */
+  liveWindowSegments: number;
+  /** Instant (ms since the Unix epoch) at which live sequence 0 starts; the same on every origin. */
+  liveEpochMs: number;
+  /** `'*'` for any origin, or the exact origins allowed to read responses. */
+  corsOrigins: '*' | string[];
+  /** Demo page served at `/` (a placeholder is served while it is not built). */
+  demoPage: string;
+  /** Player SDK bundle served at `/sdk/swarmcast.min.js`. */
+  sdkBundle: string;
+  /** Clock for the live window; injectable so tests can move time. */
+  now: () => number;
+  /** Fastify's pino logger options; `false` in tests. */
+  logger: FastifyServerOptions['logger'];
+}
+
+export const defaultOriginOptions: OriginOptions = {
+  mediaDir: resolve(packageDir, 'media'),
+  liveWindowSegments: 6,
+  liveEpochMs: 0,
+  corsOrigins: '*',
+  demoPage: resolve(packageDir, '../player-sdk/dist/demo/index.html'),
+  sdkBundle: resolve(packageDir, '../player-sdk/dist/swarmcast.min.js'),
+  now: Date.now,
+  logger: { level: 'info' },
+};
+
+/** Live window bounds from the spec: shorter risks stalls, longer only adds latency. */
+export const LIVE_WINDOW_MIN = 6;
+export const LIVE_WINDOW_MAX = 10;
+
+export interface MainConfig {
+  host: string;
+  port: number;
+  origin: OriginOptions;
+}
+
+export class ConfigError extends Error {
+  constructor(variable: string, value: string, expected: string) {
+    super(`${variable}=${JSON.stringify(value)} is invalid: expected ${expected}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads the process environment; throws a `ConfigError` naming the first bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv): MainConfig {
+  const mediaDir = env.MEDIA_DIR ? resolve(env.MEDIA_DIR) : defaultOriginOptions.mediaDir;
+  if (!isDirectory(mediaDir)) throw new ConfigError('MEDIA_DIR', env.MEDIA_DIR ?? mediaDir, 'an existing directory');
+
+  return {
+    host: env.HOST || '0.0.0.0',
+    port: integerVar(env, 'PORT', 8080, 0, 65535),
+    origin: {
+      ...defaultOriginOptions,
+      mediaDir,
+      liveWindowSegments: integerVar(env, 'LIVE_WINDOW_SEGMENTS', defaultOriginOptions.liveWindowSegments, LIVE_WINDOW_MIN, LIVE_WINDOW_MAX),
+      liveEpochMs: epochVar(env),
+      corsOrigins: corsVar(env),
+      demoPage: env.DEMO_PAGE ? resolve(env.DEMO_PAGE) : defaultOriginOptions.demoPage,
+      sdkBundle: env.SDK_BUNDLE ? resolve(env.SDK_BUNDLE) : defaultOriginOptions.sdkBundle,
+      logger: { level: logLevelVar(env) },
+    },
+  };
+}
+
+function integerVar(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || value < min || value > max) throw new ConfigError(name, raw, `an integer from ${min} to ${max}`);
+  return value;
+}
+
+function epochVar(env: NodeJS.ProcessEnv): number {
+  const raw = env.LIVE_EPOCH;
+  if (raw === undefined || raw === '') return defaultOriginOptions.liveEpochMs;
+  const value = /^\d+$/.test(raw) ? Number(raw) : Date.parse(raw);
+  if (!Number.isSafeInteger(value)) throw new ConfigError('LIVE_EPOCH', raw, 'milliseconds since the Unix epoch or an ISO 8601 date');
+  return value;
+}
+
+function corsVar(env: NodeJS.ProcessEnv): '*' | string[] {
+  const raw = env.CORS_ORIGINS;
+  if (raw === undefined || raw.trim() === '' || raw.trim() === '*') return '*';
+  const origins = raw.split(',').map((origin) => origin.trim()).filter(Boolean);
+  for (const origin of origins) {
+    if (!/^https?:\/\/[^/\s]+$/.test(origin)) throw new ConfigError('CORS_ORIGINS', raw, "'*' or a comma list of origins like https://example.com");
+  }
+  return origins;
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+function logLevelVar(env: NodeJS.ProcessEnv): string {
+  const raw = env.LOG_LEVEL;
+  if (raw === undefined || raw === '') return 'info';
+  if (!LOG_LEVELS.includes(raw)) throw new ConfigError('LOG_LEVEL', raw, `one of ${LOG_LEVELS.join(', ')}`);
+  return raw;
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
