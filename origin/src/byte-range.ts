@@ -25,7 +25,7 @@ export function decideRange(header: string | undefined, size: number): RangeDeci
     return { type: 'partial', start: Math.max(0, size - suffixLength), end: size - 1 };
   }
   const start = Number(first);
-  const end = last === '' ? size - 1 : Number(last);
+  const end = last === '' ? Infinity : Number(last);
   if (end < start) return { type: 'full' };
   if (start >= size) return { type: 'unsatisfiable' };
   return { type: 'partial', start, end: Math.min(end, size - 1) };
