@@ -1,0 +1,262 @@
+// Interop proof: real p2p-media-loader-core 2.3.1 peers (each in its own Node process, real WebRTC
+// from @roamhq/wrtc) find each other through our tracker and one gets segment bytes from the other;
+// bittorrent-tracker's own WebSocket client pairs through it too.
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import { once, type EventEmitter } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { networkInterfaces } from 'node:os';
+import { buildTracker } from '../src/app.ts';
+import { startPeer, type PeerProcess } from './support/p2pml-peer-process.ts';
+import type { PeerEvent, PeerOptions } from './support/p2pml-peer.ts';
+
+// WebRTC gathers ICE candidates on every interface. Where test traffic must stay on loopback the
+// suite runs in a loopback-only network namespace (.ci/run); anywhere else it takes an opt-in.
+const offLoopback = Object.values(networkInterfaces()).some((addresses) => addresses?.some((a) => !a.internal));
+const skip =
+  offLoopback && process.env['SWARMCAST_WEBRTC_ANY_INTERFACE'] !== '1'
+    ? "opens WebRTC connections: run in a loopback-only namespace (unshare --net bash -c 'ip link set lo up && …') or set SWARMCAST_WEBRTC_ANY_INTERFACE=1"
+    : false;
+
+const SEGMENT_COUNT = 4;
+const SEGMENT_SECONDS = 4;
+
+/** Deterministic, incompressible segment bodies of 100–250 KB. */
+function segmentBody(index: number): Buffer {
+  const size = 100_000 + index * 50_000;
+  const blocks: Buffer[] = [];
+  for (let block = 0; blocks.length * 32 < size; block++) {
+    blocks.push(createHash('sha256').update(`segment ${index} block ${block}`).digest());
+  }
+  return Buffer.concat(blocks).subarray(0, size);
+}
+
+const bodies = Array.from({ length: SEGMENT_COUNT }, (_, index) => segmentBody(index));
+const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
+
+interface Origin {
+  server: Server;
+  baseUrl: string;
+  /** Requests served per segment index. */
+  requests: number[];
+  bytesServed: number;
+}
+
+async function startOrigin(): Promise<Origin> {
+  const origin: Origin = {
+    server: createServer((request, response) => {
+      const index = Number(/^\/vod\/interop\/seg-(\d+)\.ts$/.exec(request.url ?? '')?.[1]);
+      const body = bodies[index];
+      if (body === undefined) {
+        response.writeHead(404).end();
+        return;
+      }
+      origin.requests[index] = (origin.requests[index] ?? 0) + 1;
+      origin.bytesServed += body.length;
+      response.writeHead(200, { 'content-type': 'video/mp2t', 'content-length': body.length }).end(body);
+    }),
+    baseUrl: '',
+    requests: bodies.map(() => 0),
+    bytesServed: 0,
+  };
+  origin.server.listen(0, '127.0.0.1');
+  await once(origin.server, 'listening');
+  origin.baseUrl = `http://127.0.0.1:${(origin.server.address() as AddressInfo).port}`;
+  return origin;
+}
+
+type TrackerOptions = NonNullable<Parameters<typeof buildTracker>[0]>;
+
+async function startTracker(options: TrackerOptions = {}): Promise<{ url: string; close: () => Promise<void> }> {
+  const app = await buildTracker({ logger: false, ...options });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const { port } = app.server.address() as AddressInfo;
+  return { url: `ws://127.0.0.1:${port}`, close: () => app.close() };
+}
+
+type OnClose = (close: () => Promise<void>) => void;
+
+/** Registers what a test starts, to be closed last-first when it ends, passed or not. */
+function closer(t: TestContext): OnClose {
+  const closes: (() => Promise<void>)[] = [];
+  t.after(async () => {
+    for (const close of closes.reverse()) await close();
+  });
+  return (close) => closes.push(close);
+}
+
+/** Our tracker and an origin; the options every viewer of the stream shares. */
+async function startStream(onClose: OnClose, trackerOptions?: TrackerOptions): Promise<{ origin: Origin; viewer: PeerOptions }> {
+  const tracker = await startTracker(trackerOptions);
+  onClose(tracker.close);
+  const origin = await startOrigin();
+  onClose(async () => {
+    origin.server.closeAllConnections();
+    origin.server.close();
+  });
+  const viewer: PeerOptions = {
+    trackers: [tracker.url],
+    manifestUrl: `${origin.baseUrl}/vod/interop/index.m3u8`,
+    segments: bodies.map((_, index) => ({
+      url: `${origin.baseUrl}/vod/interop/seg-${index}.ts`,
+      startTime: index * SEGMENT_SECONDS,
+      endTime: (index + 1) * SEGMENT_SECONDS,
+    })),
+  };
+  return { origin, viewer };
+}
+
+async function startViewer(onClose: OnClose, name: string, options: PeerOptions): Promise<PeerProcess> {
+  const peer = await startPeer(name, options);
+  onClose(() => peer.close());
+  return peer;
+}
+
+type EventOf<K extends PeerEvent['event']> = Extract<PeerEvent, { event: K }>;
+const is =
+  <K extends PeerEvent['event']>(kind: K) =>
+  (event: PeerEvent): event is EventOf<K> =>
+    event.event === kind;
+
+async function load(peer: PeerProcess, index: number, timeoutMs: number): Promise<EventOf<'segment'>> {
+  peer.send({ cmd: 'load', index });
+  const event = await peer.waitFor(
+    (event) => (event.event === 'segment' || event.event === 'segment-error') && event.index === index,
+    timeoutMs,
+  );
+  assert.equal(event.event, 'segment', `${peer.name} failed segment ${index}: ${peer.describe()}`);
+  return event as EventOf<'segment'>;
+}
+
+async function loadAll(peer: PeerProcess, timeoutMs: number): Promise<EventOf<'segment'>[]> {
+  const loaded = [];
+  for (let index = 0; index < SEGMENT_COUNT; index++) loaded.push(await load(peer, index, timeoutMs));
+  return loaded;
+}
+
+async function stats(peer: PeerProcess): Promise<EventOf<'stats'>> {
+  peer.send({ cmd: 'stats' });
+  return peer.waitFor(is('stats'), 5_000);
+}
+
+test('a p2p-media-loader-core peer gets segments from another through our tracker', { skip, timeout: 45_000 }, async (t) => {
+  const onClose = closer(t);
+  const { origin, viewer } = await startStream(onClose);
+  const total = bodies.reduce((sum, body) => sum + body.length, 0);
+
+  const seeder = await startViewer(onClose, 'seeder', viewer);
+  for (const [index, segment] of (await loadAll(seeder, 10_000)).entries()) {
+    assert.equal(segment.source, 'http');
+    assert.equal(segment.sha256, sha256(bodies[index]!));
+  }
+  assert.deepEqual(origin.requests, bodies.map(() => 1));
+
+  // The core sends the first segments over HTTP at once unless told to wait: holding HTTP back for
+  // longer than this test runs leaves the leecher no way to get a segment but from the seeder.
+  const leecher = await startViewer(onClose, 'leecher', { ...viewer, core: { httpDownloadInitialTimeoutMs: 60_000 } });
+  for (const [index, segment] of (await loadAll(leecher, 20_000)).entries()) {
+    assert.equal(segment.source, 'p2p', `segment ${index} should come from the seeder`);
+    assert.equal(segment.bytes, bodies[index]!.length);
+    assert.equal(segment.sha256, sha256(bodies[index]!), `segment ${index} differs from the origin's`);
+  }
+  assert.deepEqual(origin.requests, bodies.map(() => 1), 'the leecher fetched nothing from the origin');
+  assert.equal(origin.bytesServed, total);
+  assert.ok(leecher.events.some(is('peer-connect')) && seeder.events.some(is('peer-connect')));
+  assert.deepEqual(await stats(leecher), { event: 'stats', httpBytes: 0, p2pBytes: total, uploadedBytes: 0 });
+  assert.equal((await stats(seeder)).uploadedBytes, total);
+});
+
+test('a p2p-media-loader-core peer our tracker refuses gets the failure reason and plays over HTTP', { skip, timeout: 30_000 }, async (t) => {
+  const onClose = closer(t);
+  const { viewer } = await startStream(onClose, { maxPeersPerSwarm: 1 });
+  const first = await startViewer(onClose, 'first', viewer);
+  await load(first, 0, 10_000);
+
+  const refused = await startViewer(onClose, 'refused', viewer);
+  assert.equal((await load(refused, 0, 10_000)).source, 'http');
+  // Unless the failure carries action "announce" and the request's info_hash, the client drops
+  // the socket and reports "invalid action in WS response" instead.
+  const warning = await refused.waitFor(is('tracker-warning'), 10_000);
+  assert.match(warning.message, /swarm is full/);
+  assert.ok(!refused.events.some(is('peer-connect')) && !first.events.some(is('peer-connect')));
+});
+
+// bittorrent-tracker ships no types; this is the part of its client the next test uses. The
+// specifier is not a literal so that TypeScript leaves the import untyped instead of failing.
+interface TrackerClient extends EventEmitter {
+  start(): void;
+  destroy(): void;
+}
+interface SimplePeer extends EventEmitter {
+  send(data: string): void;
+  destroy(): void;
+}
+interface AnnounceUpdate {
+  action: string;
+  interval: number;
+  info_hash: string;
+  complete: number;
+  incomplete: number;
+}
+type TrackerClientClass = new (options: {
+  infoHash: string;
+  peerId: Uint8Array;
+  announce: string[];
+  port: number;
+  rtcConfig: { iceServers: [] };
+}) => TrackerClient;
+const BITTORRENT_TRACKER = 'bittorrent-tracker';
+
+test("bittorrent-tracker's WebSocket client announces and two of them connect through our tracker", { skip, timeout: 20_000 }, async (t) => {
+  const onClose = closer(t);
+  const { Client } = (await import(BITTORRENT_TRACKER)) as { Client: TrackerClientClass };
+  const tracker = await startTracker();
+  onClose(tracker.close);
+
+  const infoHash = createHash('sha1').update('interop bittorrent-tracker swarm').digest('hex');
+  // One process shares one socket per announce URL between clients; distinct queries give each
+  // client its own connection, as two browsers would have.
+  const start = (name: string) => {
+    const client = new Client({
+      infoHash,
+      peerId: Buffer.from(`-BT0000-${name}`.padEnd(20, '0')),
+      announce: [`${tracker.url}/?client=${name}`],
+      port: 6881,
+      rtcConfig: { iceServers: [] },
+    });
+    onClose(async () => client.destroy());
+    // A failure reason reaches the client as a warning; without this the test would just time out.
+    const failed = new Promise<never>((_, reject) => {
+      client.once('warning', (warning: unknown) => reject(new Error(`${name}: tracker warning: ${String(warning)}`)));
+      client.once('error', (error: unknown) => reject(new Error(`${name}: tracker error: ${String(error)}`)));
+    });
+    failed.catch(() => {});
+    const updated = Promise.race([once(client, 'update') as Promise<[AnnounceUpdate]>, failed]);
+    const peered = Promise.race([once(client, 'peer') as Promise<[SimplePeer]>, failed]);
+    client.start();
+    return { updated, peered };
+  };
+
+  const first = start('first');
+  const [firstUpdate] = await first.updated;
+  assert.equal(firstUpdate.action, 'announce');
+  assert.equal(Buffer.from(firstUpdate.info_hash, 'latin1').toString('hex'), infoHash);
+  assert.ok(firstUpdate.interval > 0, 'announce interval');
+  assert.equal(firstUpdate.complete + firstUpdate.incomplete, 1);
+
+  const second = start('second');
+  const [secondUpdate] = await second.updated;
+  assert.equal(secondUpdate.complete + secondUpdate.incomplete, 2);
+
+  const [[firstPeer], [secondPeer]] = await Promise.all([first.peered, second.peered]);
+  onClose(async () => {
+    firstPeer.destroy();
+    secondPeer.destroy();
+  });
+  await Promise.all([once(firstPeer, 'connect'), once(secondPeer, 'connect')]);
+  const received = once(secondPeer, 'data') as Promise<[Uint8Array]>;
+  firstPeer.send('hello over the data channel');
+  assert.equal(Buffer.from((await received)[0]).toString(), 'hello over the data channel');
+});

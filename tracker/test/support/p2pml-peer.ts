@@ -1,0 +1,162 @@
+// A virtual viewer: one p2p-media-loader-core 2.3.1 peer in Node, driven the way its hls.js
+// integration drives it, reporting what happens as JSON lines on stdout.
+//
+//   node --conditions=p2pml:core-as-bundle --import tsx p2pml-peer.ts '<PeerOptions as JSON>'
+//
+// One peer per process: @roamhq/wrtc is not thread-safe, and the core keeps module state (one
+// tracker socket, one peer id per swarm) that peers in one process would share.
+// Commands, one JSON object per stdin line: {"cmd":"load","index":0} (moves the playhead to the
+// segment's start, then loads it), {"cmd":"stats"}, {"cmd":"exit"}. Closing stdin also exits.
+// It opens WebRTC connections on every interface: run it where traffic can only reach loopback.
+import { createHash } from 'node:crypto';
+import { createInterface } from 'node:readline';
+import wrtc from '@roamhq/wrtc';
+import { WebSocket } from 'ws';
+import type { CoreConfig, DownloadSource, Segment } from 'p2p-media-loader-core';
+
+export interface PeerOptions {
+  trackers: string[];
+  /** The manifest's URL: with the stream index, it names the swarm (info_hash). */
+  manifestUrl: string;
+  segments: { url: string; startTime: number; endTime: number }[];
+  core?: CoreConfig;
+}
+
+export type PeerCommand = { cmd: 'load'; index: number } | { cmd: 'stats' } | { cmd: 'exit' };
+
+export type PeerEvent =
+  | { event: 'ready' }
+  | { event: 'segment'; index: number; source: DownloadSource | undefined; bytes: number; sha256: string }
+  | { event: 'segment-error'; index: number; reason: string }
+  | { event: 'peer-connect'; peerId: string }
+  | { event: 'peer-close'; peerId: string }
+  | { event: 'peer-error'; peerId: string; message: string }
+  | { event: 'tracker-error'; message: string }
+  | { event: 'tracker-warning'; message: string }
+  | { event: 'stats'; httpBytes: number; p2pBytes: number; uploadedBytes: number }
+  | { event: 'error'; message: string };
+
+/** Where the core expects a browser: its bundle reads these at import time. */
+function installBrowserGlobals(): void {
+  const scope = globalThis as Record<string, unknown>;
+  scope.window = globalThis;
+  scope.self = globalThis;
+  scope.location = new URL('http://127.0.0.1/');
+  if (scope.navigator === undefined) scope.navigator = { userAgent: 'Node.js' };
+  scope.WebSocket ??= WebSocket;
+  for (const name of ['RTCPeerConnection', 'RTCSessionDescription', 'RTCIceCandidate', 'RTCDataChannel'] as const) {
+    scope[name] = wrtc[name];
+  }
+}
+
+function emit(event: PeerEvent): void {
+  process.stdout.write(`${JSON.stringify(event)}\n`);
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+async function runPeer(options: PeerOptions): Promise<void> {
+  installBrowserGlobals();
+  // Imported only now that the globals exist; the `p2pml:core-as-bundle` condition picks the
+  // self-contained bundle (the default entry's `debug` import fails in Node's ESM loader).
+  const { Core } = await import('p2p-media-loader-core');
+
+  const core = new Core({
+    announceTrackers: options.trackers,
+    rtcConfig: { iceServers: [] },
+    ...options.core,
+  });
+  const streamId = options.manifestUrl;
+  const segments: Segment[] = options.segments.map((segment, index) => ({
+    runtimeId: segment.url,
+    externalId: index,
+    url: segment.url,
+    startTime: segment.startTime,
+    endTime: segment.endTime,
+  }));
+  core.setManifestResponseUrl(options.manifestUrl);
+  core.addStreamIfNoneExists({ runtimeId: streamId, type: 'main', index: '0' });
+  core.updateStream(streamId, segments);
+
+  // onSegmentLoaded fires before the engine's callback resolves, so the source is known by then.
+  const sourceByUrl = new Map<string, DownloadSource>();
+  const bytes = { http: 0, p2p: 0, uploaded: 0 };
+  core.addEventListener('onSegmentLoaded', ({ segmentUrl, downloadSource }) => {
+    sourceByUrl.set(segmentUrl, downloadSource);
+  });
+  core.addEventListener('onChunkDownloaded', (length, source) => {
+    bytes[source] += length;
+  });
+  core.addEventListener('onChunkUploaded', (length) => {
+    bytes.uploaded += length;
+  });
+  core.addEventListener('onPeerConnect', ({ peerId }) => emit({ event: 'peer-connect', peerId }));
+  core.addEventListener('onPeerClose', ({ peerId }) => emit({ event: 'peer-close', peerId }));
+  core.addEventListener('onPeerError', ({ peerId, error }) =>
+    emit({ event: 'peer-error', peerId, message: message(error) }),
+  );
+  core.addEventListener('onTrackerError', ({ error }) => emit({ event: 'tracker-error', message: message(error) }));
+  core.addEventListener('onTrackerWarning', ({ warning }) =>
+    emit({ event: 'tracker-warning', message: message(warning) }),
+  );
+
+  function load(index: number): void {
+    const segment = segments[index];
+    if (segment === undefined) {
+      emit({ event: 'segment-error', index, reason: 'no such segment' });
+      return;
+    }
+    core.updatePlayback(segment.startTime, 1);
+    core
+      .loadSegment(segment.runtimeId, {
+        onSuccess: ({ data }) => {
+          const sha256 = createHash('sha256').update(new Uint8Array(data)).digest('hex');
+          const source = sourceByUrl.get(segment.url);
+          emit({ event: 'segment', index, source, bytes: data.byteLength, sha256 });
+        },
+        onError: (error) => emit({ event: 'segment-error', index, reason: error.type }),
+      })
+      .catch((error: unknown) => emit({ event: 'segment-error', index, reason: message(error) }));
+  }
+
+  function exit(): never {
+    core.destroy();
+    process.exit(0);
+  }
+
+  const commands = createInterface({ input: process.stdin });
+  commands.on('line', (line) => {
+    if (line.trim() === '') return;
+    let command: PeerCommand;
+    try {
+      command = JSON.parse(line) as PeerCommand;
+    } catch {
+      emit({ event: 'error', message: `not JSON: ${line}` });
+      return;
+    }
+    switch (command.cmd) {
+      case 'load':
+        load(command.index);
+        break;
+      case 'stats':
+        emit({ event: 'stats', httpBytes: bytes.http, p2pBytes: bytes.p2p, uploadedBytes: bytes.uploaded });
+        break;
+      case 'exit':
+        exit();
+    }
+  });
+  commands.on('close', exit);
+  emit({ event: 'ready' });
+}
+
+process.on('uncaughtException', (error) => emit({ event: 'error', message: message(error) }));
+process.on('unhandledRejection', (error) => emit({ event: 'error', message: message(error) }));
+
+const [optionsJson] = process.argv.slice(2);
+if (optionsJson === undefined) {
+  process.stderr.write("usage: node --conditions=p2pml:core-as-bundle --import tsx p2pml-peer.ts '<PeerOptions JSON>'\n");
+  process.exit(2);
+}
+await runPeer(JSON.parse(optionsJson) as PeerOptions);
