@@ -75,28 +75,46 @@ export function sendEntity(request: FastifyRequest, reply: FastifyReply, entity:
     res.end();
     return;
   }
-  res.once('close', () => {
-    if (!res.writableFinished) egress.aborted();
-  });
+  const write = countingWriter(res, egress);
   if (Buffer.isBuffer(entity.body)) {
-    writeCounted(res, entity.body.subarray(start, end + 1), egress);
+    write(entity.body.subarray(start, end + 1));
     res.end();
   } else {
-    streamFile(request, res, entity.body.path, start, end, egress);
+    streamFile(request, res, entity.body.path, start, end, write);
   }
 }
 
-/** Returns false when the response buffer is full, like `res.write`. */
-function writeCounted(res: ServerResponse, chunk: Buffer, egress: EgressChannel): boolean {
-  return res.write(chunk, (error) => {
-    if (!error) egress.sent(chunk.length);
+/**
+ * A `res.write` that counts a chunk once the socket has taken it (its write callback), and on
+ * 'finish' (everything flushed) any chunk not confirmed yet: light-my-request's `inject`
+ * finishes before it runs write callbacks. A response closed before 'finish' was aborted; only
+ * its confirmed writes count.
+ */
+function countingWriter(res: ServerResponse, egress: EgressChannel): (chunk: Buffer) => boolean {
+  let handed = 0;
+  let counted = 0;
+  let finished = false;
+  res.once('finish', () => {
+    finished = true;
+    egress.sent(handed - counted);
   });
+  res.once('close', () => {
+    if (!finished) egress.aborted();
+  });
+  return (chunk) => {
+    handed += chunk.length;
+    return res.write(chunk, (error) => {
+      if (error || finished) return;
+      counted += chunk.length;
+      egress.sent(chunk.length);
+    });
+  };
 }
 
-function streamFile(request: FastifyRequest, res: ServerResponse, path: string, start: number, end: number, egress: EgressChannel): void {
+function streamFile(request: FastifyRequest, res: ServerResponse, path: string, start: number, end: number, write: (chunk: Buffer) => boolean): void {
   const file = createReadStream(path, { start, end });
   file.on('data', (chunk) => {
-    if (!writeCounted(res, chunk as Buffer, egress)) file.pause();
+    if (!write(chunk as Buffer)) file.pause();
   });
   res.on('drain', () => file.resume());
   file.once('end', () => res.end());
