@@ -1,0 +1,125 @@
+import type { ChildProcess } from 'node:child_process';
+import { setPriority } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import type { LoadCommand, LoadEvent, LoadPlan, LoadReport } from './load-peer.ts';
+import { forkTs, stopChild } from './tracker-process.ts';
+
+const LOAD_PEER = fileURLToPath(new URL('./load-peer.ts', import.meta.url));
+const LOAD_NICENESS = 5;
+
+/** One source address per load process: each address has ~28k ephemeral ports per tracker port. */
+function sourceAddressOf(process: number): string {
+  return `127.0.0.${2 + (process % 250)}`;
+}
+
+export interface FleetOptions extends Omit<LoadPlan, 'firstPeer' | 'peerCount' | 'localAddress'> {
+  processes: number;
+  peers: number;
+  /** Peer numbers start here, so that two fleets on one tracker never share a peer id. */
+  firstPeer?: number;
+  connectTimeoutMs: number;
+}
+
+export interface FleetConnected {
+  connected: number;
+  failed: number;
+  firstError: string | undefined;
+  elapsedMs: number;
+}
+
+/** The load processes of one phase, driven in lockstep. */
+export class LoadFleet {
+  private constructor(private readonly children: ChildProcess[]) {}
+
+  get pids(): number[] {
+    return this.children.map((child) => child.pid ?? -1);
+  }
+
+  /** Start the processes and wait until every peer has its first announce answered (or failed). */
+  static async connect(options: FleetOptions): Promise<{ fleet: LoadFleet; connected: FleetConnected }> {
+    const { processes, peers, connectTimeoutMs, firstPeer = 0, ...shared } = options;
+    const children: ChildProcess[] = [];
+    for (let i = 0; i < processes; i++) {
+      const child = forkTs(LOAD_PEER, { label: `load#${i}` });
+      // When the two compete for a core, the tracker under test goes first: it is what is measured.
+      if (child.pid !== undefined) setPriority(child.pid, LOAD_NICENESS);
+      children.push(child);
+    }
+    const fleet = new LoadFleet(children);
+    try {
+      await fleet.request(() => undefined, 'ready', 30_000);
+      const replies = await fleet.request<Extract<LoadEvent, { evt: 'connected' }>>(
+        (i) => {
+          const start = Math.floor((peers * i) / processes);
+          const end = Math.floor((peers * (i + 1)) / processes);
+          const plan: LoadPlan = { ...shared, firstPeer: firstPeer + start, peerCount: end - start, localAddress: sourceAddressOf(i) };
+          return { cmd: 'connect', plan };
+        },
+        'connected',
+        connectTimeoutMs,
+      );
+      return {
+        fleet,
+        connected: {
+          connected: replies.reduce((sum, reply) => sum + reply.connected, 0),
+          failed: replies.reduce((sum, reply) => sum + reply.failed, 0),
+          firstError: replies.find((reply) => reply.firstError !== undefined)?.firstError,
+          elapsedMs: Math.max(...replies.map((reply) => reply.elapsedMs)),
+        },
+      };
+    } catch (error) {
+      await fleet.stop();
+      throw error;
+    }
+  }
+
+  run(): void {
+    for (const child of this.children) child.send({ cmd: 'run' } satisfies LoadCommand);
+  }
+
+  /** Start the measured window: every process zeroes its counters. */
+  async mark(): Promise<void> {
+    await this.request(() => ({ cmd: 'mark' }), 'marked', 10_000);
+  }
+
+  async report(): Promise<LoadReport[]> {
+    const replies = await this.request<Extract<LoadEvent, { evt: 'report' }>>(() => ({ cmd: 'report' }), 'report', 30_000);
+    return replies.map((reply) => reply.report);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.children.map(stopChild));
+  }
+
+  /** Send each process its command (if any) and wait for every one's `evt`. */
+  private request<E extends LoadEvent>(
+    commandFor: (process: number) => LoadCommand | undefined,
+    evt: E['evt'],
+    timeoutMs: number,
+  ): Promise<E[]> {
+    return Promise.all(this.children.map((child, i) => new Promise<E>((resolve, reject) => {
+      const cleanup = () => {
+        clearTimeout(timer);
+        child.off('message', onMessage);
+        child.off('exit', onExit);
+      };
+      const onMessage = (event: LoadEvent) => {
+        if (event.evt !== evt) return;
+        cleanup();
+        resolve(event as E);
+      };
+      const onExit = (code: number | null) => {
+        cleanup();
+        reject(new Error(`load process ${i} exited (${code}) while waiting for '${evt}'`));
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(new Error(`load process ${i}: no '${evt}' within ${timeoutMs} ms`));
+      }, timeoutMs);
+      child.on('message', onMessage);
+      child.once('exit', onExit);
+      const command = commandFor(i);
+      if (command) child.send(command);
+    })));
+  }
+}

@@ -1,0 +1,155 @@
+import type { LoadReport } from './load-peer.ts';
+
+/** One closed-loop window against one tracker. */
+export interface LoadRound {
+  round: number;
+  windowSec: number;
+  trackerCpuSec: number;
+  loadCpuSec: number;
+  /** Machine CPU outside the bench's processes: other work, and kernel time charged to no process. */
+  otherCpuSec: number;
+  reports: LoadReport[];
+}
+
+export interface IdleMeasurement {
+  peers: number;
+  failed: number;
+  firstError: string | undefined;
+  connectSec: number;
+  rssBeforeBytes: number;
+  rssAfterBytes: number;
+  /** V8 heap in use plus external memory (Buffers), after a full collection. */
+  heapUsedBeforeBytes: number;
+  heapUsedAfterBytes: number;
+}
+
+export interface TrackerSummary {
+  announcesPerSec: number;
+  announcesPerCpuSec: number;
+  /** Tracker CPU over the windows, % of one core per instance; ≥ 90 % means it was the bottleneck. */
+  trackerCpuPercent: number;
+  loadCpuPercent: number;
+  /** CPU spent outside the bench's processes during the windows, % of one core. */
+  otherCpuPercent: number;
+  offersRelayedPerSec: number;
+  answersRelayedPerSec: number;
+  announceLatencyMs: { p50: number; p99: number; max: number };
+  relayLatencyMs: { p50: number; p99: number; max: number };
+  failures: number;
+  firstFailure: string | undefined;
+  disconnects: number;
+  rounds: Array<{ round: number; announcesPerSec: number; announcesPerCpuSec: number; trackerCpuPercent: number }>;
+  idle: (IdleMeasurement & { rssPerPeerKB: number; heapPerPeerKB: number }) | undefined;
+}
+
+export const SATURATED_CPU_PERCENT = 90;
+
+function percentiles(chunks: Float64Array[]): { p50: number; p99: number; max: number } {
+  const all = new Float64Array(chunks.reduce((sum, chunk) => sum + chunk.length, 0));
+  let at = 0;
+  for (const chunk of chunks) {
+    all.set(chunk, at);
+    at += chunk.length;
+  }
+  all.sort();
+  const rank = (q: number) => (all.length === 0 ? NaN : (all[Math.min(all.length - 1, Math.ceil(q * all.length) - 1)] as number));
+  return { p50: rank(0.5), p99: rank(0.99), max: rank(1) };
+}
+
+const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
+
+export function summarize(rounds: LoadRound[], instances: number, loadProcesses: number, idle: IdleMeasurement | undefined): TrackerSummary {
+  const reports = rounds.flatMap((round) => round.reports);
+  const windowSec = sum(rounds.map((round) => round.windowSec));
+  const announces = sum(reports.map((report) => report.announces));
+  const cpuSec = sum(rounds.map((round) => round.trackerCpuSec));
+  return {
+    announcesPerSec: announces / windowSec,
+    announcesPerCpuSec: announces / cpuSec,
+    trackerCpuPercent: (100 * cpuSec) / windowSec / instances,
+    loadCpuPercent: (100 * sum(rounds.map((round) => round.loadCpuSec))) / windowSec / loadProcesses,
+    otherCpuPercent: (100 * sum(rounds.map((round) => round.otherCpuSec))) / windowSec,
+    offersRelayedPerSec: sum(reports.map((report) => report.offersRelayed)) / windowSec,
+    answersRelayedPerSec: sum(reports.map((report) => report.answersRelayed)) / windowSec,
+    announceLatencyMs: percentiles(reports.map((report) => report.announceLatencyMs)),
+    relayLatencyMs: percentiles(reports.map((report) => report.relayLatencyMs)),
+    failures: sum(reports.map((report) => report.failures)),
+    firstFailure: reports.find((report) => report.firstFailure !== undefined)?.firstFailure,
+    disconnects: sum(reports.map((report) => report.disconnects)),
+    rounds: rounds.map((round) => {
+      const roundAnnounces = sum(round.reports.map((report) => report.announces));
+      return {
+        round: round.round,
+        announcesPerSec: roundAnnounces / round.windowSec,
+        announcesPerCpuSec: roundAnnounces / round.trackerCpuSec,
+        trackerCpuPercent: (100 * round.trackerCpuSec) / round.windowSec / instances,
+      };
+    }),
+    idle: idle && {
+      ...idle,
+      rssPerPeerKB: (idle.rssAfterBytes - idle.rssBeforeBytes) / idle.peers / 1024,
+      heapPerPeerKB: (idle.heapUsedAfterBytes - idle.heapUsedBeforeBytes) / idle.peers / 1024,
+    },
+  };
+}
+
+export interface Targets {
+  /** Ours ÷ reference, announces per tracker CPU-second. */
+  minCpuEfficiencyRatio: number;
+  /** Ours, absolute. */
+  maxRssPerIdlePeerKB: number;
+}
+
+const number = (value: number, digits = 0) =>
+  Number.isFinite(value) ? value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }) : 'n/a';
+const ratio = (value: number) => (Number.isFinite(value) ? `${value.toFixed(2)}×` : 'n/a');
+
+export function formatTable(ours: TrackerSummary, reference: TrackerSummary, targets: Targets): string {
+  const rows: string[][] = [
+    ['', 'announces/s', 'ann/CPU-s', 'tracker CPU', 'announce p50/p99 ms', 'relay p50/p99 ms', 'RSS/idle peer'],
+  ];
+  for (const [name, summary] of [['ours', ours], ['reference', reference]] as const) {
+    rows.push([
+      name,
+      number(summary.announcesPerSec),
+      number(summary.announcesPerCpuSec),
+      `${number(summary.trackerCpuPercent)} %`,
+      `${number(summary.announceLatencyMs.p50, 1)} / ${number(summary.announceLatencyMs.p99, 1)}`,
+      `${number(summary.relayLatencyMs.p50, 1)} / ${number(summary.relayLatencyMs.p99, 1)}`,
+      summary.idle ? `${number(summary.idle.rssPerPeerKB, 2)} KB` : 'n/a',
+    ]);
+  }
+  const efficiency = ours.announcesPerCpuSec / reference.announcesPerCpuSec;
+  const rss = ours.idle?.rssPerPeerKB ?? NaN;
+  rows.push([
+    'ours ÷ reference',
+    ratio(ours.announcesPerSec / reference.announcesPerSec),
+    ratio(efficiency),
+    '',
+    `${ratio(ours.announceLatencyMs.p50 / reference.announceLatencyMs.p50)} / ${ratio(ours.announceLatencyMs.p99 / reference.announceLatencyMs.p99)}`,
+    `${ratio(ours.relayLatencyMs.p50 / reference.relayLatencyMs.p50)} / ${ratio(ours.relayLatencyMs.p99 / reference.relayLatencyMs.p99)}`,
+    ratio(rss / (reference.idle?.rssPerPeerKB ?? NaN)),
+  ]);
+  const verdict = (met: boolean) => (met ? 'met' : 'NOT met');
+  rows.push([
+    'target',
+    '',
+    `≥ ${targets.minCpuEfficiencyRatio}× ${verdict(efficiency >= targets.minCpuEfficiencyRatio)}`,
+    '',
+    '',
+    '',
+    `≤ ${targets.maxRssPerIdlePeerKB} KB ${verdict(rss <= targets.maxRssPerIdlePeerKB)}`,
+  ]);
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length)));
+  return rows.map((row) => row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ')).join('\n');
+}
+
+/** Whether the tracker was the bottleneck, what else used the machine, and what went wrong. */
+export function describeRun(name: string, summary: TrackerSummary): string {
+  const saturated = summary.trackerCpuPercent >= SATURATED_CPU_PERCENT;
+  return `${name}: tracker ${saturated ? 'saturated' : 'NOT saturated'} at ${summary.trackerCpuPercent.toFixed(0)} % of a core per instance ` +
+    `(load processes ${summary.loadCpuPercent.toFixed(0)} % each, rest of the machine ${summary.otherCpuPercent.toFixed(0)} % of a core); ` +
+    `relayed ${Math.round(summary.offersRelayedPerSec)} offers/s and ${Math.round(summary.answersRelayedPerSec)} answers/s; ` +
+    `${summary.failures} failures, ${summary.disconnects} disconnects` +
+    (summary.firstFailure ? `; first failure: ${summary.firstFailure}` : '');
+}

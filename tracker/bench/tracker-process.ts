@@ -1,0 +1,141 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer, connect } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import type { ProbeReply, ProbeRequest } from './tracker-probe.ts';
+
+export type TrackerKind = 'ours' | 'reference';
+
+export interface TrackerGroupOptions {
+  kind: TrackerKind;
+  /** How many instances to start (several only make sense with a shared store, e.g. REDIS_URL). */
+  count: number;
+  /** Extra environment for every instance, on top of PORT, HOST and LOG_LEVEL. */
+  env?: Record<string, string>;
+  host?: string;
+}
+
+/** Running tracker instances, each its own process so CPU time and RSS are per tracker. */
+export interface TrackerGroup {
+  kind: TrackerKind;
+  urls: string[];
+  pids: number[];
+  /** Collect garbage in every instance; resolves with each one's heap afterwards. */
+  collectGarbage(): Promise<NodeJS.MemoryUsage[]>;
+  stop(): Promise<void>;
+}
+
+const ENTRY: Record<TrackerKind, string> = {
+  ours: fileURLToPath(new URL('../src/main.ts', import.meta.url)),
+  reference: fileURLToPath(new URL('./reference-server.ts', import.meta.url)),
+};
+const PROBE = fileURLToPath(new URL('./tracker-probe.ts', import.meta.url));
+const STARTUP_TIMEOUT_MS = 30_000;
+const STOP_GRACE_MS = 2_000;
+
+/** Every child the bench started, so that it can kill them whatever way it ends. */
+const liveChildren = new Set<ChildProcess>();
+
+/** Remember a child until it exits, so that {@link killAllChildren} can end it. */
+export function track(child: ChildProcess): ChildProcess {
+  liveChildren.add(child);
+  child.once('exit', () => liveChildren.delete(child));
+  return child;
+}
+
+export function killAllChildren(): void {
+  for (const child of liveChildren) child.kill('SIGKILL');
+}
+
+export async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** Fork a TypeScript entry under tsx and remember it until it exits. */
+export function forkTs(entry: string, options: { execArgv?: string[]; env?: NodeJS.ProcessEnv; label: string }): ChildProcess {
+  const child = track(fork(entry, [], {
+    execArgv: ['--import', 'tsx', ...(options.execArgv ?? [])],
+    env: options.env ?? process.env,
+    serialization: 'advanced',
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  }));
+  const prefix = `[${options.label}] `;
+  const forward = (chunk: Buffer) => {
+    for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) process.stderr.write(prefix + line + '\n');
+  };
+  child.stdout?.on('data', forward);
+  child.stderr?.on('data', forward);
+  return child;
+}
+
+export async function freePort(host: string): Promise<number> {
+  const server = createServer();
+  server.listen(0, host);
+  await once(server, 'listening');
+  const address = server.address();
+  server.close();
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+async function waitUntilAccepting(host: string, port: number, child: ChildProcess, label: string): Promise<void> {
+  const deadline = Date.now() + STARTUP_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${label} exited with code ${child.exitCode} before listening`);
+    const accepted = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, host);
+      socket.once('connect', () => { socket.destroy(); resolve(true); });
+      socket.once('error', () => resolve(false));
+    });
+    if (accepted) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`${label} did not listen on ${host}:${port} within ${STARTUP_TIMEOUT_MS} ms`);
+}
+
+export async function startTrackers(options: TrackerGroupOptions): Promise<TrackerGroup> {
+  const host = options.host ?? '127.0.0.1';
+  const children: ChildProcess[] = [];
+  const urls: string[] = [];
+  try {
+    for (let instance = 0; instance < options.count; instance++) {
+      const port = await freePort(host);
+      const label = `${options.kind}#${instance}`;
+      const child = forkTs(ENTRY[options.kind], {
+        label,
+        execArgv: ['--expose-gc', '--import', PROBE],
+        env: { ...process.env, ...options.env, PORT: String(port), HOST: host, LOG_LEVEL: 'warn' },
+      });
+      children.push(child);
+      await waitUntilAccepting(host, port, child, label);
+      urls.push(`ws://${host}:${port}`);
+    }
+  } catch (error) {
+    await Promise.all(children.map(stopChild));
+    throw error;
+  }
+  return {
+    kind: options.kind,
+    urls,
+    pids: children.map((child) => child.pid ?? -1),
+    collectGarbage() {
+      return Promise.all(children.map((child) => new Promise<NodeJS.MemoryUsage>((resolve) => {
+        const onMessage = (reply: ProbeReply) => {
+          if (reply.type !== 'gc-done') return;
+          child.off('message', onMessage);
+          resolve(reply.memory);
+        };
+        child.on('message', onMessage);
+        child.send({ type: 'gc' } satisfies ProbeRequest);
+      })));
+    },
+    async stop() {
+      await Promise.all(children.map(stopChild));
+    },
+  };
+}
