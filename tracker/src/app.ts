@@ -1,9 +1,10 @@
 /** `buildTracker(options)`: the edge tracker as a Fastify instance, ready to listen. */
-import Fastify, { LogController, type FastifyInstance } from 'fastify';
-import { defaultConfig, type TrackerConfig } from './config.ts';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { configEnv, defaultConfig, type TrackerConfig } from './config.ts';
 import { createMetrics } from './metrics.ts';
 import { SignalingHub } from './signaling-hub.ts';
 import { MemoryStore } from './store/memory.ts';
+import { RedisStore } from './store/redis.ts';
 import type { SwarmStore } from './store/store.ts';
 import { websocketRoutes } from './websocket-routes.ts';
 
@@ -14,9 +15,32 @@ export interface TrackerOptions extends Partial<TrackerConfig> {
   store?: SwarmStore;
 }
 
-async function createStore(config: TrackerConfig): Promise<SwarmStore> {
-  if (config.redisUrl) throw new Error('REDIS_URL is set, but this build has no Redis store yet');
-  return new MemoryStore();
+/** The configured store could not be reached at start; the message names the variable to check. */
+export class StoreUnavailableError extends Error {}
+
+/** The URL without its password, fit for a log line. */
+function redactedUrl(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.password) parsed.password = '***';
+  return parsed.toString();
+}
+
+async function createStore(config: TrackerConfig, log: FastifyBaseLogger): Promise<SwarmStore> {
+  if (!config.redisUrl && !config.redisClusterNodes) return new MemoryStore();
+  const where = config.redisClusterNodes
+    ? `${configEnv.redisClusterNodes}=${config.redisClusterNodes.join(',')}`
+    : `${configEnv.redisUrl}=${redactedUrl(config.redisUrl!)}`;
+  try {
+    return await RedisStore.connect({
+      url: config.redisUrl,
+      clusterNodes: config.redisClusterNodes,
+      keyPrefix: config.redisKeyPrefix,
+      commandTimeoutMs: config.redisCommandTimeoutMs,
+      log,
+    });
+  } catch (error) {
+    throw new StoreUnavailableError(`cannot reach Redis at ${where}: ${(error as Error).message}`);
+  }
 }
 
 export async function buildTracker(options: TrackerOptions = {}): Promise<FastifyInstance> {
@@ -28,14 +52,30 @@ export async function buildTracker(options: TrackerOptions = {}): Promise<Fastif
     // Every WebSocket starts as a request: per-request lines would drown the log at scale.
     logController: new LogController({ disableRequestLogging: true }),
   });
-  const store = givenStore ?? (await createStore(config));
+  const store = givenStore ?? (await createStore(config, app.log));
   const metrics = createMetrics(() => store.counts());
   const hub = new SignalingHub(config, store, metrics, app.log);
+  // Frames for this hub's peers arrive on a channel named after the hub, so it exists only now.
+  if (store instanceof RedisStore) {
+    await store.attach(hub.instanceId).catch(async (error: Error) => {
+      await hub.close();
+      await store.close();
+      throw new StoreUnavailableError(`cannot subscribe on Redis: ${error.message}`);
+    });
+  }
   const startedAt = Date.now();
 
   await app.register(websocketRoutes, { config, hub });
 
-  app.get('/health', async () => ({ status: 'ok', store: config.redisUrl ? 'redis' : 'memory' }));
+  app.get('/health', async (_request, reply) => {
+    if (!(store instanceof RedisStore)) return { status: 'ok', store: 'memory' };
+    try {
+      return { status: 'ok', store: 'redis', instances: (await store.health()).instances };
+    } catch (error) {
+      reply.code(503);
+      return { status: 'unavailable', store: 'redis', error: (error as Error).message };
+    }
+  });
   app.get('/metrics', async (_request, reply) => {
     reply.type(metrics.registry.contentType);
     return metrics.registry.metrics();

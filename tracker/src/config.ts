@@ -9,6 +9,12 @@ export interface TrackerConfig {
   port: number;
   /** REDIS_URL: when set, swarms live in Redis (shared by every instance); else in memory. */
   redisUrl: string | undefined;
+  /** REDIS_CLUSTER_NODES: `host:port,…` of a Redis Cluster to use instead of one REDIS_URL node. */
+  redisClusterNodes: string[] | undefined;
+  /** REDIS_KEY_PREFIX: prepended to every key and channel, so deployments can share one Redis. */
+  redisKeyPrefix: string;
+  /** REDIS_COMMAND_TIMEOUT_MS: a Redis command slower than this fails the message it serves. */
+  redisCommandTimeoutMs: number;
   /** LOG_LEVEL: pino level. */
   logLevel: string;
   /** ANNOUNCE_INTERVAL: seconds between a client's announces; peers silent for 2× this expire. */
@@ -39,6 +45,9 @@ export const defaultConfig: TrackerConfig = {
   host: '0.0.0.0',
   port: 8000,
   redisUrl: undefined,
+  redisClusterNodes: undefined,
+  redisKeyPrefix: 'swarmcast:',
+  redisCommandTimeoutMs: 2000,
   logLevel: 'info',
   announceIntervalSeconds: 120,
   maxFrameBytes: 64 * 1024,
@@ -58,6 +67,9 @@ export const configEnv: Record<keyof TrackerConfig, string> = {
   host: 'HOST',
   port: 'PORT',
   redisUrl: 'REDIS_URL',
+  redisClusterNodes: 'REDIS_CLUSTER_NODES',
+  redisKeyPrefix: 'REDIS_KEY_PREFIX',
+  redisCommandTimeoutMs: 'REDIS_COMMAND_TIMEOUT_MS',
   logLevel: 'LOG_LEVEL',
   announceIntervalSeconds: 'ANNOUNCE_INTERVAL',
   maxFrameBytes: 'MAX_FRAME_BYTES',
@@ -88,6 +100,13 @@ function booleanFlag(name: string, raw: string): boolean {
   throw new ConfigError(`${name} must be true or false, got "${raw}"`);
 }
 
+function clusterNodes(name: string, raw: string): string[] {
+  const nodes = raw.split(',').map((node) => node.trim()).filter(Boolean);
+  const bad = nodes.find((node) => !/^[^\s:/]+:\d{1,5}$/.test(node));
+  if (nodes.length === 0 || bad !== undefined) throw new ConfigError(`${name} must be host:port,host:port,…, got "${raw}"`);
+  return nodes;
+}
+
 /** Reads the configuration from environment variables; unset ones keep their defaults. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): TrackerConfig {
   const config: TrackerConfig = { ...defaultConfig };
@@ -105,8 +124,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TrackerConfig 
     else if (key === 'redisUrl') {
       if (!/^rediss?:\/\//.test(raw)) throw new ConfigError(`${name} must be a redis:// or rediss:// URL, got "${raw}"`);
       config.redisUrl = raw;
+    } else if (key === 'redisClusterNodes') config.redisClusterNodes = clusterNodes(name, raw);
+    else if (key === 'redisKeyPrefix') {
+      // Braces would move the per-swarm hash tag and break slot placement in a cluster.
+      if (/[{}]/.test(raw)) throw new ConfigError(`${name} may not contain { or }, got "${raw}"`);
+      config.redisKeyPrefix = raw;
     } else if (typeof current === 'number') (config[key] as number) = integerIn(name, raw);
     else (config[key] as string) = raw;
+  }
+  if (config.redisUrl && config.redisClusterNodes) {
+    throw new ConfigError(`set ${configEnv.redisUrl} (one Redis node) or ${configEnv.redisClusterNodes} (a cluster), not both`);
   }
   config.localityHeader = config.localityHeader.toLowerCase();
   return config;

@@ -1,5 +1,5 @@
 /** Starts the tracker from environment variables (see config.ts and the README). */
-import { buildTracker } from './app.ts';
+import { buildTracker, StoreUnavailableError } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
 
 try {
@@ -13,9 +13,12 @@ try {
   await app.listen({
     port: config.port,
     host: config.host,
-    listenTextResolver: (address) => `tracker listening on ${address.replace(/^http/, 'ws')} (${config.redisUrl ? 'redis' : 'memory'} store)`,
+    listenTextResolver: (address) =>
+      `tracker listening on ${address.replace(/^http/, 'ws')} (${config.redisUrl || config.redisClusterNodes ? 'redis' : 'memory'} store)`,
   });
 } catch (error) {
-  console.error(error instanceof ConfigError ? `configuration error: ${error.message}` : error);
+  if (error instanceof ConfigError) console.error(`configuration error: ${error.message}`);
+  else if (error instanceof StoreUnavailableError) console.error(`tracker not started: ${error.message}`);
+  else console.error(error);
   process.exit(1);
 }

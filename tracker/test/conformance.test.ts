@@ -1,6 +1,7 @@
 /** The tracker's wire contract, checked through the WebSocket and HTTP only. */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { startRedis, startRedisCluster, type RedisCluster, type RedisServer } from './support/redis-server.ts';
 import { id20, startTracker, type RunningTracker } from './support/tracker-fixture.ts';
 import { isAnnounceResponse, isAnswer, isFailure, isOffer, WireClient, type Frame } from './support/wire-client.ts';
 import type { TrackerOptions } from '../src/app.ts';
@@ -348,3 +349,12 @@ export function conformanceSuite(storeName: string, storeOptions: () => Promise<
 }
 
 conformanceSuite('memory', () => ({}));
+
+// Every tracker of a run shares one Redis, started on first use; tests differ by info_hash.
+let redis: Promise<RedisServer> | undefined;
+let cluster: Promise<RedisCluster> | undefined;
+conformanceSuite('redis', async () => ({ redisUrl: (await (redis ??= startRedis())).url }));
+conformanceSuite('redis cluster', async () => ({ redisClusterNodes: (await (cluster ??= startRedisCluster())).nodes }));
+after(async () => {
+  await Promise.all([redis?.then((server) => server.stop()), cluster?.then((nodes) => nodes.stop())]);
+});

@@ -1,0 +1,343 @@
+/**
+ * Swarms in Redis, one node or a cluster, shared by every tracker instance behind a load balancer.
+ *
+ * Per swarm, every key carries the hash tag `{<info_hash as hex>}`, so a swarm lives in one
+ * cluster slot and each script below touches one node:
+ *   {h}:peers          sorted set peer_id → expiry (ms): the membership
+ *   {h}:seeders        sorted set peer_id → expiry: the members with everything (`complete`)
+ *   {h}:owners         hash peer_id → owner key `<instanceId>:<connection>`: who holds its socket
+ *   {h}:localities     hash peer_id → locality key
+ *   {h}:near:<loc>     sorted set peer_id → expiry per locality, sampled first when picking
+ *   {h}:downloaded     counter of `completed` events
+ * Counts are ZCOUNTs over live scores, never counters that could drift; a dead instance's peers
+ * stop counting when their scores pass, and every swarm key expires one TTL after the swarm's
+ * last announce.
+ * Global keys, one slot each in a cluster: `swarms` (info_hash hex → expiry, what a bare scrape
+ * lists) and `instances` (instance id → heartbeat expiry, what /health counts).
+ * Frames for a peer are published on its owner's channel `instance:<id>`: sharded pub/sub on a
+ * cluster, so a message crosses one shard rather than the whole cluster bus; plain pub/sub on a node.
+ */
+import { Buffer } from 'node:buffer';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import type { ScrapeFile } from '../protocol.ts';
+import { decodeDelivery, encodeDelivery } from './redis-messages.ts';
+import { announceScript, countsScript, leaveScript, ownersScript } from './redis-scripts.ts';
+import type { AnnounceInput, AnnounceOutcome, AnnounceOutput, Delivery, DeliveryHandler, StoreCounts, SwarmStore } from './store.ts';
+
+/** How often an instance refreshes its heartbeat and trims the global sorted sets. */
+const HEARTBEAT_MS = 5000;
+/** An instance that missed this long of heartbeats no longer counts as live. */
+const HEARTBEAT_TTL_MS = 3 * HEARTBEAT_MS;
+/** Reconnection backs off to this and keeps trying: the tracker outlives a Redis restart. */
+const RECONNECT_MAX_MS = 1000;
+
+type AnnounceReply = [outcome: AnnounceOutcome, peers: number, seeders: number, picked: string[], owners: Array<string | null>];
+
+interface SwarmScripts {
+  swarmAnnounce(...args: Array<string | number>): Promise<AnnounceReply>;
+  swarmLeave(...args: string[]): Promise<number>;
+  swarmCounts(...args: string[]): Promise<[peers: number, seeders: number, downloaded: number]>;
+  swarmOwners(...args: string[]): Promise<Array<string | null>>;
+}
+
+type Client = (Redis | Cluster) & SwarmScripts;
+
+export interface StoreLog {
+  info(details: object, message: string): void;
+  warn(details: object, message: string): void;
+}
+
+export interface RedisStoreOptions {
+  /** One node: redis://… or rediss://… */
+  url?: string | undefined;
+  /** A cluster instead: host:port of some of its nodes. */
+  clusterNodes?: string[] | undefined;
+  /** Prepended to every key and channel. */
+  keyPrefix: string;
+  /** A command slower than this fails, rather than holding a peer's messages behind it. */
+  commandTimeoutMs: number;
+  log: StoreLog;
+}
+
+const toHex = (binary: string) => Buffer.from(binary, 'latin1').toString('hex');
+const fromHex = (hex: string) => Buffer.from(hex, 'hex').toString('latin1');
+
+function nodeOptions(commandTimeoutMs: number): RedisOptions {
+  return {
+    lazyConnect: true,
+    // While Redis is away a command fails at once, so the hub answers "temporarily unavailable"
+    // instead of holding every message of the connection behind a reconnect.
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    commandTimeout: commandTimeoutMs,
+    retryStrategy: (attempt) => Math.min(attempt * 100, RECONNECT_MAX_MS),
+  };
+}
+
+export class RedisStore implements SwarmStore {
+  private readonly client: Client;
+  /** The connection in subscriber mode: a separate one on a single node, the cluster's own otherwise. */
+  private readonly subscriber: Redis | Cluster;
+  private readonly sharded: boolean;
+  private readonly prefix: string;
+  private readonly log: StoreLog;
+  private handler: DeliveryHandler = () => {};
+  /** Owner keys of this instance start with this; set by `attach`. */
+  private localPrefix: string | undefined;
+  private instanceId = '';
+  private heartbeatTimer: NodeJS.Timeout | undefined;
+  private lastError: string | undefined;
+  /**
+   * Owners of the peers the last announces picked, keyed by info_hash + peer_id (both 20 chars),
+   * so the offers that follow are routed without a second lookup. Taken when used; whatever is
+   * left is dropped at the next heartbeat and would simply be looked up again.
+   */
+  private readonly pickedOwners = new Map<string, string>();
+  /** When this instance last put each swarm in the `swarms` set, to write it once per half TTL. */
+  private readonly listedUntil = new Map<string, number>();
+  /** Peers whose sockets this instance holds, with their expiry: what `counts` reports. */
+  private readonly localPeers = new Map<string, Map<string, number>>();
+
+  /** Connects, or throws if Redis cannot be reached now. */
+  static async connect(options: RedisStoreOptions): Promise<RedisStore> {
+    const store = new RedisStore(options);
+    const clients = store.client === store.subscriber ? [store.client] : [store.client, store.subscriber];
+    try {
+      await Promise.all(clients.map((client) => client.connect()));
+    } catch (error) {
+      for (const client of clients) client.disconnect();
+      throw error;
+    }
+    return store;
+  }
+
+  private constructor(options: RedisStoreOptions) {
+    this.prefix = options.keyPrefix;
+    this.log = options.log;
+    this.sharded = options.clusterNodes !== undefined;
+    if (options.clusterNodes) {
+      const nodes = options.clusterNodes.map((node) => {
+        const at = node.lastIndexOf(':');
+        return { host: node.slice(0, at), port: Number(node.slice(at + 1)) };
+      });
+      const { retryStrategy, ...redisOptions } = nodeOptions(options.commandTimeoutMs);
+      const cluster = new Cluster(nodes, {
+        lazyConnect: true,
+        enableOfflineQueue: false,
+        enableAutoPipelining: true,
+        // One subscriber per shard, so SSUBSCRIBE lands on the node that owns the channel's slot.
+        shardedSubscribers: true,
+        clusterRetryStrategy: retryStrategy,
+        redisOptions,
+      });
+      cluster.on('node error', (error: Error) => this.failed(error));
+      this.client = cluster as Client;
+      this.subscriber = cluster;
+      cluster.on('smessage', (_channel: string, message: string) => this.received(message));
+    } else {
+      const redis = new Redis(options.url!, { ...nodeOptions(options.commandTimeoutMs), enableAutoPipelining: true });
+      this.client = redis as Client;
+      this.subscriber = new Redis(options.url!, nodeOptions(options.commandTimeoutMs));
+      this.subscriber.on('message', (_channel: string, message: string) => this.received(message));
+    }
+    for (const client of new Set([this.client, this.subscriber])) {
+      client.on('error', (error: Error) => this.failed(error));
+      client.on('ready', () => this.recovered());
+    }
+    this.client.defineCommand('swarmAnnounce', { numberOfKeys: 6, lua: announceScript });
+    this.client.defineCommand('swarmLeave', { numberOfKeys: 4, lua: leaveScript });
+    this.client.defineCommand('swarmCounts', { numberOfKeys: 3, lua: countsScript });
+    this.client.defineCommand('swarmOwners', { numberOfKeys: 2, lua: ownersScript });
+  }
+
+  /**
+   * Starts receiving the frames for the owners of one hub: owner keys are `<instanceId>:<n>`,
+   * so any instance can tell from an owner key which channel reaches it.
+   */
+  async attach(instanceId: string): Promise<void> {
+    this.instanceId = instanceId;
+    this.localPrefix = instanceId + ':';
+    const channel = this.channel(instanceId);
+    await (this.sharded ? this.subscriber.ssubscribe(channel) : this.subscriber.subscribe(channel));
+    await this.heartbeat();
+    this.heartbeatTimer = setInterval(() => {
+      this.heartbeat().catch((error: Error) => this.failed(error));
+    }, HEARTBEAT_MS);
+    this.heartbeatTimer.unref();
+  }
+
+  async announce(input: AnnounceInput): Promise<AnnounceOutput> {
+    const now = Date.now();
+    const keys = this.swarmKeys(input.infoHash);
+    const [reply] = await Promise.all([
+      this.client.swarmAnnounce(
+        keys.peers, keys.seeders, keys.owners, keys.localities, keys.nearPrefix + input.locality, keys.downloaded,
+        input.peerId, input.owner, input.locality, keys.nearPrefix, input.seeder ? 1 : 0, input.completed ? 1 : 0,
+        input.numwant, input.maxPeersPerSwarm, input.ttlMs,
+      ),
+      this.list(input.infoHash, now, input.ttlMs),
+    ]);
+    const [outcome, peers, seeders, picked, owners] = reply;
+    if (outcome === 'ok') this.holdLocally(input.infoHash, input.peerId, now + input.ttlMs);
+    picked.forEach((peerId, i) => {
+      const owner = owners[i];
+      if (owner) this.pickedOwners.set(input.infoHash + peerId, owner);
+    });
+    return { outcome, complete: seeders, incomplete: peers - seeders, peers: picked };
+  }
+
+  async leave(infoHash: string, peerId: string, owner: string): Promise<void> {
+    const local = this.localPeers.get(infoHash);
+    local?.delete(peerId);
+    if (local?.size === 0) this.localPeers.delete(infoHash);
+    const keys = this.swarmKeys(infoHash);
+    await this.client.swarmLeave(keys.peers, keys.seeders, keys.owners, keys.localities, peerId, owner, keys.nearPrefix);
+  }
+
+  async scrape(infoHashes: string[] | undefined, limit: number): Promise<Map<string, ScrapeFile>> {
+    const hashes = infoHashes
+      ?? (await this.client.zrevrangebyscore(this.prefix + 'swarms', '+inf', `(${Date.now()}`, 'LIMIT', 0, limit)).map(fromHex);
+    const counts = await Promise.all(hashes.map((infoHash) => {
+      const keys = this.swarmKeys(infoHash);
+      return this.client.swarmCounts(keys.peers, keys.seeders, keys.downloaded);
+    }));
+    return new Map(hashes.map((infoHash, i) => {
+      const [peers, seeders, downloaded] = counts[i]!;
+      return [infoHash, { complete: seeders, incomplete: peers - seeders, downloaded }];
+    }));
+  }
+
+  async deliver(deliveries: Delivery[]): Promise<boolean[]> {
+    const owners = await this.ownersOf(deliveries);
+    return Promise.all(deliveries.map((delivery, i) => this.route(owners[i] ?? null, delivery)));
+  }
+
+  onDelivery(handler: DeliveryHandler): void {
+    this.handler = handler;
+  }
+
+  /**
+   * The peers whose sockets this instance holds and the swarms they are in: no Redis call, so
+   * metrics stay cheap and answer during an outage. Summed over instances, peers is the total.
+   */
+  async counts(): Promise<StoreCounts> {
+    this.dropExpiredLocal(Date.now());
+    let peers = 0;
+    for (const swarm of this.localPeers.values()) peers += swarm.size;
+    return { swarms: this.localPeers.size, peers };
+  }
+
+  /** Checks that Redis answers; counts the tracker instances whose heartbeat is current. */
+  async health(): Promise<{ instances: number }> {
+    return { instances: await this.client.zcount(this.prefix + 'instances', `(${Date.now()}`, '+inf') };
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.heartbeatTimer);
+    const clients = new Set([this.client, this.subscriber]);
+    await Promise.all([...clients].map((client) => client.quit().catch(() => client.disconnect())));
+  }
+
+  private swarmKeys(infoHash: string) {
+    const base = `${this.prefix}{${toHex(infoHash)}}:`;
+    return {
+      peers: base + 'peers',
+      seeders: base + 'seeders',
+      owners: base + 'owners',
+      localities: base + 'localities',
+      downloaded: base + 'downloaded',
+      nearPrefix: base + 'near:',
+    };
+  }
+
+  private channel(instanceId: string): string {
+    return `${this.prefix}instance:${instanceId}`;
+  }
+
+  /** Keeps the swarm in the `swarms` set that a bare scrape lists; written once per half TTL. */
+  private async list(infoHash: string, now: number, ttlMs: number): Promise<void> {
+    if ((this.listedUntil.get(infoHash) ?? 0) - now > ttlMs / 2) return;
+    await this.client.zadd(this.prefix + 'swarms', now + ttlMs, toHex(infoHash));
+    this.listedUntil.set(infoHash, now + ttlMs);
+  }
+
+  private async ownersOf(deliveries: Delivery[]): Promise<Array<string | null>> {
+    const owners: Array<string | null> = [];
+    const missing = new Map<string, number[]>();
+    deliveries.forEach((delivery, i) => {
+      const key = delivery.infoHash + delivery.toPeerId;
+      const owner = this.pickedOwners.get(key);
+      this.pickedOwners.delete(key);
+      owners[i] = owner ?? null;
+      if (owner === undefined) missing.set(delivery.infoHash, [...(missing.get(delivery.infoHash) ?? []), i]);
+    });
+    await Promise.all([...missing].map(async ([infoHash, indexes]) => {
+      const keys = this.swarmKeys(infoHash);
+      const found = await this.client.swarmOwners(keys.peers, keys.owners, ...indexes.map((i) => deliveries[i]!.toPeerId));
+      indexes.forEach((index, j) => {
+        owners[index] = found[j] ?? null;
+      });
+    }));
+    return owners;
+  }
+
+  private async route(owner: string | null, delivery: Delivery): Promise<boolean> {
+    if (owner === null) return false;
+    if (this.localPrefix !== undefined && owner.startsWith(this.localPrefix)) {
+      this.handler(owner, delivery);
+      return true;
+    }
+    const channel = this.channel(owner.slice(0, owner.lastIndexOf(':')));
+    const message = encodeDelivery(owner, delivery);
+    const receivers = await (this.sharded ? this.client.spublish(channel, message) : this.client.publish(channel, message));
+    // Nobody listening: the owner's instance is gone, and so is the peer's socket.
+    return Number(receivers) > 0;
+  }
+
+  private received(message: string): void {
+    const decoded = decodeDelivery(message);
+    if (decoded) this.handler(decoded.owner, decoded.delivery);
+    else this.log.warn({ bytes: message.length }, 'dropped a malformed message on this instance\'s Redis channel');
+  }
+
+  private holdLocally(infoHash: string, peerId: string, expiresAt: number): void {
+    let swarm = this.localPeers.get(infoHash);
+    if (!swarm) {
+      swarm = new Map();
+      this.localPeers.set(infoHash, swarm);
+    }
+    swarm.set(peerId, expiresAt);
+  }
+
+  private dropExpiredLocal(now: number): void {
+    for (const [infoHash, swarm] of this.localPeers) {
+      for (const [peerId, expiresAt] of swarm) if (expiresAt <= now) swarm.delete(peerId);
+      if (swarm.size === 0) this.localPeers.delete(infoHash);
+    }
+  }
+
+  private async heartbeat(): Promise<void> {
+    const now = Date.now();
+    this.pickedOwners.clear();
+    this.dropExpiredLocal(now);
+    for (const [infoHash, until] of this.listedUntil) if (until <= now) this.listedUntil.delete(infoHash);
+    await Promise.all([
+      this.client.zadd(this.prefix + 'instances', now + HEARTBEAT_TTL_MS, this.instanceId),
+      this.client.zremrangebyscore(this.prefix + 'instances', '-inf', now),
+      this.client.zremrangebyscore(this.prefix + 'swarms', '-inf', now),
+    ]);
+  }
+
+  /** ioredis reports every failed reconnect; the log gets the first of a kind, not one a second. */
+  private failed(error: Error): void {
+    if (error.message === this.lastError) return;
+    this.lastError = error.message;
+    this.log.warn({ err: error }, 'redis unavailable; announces fail until it is back');
+  }
+
+  private recovered(): void {
+    if (this.lastError === undefined) return;
+    this.lastError = undefined;
+    this.log.info({}, 'redis available again');
+  }
+}
