@@ -25,11 +25,14 @@ function redactedUrl(url: string): string {
   return parsed.toString();
 }
 
+/** Which variable points at which Redis, for error messages. */
+function redisLocation(config: TrackerConfig): string {
+  if (config.redisClusterNodes) return `${configEnv.redisClusterNodes}=${config.redisClusterNodes.join(',')}`;
+  return config.redisUrl ? `${configEnv.redisUrl}=${redactedUrl(config.redisUrl)}` : 'the store given to buildTracker';
+}
+
 async function createStore(config: TrackerConfig, log: FastifyBaseLogger): Promise<SwarmStore> {
   if (!config.redisUrl && !config.redisClusterNodes) return new MemoryStore();
-  const where = config.redisClusterNodes
-    ? `${configEnv.redisClusterNodes}=${config.redisClusterNodes.join(',')}`
-    : `${configEnv.redisUrl}=${redactedUrl(config.redisUrl!)}`;
   try {
     return await RedisStore.connect({
       url: config.redisUrl,
@@ -39,7 +42,7 @@ async function createStore(config: TrackerConfig, log: FastifyBaseLogger): Promi
       log,
     });
   } catch (error) {
-    throw new StoreUnavailableError(`cannot reach Redis at ${where}: ${(error as Error).message}`);
+    throw new StoreUnavailableError(`cannot reach Redis at ${redisLocation(config)}: ${(error as Error).message}`);
   }
 }
 
@@ -60,7 +63,7 @@ export async function buildTracker(options: TrackerOptions = {}): Promise<Fastif
     await store.attach(hub.instanceId).catch(async (error: Error) => {
       await hub.close();
       await store.close();
-      throw new StoreUnavailableError(`cannot subscribe on Redis: ${error.message}`);
+      throw new StoreUnavailableError(`cannot subscribe on Redis at ${redisLocation(config)}: ${error.message}`);
     });
   }
   const startedAt = Date.now();

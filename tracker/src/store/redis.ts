@@ -87,6 +87,8 @@ export class RedisStore implements SwarmStore {
   private instanceId = '';
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private lastError: string | undefined;
+  /** Until the first connection succeeds, errors go into the one `connect` throws, not the log. */
+  private started = false;
   /**
    * Owners of the peers the last announces picked, keyed by info_hash + peer_id (both 20 chars),
    * so the offers that follow are routed without a second lookup. Taken when used; whatever is
@@ -106,8 +108,12 @@ export class RedisStore implements SwarmStore {
       await Promise.all(clients.map((client) => client.connect()));
     } catch (error) {
       for (const client of clients) client.disconnect();
-      throw error;
+      // ioredis rejects with a bare "Connection is closed."; the error event before it says why.
+      const cause = store.lastError && store.lastError !== (error as Error).message ? ` (${store.lastError})` : '';
+      throw new Error((error as Error).message + cause);
     }
+    store.started = true;
+    store.lastError = undefined;
     return store;
   }
 
@@ -332,7 +338,7 @@ export class RedisStore implements SwarmStore {
   private failed(error: Error): void {
     if (error.message === this.lastError) return;
     this.lastError = error.message;
-    this.log.warn({ err: error }, 'redis unavailable; announces fail until it is back');
+    if (this.started) this.log.warn({ err: error }, 'redis unavailable; announces fail until it is back');
   }
 
   private recovered(): void {

@@ -29,6 +29,8 @@ export interface RedisServer {
 export interface RedisCluster {
   /** host:port of every node, as REDIS_CLUSTER_NODES takes them. */
   nodes: string[];
+  /** How many nodes hold at least one key. */
+  nodesWithKeys(): number;
   stop(): Promise<void>;
 }
 
@@ -132,7 +134,8 @@ export async function startRedisCluster(): Promise<RedisCluster> {
       if (Date.now() > deadline) throw new Error('redis cluster did not reach cluster_state:ok');
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    return { nodes, stop };
+    const dbsize = (port: number) => Number(spawnSync('redis-cli', ['-p', String(port), 'dbsize'], { encoding: 'utf8' }).stdout.trim());
+    return { nodes, nodesWithKeys: () => ports.filter((port) => dbsize(port) > 0).length, stop };
   } catch (error) {
     await stop();
     throw error;
