@@ -1,0 +1,81 @@
+/**
+ * SHA-256 check of peer segments against the origin's `segments-sha256.json`: a JSON object
+ * mapping each segment's path relative to the manifest's folder (`240p/seg_000.ts`, or
+ * `240p/1234.ts` for live) to its lowercase hex digest.
+ */
+
+export const INTEGRITY_MANIFEST = 'segments-sha256.json';
+/** A live manifest lists the next window too; refetch it at most this often when a key is missing. */
+export const MANIFEST_REFRESH_MS = 1000;
+
+export type Verdict = 'valid' | 'altered' | 'unknown';
+
+export type FetchJson = (url: string) => Promise<unknown>;
+
+export function manifestUrlFor(src: string): string {
+  return new URL(INTEGRITY_MANIFEST, src).href;
+}
+
+/** The manifest key of a segment URL, or null when it is not under the manifest's folder. */
+export function manifestKey(segmentUrl: string, manifestUrl: string): string | null {
+  const base = new URL('.', manifestUrl);
+  const url = new URL(segmentUrl, base);
+  if (url.origin !== base.origin || !url.pathname.startsWith(base.pathname)) return null;
+  return decodeURIComponent(url.pathname.slice(base.pathname.length));
+}
+
+export async function sha256Hex(data: ArrayBuffer): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', data));
+  let hex = '';
+  for (const byte of digest) hex += byte.toString(16).padStart(2, '0');
+  return hex;
+}
+
+export class IntegrityManifest {
+  private hashes = new Map<string, string>();
+  private refreshing: Promise<void> | null = null;
+  private refreshedAt = -Infinity;
+
+  constructor(
+    readonly url: string,
+    private readonly fetchJson: FetchJson,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
+
+  /** Loads the manifest; rejects when it is missing or malformed. */
+  async load(): Promise<void> {
+    const body = await this.fetchJson(this.url);
+    if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new Error(`${this.url} is not a JSON object`);
+    const hashes = new Map<string, string>();
+    for (const [key, value] of Object.entries(body)) {
+      if (typeof value === 'string' && /^[0-9a-f]{64}$/i.test(value)) hashes.set(key, value.toLowerCase());
+    }
+    this.hashes = hashes;
+    this.refreshedAt = this.now();
+  }
+
+  async verify(segmentUrl: string, data: ArrayBuffer): Promise<Verdict> {
+    const key = manifestKey(segmentUrl, this.url);
+    if (key === null) return 'unknown';
+    let expected = this.hashes.get(key);
+    if (expected === undefined) {
+      await this.refresh();
+      expected = this.hashes.get(key);
+      if (expected === undefined) return 'unknown';
+    }
+    return (await sha256Hex(data)) === expected ? 'valid' : 'altered';
+  }
+
+  private refresh(): Promise<void> {
+    if (this.refreshing) return this.refreshing;
+    if (this.now() - this.refreshedAt < MANIFEST_REFRESH_MS) return Promise.resolve();
+    this.refreshing = this.load()
+      .catch(() => {
+        this.refreshedAt = this.now();
+      })
+      .finally(() => {
+        this.refreshing = null;
+      });
+    return this.refreshing;
+  }
+}

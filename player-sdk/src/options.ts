@@ -1,0 +1,207 @@
+/**
+ * Every option of `createPlayer`, with its default, in one place.
+ * `resolveOptions` validates user input and fails fast with the name of the bad option.
+ */
+
+/** Which segment-scheduling policy the player runs. */
+export type PolicyName =
+  /** Swarmcast's buffer-aware peer-first policy (see `policy.ts`). */
+  | 'peer-first'
+  /** p2p-media-loader 2.3.1's own defaults: HTTP for the next 15 s, peers only for prefetch. Kept for comparison (bench). */
+  | 'library-default';
+
+export interface SwarmcastOptions {
+  /** URL of the HLS master (or media) playlist. Required. */
+  src: string;
+  /**
+   * WebTorrent tracker URLs (`ws://` or `wss://`) used to find peers.
+   * @default [] — no tracker means no peers: the player plays over HTTP and says so in stats.
+   */
+  trackers?: string[];
+  /**
+   * Swarm identifier: viewers with the same `swarmId` (and rendition) share segments.
+   * @default the playlist URL without its query string (p2p-media-loader's rule).
+   */
+  swarmId?: string;
+  /**
+   * Access token for private streams, appended to every tracker URL as `?token=<token>`.
+   * @default undefined
+   */
+  token?: string;
+  /**
+   * `false` turns peer-to-peer off entirely: plain hls.js over HTTP.
+   * @default true
+   */
+  p2p?: boolean;
+  /**
+   * Whether this viewer uploads segments to others. `'auto'` uploads except on cellular
+   * connections (`navigator.connection.type === 'cellular'`), where the viewer's data is metered.
+   * @default 'auto'
+   */
+  upload?: boolean | 'auto';
+  /**
+   * SHA-256 check of every segment received from a peer before hls.js sees it.
+   * `'auto'`: use `segments-sha256.json` next to the master playlist when the origin publishes
+   * one (if it does not, peer data is accepted unchecked and stats say so);
+   * a string: that manifest URL (required: if it cannot be loaded, P2P is turned off);
+   * `false`: no check.
+   * @default 'auto'
+   */
+  integrity?: boolean | 'auto' | string;
+  /**
+   * Target live latency in seconds (hls.js `liveSyncDuration`: how far behind the live edge playback runs).
+   * Higher leaves peers more time to deliver a new segment before the HTTP fallback: measured
+   * offload for 4 viewers is in the README (latency vs offload). Must fit inside the origin's live
+   * window (6 × 2 s by default) with one segment to spare.
+   * @default 8
+   */
+  liveLatency?: number;
+  /**
+   * Seconds of buffer below which the next segment is fetched over HTTP instead of waiting
+   * for a peer (p2p-media-loader's `highDemandTimeWindow` while peers are connected).
+   * @default 3
+   */
+  httpFallbackBuffer?: number;
+  /**
+   * Scheduling policy. `'library-default'` is p2p-media-loader's own behaviour, for comparison.
+   * @default 'peer-first'
+   */
+  policy?: PolicyName;
+  /**
+   * Rendition to play: `'auto'` (hls.js ABR) or the index of a level in the master playlist (0 = first).
+   * @default 'auto'
+   */
+  level?: 'auto' | number;
+  /**
+   * WebRTC configuration (STUN/TURN servers) for peer connections.
+   * @default { iceServers: [{ urls: 'stun:stun.l.google.com:19302' }] }
+   */
+  rtcConfig?: RTCConfiguration;
+  /**
+   * Start playback as soon as the stream is ready (browsers allow it muted, or after a user gesture).
+   * @default true
+   */
+  autoplay?: boolean;
+  /**
+   * Milliseconds between `stats` events.
+   * @default 1000
+   */
+  statsIntervalMs?: number;
+  /**
+   * Extra hls.js configuration, applied last (it overrides what the policy sets).
+   * @default {}
+   */
+  hlsConfig?: Record<string, unknown>;
+}
+
+/** Options after defaults and validation. */
+export interface ResolvedOptions {
+  src: string;
+  trackers: string[];
+  swarmId: string | undefined;
+  token: string | undefined;
+  p2p: boolean;
+  upload: boolean | 'auto';
+  integrity: boolean | 'auto' | string;
+  liveLatency: number;
+  httpFallbackBuffer: number;
+  policy: PolicyName;
+  level: 'auto' | number;
+  rtcConfig: RTCConfiguration;
+  autoplay: boolean;
+  statsIntervalMs: number;
+  hlsConfig: Record<string, unknown>;
+}
+
+export const defaultOptions: Omit<ResolvedOptions, 'src'> = {
+  trackers: [],
+  swarmId: undefined,
+  token: undefined,
+  p2p: true,
+  upload: 'auto',
+  integrity: 'auto',
+  liveLatency: 8,
+  httpFallbackBuffer: 3,
+  policy: 'peer-first',
+  level: 'auto',
+  rtcConfig: { iceServers: [{ urls: 'stun:stun.l.google.com:19302' }] },
+  autoplay: true,
+  statsIntervalMs: 1000,
+  hlsConfig: {},
+};
+
+/** Thrown by `createPlayer` for a bad option; `option` names it. */
+export class OptionError extends TypeError {
+  constructor(
+    readonly option: string,
+    message: string,
+  ) {
+    super(`Swarmcast option ${option}: ${message}`);
+    this.name = 'OptionError';
+  }
+}
+
+const POLICIES: readonly PolicyName[] = ['peer-first', 'library-default'];
+
+export function resolveOptions(input: SwarmcastOptions, base: string | undefined = undefined): ResolvedOptions {
+  if (input === null || typeof input !== 'object') throw new OptionError('options', 'expected an object with at least { src }');
+  const options = { ...defaultOptions, ...withoutUndefined(input) } as ResolvedOptions;
+
+  options.src = absoluteUrl('src', options.src, base, ['http:', 'https:']);
+  if (!Array.isArray(options.trackers)) throw new OptionError('trackers', 'expected an array of ws:// or wss:// URLs');
+  options.trackers = options.trackers.map((tracker, i) => absoluteUrl(`trackers[${i}]`, tracker, undefined, ['ws:', 'wss:']));
+  if (options.token !== undefined) {
+    if (typeof options.token !== 'string' || options.token === '') throw new OptionError('token', 'expected a non-empty string');
+    options.trackers = options.trackers.map((tracker) => withToken(tracker, options.token!));
+  }
+  if (options.swarmId !== undefined && (typeof options.swarmId !== 'string' || options.swarmId === '')) {
+    throw new OptionError('swarmId', 'expected a non-empty string');
+  }
+  if (typeof options.p2p !== 'boolean') throw new OptionError('p2p', 'expected true or false');
+  if (options.upload !== 'auto' && typeof options.upload !== 'boolean') throw new OptionError('upload', "expected true, false or 'auto'");
+  if (typeof options.integrity === 'string' && options.integrity !== 'auto') {
+    options.integrity = absoluteUrl('integrity', options.integrity, options.src, ['http:', 'https:']);
+  } else if (options.integrity !== 'auto' && typeof options.integrity !== 'boolean') {
+    throw new OptionError('integrity', "expected 'auto', true, false or a manifest URL");
+  }
+  positive('liveLatency', options.liveLatency);
+  positive('httpFallbackBuffer', options.httpFallbackBuffer);
+  if (options.httpFallbackBuffer >= options.liveLatency) {
+    throw new OptionError('httpFallbackBuffer', `must be lower than liveLatency (${options.liveLatency} s), got ${options.httpFallbackBuffer}`);
+  }
+  if (!POLICIES.includes(options.policy)) throw new OptionError('policy', `expected one of ${POLICIES.join(', ')}`);
+  if (options.level !== 'auto' && !(Number.isInteger(options.level) && options.level >= 0)) {
+    throw new OptionError('level', "expected 'auto' or a level index (integer ≥ 0)");
+  }
+  if (options.rtcConfig === null || typeof options.rtcConfig !== 'object') throw new OptionError('rtcConfig', 'expected an RTCConfiguration object');
+  if (typeof options.autoplay !== 'boolean') throw new OptionError('autoplay', 'expected true or false');
+  positive('statsIntervalMs', options.statsIntervalMs);
+  if (options.hlsConfig === null || typeof options.hlsConfig !== 'object') throw new OptionError('hlsConfig', 'expected an object');
+  return options;
+}
+
+function withoutUndefined<T extends object>(input: T): Partial<T> {
+  return Object.fromEntries(Object.entries(input).filter(([, value]) => value !== undefined)) as Partial<T>;
+}
+
+function positive(option: string, value: unknown): void {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) throw new OptionError(option, `expected a positive number, got ${String(value)}`);
+}
+
+function absoluteUrl(option: string, value: unknown, base: string | undefined, protocols: string[]): string {
+  if (typeof value !== 'string' || value === '') throw new OptionError(option, 'expected a URL');
+  let url: URL;
+  try {
+    url = new URL(value, base);
+  } catch {
+    throw new OptionError(option, `not a valid URL: ${value}`);
+  }
+  if (!protocols.includes(url.protocol)) throw new OptionError(option, `expected a ${protocols.join(' or ')} URL, got ${value}`);
+  return url.href;
+}
+
+function withToken(tracker: string, token: string): string {
+  const url = new URL(tracker);
+  url.searchParams.set('token', token);
+  return url.href;
+}

@@ -1,0 +1,147 @@
+/**
+ * Swarmcast's segment-scheduling policy, as plain functions of the playback state.
+ *
+ * p2p-media-loader 2.3.1 fetches every segment within `highDemandTimeWindow` (15 s) of the
+ * playhead over HTTP and uses peers only beyond it. A live viewer never has more than its
+ * latency (6–10 s) of stream ahead of it, so with the defaults a live stream comes almost
+ * entirely from the origin. The peer-first policy instead:
+ *
+ * - shrinks the HTTP-only window to `httpFallbackBuffer` seconds of buffer while peers are
+ *   connected: a segment further ahead is taken from a peer when one holds it, and the viewer
+ *   waits for one while its buffer is comfortable;
+ * - staggers that deadline per viewer (a random part redrawn every plan): viewers of a live
+ *   stream sit at the same position, so without it they would all reach the HTTP deadline for a
+ *   new segment at once and all fetch it; with it the first one fetches and the rest get it from
+ *   that peer a moment later;
+ * - widens the random-HTTP window up to the live edge: p2p-media-loader's random loader fetches
+ *   a segment nobody has with probability ~1/(peers + 1), so roughly one viewer seeds each new
+ *   segment as soon as it appears;
+ * - falls back to HTTP-first when no peer is connected (nobody to wait for) and adds a margin
+ *   after a stall (the buffer proved too thin).
+ */
+import type { PolicyName, ResolvedOptions } from './options.ts';
+
+/** What the policy looks at, sampled about once a second. */
+export interface PlaybackSnapshot {
+  isLive: boolean;
+  /** Seconds of media buffered ahead of the playhead. */
+  bufferAhead: number;
+  /** Peers connected in the current rendition's swarm. */
+  connectedPeers: number;
+  /** Whether playback stalled within `STALL_MEMORY_MS`. */
+  recentStall: boolean;
+  /** Segment duration in seconds (the playlist's target duration). */
+  segmentDuration: number;
+}
+
+/** The p2p-media-loader stream settings the policy controls (all of them dynamic in 2.3.1). */
+export interface LoadingPlan {
+  highDemandTimeWindow: number;
+  httpDownloadTimeWindow: number;
+  p2pDownloadTimeWindow: number;
+  simultaneousHttpDownloads: number;
+  simultaneousP2PDownloads: number;
+  p2pNotReceivingBytesTimeoutMs: number;
+}
+
+export type PolicyOptions = Pick<ResolvedOptions, 'liveLatency' | 'httpFallbackBuffer' | 'policy'>;
+
+/** Without peers every segment is fetched over HTTP as soon as hls.js wants it. */
+export const HTTP_FIRST_WINDOW = 60;
+/** Spread of the per-viewer HTTP deadline, as a fraction of a segment: wide enough that the first fetch is announced before the next viewer's deadline. */
+export const DEADLINE_STAGGER_SEGMENTS = 1;
+/** Extra buffer kept after a stall, in seconds. */
+export const STALL_MARGIN = 2;
+/** How long a stall keeps the extra margin. */
+export const STALL_MEMORY_MS = 30_000;
+/** VOD has no live edge to wait for: keep a deeper HTTP floor and prefetch far ahead through peers. */
+export const VOD_HTTP_FLOOR = 10;
+export const VOD_PREFETCH_WINDOW = 120;
+/** A peer that sends nothing for this long loses the request (default 2000 ms is a third of a live budget). */
+export const P2P_SILENCE_TIMEOUT_MS = 1500;
+
+/** `random` is a number in [0, 1) (injected so tests are deterministic). */
+export function planLoading(snapshot: PlaybackSnapshot, options: PolicyOptions, random: number): LoadingPlan {
+  const { segmentDuration } = snapshot;
+  const horizon = snapshot.isLive ? options.liveLatency + 2 * segmentDuration : VOD_PREFETCH_WINDOW;
+  const base = {
+    httpDownloadTimeWindow: horizon,
+    p2pDownloadTimeWindow: horizon,
+    simultaneousHttpDownloads: 2,
+    simultaneousP2PDownloads: 3,
+    p2pNotReceivingBytesTimeoutMs: P2P_SILENCE_TIMEOUT_MS,
+  };
+  if (snapshot.connectedPeers === 0) return { ...base, highDemandTimeWindow: HTTP_FIRST_WINDOW };
+
+  const floor = snapshot.isLive ? options.httpFallbackBuffer : Math.max(options.httpFallbackBuffer, VOD_HTTP_FLOOR);
+  const stagger = random * DEADLINE_STAGGER_SEGMENTS * segmentDuration;
+  const margin = snapshot.recentStall ? STALL_MARGIN : 0;
+  return { ...base, highDemandTimeWindow: round(floor + stagger + margin) };
+}
+
+/** Core settings at creation; `undefined` entries are left to p2p-media-loader's defaults. */
+export function initialCoreConfig(options: PolicyOptions): Partial<LoadingPlan> & { httpDownloadInitialTimeoutMs?: number } {
+  if (options.policy === 'library-default') return {};
+  // Start HTTP-first; the first plan (a second in) narrows it once peers are known.
+  return planLoading({ isLive: true, bufferAhead: 0, connectedPeers: 0, recentStall: false, segmentDuration: 2 }, options, 0);
+}
+
+/** hls.js settings that follow from the policy. */
+export function hlsConfigFor(options: PolicyOptions): Record<string, number> {
+  const config: Record<string, number> = {
+    liveSyncDuration: options.liveLatency,
+    // hls.js jumps back to liveSyncDuration when latency exceeds this (after stalls).
+    liveMaxLatencyDuration: options.liveLatency + 8,
+  };
+  if (options.policy === 'peer-first') {
+    // Let hls.js ask for segments up to the live edge (p2p-media-loader would cap its buffer to
+    // highDemandTimeWindow), so a pending request waits for peers instead of not existing yet.
+    config.maxBufferLength = 30;
+    config.backBufferLength = 30;
+  }
+  return config;
+}
+
+export function isPeerFirst(policy: PolicyName): boolean {
+  return policy === 'peer-first';
+}
+
+/** Upload on unless the user said no, or `'auto'` on a cellular (metered) connection. */
+export function uploadAllowed(upload: boolean | 'auto', connectionType: string | undefined): boolean {
+  if (upload !== 'auto') return upload;
+  return connectionType !== 'cellular';
+}
+
+export type TransportMode = 'p2p' | 'http' | 'native';
+
+/** Why a player is not using peers (also shown in stats). */
+export type FallbackReason =
+  | 'p2p-disabled'
+  | 'no-tracker'
+  | 'no-webrtc'
+  | 'no-mse'
+  | 'integrity-manifest-unavailable'
+  | 'tracker-unreachable'
+  | 'no-peers';
+
+export interface Capabilities {
+  mediaSource: boolean;
+  nativeHls: boolean;
+  webRtc: boolean;
+}
+
+/** How the player plays, decided once at start from the options and the browser. */
+export function chooseTransport(
+  options: Pick<ResolvedOptions, 'p2p' | 'trackers'>,
+  capabilities: Capabilities,
+): { mode: TransportMode; reason: FallbackReason | null } | { mode: 'unsupported'; reason: 'no-mse' } {
+  if (!capabilities.mediaSource) return capabilities.nativeHls ? { mode: 'native', reason: 'no-mse' } : { mode: 'unsupported', reason: 'no-mse' };
+  if (!options.p2p) return { mode: 'http', reason: 'p2p-disabled' };
+  if (!capabilities.webRtc) return { mode: 'http', reason: 'no-webrtc' };
+  if (options.trackers.length === 0) return { mode: 'http', reason: 'no-tracker' };
+  return { mode: 'p2p', reason: null };
+}
+
+function round(seconds: number): number {
+  return Math.round(seconds * 100) / 100;
+}

@@ -1,0 +1,193 @@
+/**
+ * What the browser tests and the bench share: the real origin and tracker in-process on
+ * 127.0.0.1:0, headless Debian Chromium, and viewer pages that load the built IIFE bundle.
+ *
+ * WebRTC gathers candidates on every interface, so anything that opens peer connections must run
+ * in a loopback-only network namespace: `inLoopbackNamespace()` tells, `rerunInLoopbackNamespace`
+ * re-executes a command inside a fresh one (`unshare --net`, needs root).
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import type { FastifyInstance } from 'fastify';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { buildOrigin } from '../../origin/src/app.ts';
+import { buildTracker } from '../../tracker/src/app.ts';
+import type { SwarmcastOptions } from '../src/options.ts';
+import type { SwarmcastStats } from '../src/stats.ts';
+import { buildSdk } from '../scripts/build.ts';
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** DESIGN.md's flags: no background traffic, no QUIC, loopback allowed in peer connections. */
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+  '--allow-loopback-in-peer-connection',
+  '--autoplay-policy=no-user-gesture-required',
+];
+
+export const LIVE_SRC_PATH = '/live/sample/master.m3u8';
+export const VOD_SRC_PATH = '/vod/sample/master.m3u8';
+
+let built: Promise<void> | null = null;
+/** Builds dist/ once per process (the origin serves the bundle from it). */
+export function ensureBuilt(): Promise<void> {
+  built ??= buildSdk();
+  return built;
+}
+
+export function inLoopbackNamespace(): boolean {
+  return Object.entries(networkInterfaces()).every(([name, addresses]) => name === 'lo' || (addresses ?? []).every((a) => a.internal));
+}
+
+/** Runs `node --import tsx <args>` inside a fresh loopback-only namespace; resolves with its exit code. */
+export function rerunInLoopbackNamespace(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const command = [process.execPath, '--import', 'tsx', ...args].map((part) => `'${part.replaceAll("'", "'\\''")}'`).join(' ');
+  const child = spawn('unshare', ['--net', 'bash', '-c', `ip link set lo up && exec ${command}`], { stdio: 'inherit', env });
+  return new Promise((resolve) => child.once('exit', (code) => resolve(code ?? 1)));
+}
+
+export function canUnshare(): boolean {
+  return process.getuid?.() === 0 && existsSync('/usr/bin/unshare');
+}
+
+export interface Stack {
+  originUrl: string;
+  trackerUrl: string;
+  origin: FastifyInstance;
+  /** Origin segment bytes served for the live stream since the last reset. */
+  liveSegmentBytes(): Promise<number>;
+  resetOriginStats(): Promise<void>;
+  stopTracker(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Served at the origin's `/` in tests: a real HTTP response from 127.0.0.1 (Chromium's local-network checks block WebSockets to 127.0.0.1 from pages it cannot place, such as intercepted ones). */
+export const VIEWER_PAGE = fileURLToPath(new URL('viewer.html', import.meta.url));
+
+export async function startStack(options: { liveWindowSegments?: number; demoPage?: string } = {}): Promise<Stack> {
+  await ensureBuilt();
+  const tracker = await buildTracker({ logger: false });
+  await tracker.listen({ port: 0, host: '127.0.0.1' });
+  const origin = buildOrigin({ logger: false, liveWindowSegments: options.liveWindowSegments ?? 6, demoPage: options.demoPage ?? VIEWER_PAGE });
+  await origin.listen({ port: 0, host: '127.0.0.1' });
+  const originUrl = `http://127.0.0.1:${(origin.server.address() as AddressInfo).port}`;
+  const trackerUrl = `ws://127.0.0.1:${(tracker.server.address() as AddressInfo).port}`;
+  let trackerOpen = true;
+  const stopTracker = async () => {
+    if (!trackerOpen) return;
+    trackerOpen = false;
+    await tracker.close();
+  };
+  return {
+    originUrl,
+    trackerUrl,
+    origin,
+    async liveSegmentBytes() {
+      const stats = (await (await fetch(`${originUrl}/stats`)).json()) as {
+        streams: Record<string, { kinds: Partial<Record<string, { bytes: number }>> }>;
+      };
+      return stats.streams['live/sample']?.kinds.segment?.bytes ?? 0;
+    },
+    async resetOriginStats() {
+      await fetch(`${originUrl}/stats/reset`, { method: 'POST' });
+    },
+    stopTracker,
+    async close() {
+      await stopTracker();
+      await origin.close();
+    },
+  };
+}
+
+export interface BrowserHandle {
+  browser: Browser;
+  close(): Promise<void>;
+}
+
+/** Playwright's `launch` gives every browser a fresh temporary profile (user-data dir) of its own. */
+export async function launchChromium(): Promise<BrowserHandle> {
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  return { browser, close: () => browser.close() };
+}
+
+export interface ViewerOptions extends Omit<SwarmcastOptions, 'src'> {
+  src?: string;
+}
+
+export interface Viewer {
+  context: BrowserContext;
+  page: Page;
+  stats(): Promise<SwarmcastStats>;
+  currentTime(): Promise<number>;
+  close(): Promise<void>;
+}
+
+/**
+ * Test-only adversary, injected into a page from outside the SDK: every binary WebRTC message
+ * that is not a p2p-media-loader command frame (those start with `cstr`/`dstr`) is segment data;
+ * it is sent with one byte flipped (on a copy, so the sender's own cache stays intact).
+ */
+export const CORRUPT_UPLOADS_SCRIPT = `(() => {
+  const send = RTCDataChannel.prototype.send;
+  const isCommand = (bytes) => bytes.length >= 4 && [0x63, 0x64].includes(bytes[0]) && bytes[1] === 0x73 && bytes[2] === 0x74 && bytes[3] === 0x72;
+  window.__corruptedChunks = 0;
+  RTCDataChannel.prototype.send = function (data) {
+    if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) {
+      const view = data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+      if (view.length > 64 && !isCommand(view)) {
+        const copy = new Uint8Array(view);
+        copy[copy.length >> 1] ^= 0xff;
+        window.__corruptedChunks++;
+        return send.call(this, copy);
+      }
+    }
+    return send.call(this, data);
+  };
+})();`;
+
+/** A page on the origin (same-origin requests) with one <video> and a Swarmcast player as `window.player`. */
+export async function openViewer(
+  handle: BrowserHandle,
+  stack: Stack,
+  options: ViewerOptions,
+  extra: { corruptUploads?: boolean; debug?: boolean } = {},
+): Promise<Viewer> {
+  const context = await handle.browser.newContext();
+  // Chromium offers a loopback ICE candidate only to pages allowed to capture media.
+  await context.grantPermissions(['camera', 'microphone'], { origin: stack.originUrl });
+  const page = await context.newPage();
+  if (extra.corruptUploads) await page.addInitScript(CORRUPT_UPLOADS_SCRIPT);
+  if (extra.debug) await page.addInitScript(`localStorage.debug = 'p2pml-core:*'`);
+  await page.goto(`${stack.originUrl}/`);
+  const playerOptions: SwarmcastOptions = { src: `${stack.originUrl}${LIVE_SRC_PATH}`, rtcConfig: { iceServers: [] }, ...options } as SwarmcastOptions;
+  await page.evaluate((opts) => {
+    const w = window as unknown as { Swarmcast: { createPlayer: (v: HTMLVideoElement, o: unknown) => unknown }; player: unknown; swarmcastErrors: unknown[] };
+    w.swarmcastErrors = [];
+    const player = w.Swarmcast.createPlayer(document.getElementById('v') as HTMLVideoElement, opts) as { on: (n: string, f: (e: unknown) => void) => void };
+    player.on('error', (event) => w.swarmcastErrors.push(event));
+    w.player = player;
+  }, playerOptions);
+  return {
+    context,
+    page,
+    stats: () => page.evaluate(() => (window as unknown as { player: { stats(): SwarmcastStats } }).player.stats()),
+    currentTime: () => page.evaluate(() => (document.getElementById('v') as HTMLVideoElement).currentTime),
+    async close() {
+      await page.evaluate(() => (window as unknown as { player: { destroy(): void } }).player.destroy()).catch(() => undefined);
+      await context.close();
+    },
+  };
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
