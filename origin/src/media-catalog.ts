@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
 import { join, posix } from 'node:path';
 import { fileKindOf, type FileKind } from './content-type.ts';
 import { parseMasterVariants, parseMediaPlaylist } from './hls-playlist.ts';
@@ -12,6 +14,8 @@ export interface MediaFile {
   mtimeMs: number;
   sha256: string;
   kind: FileKind;
+  /** The file's bytes when held in memory (see `MEMORY_FILE_MAX_BYTES`), else null: streamed from disk. */
+  bytes: Buffer | null;
   /** Rendition folder the file sits in, `-` for stream-level files such as the master playlist. */
   rendition: string;
 }
@@ -35,6 +39,14 @@ export interface MediaStream {
 }
 
 const MASTER_PLAYLIST = 'master.m3u8';
+
+/**
+ * Files up to this size are served from memory: playlists and segments are small and hot, and a
+ * memory copy halves the cost of a small response (no open/read/close on the thread pool).
+ * Both are read at start anyway to hash them. Larger files, or past the budget, stream from disk.
+ */
+export const MEMORY_FILE_MAX_BYTES = 2 * 1024 * 1024;
+export const MEMORY_BUDGET_BYTES = 512 * 1024 * 1024;
 const SAFE_NAME = /^[A-Za-z0-9_-][A-Za-z0-9._-]*$/;
 
 /**
@@ -43,15 +55,16 @@ const SAFE_NAME = /^[A-Za-z0-9_-][A-Za-z0-9._-]*$/;
  */
 export async function loadCatalog(mediaDir: string): Promise<Map<string, MediaStream>> {
   const streams = new Map<string, MediaStream>();
+  const memoryBudget = { remainingBytes: MEMORY_BUDGET_BYTES };
   for (const entry of await readdir(mediaDir, { withFileTypes: true })) {
     if (!entry.isDirectory() || !SAFE_NAME.test(entry.name)) continue;
-    const stream = await loadStream(entry.name, join(mediaDir, entry.name));
+    const stream = await loadStream(entry.name, join(mediaDir, entry.name), memoryBudget);
     if (stream) streams.set(stream.name, stream);
   }
   return streams;
 }
 
-async function loadStream(name: string, dir: string): Promise<MediaStream | null> {
+async function loadStream(name: string, dir: string, memoryBudget: MemoryBudget): Promise<MediaStream | null> {
   const relPaths = await listFiles(dir, '');
   if (!relPaths.includes(MASTER_PLAYLIST)) return null;
 
@@ -65,13 +78,10 @@ async function loadStream(name: string, dir: string): Promise<MediaStream | null
   await Promise.all(
     relPaths.map(async (relPath) => {
       const absPath = join(dir, relPath);
-      const [info, bytes] = await Promise.all([stat(absPath), readFile(absPath)]);
       files.set(relPath, {
         relPath,
         absPath,
-        size: info.size,
-        mtimeMs: info.mtimeMs,
-        sha256: createHash('sha256').update(bytes).digest('hex'),
+        ...(await readFileFacts(absPath, memoryBudget)),
         kind: fileKindOf(relPath),
         rendition: renditionOfDir.get(posix.dirname(relPath)) ?? '-',
       });
@@ -97,6 +107,22 @@ async function loadStream(name: string, dir: string): Promise<MediaStream | null
     stream.liveUnavailableReason = (error as Error).message;
   }
   return stream;
+}
+
+interface MemoryBudget {
+  remainingBytes: number;
+}
+
+async function readFileFacts(absPath: string, budget: MemoryBudget): Promise<Pick<MediaFile, 'size' | 'mtimeMs' | 'sha256' | 'bytes'>> {
+  const { size, mtimeMs } = await stat(absPath);
+  if (size <= MEMORY_FILE_MAX_BYTES && size <= budget.remainingBytes) {
+    budget.remainingBytes -= size;
+    const bytes = await readFile(absPath);
+    return { size: bytes.length, mtimeMs, sha256: createHash('sha256').update(bytes).digest('hex'), bytes };
+  }
+  const hash = createHash('sha256');
+  await pipeline(createReadStream(absPath), hash);
+  return { size, mtimeMs, sha256: hash.digest('hex'), bytes: null };
 }
 
 /** `240p/index.m3u8` → `240p`; a playlist at the stream root is named after its file. */

@@ -24,7 +24,7 @@ export function fileEntity(file: MediaFile, cacheControl: string): Entity {
     size: file.size,
     etag: `"${file.sha256.slice(0, 32)}"`,
     lastModifiedMs: file.mtimeMs,
-    body: { path: file.absPath },
+    body: file.bytes ?? { path: file.absPath },
   };
 }
 
@@ -75,49 +75,67 @@ export function sendEntity(request: FastifyRequest, reply: FastifyReply, entity:
     res.end();
     return;
   }
-  const write = countingWriter(res, egress);
+  const body = countingBody(res, egress);
   if (Buffer.isBuffer(entity.body)) {
-    write(entity.body.subarray(start, end + 1));
-    res.end();
+    // Views, not copies; slicing bounds what an abort can leave uncounted to one write.
+    const bytes = entity.body.subarray(start, end + 1);
+    let offset = 0;
+    for (; bytes.length - offset > WRITE_CHUNK_BYTES; offset += WRITE_CHUNK_BYTES) body.write(bytes.subarray(offset, offset + WRITE_CHUNK_BYTES));
+    body.end(bytes.subarray(offset));
   } else {
-    streamFile(request, res, entity.body.path, start, end, write);
+    streamFile(request, res, entity.body.path, start, end, body);
   }
 }
 
+/** Same as fs read streams' chunks, so memory and disk bodies are counted alike. */
+const WRITE_CHUNK_BYTES = 64 * 1024;
+
+interface CountingBody {
+  /** Returns false when the response buffer is full, like `res.write`. */
+  write(chunk: Buffer): boolean;
+  end(chunk?: Buffer): void;
+}
+
 /**
- * A `res.write` that counts a chunk once the socket has taken it (its write callback), and on
- * 'finish' (everything flushed) any chunk not confirmed yet: light-my-request's `inject`
- * finishes before it runs write callbacks. A response closed before 'finish' was aborted; only
- * its confirmed writes count.
+ * Writes a body and counts a chunk once the socket has taken it (its write callback), and on
+ * 'finish' (everything flushed) whatever is not confirmed yet: the final chunk, and every chunk
+ * under light-my-request's `inject`, which finishes before it runs write callbacks. A response
+ * closed before 'finish' was aborted; only its confirmed writes count.
  */
-function countingWriter(res: ServerResponse, egress: EgressChannel): (chunk: Buffer) => boolean {
+function countingBody(res: ServerResponse, egress: EgressChannel): CountingBody {
   let handed = 0;
   let counted = 0;
   let finished = false;
   res.once('finish', () => {
     finished = true;
-    egress.sent(handed - counted);
+    if (handed > counted) egress.sent(handed - counted);
   });
   res.once('close', () => {
     if (!finished) egress.aborted();
   });
-  return (chunk) => {
-    handed += chunk.length;
-    return res.write(chunk, (error) => {
-      if (error || finished) return;
-      counted += chunk.length;
-      egress.sent(chunk.length);
-    });
+  return {
+    write(chunk) {
+      handed += chunk.length;
+      return res.write(chunk, (error) => {
+        if (error || finished) return;
+        counted += chunk.length;
+        egress.sent(chunk.length);
+      });
+    },
+    end(chunk) {
+      if (chunk) handed += chunk.length;
+      res.end(chunk);
+    },
   };
 }
 
-function streamFile(request: FastifyRequest, res: ServerResponse, path: string, start: number, end: number, write: (chunk: Buffer) => boolean): void {
-  const file = createReadStream(path, { start, end });
+function streamFile(request: FastifyRequest, res: ServerResponse, path: string, start: number, end: number, body: CountingBody): void {
+  const file = createReadStream(path, { start, end, highWaterMark: WRITE_CHUNK_BYTES });
   file.on('data', (chunk) => {
-    if (!write(chunk as Buffer)) file.pause();
+    if (!body.write(chunk as Buffer)) file.pause();
   });
   res.on('drain', () => file.resume());
-  file.once('end', () => res.end());
+  file.once('end', () => body.end());
   file.once('error', (error) => {
     request.log.error({ err: error, path }, 'reading a media file failed mid-response');
     res.destroy(error);

@@ -1,0 +1,172 @@
+/**
+ * Swarmcast origin vs nginx on the same media folder, same loopback, same load (autocannon).
+ * Both servers get one core's worth of process (Node is one event loop; nginx one worker) and
+ * neither logs requests; the load generator runs in this process on the other core.
+ * Run: npm run bench -w origin   (needs Debian's nginx: apt-get install -y nginx)
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon, { type Result } from 'autocannon';
+
+const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const MEDIA_DIR = join(packageDir, 'media');
+const STREAM = 'sample';
+const DURATION_S = Number(process.env.BENCH_SECONDS ?? 10);
+const WARMUP_S = 2;
+const CONNECTIONS = 32;
+
+function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+async function waitUntilServing(url: string, child: ChildProcess): Promise<void> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode} before serving ${url}`);
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((wait) => setTimeout(wait, 100));
+  }
+  throw new Error(`${url} did not answer within 10 s`);
+}
+
+function stop(child: ChildProcess): Promise<void> {
+  return new Promise((done) => {
+    if (child.exitCode !== null) return done();
+    child.once('exit', () => done());
+    child.kill('SIGTERM');
+  });
+}
+
+async function startOrigin(port: number): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: packageDir,
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', MEDIA_DIR, LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  await waitUntilServing(`http://127.0.0.1:${port}/health`, child);
+  return child;
+}
+
+async function startNginx(port: number, prefix: string): Promise<ChildProcess> {
+  const config = `
+worker_processes 1;
+daemon off;
+pid ${prefix}/nginx.pid;
+error_log ${prefix}/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  keepalive_requests 1000000;
+  types { application/vnd.apple.mpegurl m3u8; video/mp2t ts; application/json json; }
+  client_body_temp_path ${prefix}/client_body;
+  proxy_temp_path ${prefix}/proxy;
+  fastcgi_temp_path ${prefix}/fastcgi;
+  uwsgi_temp_path ${prefix}/uwsgi;
+  scgi_temp_path ${prefix}/scgi;
+  server {
+    listen 127.0.0.1:${port};
+    location /vod/ {
+      alias ${MEDIA_DIR}/;
+      add_header Access-Control-Allow-Origin *;
+    }
+  }
+}
+`;
+  await writeFile(join(prefix, 'nginx.conf'), config);
+  const child = spawn('nginx', ['-p', prefix, '-c', join(prefix, 'nginx.conf'), '-e', join(prefix, 'error.log')], { stdio: ['ignore', 'inherit', 'inherit'] });
+  await waitUntilServing(`http://127.0.0.1:${port}/vod/${STREAM}/master.m3u8`, child);
+  return child;
+}
+
+async function load(port: number, paths: string[], seconds: number): Promise<Result> {
+  return autocannon({
+    url: `http://127.0.0.1:${port}`,
+    connections: CONNECTIONS,
+    duration: seconds,
+    requests: paths.map((path) => ({ method: 'GET', path })),
+  });
+}
+
+interface Row {
+  workload: string;
+  server: string;
+  result: Result;
+}
+
+async function measure(workload: string, server: string, port: number, paths: string[]): Promise<Row> {
+  await load(port, paths, WARMUP_S);
+  const result = await load(port, paths, DURATION_S);
+  if (result.errors || result.non2xx) throw new Error(`${server} ${workload}: ${result.errors} errors, ${result.non2xx} non-2xx responses`);
+  return { workload, server, result };
+}
+
+function printTable(rows: Row[]): void {
+  const header = ['workload', 'server', 'req/s', 'MB/s', 'p50 ms', 'p99 ms'];
+  const lines = rows.map(({ workload, server, result }) => [
+    workload,
+    server,
+    result.requests.average.toFixed(0),
+    (result.throughput.average / 1e6).toFixed(1),
+    result.latency.p50.toFixed(1),
+    result.latency.p99.toFixed(1),
+  ]);
+  const widths = header.map((title, column) => Math.max(title.length, ...lines.map((line) => line[column]!.length)));
+  for (const line of [header, ...lines]) console.log(line.map((cell, column) => (column < 2 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  '));
+}
+
+async function main(): Promise<void> {
+  const segmentPaths: string[] = [];
+  const playlistPaths: string[] = [];
+  for (const rendition of ['240p', '360p', '720p']) {
+    playlistPaths.push(`/vod/${STREAM}/${rendition}/index.m3u8`);
+    for (const name of (await readdir(join(MEDIA_DIR, STREAM, rendition))).filter((file) => file.endsWith('.ts')).sort()) {
+      segmentPaths.push(`/vod/${STREAM}/${rendition}/${name}`);
+    }
+  }
+  const livePlaylistPaths = playlistPaths.map((path) => path.replace('/vod/', '/live/'));
+
+  const prefix = await mkdtemp(join(tmpdir(), 'swarmcast-nginx-'));
+  const [originPort, nginxPort] = [await freePort(), await freePort()];
+  const origin = await startOrigin(originPort);
+  const nginx = await startNginx(nginxPort, prefix);
+  console.log(`${DURATION_S} s per run after a ${WARMUP_S} s warm-up, ${CONNECTIONS} connections, loopback only; segments = all ${segmentPaths.length} VOD .ts files in turn`);
+  try {
+    const rows: Row[] = [];
+    for (const [workload, paths] of [
+      ['segments', segmentPaths],
+      ['playlists', playlistPaths],
+    ] as const) {
+      rows.push(await measure(workload, 'swarmcast', originPort, [...paths]));
+      rows.push(await measure(workload, 'nginx', nginxPort, [...paths]));
+    }
+    rows.push(await measure('live playlists', 'swarmcast', originPort, livePlaylistPaths));
+    printTable(rows);
+
+    for (const workload of ['segments', 'playlists']) {
+      const ours = rows.find((row) => row.workload === workload && row.server === 'swarmcast')!.result;
+      const theirs = rows.find((row) => row.workload === workload && row.server === 'nginx')!.result;
+      console.log(`${workload}: swarmcast/nginx req/s = ${(ours.requests.average / theirs.requests.average).toFixed(2)}`);
+    }
+  } finally {
+    await Promise.all([stop(origin), stop(nginx)]);
+    await rm(prefix, { recursive: true, force: true });
+  }
+}
+
+await main();
