@@ -5,7 +5,7 @@
  * Run: npm run bench -w origin   (needs Debian's nginx: apt-get install -y nginx)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -94,6 +94,25 @@ http {
   return child;
 }
 
+/** Linux clock ticks per second (USER_HZ), the unit of utime/stime in /proc/<pid>/stat. */
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/**
+ * CPU seconds used so far by a process and its children (nginx's worker is the master's child).
+ * On this 2-core machine the load generator saturates one core, so req/s alone also measures
+ * autocannon; CPU per request measures the server.
+ */
+async function cpuSeconds(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  let seconds = (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+  for (const task of await readdir(`/proc/${pid}/task`)) {
+    const children = (await readFile(`/proc/${pid}/task/${task}/children`, 'utf8')).trim();
+    for (const child of children ? children.split(' ') : []) seconds += await cpuSeconds(Number(child));
+  }
+  return seconds;
+}
+
 async function load(port: number, paths: string[], seconds: number): Promise<Result> {
   return autocannon({
     url: `http://127.0.0.1:${port}`,
@@ -107,24 +126,29 @@ interface Row {
   workload: string;
   server: string;
   result: Result;
+  cpuSeconds: number;
 }
 
-async function measure(workload: string, server: string, port: number, paths: string[]): Promise<Row> {
-  await load(port, paths, WARMUP_S);
-  const result = await load(port, paths, DURATION_S);
+async function measure(workload: string, server: string, target: { port: number; pid: number }, paths: string[]): Promise<Row> {
+  await load(target.port, paths, WARMUP_S);
+  const cpuBefore = await cpuSeconds(target.pid);
+  const result = await load(target.port, paths, DURATION_S);
+  const cpu = (await cpuSeconds(target.pid)) - cpuBefore;
   if (result.errors || result.non2xx) throw new Error(`${server} ${workload}: ${result.errors} errors, ${result.non2xx} non-2xx responses`);
-  return { workload, server, result };
+  return { workload, server, result, cpuSeconds: cpu };
 }
 
 function printTable(rows: Row[]): void {
-  const header = ['workload', 'server', 'req/s', 'MB/s', 'p50 ms', 'p99 ms'];
-  const lines = rows.map(({ workload, server, result }) => [
+  const header = ['workload', 'server', 'req/s', 'MB/s', 'p50 ms', 'p99 ms', 'server CPU', 'CPU µs/req'];
+  const lines = rows.map(({ workload, server, result, cpuSeconds: cpu }) => [
     workload,
     server,
     result.requests.average.toFixed(0),
     (result.throughput.average / 1e6).toFixed(1),
     result.latency.p50.toFixed(1),
     result.latency.p99.toFixed(1),
+    `${((100 * cpu) / result.duration).toFixed(0)}%`,
+    ((1e6 * cpu) / result.requests.total).toFixed(0),
   ]);
   const widths = header.map((title, column) => Math.max(title.length, ...lines.map((line) => line[column]!.length)));
   for (const line of [header, ...lines]) console.log(line.map((cell, column) => (column < 2 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  '));
@@ -146,22 +170,24 @@ async function main(): Promise<void> {
   const origin = await startOrigin(originPort);
   const nginx = await startNginx(nginxPort, prefix);
   console.log(`${DURATION_S} s per run after a ${WARMUP_S} s warm-up, ${CONNECTIONS} connections, loopback only; segments = all ${segmentPaths.length} VOD .ts files in turn`);
+  const ours = { port: originPort, pid: origin.pid! };
+  const theirs = { port: nginxPort, pid: nginx.pid! };
   try {
     const rows: Row[] = [];
     for (const [workload, paths] of [
       ['segments', segmentPaths],
       ['playlists', playlistPaths],
     ] as const) {
-      rows.push(await measure(workload, 'swarmcast', originPort, [...paths]));
-      rows.push(await measure(workload, 'nginx', nginxPort, [...paths]));
+      rows.push(await measure(workload, 'swarmcast', ours, [...paths]));
+      rows.push(await measure(workload, 'nginx', theirs, [...paths]));
     }
-    rows.push(await measure('live playlists', 'swarmcast', originPort, livePlaylistPaths));
+    rows.push(await measure('live playlists', 'swarmcast', ours, livePlaylistPaths));
     printTable(rows);
 
     for (const workload of ['segments', 'playlists']) {
-      const ours = rows.find((row) => row.workload === workload && row.server === 'swarmcast')!.result;
-      const theirs = rows.find((row) => row.workload === workload && row.server === 'nginx')!.result;
-      console.log(`${workload}: swarmcast/nginx req/s = ${(ours.requests.average / theirs.requests.average).toFixed(2)}`);
+      const ours = rows.find((row) => row.workload === workload && row.server === 'swarmcast')!;
+      const theirs = rows.find((row) => row.workload === workload && row.server === 'nginx')!;
+      console.log(`${workload}: swarmcast/nginx req/s = ${(ours.result.requests.average / theirs.result.requests.average).toFixed(2)}, CPU per request ${(ours.cpuSeconds / ours.result.requests.total / (theirs.cpuSeconds / theirs.result.requests.total)).toFixed(1)}× nginx's`);
     }
   } finally {
     await Promise.all([stop(origin), stop(nginx)]);
