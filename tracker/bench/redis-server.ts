@@ -3,7 +3,7 @@ import { connect } from 'node:net';
 import { freePort, stopChild, track } from './tracker-process.ts';
 
 /** A throwaway redis-server for the bench: never the machine's shared one on 6379. */
-export async function startRedis(host = '127.0.0.1'): Promise<{ url: string; stop(): Promise<void> }> {
+export async function startRedis(host = '127.0.0.1'): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
   const port = await freePort(host);
   const child = track(spawn('redis-server', ['--port', String(port), '--bind', host, '--save', '', '--appendonly', 'no'], {
     stdio: 'ignore',
@@ -20,5 +20,5 @@ export async function startRedis(host = '127.0.0.1'): Promise<{ url: string; sto
     if (Date.now() > deadline) throw new Error(`redis-server did not answer on ${host}:${port}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  return { url: `redis://${host}:${port}`, stop: () => stopChild(child) };
+  return { url: `redis://${host}:${port}`, pid: child.pid ?? -1, stop: () => stopChild(child) };
 }

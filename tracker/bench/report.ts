@@ -5,6 +5,8 @@ export interface LoadRound {
   round: number;
   windowSec: number;
   trackerCpuSec: number;
+  /** The contender's Redis, if it has one. */
+  storeCpuSec: number;
   loadCpuSec: number;
   /** Machine CPU outside the bench's processes: other work, and kernel time charged to no process. */
   otherCpuSec: number;
@@ -16,11 +18,17 @@ export interface IdleMeasurement {
   failed: number;
   firstError: string | undefined;
   connectSec: number;
-  rssBeforeBytes: number;
-  rssAfterBytes: number;
-  /** V8 heap in use plus external memory (Buffers), after a full collection. */
-  heapUsedBeforeBytes: number;
-  heapUsedAfterBytes: number;
+  before: MemoryReading;
+  after: MemoryReading;
+}
+
+/** A tracker's memory after full collections, summed over its instances. */
+export interface MemoryReading {
+  rssBytes: number;
+  /** V8 heap in use plus external memory (Buffers). */
+  heapBytes: number;
+  /** Young-generation memory, part of RSS, sized by V8 after the recent allocation rate. */
+  youngGenerationBytes: number;
 }
 
 export interface TrackerSummary {
@@ -28,6 +36,8 @@ export interface TrackerSummary {
   announcesPerCpuSec: number;
   /** Tracker CPU over the windows, % of one core per instance; ≥ 90 % means it was the bottleneck. */
   trackerCpuPercent: number;
+  /** Its Redis, % of one core (0 without). */
+  storeCpuPercent: number;
   loadCpuPercent: number;
   /** CPU spent outside the bench's processes during the windows, % of one core. */
   otherCpuPercent: number;
@@ -39,10 +49,12 @@ export interface TrackerSummary {
   firstFailure: string | undefined;
   disconnects: number;
   rounds: Array<{ round: number; announcesPerSec: number; announcesPerCpuSec: number; trackerCpuPercent: number }>;
-  idle: (IdleMeasurement & { rssPerPeerKB: number; heapPerPeerKB: number }) | undefined;
+  idle: (IdleMeasurement & { rssPerPeerKB: number; youngGenerationPerPeerKB: number; heapPerPeerKB: number }) | undefined;
 }
 
 export const SATURATED_CPU_PERCENT = 90;
+/** Above this much CPU outside the bench (% of a core), its throughput and latency are not comparable. */
+export const BUSY_MACHINE_CPU_PERCENT = 25;
 
 function percentiles(chunks: Float64Array[]): { p50: number; p99: number; max: number } {
   const all = new Float64Array(chunks.reduce((sum, chunk) => sum + chunk.length, 0));
@@ -63,10 +75,12 @@ export function summarize(rounds: LoadRound[], instances: number, loadProcesses:
   const windowSec = sum(rounds.map((round) => round.windowSec));
   const announces = sum(reports.map((report) => report.announces));
   const cpuSec = sum(rounds.map((round) => round.trackerCpuSec));
+  const storeCpuSec = sum(rounds.map((round) => round.storeCpuSec));
   return {
     announcesPerSec: announces / windowSec,
-    announcesPerCpuSec: announces / cpuSec,
+    announcesPerCpuSec: announces / (cpuSec + storeCpuSec),
     trackerCpuPercent: (100 * cpuSec) / windowSec / instances,
+    storeCpuPercent: (100 * storeCpuSec) / windowSec,
     loadCpuPercent: (100 * sum(rounds.map((round) => round.loadCpuSec))) / windowSec / loadProcesses,
     otherCpuPercent: (100 * sum(rounds.map((round) => round.otherCpuSec))) / windowSec,
     offersRelayedPerSec: sum(reports.map((report) => report.offersRelayed)) / windowSec,
@@ -81,14 +95,15 @@ export function summarize(rounds: LoadRound[], instances: number, loadProcesses:
       return {
         round: round.round,
         announcesPerSec: roundAnnounces / round.windowSec,
-        announcesPerCpuSec: roundAnnounces / round.trackerCpuSec,
+        announcesPerCpuSec: roundAnnounces / (round.trackerCpuSec + round.storeCpuSec),
         trackerCpuPercent: (100 * round.trackerCpuSec) / round.windowSec / instances,
       };
     }),
     idle: idle && {
       ...idle,
-      rssPerPeerKB: (idle.rssAfterBytes - idle.rssBeforeBytes) / idle.peers / 1024,
-      heapPerPeerKB: (idle.heapUsedAfterBytes - idle.heapUsedBeforeBytes) / idle.peers / 1024,
+      rssPerPeerKB: (idle.after.rssBytes - idle.before.rssBytes) / idle.peers / 1024,
+      youngGenerationPerPeerKB: (idle.after.youngGenerationBytes - idle.before.youngGenerationBytes) / idle.peers / 1024,
+      heapPerPeerKB: (idle.after.heapBytes - idle.before.heapBytes) / idle.peers / 1024,
     },
   };
 }
@@ -148,8 +163,16 @@ export function formatTable(ours: TrackerSummary, reference: TrackerSummary, tar
 export function describeRun(name: string, summary: TrackerSummary): string {
   const saturated = summary.trackerCpuPercent >= SATURATED_CPU_PERCENT;
   return `${name}: tracker ${saturated ? 'saturated' : 'NOT saturated'} at ${summary.trackerCpuPercent.toFixed(0)} % of a core per instance ` +
-    `(load processes ${summary.loadCpuPercent.toFixed(0)} % each, rest of the machine ${summary.otherCpuPercent.toFixed(0)} % of a core); ` +
+    (summary.storeCpuPercent > 0 ? `(Redis ${summary.storeCpuPercent.toFixed(0)} %, counted in its CPU-seconds; ` : '(') +
+    `load processes ${summary.loadCpuPercent.toFixed(0)} % each, rest of the machine ${summary.otherCpuPercent.toFixed(0)} % of a core); ` +
     `relayed ${Math.round(summary.offersRelayedPerSec)} offers/s and ${Math.round(summary.answersRelayedPerSec)} answers/s; ` +
     `${summary.failures} failures, ${summary.disconnects} disconnects` +
-    (summary.firstFailure ? `; first failure: ${summary.firstFailure}` : '');
+    (summary.firstFailure ? `; first failure: ${summary.firstFailure}` : '') +
+    (summary.idle
+      ? `\n  idle peers: ${summary.idle.peers} (${summary.idle.failed} failed); per peer RSS ${summary.idle.rssPerPeerKB.toFixed(2)} KB, ` +
+        `of which young generation ${summary.idle.youngGenerationPerPeerKB.toFixed(2)} KB; JS heap + external ${summary.idle.heapPerPeerKB.toFixed(2)} KB`
+      : '') +
+    (summary.otherCpuPercent > BUSY_MACHINE_CPU_PERCENT
+      ? '\n  WARNING: the machine was busy with other work; announces/s and latency are unreliable, per-CPU-second figures less so'
+      : '');
 }

@@ -1,7 +1,8 @@
 // Preloaded (`node --import`) into every tracker the bench starts, ours and the reference alike,
-// so both are treated the same without touching the tracker's code: it collects garbage on
-// request before a memory reading (and reports the heap), and ends the tracker when the bench goes away, even if the
-// bench was killed without a chance to clean up.
+// so both are treated the same without touching the tracker's code: on request it collects
+// garbage before a memory reading and reports the heap; it ends the tracker when the bench goes
+// away, even if the bench was killed without a chance to clean up.
+import { getHeapSpaceStatistics } from 'node:v8';
 
 /** A request from the bench to a tracker child, over the IPC channel. */
 export interface ProbeRequest {
@@ -12,6 +13,8 @@ export interface ProbeRequest {
 export interface ProbeReply {
   type: 'gc-done';
   memory: NodeJS.MemoryUsage;
+  /** Memory the young generation holds: V8 grows it with the allocation rate, whatever is retained. */
+  youngGenerationBytes: number;
 }
 
 const collectGarbage = (globalThis as { gc?: () => void }).gc;
@@ -22,7 +25,10 @@ if (process.send) {
     // Two passes: the first may only queue finalizers whose memory the second frees.
     collectGarbage?.();
     collectGarbage?.();
-    process.send?.({ type: 'gc-done', memory: process.memoryUsage() } satisfies ProbeReply);
+    const youngGenerationBytes = getHeapSpaceStatistics()
+      .filter((space) => space.space_name === 'new_space' || space.space_name === 'new_large_object_space')
+      .reduce((total, space) => total + space.physical_space_size, 0);
+    process.send?.({ type: 'gc-done', memory: process.memoryUsage(), youngGenerationBytes } satisfies ProbeReply);
   });
   process.on('disconnect', () => process.exit(0));
   // The tracker's own server keeps the process alive; the channel must not.

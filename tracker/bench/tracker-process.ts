@@ -21,7 +21,7 @@ export interface TrackerGroup {
   urls: string[];
   pids: number[];
   /** Collect garbage in every instance; resolves with each one's heap afterwards. */
-  collectGarbage(): Promise<NodeJS.MemoryUsage[]>;
+  collectGarbage(): Promise<ProbeReply[]>;
   stop(): Promise<void>;
 }
 
@@ -124,11 +124,11 @@ export async function startTrackers(options: TrackerGroupOptions): Promise<Track
     urls,
     pids: children.map((child) => child.pid ?? -1),
     collectGarbage() {
-      return Promise.all(children.map((child) => new Promise<NodeJS.MemoryUsage>((resolve) => {
+      return Promise.all(children.map((child) => new Promise<ProbeReply>((resolve) => {
         const onMessage = (reply: ProbeReply) => {
           if (reply.type !== 'gc-done') return;
           child.off('message', onMessage);
-          resolve(reply.memory);
+          resolve(reply);
         };
         child.on('message', onMessage);
         child.send({ type: 'gc' } satisfies ProbeRequest);
