@@ -1,21 +1,23 @@
+/** Starts the origin from environment variables (see config.ts and the README). */
 import { buildOrigin } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
 
-let config;
 try {
-  config = loadConfig(process.env);
-} catch (error) {
-  if (!(error instanceof ConfigError)) throw error;
-  console.error(`swarmcast origin: ${error.message}`);
-  process.exit(1);
-}
-
-const app = buildOrigin(config.origin);
-// Fastify logs the "Server listening at …" line itself.
-await app.listen({ host: config.host, port: config.port });
-
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
+  const config = loadConfig(process.env);
+  const app = buildOrigin(config.origin);
+  const shutdown = () => {
     app.close().then(() => process.exit(0), () => process.exit(1));
+  };
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
+  await app.listen({
+    port: config.port,
+    host: config.host,
+    // Fastify logs this once per address the socket is reachable at (one line on 127.0.0.1).
+    listenTextResolver: (address) => `origin listening on ${address} (media: ${config.origin.mediaDir})`,
   });
+} catch (error) {
+  if (error instanceof ConfigError) console.error(`configuration error: ${error.message}`);
+  else console.error(error);
+  process.exit(1);
 }

@@ -77,7 +77,7 @@ function runMain(env: Record<string, string>): Promise<{ code: number | null; ou
     let output = '';
     const collect = (chunk: Buffer) => {
       output += chunk.toString();
-      if (output.includes('Server listening')) child.kill('SIGTERM');
+      if (output.includes('origin listening on')) child.kill('SIGTERM');
     };
     child.stdout.on('data', collect);
     child.stderr.on('data', collect);
@@ -89,12 +89,12 @@ describe('main', () => {
   test('exits 1 with the variable name on a bad configuration', async () => {
     const { code, output } = await runMain({ PORT: 'eighty' });
     assert.equal(code, 1);
-    assert.match(output, /PORT="eighty" is invalid/);
+    assert.match(output, /configuration error: PORT="eighty" is invalid/);
   });
 
   test('logs one line when listening and stops on SIGTERM', async () => {
     const { code, output } = await runMain({ PORT: '0', HOST: '127.0.0.1' });
     assert.equal(code, 0);
-    assert.equal(output.split('\n').filter((line) => line.includes('Server listening at http://127.0.0.1:')).length, 1);
+    assert.equal(output.split('\n').filter((line) => line.includes('origin listening on http://127.0.0.1:')).length, 1);
   });
 });
