@@ -8,7 +8,10 @@ import { createServer, type Server } from 'node:http';
 import { once, type EventEmitter } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { networkInterfaces } from 'node:os';
-import { buildTracker } from '../src/app.ts';
+import type { TrackerOptions } from '../src/app.ts';
+import { startRedis } from './support/redis-server.ts';
+import { startTracker } from './support/tracker-fixture.ts';
+import { startTrackerProcess } from './support/tracker-process.ts';
 import { startPeer, type PeerProcess } from './support/p2pml-peer-process.ts';
 import type { PeerEvent, PeerOptions } from './support/p2pml-peer.ts';
 
@@ -67,15 +70,6 @@ async function startOrigin(): Promise<Origin> {
   return origin;
 }
 
-type TrackerOptions = NonNullable<Parameters<typeof buildTracker>[0]>;
-
-async function startTracker(options: TrackerOptions = {}): Promise<{ url: string; close: () => Promise<void> }> {
-  const app = await buildTracker({ logger: false, ...options });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const { port } = app.server.address() as AddressInfo;
-  return { url: `ws://127.0.0.1:${port}`, close: () => app.close() };
-}
-
 type OnClose = (close: () => Promise<void>) => void;
 
 /** Registers what a test starts, to be closed last-first when it ends, passed or not. */
@@ -87,17 +81,15 @@ function closer(t: TestContext): OnClose {
   return (close) => closes.push(close);
 }
 
-/** Our tracker and an origin; the options every viewer of the stream shares. */
-async function startStream(onClose: OnClose, trackerOptions?: TrackerOptions): Promise<{ origin: Origin; viewer: PeerOptions }> {
-  const tracker = await startTracker(trackerOptions);
-  onClose(tracker.close);
+/** An origin and the options every viewer of its stream shares, announcing to `trackers`. */
+async function startOriginFor(onClose: OnClose, trackers: string[]): Promise<{ origin: Origin; viewer: PeerOptions }> {
   const origin = await startOrigin();
   onClose(async () => {
     origin.server.closeAllConnections();
     origin.server.close();
   });
   const viewer: PeerOptions = {
-    trackers: [tracker.url],
+    trackers,
     manifestUrl: `${origin.baseUrl}/vod/interop/index.m3u8`,
     segments: bodies.map((_, index) => ({
       url: `${origin.baseUrl}/vod/interop/seg-${index}.ts`,
@@ -106,6 +98,13 @@ async function startStream(onClose: OnClose, trackerOptions?: TrackerOptions): P
     })),
   };
   return { origin, viewer };
+}
+
+/** Our tracker (in process) and an origin. */
+async function startStream(onClose: OnClose, trackerOptions?: TrackerOptions): Promise<{ origin: Origin; viewer: PeerOptions }> {
+  const tracker = await startTracker(trackerOptions);
+  onClose(tracker.close);
+  return startOriginFor(onClose, [tracker.url]);
 }
 
 async function startViewer(onClose: OnClose, name: string, options: PeerOptions): Promise<PeerProcess> {
@@ -141,12 +140,10 @@ async function stats(peer: PeerProcess): Promise<EventOf<'stats'>> {
   return peer.waitFor(is('stats'), 5_000);
 }
 
-test('a p2p-media-loader-core peer gets segments from another through our tracker', { skip, timeout: 45_000 }, async (t) => {
-  const onClose = closer(t);
-  const { origin, viewer } = await startStream(onClose);
+/** A seeder loads every segment over HTTP, then a leecher gets them all from it over WebRTC. */
+async function seedThenLeech(origin: Origin, seederOptions: PeerOptions, leecherOptions: PeerOptions, onClose: OnClose): Promise<void> {
   const total = bodies.reduce((sum, body) => sum + body.length, 0);
-
-  const seeder = await startViewer(onClose, 'seeder', viewer);
+  const seeder = await startViewer(onClose, 'seeder', seederOptions);
   for (const [index, segment] of (await loadAll(seeder, 10_000)).entries()) {
     assert.equal(segment.source, 'http');
     assert.equal(segment.sha256, sha256(bodies[index]!));
@@ -155,7 +152,7 @@ test('a p2p-media-loader-core peer gets segments from another through our tracke
 
   // The core sends the first segments over HTTP at once unless told to wait: holding HTTP back for
   // longer than this test runs leaves the leecher no way to get a segment but from the seeder.
-  const leecher = await startViewer(onClose, 'leecher', { ...viewer, core: { httpDownloadInitialTimeoutMs: 60_000 } });
+  const leecher = await startViewer(onClose, 'leecher', { ...leecherOptions, core: { httpDownloadInitialTimeoutMs: 60_000 } });
   for (const [index, segment] of (await loadAll(leecher, 20_000)).entries()) {
     assert.equal(segment.source, 'p2p', `segment ${index} should come from the seeder`);
     assert.equal(segment.bytes, bodies[index]!.length);
@@ -166,6 +163,24 @@ test('a p2p-media-loader-core peer gets segments from another through our tracke
   assert.ok(leecher.events.some(is('peer-connect')) && seeder.events.some(is('peer-connect')));
   assert.deepEqual(await stats(leecher), { event: 'stats', httpBytes: 0, p2pBytes: total, uploadedBytes: 0 });
   assert.equal((await stats(seeder)).uploadedBytes, total);
+}
+
+test('a p2p-media-loader-core peer gets segments from another through our tracker', { skip, timeout: 45_000 }, async (t) => {
+  const onClose = closer(t);
+  const { origin, viewer } = await startStream(onClose);
+  await seedThenLeech(origin, viewer, viewer, onClose);
+});
+
+test('p2p-media-loader-core peers on two tracker instances sharing Redis get segments from each other', { skip, timeout: 60_000 }, async (t) => {
+  const onClose = closer(t);
+  const redis = await startRedis();
+  onClose(() => redis.stop());
+  const instances = await Promise.all([1, 2].map(() => startTrackerProcess({ REDIS_URL: redis.url })));
+  for (const instance of instances) onClose(() => instance.stop());
+  const { origin, viewer } = await startOriginFor(onClose, []);
+  await seedThenLeech(origin, { ...viewer, trackers: [instances[0]!.url] }, { ...viewer, trackers: [instances[1]!.url] }, onClose);
+  const relayed = await Promise.all(instances.map(async (instance) => (await (await fetch(instance.httpUrl + '/stats')).json()) as { offersRelayed: number; answersRelayed: number }));
+  assert.ok(relayed.every((stats) => stats.offersRelayed + stats.answersRelayed > 0), 'signalling crossed between the instances');
 });
 
 test('a p2p-media-loader-core peer our tracker refuses gets the failure reason and plays over HTTP', { skip, timeout: 30_000 }, async (t) => {
