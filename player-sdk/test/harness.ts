@@ -32,6 +32,11 @@ export const CHROMIUM_ARGS = [
   '--disable-quic',
   '--allow-loopback-in-peer-connection',
   '--autoplay-policy=no-user-gesture-required',
+  // Every viewer is a foreground viewer: no timer throttling or media suspension for pages Chromium thinks are hidden.
+  '--disable-background-timer-throttling',
+  '--disable-renderer-backgrounding',
+  '--disable-backgrounding-occluded-windows',
+  '--disable-background-media-suspend',
 ];
 
 export const LIVE_SRC_PATH = '/live/sample/master.m3u8';
@@ -49,7 +54,9 @@ export function inLoopbackNamespace(): boolean {
 }
 
 /** Runs `node --import tsx <args>` inside a fresh loopback-only namespace; resolves with its exit code. */
-export function rerunInLoopbackNamespace(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+export function rerunInLoopbackNamespace(args: string[]): Promise<number> {
+  // Without this the child believes it is a subprocess of our runner and silently runs nothing.
+  const { NODE_TEST_CONTEXT: _, ...env } = process.env;
   const command = [process.execPath, '--import', 'tsx', ...args].map((part) => `'${part.replaceAll("'", "'\\''")}'`).join(' ');
   const child = spawn('unshare', ['--net', 'bash', '-c', `ip link set lo up && exec ${command}`], { stdio: 'inherit', env });
   return new Promise((resolve) => child.once('exit', (code) => resolve(code ?? 1)));

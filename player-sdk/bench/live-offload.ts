@@ -1,0 +1,104 @@
+/**
+ * `npm run bench -w player-sdk`: N headless Chromium viewers of the live stream (lowest rendition)
+ * for a few minutes, under Swarmcast's peer-first policy, p2p-media-loader's defaults (same
+ * latency target) and HTTP only. Prints offload, origin egress, stalls, startup and latency.
+ *
+ * Options (environment): BENCH_VIEWERS (4), BENCH_SECONDS (120), BENCH_WARMUP_SECONDS (20: the
+ * "steady" columns exclude it), BENCH_LIVE_LATENCY (policy default), BENCH_WINDOW (origin live
+ * window, 6), BENCH_MODES (peer-first,library-default,http-only).
+ * Runs itself inside a loopback-only network namespace (WebRTC must stay on loopback).
+ */
+import { fileURLToPath } from 'node:url';
+import { canUnshare, inLoopbackNamespace, launchChromium, openViewer, rerunInLoopbackNamespace, sleep, startStack, type Viewer } from '../test/harness.ts';
+import type { SwarmcastStats } from '../src/stats.ts';
+import type { PolicyName } from '../src/options.ts';
+
+const VIEWERS = Number(process.env.BENCH_VIEWERS ?? 4);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 120);
+const WARMUP = Number(process.env.BENCH_WARMUP_SECONDS ?? 20);
+const LATENCY = process.env.BENCH_LIVE_LATENCY ? Number(process.env.BENCH_LIVE_LATENCY) : undefined;
+const WINDOW = Number(process.env.BENCH_WINDOW ?? 6);
+const MODES = (process.env.BENCH_MODES ?? 'peer-first,library-default,http-only').split(',') as Array<PolicyName | 'http-only'>;
+
+interface ModeResult {
+  mode: string;
+  offload: number;
+  steadyOffload: number;
+  originBytes: number;
+  steadyOriginBytes: number;
+  stalls: number;
+  stalledMs: number;
+  startupMs: number;
+  latency: number;
+  maxLatency: number;
+}
+
+const total = (list: SwarmcastStats[], key: 'p2pBytes' | 'httpBytes') => list.reduce((sum, s) => sum + s[key], 0);
+const pct = (p2p: number, http: number) => (p2p + http === 0 ? 0 : Math.round((1000 * p2p) / (p2p + http)) / 10);
+
+async function runMode(mode: PolicyName | 'http-only'): Promise<ModeResult> {
+  const stack = await startStack({ liveWindowSegments: WINDOW });
+  const browser = await launchChromium();
+  const viewers: Viewer[] = [];
+  try {
+    for (let i = 0; i < VIEWERS; i++) {
+      const options = mode === 'http-only' ? { p2p: false } : { trackers: [stack.trackerUrl], policy: mode };
+      viewers.push(await openViewer(browser, stack, { level: 0, ...(LATENCY ? { liveLatency: LATENCY } : {}), ...options }));
+      await sleep(1000);
+    }
+    const latencies: number[] = [];
+    const sampleLatency = async () => {
+      for (const s of await Promise.all(viewers.map((v) => v.stats()))) if (s.liveLatency !== null) latencies.push(s.liveLatency);
+    };
+    let warm: SwarmcastStats[] = [];
+    let warmOrigin = 0;
+    for (let elapsed = 0; elapsed < SECONDS; elapsed += 5) {
+      await sleep(5000);
+      if (elapsed + 5 === WARMUP) {
+        warm = await Promise.all(viewers.map((v) => v.stats()));
+        warmOrigin = await stack.liveSegmentBytes();
+      }
+      if (elapsed + 5 > WARMUP) await sampleLatency();
+      process.stderr.write(`\r${mode}: ${elapsed + 5}/${SECONDS} s   `);
+    }
+    process.stderr.write('\n');
+    const end = await Promise.all(viewers.map((v) => v.stats()));
+    const originBytes = await stack.liveSegmentBytes();
+    const steadyP2p = total(end, 'p2pBytes') - total(warm, 'p2pBytes');
+    const steadyHttp = total(end, 'httpBytes') - total(warm, 'httpBytes');
+    return {
+      mode,
+      offload: pct(total(end, 'p2pBytes'), total(end, 'httpBytes')),
+      steadyOffload: pct(steadyP2p, steadyHttp),
+      originBytes,
+      steadyOriginBytes: originBytes - warmOrigin,
+      stalls: end.reduce((sum, s) => sum + s.stalls, 0),
+      stalledMs: end.reduce((sum, s) => sum + s.stalledMs, 0),
+      startupMs: Math.round(end.reduce((sum, s) => sum + (s.startupMs ?? 0), 0) / end.length),
+      latency: Math.round((10 * latencies.reduce((a, b) => a + b, 0)) / Math.max(1, latencies.length)) / 10,
+      maxLatency: Math.max(0, ...latencies),
+    };
+  } finally {
+    for (const viewer of viewers) await viewer.close();
+    await browser.close();
+    await stack.close();
+  }
+}
+
+if (!inLoopbackNamespace()) {
+  if (!canUnshare()) throw new Error('the bench opens WebRTC connections: run it as root (it enters a loopback-only namespace itself) or inside `unshare --net`');
+  process.exit(await rerunInLoopbackNamespace([fileURLToPath(import.meta.url)]));
+}
+
+console.log(`Swarmcast live bench: ${VIEWERS} viewers × ${SECONDS} s (steady = after ${WARMUP} s), 240p, origin window ${WINDOW} × 2 s`);
+const results: ModeResult[] = [];
+for (const mode of MODES) results.push(await runMode(mode));
+const mib = (bytes: number) => (bytes / 1024 / 1024).toFixed(2);
+console.log('\n| policy | offload (all / steady) | origin egress MiB (all / steady) | stalls (total s) | startup ms (avg) | latency s (avg / max) |');
+console.log('|---|---|---|---|---|---|');
+for (const r of results) {
+  console.log(
+    `| ${r.mode} | ${r.offload}% / ${r.steadyOffload}% | ${mib(r.originBytes)} / ${mib(r.steadyOriginBytes)} | ${r.stalls} (${(r.stalledMs / 1000).toFixed(1)}) | ${r.startupMs} | ${r.latency} / ${r.maxLatency} |`,
+  );
+}
+console.log(JSON.stringify({ viewers: VIEWERS, seconds: SECONDS, warmup: WARMUP, window: WINDOW, results }));

@@ -1,0 +1,258 @@
+/**
+ * End to end in headless Debian Chromium against the real origin and tracker (in-process,
+ * 127.0.0.1:0): live viewers sharing over WebRTC, an HTTP-only control, a poisoned peer and a
+ * stopped tracker.
+ *
+ * WebRTC must stay on loopback: outside a loopback-only network namespace this file re-runs
+ * itself inside a fresh one (`unshare --net`, root only) and reports that run's result.
+ * Without /usr/bin/chromium (or a namespace) it skips loudly, and fails under CI=true.
+ */
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import {
+  canUnshare,
+  CHROMIUM,
+  inLoopbackNamespace,
+  launchChromium,
+  LIVE_SRC_PATH,
+  openViewer,
+  rerunInLoopbackNamespace,
+  sleep,
+  startStack,
+  type BrowserHandle,
+  type Stack,
+  type Viewer,
+  type ViewerOptions,
+} from './harness.ts';
+
+const CI = process.env.CI === 'true';
+/** Length of each live session; long enough for peers to settle, short enough for CI. */
+const SESSION_MS = Number(process.env.SWARMCAST_E2E_SESSION_MS ?? 40_000);
+const VIEWERS = 3;
+
+function unavailable(reason: string): void {
+  const message = `\n${'!'.repeat(78)}\n!! player-sdk browser tests NOT RUN: ${reason}\n${'!'.repeat(78)}\n`;
+  if (CI) {
+    test('browser end-to-end tests', () => assert.fail(`CI=true and ${reason}`));
+  } else {
+    console.error(message);
+    test('browser end-to-end tests', { skip: reason }, () => undefined);
+  }
+}
+
+if (!existsSync(CHROMIUM)) {
+  unavailable(`${CHROMIUM} is missing (apt-get install chromium)`);
+} else if (!inLoopbackNamespace()) {
+  if (canUnshare()) {
+    test('browser end-to-end tests, re-run inside a loopback-only network namespace', { timeout: 10 * 60_000 }, async () => {
+      const code = await rerunInLoopbackNamespace(['--test-reporter=spec', fileURLToPath(import.meta.url)]);
+      assert.equal(code, 0, 'the end-to-end run inside the namespace failed (its output is above)');
+    });
+  } else {
+    unavailable('not in a loopback-only network namespace and cannot create one (needs root and unshare): WebRTC would use real interfaces');
+  }
+} else {
+  browserSuite();
+}
+
+interface SessionResult {
+  viewers: Array<{ advanced: number; stats: Awaited<ReturnType<Viewer['stats']>>; fatal: unknown[] }>;
+  originBytes: number;
+}
+
+/** Opens the viewers one second apart, lets them play for `SESSION_MS`, and reads everything back. */
+async function liveSession(
+  browser: BrowserHandle,
+  stack: Stack,
+  specs: Array<{ options: ViewerOptions; corruptUploads?: boolean }>,
+  during?: (viewers: Viewer[]) => Promise<void>,
+): Promise<SessionResult & { open: Viewer[] }> {
+  await stack.resetOriginStats();
+  const viewers: Viewer[] = [];
+  for (const spec of specs) {
+    viewers.push(await openViewer(browser, stack, { level: 0, ...spec.options }, { corruptUploads: spec.corruptUploads ?? false }));
+    await sleep(1000);
+  }
+  const startTimes = await Promise.all(viewers.map((viewer) => viewer.currentTime()));
+  await Promise.all([sleep(SESSION_MS), during?.(viewers)]);
+  const stats = await Promise.all(viewers.map((viewer) => viewer.stats()));
+  const originBytes = await stack.liveSegmentBytes();
+  const endTimes = await Promise.all(viewers.map((viewer) => viewer.currentTime()));
+  const fatal = await Promise.all(
+    viewers.map((viewer) =>
+      viewer.page.evaluate(() => (window as unknown as { swarmcastErrors: Array<{ fatal: boolean }> }).swarmcastErrors.filter((error) => error.fatal)),
+    ),
+  );
+  return {
+    open: viewers,
+    originBytes,
+    viewers: viewers.map((_, i) => ({ advanced: endTimes[i]! - startTimes[i]!, stats: stats[i]!, fatal: fatal[i]! })),
+  };
+}
+
+function assertEveryonePlayed(result: SessionResult): void {
+  for (const [i, viewer] of result.viewers.entries()) {
+    assert.deepEqual(viewer.fatal, [], `viewer ${i} had a fatal error`);
+    assert.ok(viewer.advanced > SESSION_MS / 1000 / 4, `viewer ${i} played only ${viewer.advanced.toFixed(1)} s of media in a ${SESSION_MS / 1000} s session`);
+  }
+}
+
+const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
+
+function browserSuite(): void {
+  describe('Swarmcast in Chromium (loopback namespace)', { timeout: 8 * 60_000 }, () => {
+    let stack: Stack;
+    let browser: BrowserHandle;
+    let httpOnlyOriginBytes = 0;
+
+    before(async () => {
+      stack = await startStack();
+      browser = await launchChromium();
+    });
+    after(async () => {
+      await browser?.close();
+      await stack?.close();
+    });
+
+    test('HTTP-only control: three viewers with p2p:false play the live stream from the origin', async () => {
+      const result = await liveSession(
+        browser,
+        stack,
+        Array.from({ length: VIEWERS }, () => ({ options: { p2p: false } })),
+      );
+      for (const viewer of result.open) await viewer.close();
+      assertEveryonePlayed(result);
+      for (const { stats } of result.viewers) {
+        assert.equal(stats.p2pBytes, 0);
+        assert.equal(stats.mode, 'http');
+        assert.equal(stats.fallbackReason, 'p2p-disabled');
+      }
+      httpOnlyOriginBytes = result.originBytes;
+      assert.ok(httpOnlyOriginBytes > 0);
+    });
+
+    test('three viewers take at least 40% of their segment bytes from each other, and the origin sends less than HTTP-only', async () => {
+      const result = await liveSession(
+        browser,
+        stack,
+        Array.from({ length: VIEWERS }, () => ({ options: { trackers: [stack.trackerUrl] } })),
+      );
+      for (const viewer of result.open) await viewer.close();
+      assertEveryonePlayed(result);
+      const p2p = sum(result.viewers.map((viewer) => viewer.stats.p2pBytes));
+      const http = sum(result.viewers.map((viewer) => viewer.stats.httpBytes));
+      const offload = p2p / (p2p + http);
+      console.log(
+        `  3 viewers, ${SESSION_MS / 1000} s: offload ${(offload * 100).toFixed(1)}% (SDK), origin live segment bytes ${result.originBytes} vs HTTP-only ${httpOnlyOriginBytes}`,
+      );
+      assert.ok(offload >= 0.4, `offload ${(offload * 100).toFixed(1)}% < 40%`);
+      for (const { stats } of result.viewers) {
+        assert.ok(stats.p2pBytes > 0 && stats.uploadedBytes >= 0);
+        assert.equal(stats.integrity.enabled, true);
+        assert.equal(stats.integrity.rejected, 0);
+      }
+      // The SDK's own HTTP count matches what the origin says it sent (requests in flight at the
+      // read-out and aborted HTTP loads account for the slack).
+      assert.ok(Math.abs(result.originBytes - http) <= 0.15 * http, `origin sent ${result.originBytes} B, viewers counted ${http} B over HTTP`);
+      assert.ok(result.originBytes < httpOnlyOriginBytes, `origin egress ${result.originBytes} B is not below the HTTP-only run's ${httpOnlyOriginBytes} B`);
+    });
+
+    test('a poisoned peer: altered segments are rejected, never played, the peer is banned and the others keep playing', async () => {
+      const manifestHashes = new Map<string, string>();
+      const collectManifest = async () => {
+        const body = (await (await fetch(`${stack.originUrl}/live/sample/segments-sha256.json`)).json()) as Record<string, string>;
+        for (const [key, hash] of Object.entries(body)) manifestHashes.set(key, hash);
+      };
+      const trackers = [stack.trackerUrl];
+      const result = await liveSession(
+        browser,
+        stack,
+        [{ options: { trackers }, corruptUploads: true }, { options: { trackers } }, { options: { trackers } }],
+        async (viewers) => {
+          // Record what hls.js itself receives in the honest pages, independently of the SDK's check.
+          for (const viewer of viewers.slice(1)) {
+            await viewer.page.evaluate(() => {
+              const w = window as unknown as { fragments: Array<[string, string]>; player: { hls: { on(e: string, f: (e: string, d: unknown) => void): void } } };
+              w.fragments = [];
+              w.player.hls.on('hlsFragLoaded', (_event, data) => {
+                const { frag, payload } = data as { frag: { url: string }; payload: ArrayBuffer };
+                void crypto.subtle.digest('SHA-256', payload).then((digest) => {
+                  w.fragments.push([frag.url, [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('')]);
+                });
+              });
+            });
+          }
+          for (let elapsed = 0; elapsed < SESSION_MS; elapsed += 8000) {
+            await collectManifest();
+            await sleep(8000);
+          }
+        },
+      );
+      await collectManifest();
+      const corrupted = await result.open[0]!.page.evaluate(() => (window as unknown as { __corruptedChunks: number }).__corruptedChunks);
+      const fragments = await Promise.all(
+        result.open.slice(1).map((viewer) => viewer.page.evaluate(() => (window as unknown as { fragments: Array<[string, string]> }).fragments)),
+      );
+      for (const viewer of result.open) await viewer.close();
+
+      const honest = result.viewers.slice(1);
+      assert.ok(corrupted > 0, 'the poisoned peer never uploaded anything: the test did not exercise the check');
+      let checked = 0;
+      for (const [i, list] of fragments.entries()) {
+        for (const [url, hash] of list) {
+          const key = new URL(url).pathname.replace(/^\/live\/sample\//, '');
+          const expected = manifestHashes.get(key);
+          if (expected === undefined) continue;
+          checked++;
+          assert.equal(hash, expected, `honest viewer ${i + 1} played altered bytes for ${key}`);
+        }
+      }
+      assert.ok(checked > 10, `only ${checked} fragments could be checked against the origin's manifest`);
+      const rejected = sum(honest.map((viewer) => viewer.stats.integrity.rejected));
+      const banned = sum(honest.map((viewer) => viewer.stats.integrity.bannedPeers));
+      console.log(`  poisoned peer corrupted ${corrupted} chunks; honest viewers rejected ${rejected} segments, banned ${banned} peer(s), ${checked} played fragments matched the origin`);
+      assert.ok(rejected > 0 && banned > 0, 'altered data reached an honest viewer but was not rejected and its sender banned');
+      for (const [i, viewer] of honest.entries()) {
+        assert.deepEqual(viewer.fatal, [], `honest viewer ${i + 1} had a fatal error`);
+        assert.ok(viewer.advanced > SESSION_MS / 1000 / 4, `honest viewer ${i + 1} stopped playing`);
+      }
+    });
+
+    test('tracker stopped: the page plays over HTTP, with the reason in stats and no fatal error', async () => {
+      await stack.stopTracker();
+      const viewer = await openViewer(browser, stack, { trackers: [stack.trackerUrl], level: 0 });
+      const start = await viewer.currentTime();
+      await sleep(15_000);
+      const stats = await viewer.stats();
+      const advanced = (await viewer.currentTime()) - start;
+      const fatal = await viewer.page.evaluate(() =>
+        (window as unknown as { swarmcastErrors: Array<{ fatal: boolean }> }).swarmcastErrors.filter((error) => error.fatal),
+      );
+      await viewer.close();
+      assert.deepEqual(fatal, []);
+      assert.ok(advanced > 3, `played only ${advanced.toFixed(1)} s`);
+      assert.equal(stats.p2pBytes, 0);
+      assert.ok(stats.httpBytes > 0);
+      assert.equal(stats.mode, 'p2p');
+      assert.equal(stats.fallbackReason, 'tracker-unreachable');
+    });
+
+    test('the demo page at / and the bundle at /sdk/swarmcast.min.js come from the build', async () => {
+      const demo = await startStack({ demoPage: fileURLToPath(new URL('../dist/demo/index.html', import.meta.url)) });
+      try {
+        const page = await (await browser.browser.newContext()).newPage();
+        await page.goto(`${demo.originUrl}/?tracker=${encodeURIComponent(demo.trackerUrl)}`);
+        await page.waitForFunction(() => (document.querySelector('#live-stats [data-stat="httpBytes"]')?.textContent ?? '0 B') !== '0 B', undefined, {
+          timeout: 20_000,
+        });
+        const snippet = await page.textContent('#embed-snippet');
+        assert.ok(snippet?.includes('/sdk/swarmcast.min.js') && snippet.includes(LIVE_SRC_PATH));
+        await page.context().close();
+      } finally {
+        await demo.close();
+      }
+    });
+  });
+}
