@@ -100,8 +100,11 @@ export async function buildTracker(options: TrackerOptions = {}): Promise<Fastif
     };
   });
 
-  app.addHook('onClose', async () => {
+  // Upgraded sockets keep the HTTP server from closing: say goodbye (1001) before it waits on them.
+  app.addHook('preClose', async () => {
     await hub.close();
+  });
+  app.addHook('onClose', async () => {
     await store.close();
   });
   return app;

@@ -1,7 +1,9 @@
 /** What the tracker keeps per WebSocket: the swarms it joined, offers awaiting its answer, its rate budget. */
+import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
 
 export interface Membership {
+  infoHash: string;
   peerId: string;
   lastAnnounceAt: number;
 }
@@ -10,8 +12,11 @@ export interface Membership {
 const MAX_PENDING_OFFERS = 512;
 
 export class PeerConnection {
-  /** info_hash → the peer_id this connection announced there. */
-  readonly memberships = new Map<string, Membership>();
+  /**
+   * The swarms this connection announced in. An array, not a Map: most connections hold one to
+   * three (a rendition each) and a Map's table alone would cost an idle peer ~200 bytes.
+   */
+  private memberships: Membership[] = [];
   /** `${info_hash}\n${offerer peer_id}\n${offer_id}` → expiry time; created on first offer. */
   private pendingOffers: Map<string, number> | undefined;
   private tokens: number;
@@ -22,6 +27,7 @@ export class PeerConnection {
   constructor(
     readonly key: string,
     readonly socket: WebSocket,
+    readonly stream: Socket,
     readonly ip: string,
     readonly locality: string,
     private readonly messagesPerSecond: number,
@@ -29,6 +35,37 @@ export class PeerConnection {
   ) {
     this.tokens = messagesPerSecond * 2;
     this.refilledAt = now;
+  }
+
+  get swarmCount(): number {
+    return this.memberships.length;
+  }
+
+  membership(infoHash: string): Membership | undefined {
+    for (const membership of this.memberships) if (membership.infoHash === infoHash) return membership;
+    return undefined;
+  }
+
+  join(infoHash: string, peerId: string, now: number): void {
+    this.memberships.push({ infoHash, peerId, lastAnnounceAt: now });
+  }
+
+  leave(infoHash: string): void {
+    this.memberships = this.memberships.filter((membership) => membership.infoHash !== infoHash);
+  }
+
+  /** Removes and returns every membership (the socket closed). */
+  leaveAll(): Membership[] {
+    const all = this.memberships;
+    this.memberships = [];
+    return all;
+  }
+
+  /** Removes and returns the memberships not refreshed since `silentSince`. */
+  expire(silentSince: number): Membership[] {
+    const expired = this.memberships.filter((membership) => membership.lastAnnounceAt <= silentSince);
+    if (expired.length > 0) this.memberships = this.memberships.filter((membership) => membership.lastAnnounceAt > silentSince);
+    return expired;
   }
 
   /** Token bucket: `messagesPerSecond` sustained, bursts of twice that. */

@@ -2,7 +2,8 @@
  * The swarm logic: announces, offer/answer relay and scrapes for every connection of this
  * instance, on whichever store it is given.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import type { Socket } from 'node:net';
 import type { FastifyBaseLogger } from 'fastify';
 import type { RawData, WebSocket } from 'ws';
 import type { TrackerConfig } from './config.ts';
@@ -27,10 +28,12 @@ const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 
 export class SignalingHub {
   /** Owner keys are unique across instances, so a store shared by several can route by them. */
-  readonly instanceId = randomUUID();
+  readonly instanceId = randomBytes(6).toString('hex');
   private readonly connections = new Map<string, PeerConnection>();
   private readonly parse;
   private nextConnection = 0;
+  private readonly corked: Socket[] = [];
+  private readonly connectionsPerIp = new Map<string, number>();
   private sweepTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -50,10 +53,16 @@ export class SignalingHub {
     return this.connections.size;
   }
 
-  open(socket: WebSocket, ip: string, locality: string): PeerConnection {
+  connectionsFrom(ip: string): number {
+    return this.connectionsPerIp.get(ip) ?? 0;
+  }
+
+  /** `stream` is the socket under the WebSocket, corked while a loop turn's frames are queued. */
+  open(socket: WebSocket, stream: Socket, ip: string, locality: string): PeerConnection {
     const key = `${this.instanceId}:${(this.nextConnection++).toString(36)}`;
-    const connection = new PeerConnection(key, socket, ip, locality, this.config.maxMessagesPerSecond, Date.now());
+    const connection = new PeerConnection(key, socket, stream, ip, locality, this.config.maxMessagesPerSecond, Date.now());
     this.connections.set(key, connection);
+    this.connectionsPerIp.set(ip, this.connectionsFrom(ip) + 1);
     this.metrics.connections.inc();
     socket.on('message', (data, isBinary) => this.receive(connection, data, isBinary));
     // ws closes the socket itself on protocol errors (1009 oversized, 1007 bad UTF-8, …).
@@ -63,6 +72,9 @@ export class SignalingHub {
     });
     socket.once('close', () => {
       this.connections.delete(key);
+      const left = this.connectionsFrom(ip) - 1;
+      if (left === 0) this.connectionsPerIp.delete(ip);
+      else this.connectionsPerIp.set(ip, left);
       this.metrics.connections.dec();
       connection.queue = connection.queue.then(() => this.leaveAll(connection));
     });
@@ -116,19 +128,19 @@ export class SignalingHub {
 
   private async announce(connection: PeerConnection, message: AnnounceRequest): Promise<void> {
     const infoHash = message.info_hash;
-    const membership = connection.memberships.get(infoHash);
+    const membership = connection.membership(infoHash);
     if (membership && membership.peerId !== message.peer_id) {
       return this.refuse(connection, 'peer_id_mismatch', 'this connection already announced another peer_id for this info_hash', infoHash);
     }
     if (message.event === 'stopped') {
       if (membership) {
-        connection.memberships.delete(infoHash);
+        connection.leave(infoHash);
         await this.store.leave(infoHash, message.peer_id, connection.key);
       }
       const counts = (await this.store.scrape([infoHash], 1)).get(infoHash)!;
       return this.respond(connection, infoHash, counts);
     }
-    if (!membership && connection.memberships.size >= this.config.maxSwarmsPerConnection) {
+    if (!membership && connection.swarmCount >= this.config.maxSwarmsPerConnection) {
       return this.refuse(connection, 'too_many_swarms', `a connection may join at most ${this.config.maxSwarmsPerConnection} swarms`, infoHash);
     }
     const offers = message.offers ?? [];
@@ -151,7 +163,7 @@ export class SignalingHub {
     }
     const now = Date.now();
     if (membership) membership.lastAnnounceAt = now;
-    else connection.memberships.set(infoHash, { peerId: message.peer_id, lastAnnounceAt: now });
+    else connection.join(infoHash, message.peer_id, now);
     this.respond(connection, infoHash, result);
 
     if (result.peers.length === 0) return;
@@ -166,7 +178,7 @@ export class SignalingHub {
 
   private async answer(connection: PeerConnection, message: AnswerRequest): Promise<void> {
     const infoHash = message.info_hash;
-    if (connection.memberships.get(infoHash)?.peerId !== message.peer_id) {
+    if (connection.membership(infoHash)?.peerId !== message.peer_id) {
       return this.refuse(connection, 'peer_id_mismatch', 'answer from a peer_id this connection has not announced in this swarm', infoHash);
     }
     if (!connection.takePendingOffer(infoHash, message.to_peer_id, message.offer_id, Date.now())) {
@@ -219,19 +231,30 @@ export class SignalingHub {
   }
 
   private send(connection: PeerConnection, frame: string): void {
-    const { socket } = connection;
+    const { socket, stream } = connection;
     if (socket.readyState !== socket.OPEN) return;
-    if (socket.bufferedAmount > MAX_BUFFERED_BYTES) {
+    if (socket.bufferedAmount + stream.writableLength > MAX_BUFFERED_BYTES) {
       socket.terminate();
       return;
+    }
+    // Frames for one peer in one event-loop turn (its announce response, offers and answers from
+    // others) leave in one write: per-frame syscalls were most of the tracker's CPU time.
+    if (!stream.writableCorked) {
+      stream.cork();
+      this.corked.push(stream);
+      if (this.corked.length === 1) setImmediate(this.uncorkAll);
     }
     socket.send(frame);
   }
 
+  private readonly uncorkAll = (): void => {
+    for (const stream of this.corked) stream.uncork();
+    this.corked.length = 0;
+  };
+
   private async leaveAll(connection: PeerConnection): Promise<void> {
-    const memberships = [...connection.memberships];
-    connection.memberships.clear();
-    await Promise.all(memberships.map(([infoHash, { peerId }]) => this.store.leave(infoHash, peerId, connection.key))).catch(
+    const memberships = connection.leaveAll();
+    await Promise.all(memberships.map(({ infoHash, peerId }) => this.store.leave(infoHash, peerId, connection.key))).catch(
       (error: unknown) => this.log.warn({ err: error }, 'leave failed; the store expires these peers'),
     );
   }
@@ -240,9 +263,7 @@ export class SignalingHub {
     const silentSince = now - this.config.announceIntervalSeconds * 2000;
     for (const connection of this.connections.values()) {
       connection.dropExpiredOffers(now);
-      for (const [infoHash, { peerId, lastAnnounceAt }] of connection.memberships) {
-        if (lastAnnounceAt > silentSince) continue;
-        connection.memberships.delete(infoHash);
+      for (const { infoHash, peerId } of connection.expire(silentSince)) {
         this.store.leave(infoHash, peerId, connection.key).catch((error: unknown) => this.log.warn({ err: error }, 'expiry failed'));
       }
     }

@@ -1,44 +1,47 @@
-/** The tracker's WebSocket endpoints (`/` as p2p-media-loader uses it, and `/announce`). */
-import websocket from '@fastify/websocket';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+/**
+ * The tracker's WebSocket endpoints: `/` (what p2p-media-loader uses) and `/announce`.
+ *
+ * Upgrades are taken from the HTTP server before Fastify routes them: a Fastify request and reply
+ * would otherwise stay referenced for the whole life of every socket (about 3 KB per idle peer),
+ * and the per-address limit is enforced before any WebSocket state exists.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import { WebSocketServer } from 'ws';
 import type { TrackerConfig } from './config.ts';
 import { localityKey } from './locality.ts';
 import type { SignalingHub } from './signaling-hub.ts';
 
+const WEBSOCKET_PATHS = new Set(['/', '/announce']);
+
+function refuse(socket: Socket, status: string, reason: string): void {
+  const body = JSON.stringify({ error: reason });
+  socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+}
+
+function clientIp(request: IncomingMessage, trustProxy: boolean): string {
+  const forwarded = request.headers['x-forwarded-for'];
+  if (trustProxy && typeof forwarded === 'string') return forwarded.split(',')[0]!.trim();
+  return request.socket.remoteAddress ?? 'unknown';
+}
+
 export async function websocketRoutes(app: FastifyInstance, options: { config: TrackerConfig; hub: SignalingHub }): Promise<void> {
   const { config, hub } = options;
-  const connectionsPerIp = new Map<string, number>();
+  const server = new WebSocketServer({ noServer: true, maxPayload: config.maxFrameBytes, perMessageDeflate: false, clientTracking: false });
 
-  await app.register(websocket, {
-    options: { maxPayload: config.maxFrameBytes, perMessageDeflate: false, clientTracking: false },
+  app.server.on('upgrade', (request: IncomingMessage, socket: Socket, head: Buffer) => {
+    const path = (request.url ?? '/').split('?', 1)[0]!;
+    if (!WEBSOCKET_PATHS.has(path)) return refuse(socket, '404 Not Found', 'WebSocket endpoints are / and /announce');
+    const ip = clientIp(request, config.trustProxy);
+    if (hub.connectionsFrom(ip) >= config.maxConnectionsPerIp) {
+      hub.reject('too_many_connections');
+      return refuse(socket, '429 Too Many Requests', `at most ${config.maxConnectionsPerIp} connections per address`);
+    }
+    const locality = localityKey(request.headers[config.localityHeader], ip);
+    server.handleUpgrade(request, socket, head, (websocket) => hub.open(websocket, socket, ip, locality));
   });
 
-  // Refused before the upgrade, so a flood from one address costs no WebSocket state.
-  const limitConnections = async (request: FastifyRequest, reply: FastifyReply) => {
-    if ((connectionsPerIp.get(request.ip) ?? 0) >= config.maxConnectionsPerIp) {
-      hub.reject('too_many_connections');
-      return reply.code(429).send({ error: `at most ${config.maxConnectionsPerIp} connections per address` });
-    }
-  };
-
   const info = async () => ({ service: 'swarmcast-tracker', protocol: 'WebTorrent tracker over WebSocket: connect with ws:// or wss://' });
-
-  for (const url of ['/', '/announce']) {
-    app.route({
-      method: 'GET',
-      url,
-      preValidation: limitConnections,
-      handler: info,
-      wsHandler: (socket, request) => {
-        const ip = request.ip;
-        connectionsPerIp.set(ip, (connectionsPerIp.get(ip) ?? 0) + 1);
-        socket.once('close', () => {
-          const left = (connectionsPerIp.get(ip) ?? 1) - 1;
-          if (left === 0) connectionsPerIp.delete(ip);
-          else connectionsPerIp.set(ip, left);
-        });
-        hub.open(socket, ip, localityKey(request.headers[config.localityHeader], ip));
-      },
-    });
-  }
+  for (const url of WEBSOCKET_PATHS) app.get(url, info);
 }
