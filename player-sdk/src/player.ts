@@ -171,14 +171,16 @@ export function createPlayer(video: HTMLVideoElement, input: SwarmcastOptions): 
         rtcConfig: options.rtcConfig,
         ...(options.swarmId === undefined ? {} : { swarmId: options.swarmId }),
         isP2PUploadDisabled: !uploadAllowed(options.upload, connection?.type),
-        ...(integrity ? { validateP2PSegment: integrity.validate } : {}),
+        ...(integrity ? { validateP2PSegment: integrity.validateP2P, validateHTTPSegment: integrity.validateHttp } : {}),
       },
     });
     const handlers: Partial<CoreEventMap> = {
       onChunkDownloaded: (bytes, source) => recorder.downloaded(bytes, source),
       onChunkUploaded: (bytes) => recorder.uploaded(bytes),
       onSegmentStart: ({ segment, downloadSource, peerId }) => {
-        if (downloadSource === 'p2p' && peerId) integrity?.sources.set(segment.url, peerId);
+        if (downloadSource !== 'p2p' || !peerId || !integrity) return;
+        const peers = integrity.contributors.get(segment.url) ?? new Set<string>();
+        integrity.contributors.set(segment.url, peers.add(peerId));
       },
       onSegmentLoaded: ({ segmentUrl, bytesLength, downloadSource, peerId }) => {
         recorder.segmentLoaded(downloadSource);
@@ -194,6 +196,11 @@ export function createPlayer(video: HTMLVideoElement, input: SwarmcastOptions): 
         recorder.peerClosed(peerId);
         emitter.emit('peer', { peerId, state: 'closed', peers: recorder.peerCount });
         replan();
+      },
+      // bittorrent-tracker reports a refused WebSocket as a warning, not an error.
+      onTrackerWarning: ({ warning }) => {
+        trackerFailed = true;
+        emitter.emit('error', { code: 'tracker', message: describe(warning), fatal: false });
       },
       onTrackerError: ({ error }) => {
         trackerFailed = true;
@@ -232,16 +239,18 @@ export function createPlayer(video: HTMLVideoElement, input: SwarmcastOptions): 
 }
 
 interface IntegrityCheck {
-  /** Which peer is sending each segment URL, for banning. */
-  sources: Map<string, string>;
-  validate: (url: string, byteRange: unknown, data: ArrayBuffer) => Promise<boolean>;
+  /** Peers that sent bytes of each segment URL being loaded (p2p-media-loader does not tell the hook). */
+  contributors: Map<string, Set<string>>;
+  validateP2P: (url: string, byteRange: unknown, data: ArrayBuffer) => Promise<boolean>;
+  validateHttp: (url: string, byteRange: unknown, data: ArrayBuffer) => Promise<boolean>;
 }
 
 /**
- * The `validateP2PSegment` hook. p2p-media-loader does not tell the hook which peer sent the data,
- * so the peer comes from the last `onSegmentStart` for that URL. A peer caught sending altered
- * bytes is banned: anything it sends later is rejected unread, which also makes p2p-media-loader
- * close its connection each time.
+ * The `validateP2PSegment` and `validateHTTPSegment` hooks. Both are needed: p2p-media-loader
+ * resumes an interrupted peer download over HTTP with a Range request, so a segment "from HTTP"
+ * can start with a peer's bytes. A peer that alone sent a segment that fails its check is banned:
+ * anything it sends later is rejected unread, which also makes p2p-media-loader close its
+ * connection each time. (When several peers contributed, none is banned: the culprit is unknown.)
  */
 function integrityCheck(
   options: ResolvedOptions,
@@ -254,7 +263,7 @@ function integrityCheck(
   const url = typeof options.integrity === 'string' && options.integrity !== 'auto' ? options.integrity : manifestUrlFor(options.src);
   const manifest = new IntegrityManifest(url, fetchJson);
   const banned = new Set<string>();
-  const sources = new Map<string, string>();
+  const contributors = new Map<string, Set<string>>();
   const ready = manifest.load().then(
     () => {
       recorder.integrity.enabled = true;
@@ -266,29 +275,44 @@ function integrityCheck(
     },
   );
 
-  const reject = () => {
+  const altered = (segmentUrl: string, peers: Set<string>) => {
     recorder.integrity.rejected++;
-    return false;
+    const [culprit] = peers;
+    if (peers.size === 1 && culprit !== undefined && !banned.has(culprit)) {
+      banned.add(culprit);
+      recorder.integrity.bannedPeers++;
+      emitter.emit('error', { code: 'integrity', message: `peer ${culprit} sent altered data for ${segmentUrl}; peer banned`, fatal: false });
+    }
+    emitter.emit('fallback', { reason: 'integrity', url: segmentUrl, ...(peers.size === 1 && culprit !== undefined ? { peerId: culprit } : {}) });
   };
 
   return {
-    sources,
-    async validate(segmentUrl, _byteRange, data) {
-      const peerId = sources.get(segmentUrl);
-      if (peerId !== undefined && banned.has(peerId)) return reject();
+    contributors,
+    async validateP2P(segmentUrl, _byteRange, data) {
+      const peers = contributors.get(segmentUrl) ?? new Set<string>();
+      contributors.delete(segmentUrl);
+      if ([...peers].some((peer) => banned.has(peer))) {
+        recorder.integrity.rejected++;
+        return false;
+      }
       if (!(await ready)) return !required;
       const verdict = await manifest.verify(segmentUrl, data);
       if (verdict === 'valid') {
         recorder.integrity.verified++;
         return true;
       }
-      if (verdict === 'altered' && peerId !== undefined && !banned.has(peerId)) {
-        banned.add(peerId);
-        recorder.integrity.bannedPeers++;
-        emitter.emit('error', { code: 'integrity', message: `peer ${peerId} sent altered data for ${segmentUrl}; peer banned`, fatal: false });
-        emitter.emit('fallback', { reason: 'integrity', url: segmentUrl, peerId });
-      }
-      return reject();
+      if (verdict === 'altered') altered(segmentUrl, peers);
+      else recorder.integrity.rejected++;
+      return false;
+    },
+    async validateHttp(segmentUrl, _byteRange, data) {
+      const peers = contributors.get(segmentUrl);
+      contributors.delete(segmentUrl);
+      if (!(await ready)) return true;
+      // The origin is trusted for what the manifest does not list; a mismatch means peer bytes got in.
+      if ((await manifest.verify(segmentUrl, data)) !== 'altered') return true;
+      altered(segmentUrl, peers ?? new Set());
+      return false;
     },
   };
 }

@@ -28,8 +28,10 @@ import {
 } from './harness.ts';
 
 const CI = process.env.CI === 'true';
-/** Length of each live session; long enough for peers to settle, short enough for CI. */
-const SESSION_MS = Number(process.env.SWARMCAST_E2E_SESSION_MS ?? 40_000);
+/** Length of the sharing session and its HTTP-only control: long enough that the all-HTTP start (before peers connect) does not dominate. */
+const SESSION_MS = Number(process.env.SWARMCAST_E2E_SESSION_MS ?? 60_000);
+/** The poisoned-peer session only needs a few segments to go through the poisoned peer. */
+const SHORT_SESSION_MS = 40_000;
 const VIEWERS = 3;
 
 function unavailable(reason: string): void {
@@ -68,6 +70,7 @@ async function liveSession(
   stack: Stack,
   specs: Array<{ options: ViewerOptions; corruptUploads?: boolean }>,
   during?: (viewers: Viewer[]) => Promise<void>,
+  sessionMs = SESSION_MS,
 ): Promise<SessionResult & { open: Viewer[] }> {
   await stack.resetOriginStats();
   const viewers: Viewer[] = [];
@@ -76,7 +79,7 @@ async function liveSession(
     await sleep(1000);
   }
   const startTimes = await Promise.all(viewers.map((viewer) => viewer.currentTime()));
-  await Promise.all([sleep(SESSION_MS), during?.(viewers)]);
+  await Promise.all([sleep(sessionMs), during?.(viewers)]);
   const stats = await Promise.all(viewers.map((viewer) => viewer.stats()));
   const originBytes = await stack.liveSegmentBytes();
   const endTimes = await Promise.all(viewers.map((viewer) => viewer.currentTime()));
@@ -184,11 +187,12 @@ function browserSuite(): void {
               });
             });
           }
-          for (let elapsed = 0; elapsed < SESSION_MS; elapsed += 8000) {
+          for (let elapsed = 0; elapsed < SHORT_SESSION_MS; elapsed += 8000) {
             await collectManifest();
             await sleep(8000);
           }
         },
+        SHORT_SESSION_MS,
       );
       await collectManifest();
       const corrupted = await result.open[0]!.page.evaluate(() => (window as unknown as { __corruptedChunks: number }).__corruptedChunks);
@@ -216,7 +220,7 @@ function browserSuite(): void {
       assert.ok(rejected > 0 && banned > 0, 'altered data reached an honest viewer but was not rejected and its sender banned');
       for (const [i, viewer] of honest.entries()) {
         assert.deepEqual(viewer.fatal, [], `honest viewer ${i + 1} had a fatal error`);
-        assert.ok(viewer.advanced > SESSION_MS / 1000 / 4, `honest viewer ${i + 1} stopped playing`);
+        assert.ok(viewer.advanced > SHORT_SESSION_MS / 1000 / 4, `honest viewer ${i + 1} stopped playing`);
       }
     });
 
