@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { LoadFleet, type FleetOptions } from './load-fleet.ts';
 import { readCpuSeconds, readMachineBusySeconds, readRssBytes } from './proc-stats.ts';
-import { startRedis } from './redis-server.ts';
+import { startRedis } from '../test/support/redis-server.ts';
 import { describeRun, formatTable, summarize, type IdleMeasurement, type MemoryReading, type LoadRound, type Targets } from './report.ts';
 import { killAllChildren, startTrackers, type TrackerGroup, type TrackerKind } from './tracker-process.ts';
 

@@ -17,8 +17,8 @@ export class PeerConnection {
    * three (a rendition each) and a Map's table alone would cost an idle peer ~200 bytes.
    */
   private memberships: Membership[] = [];
-  /** `${info_hash}\n${offerer peer_id}\n${offer_id}` → expiry time; created on first offer. */
-  private pendingOffers: Map<string, number> | undefined;
+  /** `${info_hash}\n${offerer peer_id}\n${offer_id}` → the offer's expiry and its sender's connection. */
+  private pendingOffers: Map<string, { expiresAt: number; owner: string }> | undefined;
   private tokens: number;
   private refilledAt: number;
   /** Messages of one connection are handled in arrival order, even across store round trips. */
@@ -78,27 +78,27 @@ export class PeerConnection {
     return true;
   }
 
-  addPendingOffer(infoHash: string, fromPeerId: string, offerId: string, expiresAt: number): void {
+  addPendingOffer(infoHash: string, fromPeerId: string, offerId: string, fromOwner: string, expiresAt: number): void {
     this.pendingOffers ??= new Map();
     if (this.pendingOffers.size >= MAX_PENDING_OFFERS) {
       const oldest = this.pendingOffers.keys().next().value as string;
       this.pendingOffers.delete(oldest);
     }
-    this.pendingOffers.set(`${infoHash}\n${fromPeerId}\n${offerId}`, expiresAt);
+    this.pendingOffers.set(`${infoHash}\n${fromPeerId}\n${offerId}`, { expiresAt, owner: fromOwner });
   }
 
-  /** Consumes the pending offer: one answer per offer. */
-  takePendingOffer(infoHash: string, fromPeerId: string, offerId: string, now: number): boolean {
+  /** Consumes the pending offer (one answer per offer); returns its sender's connection. */
+  takePendingOffer(infoHash: string, fromPeerId: string, offerId: string, now: number): string | undefined {
     const key = `${infoHash}\n${fromPeerId}\n${offerId}`;
-    const expiresAt = this.pendingOffers?.get(key);
-    if (expiresAt === undefined) return false;
+    const pending = this.pendingOffers?.get(key);
+    if (pending === undefined) return undefined;
     this.pendingOffers!.delete(key);
-    return expiresAt > now;
+    return pending.expiresAt > now ? pending.owner : undefined;
   }
 
   dropExpiredOffers(now: number): void {
     if (!this.pendingOffers) return;
-    for (const [key, expiresAt] of this.pendingOffers) if (expiresAt <= now) this.pendingOffers.delete(key);
+    for (const [key, { expiresAt }] of this.pendingOffers) if (expiresAt <= now) this.pendingOffers.delete(key);
     if (this.pendingOffers.size === 0) this.pendingOffers = undefined;
   }
 }

@@ -167,10 +167,19 @@ export class SignalingHub {
     this.respond(connection, infoHash, result);
 
     if (result.peers.length === 0) return;
-    const deliveries: Delivery[] = result.peers.map((toPeerId, i) => {
+    const deliveries: Delivery[] = result.peers.map((peer, i) => {
       const { offer, offer_id } = offers[i]!;
       const relayed: RelayedOffer = { action: 'announce', offer, offer_id, peer_id: message.peer_id, info_hash: infoHash };
-      return { kind: 'offer', infoHash, toPeerId, fromPeerId: message.peer_id, offerId: offer_id, frame: JSON.stringify(relayed) };
+      return {
+        kind: 'offer',
+        infoHash,
+        toPeerId: peer.peerId,
+        toOwner: peer.owner,
+        fromPeerId: message.peer_id,
+        fromOwner: connection.key,
+        offerId: offer_id,
+        frame: JSON.stringify(relayed),
+      };
     });
     const delivered = await this.store.deliver(deliveries);
     this.metrics.offersRelayed.inc(delivered.filter(Boolean).length);
@@ -181,12 +190,23 @@ export class SignalingHub {
     if (connection.membership(infoHash)?.peerId !== message.peer_id) {
       return this.refuse(connection, 'peer_id_mismatch', 'answer from a peer_id this connection has not announced in this swarm', infoHash);
     }
-    if (!connection.takePendingOffer(infoHash, message.to_peer_id, message.offer_id, Date.now())) {
+    const offerer = connection.takePendingOffer(infoHash, message.to_peer_id, message.offer_id, Date.now());
+    if (offerer === undefined) {
       return this.refuse(connection, 'unknown_offer', 'no pending offer with this offer_id from to_peer_id (unknown or expired)', infoHash);
     }
     const relayed: RelayedAnswer = { action: 'announce', answer: message.answer, offer_id: message.offer_id, peer_id: message.peer_id, info_hash: infoHash };
+    // Routed to the connection the offer came from: no store lookup on the answer path.
     const [delivered] = await this.store.deliver([
-      { kind: 'answer', infoHash, toPeerId: message.to_peer_id, fromPeerId: message.peer_id, offerId: message.offer_id, frame: JSON.stringify(relayed) },
+      {
+        kind: 'answer',
+        infoHash,
+        toPeerId: message.to_peer_id,
+        toOwner: offerer,
+        fromPeerId: message.peer_id,
+        fromOwner: connection.key,
+        offerId: message.offer_id,
+        frame: JSON.stringify(relayed),
+      },
     ]);
     if (!delivered) return this.refuse(connection, 'peer_gone', 'to_peer_id is no longer in this swarm', infoHash);
     this.metrics.answersRelayed.inc();
@@ -221,13 +241,15 @@ export class SignalingHub {
     this.send(connection, failure(text, 'announce', infoHash));
   }
 
-  private deliverLocally(owner: string, delivery: Delivery): void {
+  private deliverLocally(owner: string, delivery: Delivery): boolean {
     const connection = this.connections.get(owner);
-    if (!connection) return;
+    if (connection?.membership(delivery.infoHash)?.peerId !== delivery.toPeerId) return false;
     if (delivery.kind === 'offer') {
-      connection.addPendingOffer(delivery.infoHash, delivery.fromPeerId, delivery.offerId, Date.now() + this.config.offerTtlSeconds * 1000);
+      const expiresAt = Date.now() + this.config.offerTtlSeconds * 1000;
+      connection.addPendingOffer(delivery.infoHash, delivery.fromPeerId, delivery.offerId, delivery.fromOwner, expiresAt);
     }
     this.send(connection, delivery.frame);
+    return true;
   }
 
   private send(connection: PeerConnection, frame: string): void {

@@ -110,6 +110,20 @@ export function conformanceSuite(storeName: string, storeOptions: () => Promise<
       assert.equal(await offerer.receives(isAnswer, 150), false, 'refused answers are not relayed');
     });
 
+    test('tells the answerer when the offerer has gone', async () => {
+      const swarm = id20('swarm-gone');
+      const offerer = await connect(tracker);
+      const answerer = await connect(tracker);
+      await announce(answerer, swarm, id20('gone-b'));
+      await announce(offerer, swarm, id20('gone-a'), { offers: offers('gone-a', 1) });
+      const relayed = await answerer.next(isOffer);
+      offerer.close();
+      await offerer.closed;
+      await until(async () => ((await scrape(answerer, swarm))['files'] as Record<string, { incomplete: number }>)[swarm]!.incomplete === 1, 2000);
+      answerer.send({ action: 'announce', info_hash: swarm, peer_id: id20('gone-b'), to_peer_id: relayed['peer_id'], offer_id: relayed['offer_id'], answer: { type: 'answer', sdp: 'late' } });
+      assert.match(String((await answerer.next(isFailure))['failure reason']), /no longer in this swarm/);
+    });
+
     test('refuses an answer under a peer_id the connection did not announce (spoofing)', async () => {
       const swarm = id20('swarm-spoof');
       const victim = await connect(tracker);

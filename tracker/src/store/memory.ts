@@ -1,6 +1,6 @@
 /** The embedded store: swarms in this process's memory, for a single tracker instance. */
 import type { ScrapeFile } from '../protocol.ts';
-import type { AnnounceInput, AnnounceOutput, Delivery, DeliveryHandler, StoreCounts, SwarmStore } from './store.ts';
+import type { AnnounceInput, AnnounceOutput, Delivery, DeliveryHandler, PickedPeer, StoreCounts, SwarmStore } from './store.ts';
 
 interface Member {
   peerId: string;
@@ -32,7 +32,7 @@ function removeAt(list: Member[], index: number, field: 'index' | 'localityIndex
  * Up to `n` random members of `list`, skipping `exclude` and anything already in `picked`.
  * Rejection sampling keeps a pick O(n) in a swarm of thousands.
  */
-function sample(list: Member[], n: number, exclude: string, picked: Set<string>): void {
+function sample(list: Member[], n: number, exclude: string, picked: Map<string, PickedPeer>): void {
   const want = picked.size + n;
   if (list.length <= want * 2) {
     const candidates = list.filter((member) => member.peerId !== exclude && !picked.has(member.peerId));
@@ -40,25 +40,25 @@ function sample(list: Member[], n: number, exclude: string, picked: Set<string>)
       const j = i + Math.floor(Math.random() * (candidates.length - i));
       const chosen = candidates[j]!;
       candidates[j] = candidates[i]!;
-      picked.add(chosen.peerId);
+      picked.set(chosen.peerId, chosen);
     }
     return;
   }
   for (let tries = 0; picked.size < want && tries < want * 4; tries++) {
     const member = list[Math.floor(Math.random() * list.length)]!;
-    if (member.peerId !== exclude) picked.add(member.peerId);
+    if (member.peerId !== exclude) picked.set(member.peerId, member);
   }
   // Unlucky draws: finish with a scan from a random start rather than return too few.
   const start = Math.floor(Math.random() * list.length);
   for (let i = 0; picked.size < want && i < list.length; i++) {
     const member = list[(start + i) % list.length]!;
-    if (member.peerId !== exclude) picked.add(member.peerId);
+    if (member.peerId !== exclude) picked.set(member.peerId, member);
   }
 }
 
 export class MemoryStore implements SwarmStore {
   private readonly swarms = new Map<string, Swarm>();
-  private handler: DeliveryHandler = () => {};
+  private handler: DeliveryHandler = () => false;
   private peerCount = 0;
 
   async announce(input: AnnounceInput): Promise<AnnounceOutput> {
@@ -78,13 +78,13 @@ export class MemoryStore implements SwarmStore {
     }
     if (input.completed) swarm.downloaded++;
 
-    const picked = new Set<string>();
+    const picked = new Map<string, PickedPeer>();
     if (input.numwant > 0) {
       const local = swarm.byLocality.get(input.locality);
       if (local && local.length > 1) sample(local, input.numwant, input.peerId, picked);
       if (picked.size < input.numwant) sample(swarm.members, input.numwant - picked.size, input.peerId, picked);
     }
-    return { outcome: 'ok', complete: swarm.seeders, incomplete: swarm.members.length - swarm.seeders, peers: [...picked] };
+    return { outcome: 'ok', complete: swarm.seeders, incomplete: swarm.members.length - swarm.seeders, peers: [...picked.values()] };
   }
 
   async leave(infoHash: string, peerId: string, owner: string): Promise<void> {
@@ -114,12 +114,7 @@ export class MemoryStore implements SwarmStore {
   }
 
   async deliver(deliveries: Delivery[]): Promise<boolean[]> {
-    return deliveries.map((delivery) => {
-      const member = this.swarms.get(delivery.infoHash)?.byId.get(delivery.toPeerId);
-      if (!member) return false;
-      this.handler(member.owner, delivery);
-      return true;
-    });
+    return deliveries.map((delivery) => this.handler(delivery.toOwner, delivery));
   }
 
   onDelivery(handler: DeliveryHandler): void {

@@ -1,20 +1,20 @@
 /**
  * The message an instance publishes on another instance's channel: one JSON header line with the
- * owner and the delivery's fields, then the frame as is. The ~1 KB SDP frame is already JSON and
- * is sent to the client unchanged, so it is never escaped a second time; JSON escapes newlines,
- * so the first one ends the header whatever bytes the binary ids hold.
+ * delivery's fields, then the frame as is. The ~1 KB SDP frame is already JSON and is sent to the
+ * client unchanged, so it is never escaped a second time; JSON escapes newlines, so the first one
+ * ends the header whatever bytes the binary ids hold.
  */
 import type { Delivery } from './store.ts';
 
-type Header = [owner: string, kind: Delivery['kind'], infoHash: string, toPeerId: string, fromPeerId: string, offerId: string];
+type Header = [toOwner: string, kind: Delivery['kind'], infoHash: string, toPeerId: string, fromPeerId: string, fromOwner: string, offerId: string];
 
-export function encodeDelivery(owner: string, delivery: Delivery): string {
-  const header: Header = [owner, delivery.kind, delivery.infoHash, delivery.toPeerId, delivery.fromPeerId, delivery.offerId];
+export function encodeDelivery(delivery: Delivery): string {
+  const header: Header = [delivery.toOwner, delivery.kind, delivery.infoHash, delivery.toPeerId, delivery.fromPeerId, delivery.fromOwner, delivery.offerId];
   return JSON.stringify(header) + '\n' + delivery.frame;
 }
 
-/** The owner and delivery in a message, or undefined if it is not one of ours. */
-export function decodeDelivery(message: string): { owner: string; delivery: Delivery } | undefined {
+/** The delivery in a message, or undefined if it is not one of ours. */
+export function decodeDelivery(message: string): Delivery | undefined {
   const end = message.indexOf('\n');
   if (end < 0) return undefined;
   let header: unknown;
@@ -23,8 +23,8 @@ export function decodeDelivery(message: string): { owner: string; delivery: Deli
   } catch {
     return undefined;
   }
-  if (!Array.isArray(header) || header.length !== 6 || !header.every((field) => typeof field === 'string')) return undefined;
-  const [owner, kind, infoHash, toPeerId, fromPeerId, offerId] = header as Header;
+  if (!Array.isArray(header) || header.length !== 7 || !header.every((field) => typeof field === 'string')) return undefined;
+  const [toOwner, kind, infoHash, toPeerId, fromPeerId, fromOwner, offerId] = header as Header;
   if (kind !== 'offer' && kind !== 'answer') return undefined;
-  return { owner, delivery: { kind, infoHash, toPeerId, fromPeerId, offerId, frame: message.slice(end + 1) } };
+  return { kind, infoHash, toPeerId, toOwner, fromPeerId, fromOwner, offerId, frame: message.slice(end + 1) };
 }

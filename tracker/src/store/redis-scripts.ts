@@ -110,15 +110,3 @@ local time = redis.call('TIME')
 local alive = '(' .. (tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000))
 return {redis.call('ZCOUNT', KEYS[1], alive, '+inf'), redis.call('ZCOUNT', KEYS[2], alive, '+inf'), tonumber(redis.call('GET', KEYS[3]) or '0')}
 `;
-
-/** KEYS: peers, owners. ARGV: peer_ids. Returns the owner of each live peer, nil for the others. */
-export const ownersScript = `
-local time = redis.call('TIME')
-local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
-local found = {}
-for i, id in ipairs(ARGV) do
-  local score = tonumber(redis.call('ZSCORE', KEYS[1], id))
-  found[i] = score ~= nil and score > now and redis.call('HGET', KEYS[2], id)
-end
-return found
-`;

@@ -21,7 +21,7 @@ import { Buffer } from 'node:buffer';
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import type { ScrapeFile } from '../protocol.ts';
 import { decodeDelivery, encodeDelivery } from './redis-messages.ts';
-import { announceScript, countsScript, leaveScript, ownersScript } from './redis-scripts.ts';
+import { announceScript, countsScript, leaveScript } from './redis-scripts.ts';
 import type { AnnounceInput, AnnounceOutcome, AnnounceOutput, Delivery, DeliveryHandler, StoreCounts, SwarmStore } from './store.ts';
 
 /** How often an instance refreshes its heartbeat and trims the global sorted sets. */
@@ -37,7 +37,6 @@ interface SwarmScripts {
   swarmAnnounce(...args: Array<string | number>): Promise<AnnounceReply>;
   swarmLeave(...args: string[]): Promise<number>;
   swarmCounts(...args: string[]): Promise<[peers: number, seeders: number, downloaded: number]>;
-  swarmOwners(...args: string[]): Promise<Array<string | null>>;
 }
 
 type Client = (Redis | Cluster) & SwarmScripts;
@@ -81,7 +80,7 @@ export class RedisStore implements SwarmStore {
   private readonly sharded: boolean;
   private readonly prefix: string;
   private readonly log: StoreLog;
-  private handler: DeliveryHandler = () => {};
+  private handler: DeliveryHandler = () => false;
   /** Owner keys of this instance start with this; set by `attach`. */
   private localPrefix: string | undefined;
   private instanceId = '';
@@ -89,12 +88,6 @@ export class RedisStore implements SwarmStore {
   private lastError: string | undefined;
   /** Until the first connection succeeds, errors go into the one `connect` throws, not the log. */
   private started = false;
-  /**
-   * Owners of the peers the last announces picked, keyed by info_hash + peer_id (both 20 chars),
-   * so the offers that follow are routed without a second lookup. Taken when used; whatever is
-   * left is dropped at the next heartbeat and would simply be looked up again.
-   */
-  private readonly pickedOwners = new Map<string, string>();
   /** When this instance last put each swarm in the `swarms` set, to write it once per half TTL. */
   private readonly listedUntil = new Map<string, number>();
   /** Peers whose sockets this instance holds, with their expiry: what `counts` reports. */
@@ -153,7 +146,6 @@ export class RedisStore implements SwarmStore {
     this.client.defineCommand('swarmAnnounce', { numberOfKeys: 6, lua: announceScript });
     this.client.defineCommand('swarmLeave', { numberOfKeys: 4, lua: leaveScript });
     this.client.defineCommand('swarmCounts', { numberOfKeys: 3, lua: countsScript });
-    this.client.defineCommand('swarmOwners', { numberOfKeys: 2, lua: ownersScript });
   }
 
   /**
@@ -185,11 +177,9 @@ export class RedisStore implements SwarmStore {
     ]);
     const [outcome, peers, seeders, picked, owners] = reply;
     if (outcome === 'ok') this.holdLocally(input.infoHash, input.peerId, now + input.ttlMs);
-    picked.forEach((peerId, i) => {
-      const owner = owners[i];
-      if (owner) this.pickedOwners.set(input.infoHash + peerId, owner);
-    });
-    return { outcome, complete: seeders, incomplete: peers - seeders, peers: picked };
+    // The script read each owner in the same step; a peer whose owner vanished meanwhile is skipped.
+    const pickedPeers = picked.flatMap((peerId, i) => (owners[i] ? [{ peerId, owner: owners[i] }] : []));
+    return { outcome, complete: seeders, incomplete: peers - seeders, peers: pickedPeers };
   }
 
   async leave(infoHash: string, peerId: string, owner: string): Promise<void> {
@@ -214,8 +204,7 @@ export class RedisStore implements SwarmStore {
   }
 
   async deliver(deliveries: Delivery[]): Promise<boolean[]> {
-    const owners = await this.ownersOf(deliveries);
-    return Promise.all(deliveries.map((delivery, i) => this.route(owners[i] ?? null, delivery)));
+    return Promise.all(deliveries.map((delivery) => this.route(delivery)));
   }
 
   onDelivery(handler: DeliveryHandler): void {
@@ -267,42 +256,19 @@ export class RedisStore implements SwarmStore {
     this.listedUntil.set(infoHash, now + ttlMs);
   }
 
-  private async ownersOf(deliveries: Delivery[]): Promise<Array<string | null>> {
-    const owners: Array<string | null> = [];
-    const missing = new Map<string, number[]>();
-    deliveries.forEach((delivery, i) => {
-      const key = delivery.infoHash + delivery.toPeerId;
-      const owner = this.pickedOwners.get(key);
-      this.pickedOwners.delete(key);
-      owners[i] = owner ?? null;
-      if (owner === undefined) missing.set(delivery.infoHash, [...(missing.get(delivery.infoHash) ?? []), i]);
-    });
-    await Promise.all([...missing].map(async ([infoHash, indexes]) => {
-      const keys = this.swarmKeys(infoHash);
-      const found = await this.client.swarmOwners(keys.peers, keys.owners, ...indexes.map((i) => deliveries[i]!.toPeerId));
-      indexes.forEach((index, j) => {
-        owners[index] = found[j] ?? null;
-      });
-    }));
-    return owners;
-  }
-
-  private async route(owner: string | null, delivery: Delivery): Promise<boolean> {
-    if (owner === null) return false;
-    if (this.localPrefix !== undefined && owner.startsWith(this.localPrefix)) {
-      this.handler(owner, delivery);
-      return true;
-    }
+  private async route(delivery: Delivery): Promise<boolean> {
+    const owner = delivery.toOwner;
+    if (this.localPrefix !== undefined && owner.startsWith(this.localPrefix)) return this.handler(owner, delivery);
     const channel = this.channel(owner.slice(0, owner.lastIndexOf(':')));
-    const message = encodeDelivery(owner, delivery);
+    const message = encodeDelivery(delivery);
     const receivers = await (this.sharded ? this.client.spublish(channel, message) : this.client.publish(channel, message));
     // Nobody listening: the owner's instance is gone, and so is the peer's socket.
     return Number(receivers) > 0;
   }
 
   private received(message: string): void {
-    const decoded = decodeDelivery(message);
-    if (decoded) this.handler(decoded.owner, decoded.delivery);
+    const delivery = decodeDelivery(message);
+    if (delivery) this.handler(delivery.toOwner, delivery);
     else this.log.warn({ bytes: message.length }, 'dropped a malformed message on this instance\'s Redis channel');
   }
 
@@ -324,7 +290,6 @@ export class RedisStore implements SwarmStore {
 
   private async heartbeat(): Promise<void> {
     const now = Date.now();
-    this.pickedOwners.clear();
     this.dropExpiredLocal(now);
     for (const [infoHash, until] of this.listedUntil) if (until <= now) this.listedUntil.delete(infoHash);
     await Promise.all([

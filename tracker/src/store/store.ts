@@ -26,25 +26,35 @@ export interface AnnounceInput {
 
 export type AnnounceOutcome = 'ok' | 'peer_id_taken' | 'swarm_full';
 
+export interface PickedPeer {
+  peerId: string;
+  /** The connection holding it, so frames for it are routed without another lookup. */
+  owner: string;
+}
+
 export interface AnnounceOutput {
   outcome: AnnounceOutcome;
   complete: number;
   incomplete: number;
-  /** peer_ids picked, never the announcing peer; same-locality peers first. */
-  peers: string[];
+  /** Peers picked, never the announcing peer; same-locality peers first. */
+  peers: PickedPeer[];
 }
 
-/** A frame for one peer: a relayed offer or answer. */
+/** A frame for one peer: a relayed offer or answer, addressed to the connection holding it. */
 export interface Delivery {
   kind: 'offer' | 'answer';
   infoHash: string;
   toPeerId: string;
+  toOwner: string;
   fromPeerId: string;
+  /** The sender's connection: an answer to this offer goes straight back to it. */
+  fromOwner: string;
   offerId: string;
   frame: string;
 }
 
-export type DeliveryHandler = (owner: string, delivery: Delivery) => void;
+/** Hands a delivery to its connection; false if that connection no longer holds the peer. */
+export type DeliveryHandler = (owner: string, delivery: Delivery) => boolean;
 
 export interface StoreCounts {
   swarms: number;
@@ -58,7 +68,10 @@ export interface SwarmStore {
   leave(infoHash: string, peerId: string, owner: string): Promise<void>;
   /** Counts per swarm; without hashes, up to `limit` swarms. Unknown swarms count zero. */
   scrape(infoHashes: string[] | undefined, limit: number): Promise<Map<string, ScrapeFile>>;
-  /** Routes each frame to the owner of its peer; false where that peer is not in the swarm. */
+  /**
+   * Routes each frame to its `toOwner`, on this instance or another. False where the peer is
+   * known to be gone; a frame for another instance counts as delivered once that instance has it.
+   */
   deliver(deliveries: Delivery[]): Promise<boolean[]>;
   onDelivery(handler: DeliveryHandler): void;
   counts(): Promise<StoreCounts>;

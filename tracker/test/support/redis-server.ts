@@ -19,6 +19,8 @@ process.once('exit', () => {
 export interface RedisServer {
   port: number;
   url: string;
+  /** The running server's process id (changes on restart), for CPU and memory accounting. */
+  readonly pid: number;
   /** Kills the server (its data is gone: nothing is saved). */
   kill(): Promise<void>;
   /** Starts an empty server again on the same port. */
@@ -97,6 +99,9 @@ export async function startRedis(): Promise<RedisServer> {
   return {
     port,
     url: `redis://${HOST}:${port}`,
+    get pid() {
+      return child?.pid ?? -1;
+    },
     kill: async () => {
       await kill(child);
       child = undefined;
