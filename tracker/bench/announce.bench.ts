@@ -5,11 +5,12 @@ import { writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { LoadFleet, type FleetOptions } from './load-fleet.ts';
-import { readCpuSeconds, readMachineBusySeconds, readRssBytes } from './proc-stats.ts';
+import { killAllChildren } from '../../loadtest/src/child-processes.ts';
+import { LoadFleet, type FleetOptions } from '../../loadtest/src/tracker/load-fleet.ts';
+import { readCpuSeconds, readMachineBusySeconds, readRssBytes } from '../../loadtest/src/proc-stats.ts';
 import { startRedis } from '../test/support/redis-server.ts';
 import { describeRun, formatTable, summarize, type IdleMeasurement, type MemoryReading, type LoadRound, type Targets } from './report.ts';
-import { killAllChildren, startTrackers, type TrackerGroup, type TrackerKind } from './tracker-process.ts';
+import { startTrackers, type TrackerGroup, type TrackerKind } from './tracker-process.ts';
 
 const TARGETS: Targets = { minCpuEfficiencyRatio: 3, maxRssPerIdlePeerKB: 4 };
 /** Sockets per load process: each process may open 20,000 files here. */

@@ -1,4 +1,4 @@
-import type { LoadReport } from './load-peer.ts';
+import type { LoadReport } from '../../loadtest/src/tracker/load-peer.ts';
 
 /** One closed-loop window against one tracker. */
 export interface LoadRound {

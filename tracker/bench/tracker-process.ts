@@ -1,7 +1,8 @@
-import { fork, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { forkTs, stopChild } from '../../loadtest/src/child-processes.ts';
 import type { ProbeReply, ProbeRequest } from './tracker-probe.ts';
 
 export type TrackerKind = 'ours' | 'reference';
@@ -31,47 +32,6 @@ const ENTRY: Record<TrackerKind, string> = {
 };
 const PROBE = fileURLToPath(new URL('./tracker-probe.ts', import.meta.url));
 const STARTUP_TIMEOUT_MS = 30_000;
-const STOP_GRACE_MS = 2_000;
-
-/** Every child the bench started, so that it can kill them whatever way it ends. */
-const liveChildren = new Set<ChildProcess>();
-
-/** Remember a child until it exits, so that {@link killAllChildren} can end it. */
-export function track(child: ChildProcess): ChildProcess {
-  liveChildren.add(child);
-  child.once('exit', () => liveChildren.delete(child));
-  return child;
-}
-
-export function killAllChildren(): void {
-  for (const child of liveChildren) child.kill('SIGKILL');
-}
-
-export async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, 'exit');
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
-  await exited;
-  clearTimeout(timer);
-}
-
-/** Fork a TypeScript entry under tsx and remember it until it exits. */
-export function forkTs(entry: string, options: { execArgv?: string[]; env?: NodeJS.ProcessEnv; label: string }): ChildProcess {
-  const child = track(fork(entry, [], {
-    execArgv: ['--import', 'tsx', ...(options.execArgv ?? [])],
-    env: options.env ?? process.env,
-    serialization: 'advanced',
-    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-  }));
-  const prefix = `[${options.label}] `;
-  const forward = (chunk: Buffer) => {
-    for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) process.stderr.write(prefix + line + '\n');
-  };
-  child.stdout?.on('data', forward);
-  child.stderr?.on('data', forward);
-  return child;
-}
 
 export async function freePort(host: string): Promise<number> {
   const server = createServer();

@@ -12,8 +12,8 @@ import type { TrackerOptions } from '../src/app.ts';
 import { startRedis } from './support/redis-server.ts';
 import { startTracker } from './support/tracker-fixture.ts';
 import { startTrackerProcess } from './support/tracker-process.ts';
-import { startPeer, type PeerProcess } from './support/p2pml-peer-process.ts';
-import type { PeerEvent, PeerOptions } from './support/p2pml-peer.ts';
+import { startPeer, type PeerProcess } from '../../loadtest/src/viewer/viewer-process.ts';
+import type { PeerEvent, PeerOptions } from '../../loadtest/src/viewer/p2pml-viewer.ts';
 
 // WebRTC gathers ICE candidates on every interface. Where test traffic must stay on loopback the
 // suite runs in a loopback-only network namespace (.ci/run); anywhere else it takes an opt-in.

@@ -3,9 +3,9 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import type { PeerCommand, PeerEvent, PeerOptions } from './p2pml-peer.ts';
+import type { PeerCommand, PeerEvent, PeerOptions } from './p2pml-viewer.ts';
 
-const PEER_SCRIPT = fileURLToPath(new URL('./p2pml-peer.ts', import.meta.url));
+const PEER_SCRIPT = fileURLToPath(new URL('./p2pml-viewer.ts', import.meta.url));
 
 interface Waiter {
   match: (event: PeerEvent) => boolean;
