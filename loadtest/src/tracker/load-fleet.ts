@@ -7,14 +7,18 @@ import { forkTs, stopChild } from '../child-processes.ts';
 const LOAD_PEER = fileURLToPath(new URL('./load-peer.ts', import.meta.url));
 const LOAD_NICENESS = 5;
 
-/** One source address per load process: each address has ~28k ephemeral ports per tracker port. */
-function sourceAddressOf(process: number): string {
-  return `127.0.0.${2 + (process % 250)}`;
+/** The a-th loopback source address (127.0.0.2 onwards): each has ~28k ephemeral ports per tracker port. */
+function sourceAddressOf(a: number): string {
+  return `127.0.${Math.floor(a / 250) % 256}.${2 + (a % 250)}`;
 }
 
-export interface FleetOptions extends Omit<LoadPlan, 'firstPeer' | 'peerCount' | 'localAddress'> {
+export interface FleetOptions extends Omit<LoadPlan, 'firstPeer' | 'peerCount' | 'localAddresses'> {
   processes: number;
   peers: number;
+  /** Distinct source addresses (default one per process); process i uses those numbered i, i + processes, … */
+  sourceAddresses?: number;
+  /** Called about once a second while peers join. */
+  onConnecting?: (connected: number, failed: number) => void;
   /** Peer numbers start here, so that two fleets on one tracker never share a peer id. */
   firstPeer?: number;
   connectTimeoutMs: number;
@@ -37,7 +41,7 @@ export class LoadFleet {
 
   /** Start the processes and wait until every peer has its first announce answered (or failed). */
   static async connect(options: FleetOptions): Promise<{ fleet: LoadFleet; connected: FleetConnected }> {
-    const { processes, peers, connectTimeoutMs, firstPeer = 0, ...shared } = options;
+    const { processes, peers, connectTimeoutMs, firstPeer = 0, sourceAddresses = processes, onConnecting, ...shared } = options;
     const children: ChildProcess[] = [];
     for (let i = 0; i < processes; i++) {
       const child = forkTs(LOAD_PEER, { label: `load#${i}` });
@@ -48,16 +52,26 @@ export class LoadFleet {
     const fleet = new LoadFleet(children);
     try {
       await fleet.request(() => undefined, 'ready', 30_000);
+      const joining = new Map<ChildProcess, { connected: number; failed: number }>();
+      const onProgress = (child: ChildProcess) => (event: LoadEvent) => {
+        if (event.evt !== 'connecting') return;
+        joining.set(child, event);
+        onConnecting?.([...joining.values()].reduce((sum, p) => sum + p.connected, 0), [...joining.values()].reduce((sum, p) => sum + p.failed, 0));
+      };
+      const listeners = children.map((child) => [child, onProgress(child)] as const);
+      for (const [child, listener] of listeners) child.on('message', listener);
       const replies = await fleet.request<Extract<LoadEvent, { evt: 'connected' }>>(
         (i) => {
           const start = Math.floor((peers * i) / processes);
           const end = Math.floor((peers * (i + 1)) / processes);
-          const plan: LoadPlan = { ...shared, firstPeer: firstPeer + start, peerCount: end - start, localAddress: sourceAddressOf(i) };
+          const localAddresses = Array.from({ length: Math.ceil((sourceAddresses - i) / processes) }, (_, k) => sourceAddressOf(i + k * processes));
+          const plan: LoadPlan = { ...shared, firstPeer: firstPeer + start, peerCount: end - start, localAddresses };
           return { cmd: 'connect', plan };
         },
         'connected',
         connectTimeoutMs,
       );
+      for (const [child, listener] of listeners) child.off('message', listener);
       return {
         fleet,
         connected: {

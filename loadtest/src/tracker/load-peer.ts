@@ -1,10 +1,11 @@
-// Child process entry: a share of the bench's WebSocket peers, driven over IPC by load-fleet.ts.
-// Each peer is one socket in one swarm. In `loop` mode it announces with offers again as soon as
-// the previous announce is answered (closed loop) and answers every offer relayed to it; in
-// `idle` mode it announces once and stays connected.
+// Child process entry: a share of the load's WebSocket peers, driven over IPC by load-fleet.ts.
+// Each peer is one socket in one swarm. In `loop` mode it announces with offers again when the
+// previous announce is answered — at once (closed loop) or `thinkMs` later (a viewer's cadence) —
+// and answers every offer relayed to it; in `idle` mode it announces once and stays connected.
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
 import {
+  FAILURE_REASON_KEY,
   OFFER_ID_KEY,
   PEER_ID_KEY,
   announceFrameBuilder,
@@ -26,11 +27,14 @@ export interface LoadPlan {
   firstPeer: number;
   peerCount: number;
   swarms: number;
-  /** Source address, so that several processes can open more sockets than one address has ports. */
-  localAddress: string;
+  /**
+   * Source addresses; peer p uses localAddresses[p % length]. Several processes can so open more
+   * sockets than one address has ports, and stay under a tracker's connections-per-address limit.
+   */
+  localAddresses: string[];
   /** Offers per announce in `loop` mode (numwant is the same); `idle` peers send none and numwant 0. */
   offersPerAnnounce: number;
-  /** Pause between an announce's response and the next announce. */
+  /** Pause between an announce's response and the next announce; the first one after `run` comes at a random point within it. */
   thinkMs: number;
   /** Sockets being opened (or awaiting their first response) at once. */
   connectConcurrency: number;
@@ -42,13 +46,19 @@ export type LoadCommand =
   | { cmd: 'mark' }
   | { cmd: 'report' };
 
+/** Counters since the last `mark` or `report`. */
 export interface LoadReport {
-  /** Since the last `mark`. */
   windowMs: number;
+  /** Sockets open now. */
+  open: number;
   /** Announce responses received. */
   announces: number;
   failures: number;
   firstFailure: string | undefined;
+  /** Failure frames by their `failure reason`. */
+  failuresByReason: Record<string, number>;
+  /** Sockets that closed after joining, by close code. */
+  closesByCode: Record<string, number>;
   offersRelayed: number;
   answersRelayed: number;
   disconnects: number;
@@ -60,6 +70,7 @@ export interface LoadReport {
 
 export type LoadEvent =
   | { evt: 'ready' }
+  | { evt: 'connecting'; connected: number; failed: number }
   | { evt: 'connected'; connected: number; failed: number; firstError: string | undefined; elapsedMs: number }
   | { evt: 'marked' }
   | { evt: 'report'; report: LoadReport };
@@ -94,6 +105,8 @@ const counters = {
   announces: 0,
   failures: 0,
   firstFailure: undefined as string | undefined,
+  failuresByReason: new Map<string, number>(),
+  closesByCode: new Map<number, number>(),
   offersRelayed: 0,
   answersRelayed: 0,
   disconnects: 0,
@@ -102,7 +115,10 @@ const counters = {
 };
 
 let running = false;
+let open = 0;
 const peers: Peer[] = [];
+
+const increment = <K>(map: Map<K, number>, key: K) => map.set(key, (map.get(key) ?? 0) + 1);
 
 function urlOf(plan: LoadPlan, peer: number): string {
   // Consecutive "rounds" of swarms go to consecutive instances, so every swarm spans all of them.
@@ -137,14 +153,19 @@ class Peer {
     this.buildAnswer = answerFrameBuilder({ infoHash, peerId, answerSdp: sdpOf('answer', number) });
 
     this.socket = new WebSocket(urlOf(plan, number), {
-      localAddress: plan.localAddress,
+      localAddress: plan.localAddresses[number % plan.localAddresses.length] as string,
       perMessageDeflate: false,
       skipUTF8Validation: true,
       handshakeTimeout: 30_000,
     });
     let joined = false;
     let lastError = '';
-    this.socket.once('open', () => this.announce(true));
+    let opened = false;
+    this.socket.once('open', () => {
+      opened = true;
+      open++;
+      this.announce(true);
+    });
     this.socket.on('message', (frame: Buffer) => {
       const outcome = this.onFrame(frame);
       if (outcome === undefined || joined) return;
@@ -154,9 +175,19 @@ class Peer {
     });
     this.socket.on('error', (error) => { lastError = error.message; });
     this.socket.once('close', (code) => {
-      if (joined) counters.disconnects++;
+      if (opened) open--;
+      if (joined) {
+        counters.disconnects++;
+        increment(counters.closesByCode, code);
+      }
       else this.onFailedToJoin(`closed (${code}${lastError ? `, ${lastError}` : ''}) before an announce response`);
     });
+  }
+
+  /** Starts the loop: at once when closed, at a random point of the first interval at a cadence. */
+  start(): void {
+    if (this.plan.thinkMs > 0) setTimeout(() => this.announce(), Math.random() * this.plan.thinkMs);
+    else this.announce();
   }
 
   announce(started = false): void {
@@ -192,6 +223,7 @@ class Peer {
       case 'failure':
         counters.failures++;
         counters.firstFailure ??= frame.toString('latin1', 0, 300);
+        increment(counters.failuresByReason, stringField(frame, FAILURE_REASON_KEY) ?? 'unreadable failure');
         // A refused announce still ends its turn, or the peer would stall the closed loop.
         return this.onResponse('refused');
       case 'response':
@@ -226,8 +258,10 @@ function connect(plan: LoadPlan): void {
   let connected = 0;
   let failed = 0;
   let firstError: string | undefined;
+  const progress = setInterval(() => send({ evt: 'connecting', connected, failed }), 1000);
   const settle = () => {
     if (connected + failed === plan.peerCount) {
+      clearInterval(progress);
       send({ evt: 'connected', connected, failed, firstError, elapsedMs: performance.now() - startedAt });
     } else {
       openNext();
@@ -264,6 +298,8 @@ function mark(): void {
   counters.announces = 0;
   counters.failures = 0;
   counters.firstFailure = undefined;
+  counters.failuresByReason.clear();
+  counters.closesByCode.clear();
   counters.offersRelayed = 0;
   counters.answersRelayed = 0;
   counters.disconnects = 0;
@@ -278,7 +314,7 @@ process.on('message', (command: LoadCommand) => {
       break;
     case 'run':
       running = true;
-      for (const peer of peers) peer.announce();
+      for (const peer of peers) peer.start();
       break;
     case 'mark':
       mark();
@@ -289,9 +325,12 @@ process.on('message', (command: LoadCommand) => {
         evt: 'report',
         report: {
           windowMs: performance.now() - counters.markedAt,
+          open,
           announces: counters.announces,
           failures: counters.failures,
           firstFailure: counters.firstFailure,
+          failuresByReason: Object.fromEntries(counters.failuresByReason),
+          closesByCode: Object.fromEntries(counters.closesByCode),
           offersRelayed: counters.offersRelayed,
           answersRelayed: counters.answersRelayed,
           disconnects: counters.disconnects,
@@ -299,6 +338,8 @@ process.on('message', (command: LoadCommand) => {
           relayLatencyMs: counters.relayLatency.take(),
         },
       });
+      // Each report covers the window since the previous one, so a caller can poll for a timeline.
+      mark();
       break;
   }
 });

@@ -104,6 +104,7 @@ const ANSWER_KEY = Buffer.from('"answer":');
 const OFFER_KEY = Buffer.from('"offer":');
 const FAILURE_KEY = Buffer.from('"failure reason"');
 const INTERVAL_KEY = Buffer.from('"interval"');
+export const FAILURE_REASON_KEY = Buffer.from('"failure reason":"');
 export const OFFER_ID_KEY = Buffer.from('"offer_id":"');
 // '"to_peer_id":"' does not contain this key: the character before "peer_id" there is '_'.
 export const PEER_ID_KEY = Buffer.from('"peer_id":"');

@@ -1,25 +1,32 @@
 // A virtual viewer: one p2p-media-loader-core 2.3.1 peer in Node, driven the way its hls.js
 // integration drives it, reporting what happens as JSON lines on stdout.
 //
-//   node --conditions=p2pml:core-as-bundle --import tsx p2pml-peer.ts '<PeerOptions as JSON>'
+//   node --conditions=p2pml:core-as-bundle --import tsx p2pml-viewer.ts '<PeerOptions as JSON>'
 //
 // One peer per process: @roamhq/wrtc is not thread-safe, and the core keeps module state (one
 // tracker socket, one peer id per swarm) that peers in one process would share.
-// Commands, one JSON object per stdin line: {"cmd":"load","index":0} (moves the playhead to the
-// segment's start, then loads it), {"cmd":"stats"}, {"cmd":"exit"}. Closing stdin also exits.
+// With `segments`, it loads them on command: {"cmd":"load","index":0} (moves the playhead to the
+// segment's start, then loads it). With `live`, it plays the live stream by itself
+// (live-playback.ts) and reports `live-stats` every `statsIntervalMs`. Either way {"cmd":"stats"}
+// reports now and {"cmd":"exit"} — or closing stdin — exits.
 // It opens WebRTC connections on every interface: run it where traffic can only reach loopback.
 import { createHash } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import wrtc from '@roamhq/wrtc';
 import { WebSocket } from 'ws';
 import type { CoreConfig, DownloadSource, Segment } from 'p2p-media-loader-core';
+import { initialCoreConfig } from '../../../player-sdk/src/policy.ts';
+import { LivePlayback, type LivePlaybackOptions, type LiveStats, type TransferCounters } from './live-playback.ts';
 
 export interface PeerOptions {
   trackers: string[];
   /** The manifest's URL: with the stream index, it names the swarm (info_hash). */
   manifestUrl: string;
-  segments: { url: string; startTime: number; endTime: number }[];
-  core?: CoreConfig;
+  /** Segments to load on command. */
+  segments?: { url: string; startTime: number; endTime: number }[];
+  /** A live rendition to play in real time under the policy (instead of `segments`). */
+  live?: LivePlaybackOptions;
+  core?: Partial<CoreConfig>;
 }
 
 export type PeerCommand = { cmd: 'load'; index: number } | { cmd: 'stats' } | { cmd: 'exit' };
@@ -34,6 +41,7 @@ export type PeerEvent =
   | { event: 'tracker-error'; message: string }
   | { event: 'tracker-warning'; message: string }
   | { event: 'stats'; httpBytes: number; p2pBytes: number; uploadedBytes: number }
+  | ({ event: 'live-stats' } & LiveStats)
   | { event: 'error'; message: string };
 
 /** Where the core expects a browser: its bundle reads these at import time. */
@@ -64,36 +72,46 @@ async function runPeer(options: PeerOptions): Promise<void> {
   const { Core } = await import('p2p-media-loader-core');
 
   const core = new Core({
+    // A live viewer starts as Swarmcast's player does; the policy re-plans it every second.
+    ...(options.live ? initialCoreConfig(options.live) : {}),
     announceTrackers: options.trackers,
     rtcConfig: { iceServers: [] },
     ...options.core,
   });
+  core.setManifestResponseUrl(options.manifestUrl);
   const streamId = options.manifestUrl;
-  const segments: Segment[] = options.segments.map((segment, index) => ({
+  const segments: Segment[] = (options.segments ?? []).map((segment, index) => ({
     runtimeId: segment.url,
     externalId: index,
     url: segment.url,
     startTime: segment.startTime,
     endTime: segment.endTime,
   }));
-  core.setManifestResponseUrl(options.manifestUrl);
-  core.addStreamIfNoneExists({ runtimeId: streamId, type: 'main', index: '0' });
-  core.updateStream(streamId, segments);
+  if (options.segments) {
+    core.addStreamIfNoneExists({ runtimeId: streamId, type: 'main', index: '0' });
+    core.updateStream(streamId, segments);
+  }
 
   // onSegmentLoaded fires before the engine's callback resolves, so the source is known by then.
-  const sourceByUrl = new Map<string, DownloadSource>();
-  const bytes = { http: 0, p2p: 0, uploaded: 0 };
+  const transfer: TransferCounters = { http: 0, p2p: 0, uploaded: 0, peers: 0, peerConnections: 0, sources: new Map<string, DownloadSource>() };
   core.addEventListener('onSegmentLoaded', ({ segmentUrl, downloadSource }) => {
-    sourceByUrl.set(segmentUrl, downloadSource);
+    transfer.sources.set(segmentUrl, downloadSource);
   });
   core.addEventListener('onChunkDownloaded', (length, source) => {
-    bytes[source] += length;
+    transfer[source] += length;
   });
   core.addEventListener('onChunkUploaded', (length) => {
-    bytes.uploaded += length;
+    transfer.uploaded += length;
   });
-  core.addEventListener('onPeerConnect', ({ peerId }) => emit({ event: 'peer-connect', peerId }));
-  core.addEventListener('onPeerClose', ({ peerId }) => emit({ event: 'peer-close', peerId }));
+  core.addEventListener('onPeerConnect', ({ peerId }) => {
+    transfer.peers++;
+    transfer.peerConnections++;
+    emit({ event: 'peer-connect', peerId });
+  });
+  core.addEventListener('onPeerClose', ({ peerId }) => {
+    transfer.peers--;
+    emit({ event: 'peer-close', peerId });
+  });
   core.addEventListener('onPeerError', ({ peerId, error }) =>
     emit({ event: 'peer-error', peerId, message: message(error) }),
   );
@@ -113,7 +131,7 @@ async function runPeer(options: PeerOptions): Promise<void> {
       .loadSegment(segment.runtimeId, {
         onSuccess: ({ data }) => {
           const sha256 = createHash('sha256').update(new Uint8Array(data)).digest('hex');
-          const source = sourceByUrl.get(segment.url);
+          const source = transfer.sources.get(segment.url);
           emit({ event: 'segment', index, source, bytes: data.byteLength, sha256 });
         },
         onError: (error) => emit({ event: 'segment-error', index, reason: error.type }),
@@ -121,7 +139,10 @@ async function runPeer(options: PeerOptions): Promise<void> {
       .catch((error: unknown) => emit({ event: 'segment-error', index, reason: message(error) }));
   }
 
+  const live = options.live ? new LivePlayback(core, options.live, transfer) : undefined;
+
   function exit(): never {
+    live?.stop();
     core.destroy();
     process.exit(0);
   }
@@ -141,7 +162,8 @@ async function runPeer(options: PeerOptions): Promise<void> {
         load(command.index);
         break;
       case 'stats':
-        emit({ event: 'stats', httpBytes: bytes.http, p2pBytes: bytes.p2p, uploadedBytes: bytes.uploaded });
+        if (live) emit({ event: 'live-stats', ...live.stats() });
+        else emit({ event: 'stats', httpBytes: transfer.http, p2pBytes: transfer.p2p, uploadedBytes: transfer.uploaded });
         break;
       case 'exit':
         exit();
@@ -149,6 +171,7 @@ async function runPeer(options: PeerOptions): Promise<void> {
   });
   commands.on('close', exit);
   emit({ event: 'ready' });
+  await live?.start((stats) => emit({ event: 'live-stats', ...stats }));
 }
 
 process.on('uncaughtException', (error) => emit({ event: 'error', message: message(error) }));
@@ -156,7 +179,7 @@ process.on('unhandledRejection', (error) => emit({ event: 'error', message: mess
 
 const [optionsJson] = process.argv.slice(2);
 if (optionsJson === undefined) {
-  process.stderr.write("usage: node --conditions=p2pml:core-as-bundle --import tsx p2pml-peer.ts '<PeerOptions JSON>'\n");
+  process.stderr.write("usage: node --conditions=p2pml:core-as-bundle --import tsx p2pml-viewer.ts '<PeerOptions JSON>'\n");
   process.exit(2);
 }
 await runPeer(JSON.parse(optionsJson) as PeerOptions);

@@ -1,0 +1,58 @@
+// Option parsers for commander: a bad value fails at parse time with the option's rule, which the
+// CLI turns into exit code 2.
+import { InvalidArgumentError } from 'commander';
+
+export function integer(min: number, max: number): (value: string) => number {
+  return (value) => {
+    const number = Number(value);
+    if (!Number.isInteger(number) || number < min || number > max) throw new InvalidArgumentError(`expected an integer from ${min} to ${max}`);
+    return number;
+  };
+}
+
+export function seconds(min: number, max: number): (value: string) => number {
+  return (value) => {
+    const number = Number(value);
+    if (value.trim() === '' || !Number.isFinite(number) || number < min || number > max) throw new InvalidArgumentError(`expected seconds from ${min} to ${max}`);
+    return number;
+  };
+}
+
+export function url(...protocols: string[]): (value: string) => string {
+  return (value) => {
+    let parsed: URL;
+    try {
+      parsed = new URL(value);
+    } catch {
+      throw new InvalidArgumentError(`not a URL`);
+    }
+    if (!protocols.includes(parsed.protocol)) throw new InvalidArgumentError(`expected a ${protocols.join(' or ')} URL`);
+    return value.replace(/\/+$/, '');
+  };
+}
+
+/** For variadic options: commander hands each value with the list so far. */
+export function urlList(...protocols: string[]): (value: string, previous: string[] | undefined) => string[] {
+  const one = url(...protocols);
+  return (value, previous) => [...(previous ?? []), one(value)];
+}
+
+export function oneOf<T extends string>(...choices: T[]): (value: string) => T {
+  return (value) => {
+    if (!(choices as string[]).includes(value)) throw new InvalidArgumentError(`expected one of ${choices.join(', ')}`);
+    return value as T;
+  };
+}
+
+/** `240p=1,360p=2,720p=1` → weights by rendition name. */
+export function abrMix(value: string): Map<string, number> {
+  const mix = new Map<string, number>();
+  for (const part of value.split(',')) {
+    const [name, weight] = part.split('=');
+    const number = Number(weight);
+    if (!name || weight === undefined || !Number.isFinite(number) || number < 0) throw new InvalidArgumentError('expected name=weight pairs, e.g. 240p=1,360p=2,720p=1');
+    mix.set(name.trim(), number);
+  }
+  if ([...mix.values()].every((weight) => weight === 0)) throw new InvalidArgumentError('at least one weight must be above 0');
+  return mix;
+}

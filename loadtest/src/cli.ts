@@ -1,0 +1,132 @@
+// swarmcast-loadtest <origin|tracker|event> [options]: rehearse a live event against a Swarmcast
+// deployment (by default the local stack of `npm start`).
+import { Command, CommanderError, Option } from 'commander';
+import { defaultOptions as playerDefaults } from '../../player-sdk/src/options.ts';
+import { abrMix, integer, oneOf, seconds, url, urlList } from './cli-options.ts';
+import { TargetRefusedError } from './loopback-guard.ts';
+import { runScenario, type CommonOptions } from './run-scenario.ts';
+import { runEventScenario } from './scenarios/event-scenario.ts';
+import { runOriginScenario } from './scenarios/origin-scenario.ts';
+import { runTrackerScenario, trackerStatsUrl } from './scenarios/tracker-scenario.ts';
+
+const DEFAULT_ORIGIN = 'http://localhost:8080';
+const DEFAULT_TRACKER = 'ws://localhost:8000';
+/** Cap on any run, whatever --duration says: a forgotten load test must end by itself. */
+const DEFAULT_MAX_DURATION_SEC = 600;
+const EXIT_USAGE = 2;
+
+class UsageError extends Error {}
+
+function withCommonOptions(command: Command): Command {
+  return command
+    .option('--out <file>', 'write the JSON result to this file')
+    .option('--report <file>', 'write a self-contained HTML report with charts to this file')
+    .addOption(new Option('--max-duration <s>', 'hard cap on the whole run, setup included').argParser(seconds(1, 86_400)).default(DEFAULT_MAX_DURATION_SEC))
+    .option('--allow-remote', 'allow targets that are not on this machine (loopback)', false);
+}
+
+function checkDuration(options: { duration: number; maxDuration: number; ramp?: number }): void {
+  if (options.duration > options.maxDuration) throw new UsageError(`--duration ${options.duration} exceeds --max-duration ${options.maxDuration}`);
+  if (options.ramp !== undefined && options.ramp > options.duration) throw new UsageError(`--ramp ${options.ramp} exceeds --duration ${options.duration}`);
+}
+
+function exitWith(code: number): void {
+  process.exitCode = code;
+}
+
+const program = new Command('swarmcast-loadtest')
+  .description('Rehearse a live event: load the origin, the tracker, or run virtual P2P viewers of a live stream.')
+  .exitOverride()
+  .showHelpAfterError('(add --help for usage)');
+
+withCommonOptions(program.command('origin')
+  .description('autocannon against the origin, requesting what HLS viewers request: the live playlist every target duration, the newest segment, spread over the renditions')
+  .addOption(new Option('--origin <url>', 'origin base URL').argParser(url('http:', 'https:')).default(DEFAULT_ORIGIN))
+  .option('--stream <name>', 'stream name (/live/<name>/master.m3u8)', 'sample')
+  .option('--vod', 'request the VOD stream (/vod/<name>/…) instead of live', false)
+  .addOption(new Option('--viewers <n>', 'simulated viewers').argParser(integer(1, 100_000)).default(100))
+  .addOption(new Option('--duration <s>', 'seconds of load').argParser(seconds(1, 86_400)).default(30))
+  .addOption(new Option('--ramp <s>', 'flash crowd: viewers arrive evenly over this many seconds (0: all at once)').argParser(seconds(0, 86_400)).default(0))
+  .addOption(new Option('--mix <weights>', 'ABR mix as rendition=weight pairs, e.g. 240p=1,360p=2,720p=1 (default: even)').argParser(abrMix))
+  .addOption(new Option('--timeout <s>', 'seconds before a request counts as an error').argParser(seconds(1, 120)).default(10)))
+  .action(async (options: CommonOptions & { origin: string; stream: string; vod: boolean; viewers: number; duration: number; ramp: number; mix?: Map<string, number>; timeout: number }) => {
+    checkDuration(options);
+    const parameters = { origin: options.origin, stream: options.stream, vod: options.vod, viewers: options.viewers, durationSec: options.duration, rampSec: options.ramp, mix: options.mix ? Object.fromEntries(options.mix) : 'even', timeoutSec: options.timeout };
+    exitWith(await runScenario(options, {
+      scenario: 'origin',
+      targets: [options.origin],
+      parameters,
+      plannedSec: options.duration,
+      run: (budget, progress) => runOriginScenario({ ...options, durationSec: options.duration, rampSec: options.ramp, mix: options.mix, timeoutSec: options.timeout }, budget, progress),
+    }));
+  });
+
+withCommonOptions(program.command('tracker')
+  .description('N WebSocket peers across S swarms announcing with offers, answering the offers relayed to them; several worker processes and 127.0.0.x source addresses')
+  .addOption(new Option('--tracker <url...>', 'tracker WebSocket URL(s); peers of each swarm are spread over all of them').argParser(urlList('ws:', 'wss:')))
+  .addOption(new Option('--peers <n>', 'WebSocket peers (one socket each)').argParser(integer(1, 200_000)).default(1000))
+  .addOption(new Option('--swarms <n>', 'swarms (info_hashes) the peers are spread over').argParser(integer(1, 100_000)).default(10))
+  .addOption(new Option('--mode <mode>', 'cadence: announce every --announce-interval s, as viewers do; closed-loop: announce again as soon as answered (capacity)').argParser(oneOf('cadence', 'closed-loop')).default('cadence'))
+  .addOption(new Option('--announce-interval <s>', 'cadence mode: seconds between a peer\'s announces').argParser(seconds(1, 3600)).default(120))
+  .addOption(new Option('--offers <n>', 'offers (and numwant) per announce, as p2p-media-loader sends').argParser(integer(0, 10)).default(5))
+  .addOption(new Option('--processes <n>', 'load generator processes (default: one per 8,000 peers, at least 2)').argParser(integer(1, 64)))
+  .addOption(new Option('--peers-per-address <n>', 'peers sharing one 127.0.x.y source address (keep under the tracker\'s MAX_CONNECTIONS_PER_IP)').argParser(integer(1, 20_000)).default(40))
+  .addOption(new Option('--duration <s>', 'seconds of load after every peer has joined').argParser(seconds(1, 86_400)).default(30)))
+  .action(async (options: CommonOptions & { tracker?: string[]; peers: number; swarms: number; mode: 'cadence' | 'closed-loop'; announceInterval: number; offers: number; processes?: number; peersPerAddress: number; duration: number }) => {
+    checkDuration(options);
+    const trackers = options.tracker ?? [DEFAULT_TRACKER];
+    const processes = options.processes ?? Math.max(2, Math.ceil(options.peers / 8000));
+    if (options.peers / processes > 15_000) throw new UsageError(`--processes ${processes}: more than 15,000 peers per process would pass the 20,000 open files a process may have`);
+    const parameters = { trackers, peers: options.peers, swarms: options.swarms, mode: options.mode, announceIntervalSec: options.mode === 'cadence' ? options.announceInterval : 0, offers: options.offers, processes, peersPerAddress: options.peersPerAddress, durationSec: options.duration };
+    exitWith(await runScenario(options, {
+      scenario: 'tracker',
+      targets: [...trackers, ...trackers.map(trackerStatsUrl)],
+      parameters,
+      plannedSec: options.duration,
+      run: (budget, progress) => runTrackerScenario({ ...parameters, sourceAddresses: Math.ceil(options.peers / options.peersPerAddress) }, budget, progress),
+    }));
+  });
+
+withCommonOptions(program.command('event')
+  .description('V virtual viewers of one live stream, each a real p2p-media-loader-core with real WebRTC in its own process, following the live playlist with Swarmcast\'s policy; run it where WebRTC can only reach loopback')
+  .addOption(new Option('--origin <url>', 'origin base URL').argParser(url('http:', 'https:')).default(DEFAULT_ORIGIN))
+  .addOption(new Option('--tracker <url...>', 'tracker WebSocket URL(s)').argParser(urlList('ws:', 'wss:')))
+  .option('--stream <name>', 'live stream name (/live/<name>/master.m3u8)', 'sample')
+  .option('--rendition <name>', 'rendition every viewer plays (default: the master playlist\'s first)')
+  .addOption(new Option('--viewers <n>', 'virtual viewers (one process each, ~100 MB and a share of a core)').argParser(integer(1, 200)).default(4))
+  .addOption(new Option('--duration <s>', 'seconds from the first viewer\'s start to the end').argParser(seconds(5, 86_400)).default(60))
+  .addOption(new Option('--ramp <s>', 'viewers join evenly over this many seconds').argParser(seconds(0, 86_400)).default(10))
+  .addOption(new Option('--live-latency <s>', 'playhead distance behind the live edge (the SDK\'s liveLatency)').argParser(seconds(1, 120)).default(playerDefaults.liveLatency))
+  .addOption(new Option('--http-fallback-buffer <s>', 'buffer below which a segment comes over HTTP (the SDK\'s httpFallbackBuffer)').argParser(seconds(0.5, 60)).default(playerDefaults.httpFallbackBuffer))
+  .addOption(new Option('--policy <name>', 'peer-first (Swarmcast) or library-default (p2p-media-loader\'s own, for comparison)').argParser(oneOf('peer-first', 'library-default')).default(playerDefaults.policy))
+  .option('--no-p2p', 'HTTP only: measure the baseline instead of computing it'))
+  .action(async (options: CommonOptions & { origin: string; tracker?: string[]; stream: string; rendition?: string; viewers: number; duration: number; ramp: number; liveLatency: number; httpFallbackBuffer: number; policy: 'peer-first' | 'library-default'; p2p: boolean }) => {
+    checkDuration(options);
+    if (options.httpFallbackBuffer >= options.liveLatency) throw new UsageError(`--http-fallback-buffer ${options.httpFallbackBuffer} must be lower than --live-latency ${options.liveLatency}`);
+    const trackers = options.tracker ?? [DEFAULT_TRACKER];
+    const parameters = { origin: options.origin, trackers, stream: options.stream, rendition: options.rendition ?? 'first', viewers: options.viewers, durationSec: options.duration, rampSec: options.ramp, liveLatencySec: options.liveLatency, httpFallbackBufferSec: options.httpFallbackBuffer, policy: options.policy, p2p: options.p2p };
+    exitWith(await runScenario(options, {
+      scenario: 'event',
+      targets: [options.origin, ...trackers],
+      parameters,
+      plannedSec: options.duration,
+      run: (budget, progress) => runEventScenario({ ...options, trackers, durationSec: options.duration, rampSec: options.ramp }, budget, progress),
+    }));
+  });
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) {
+    // Help and version are "errors" to commander; everything else it reports is a usage error.
+    exitWith(error.exitCode === 0 ? 0 : EXIT_USAGE);
+  } else if (error instanceof UsageError || error instanceof TargetRefusedError) {
+    process.stderr.write(`error: ${error.message}\n`);
+    exitWith(EXIT_USAGE);
+  } else {
+    process.stderr.write(`swarmcast-loadtest: ${error instanceof Error ? error.message : String(error)}\n`);
+    exitWith(1);
+  }
+}
+// Whatever a scenario left open (keep-alive sockets, timers) must not keep a finished run alive.
+process.exit(process.exitCode ?? 0);

@@ -1,0 +1,261 @@
+// A live viewer without a video element: it follows the media playlist in real time and drives a
+// p2p-media-loader Core the way the hls.js integration does under Swarmcast's player — playhead
+// `liveLatency` behind the edge, one segment request at a time ahead of it (hls.js loads
+// fragments in order), the policy re-planned every second — and keeps a simulated buffer: a
+// segment not loaded when the playhead reaches it is a late segment, and playback stalls on it.
+import { performance } from 'node:perf_hooks';
+import type { Core, Segment } from 'p2p-media-loader-core';
+import { planLoading, STALL_MEMORY_MS, type PolicyOptions } from '../../../player-sdk/src/policy.ts';
+import { fetchText, parseMediaPlaylist, type MediaPlaylist } from '../hls-playlists.ts';
+
+export interface LivePlaybackOptions extends PolicyOptions {
+  /** The rendition's media playlist. */
+  playlistUrl: string;
+  /** The rendition's index in the master playlist: with the manifest URL it names the swarm. */
+  streamIndex: number;
+  statsIntervalMs: number;
+}
+
+export interface LiveStats {
+  httpBytes: number;
+  p2pBytes: number;
+  uploadedBytes: number;
+  /** Peers connected now, and connections made since the start. */
+  peers: number;
+  peerConnections: number;
+  segmentsLoaded: number;
+  segmentsFromPeers: number;
+  /** Bytes of the segments this viewer played: what it would have fetched over HTTP alone. */
+  segmentBytes: number;
+  lateSegments: number;
+  stallSec: number;
+  /** Seconds between the playhead and the live edge; null before playback starts. */
+  latencySec: number | null;
+  startupSec: number | null;
+  /** Times the playhead fell more than `liveLatency + 8` s behind and jumped forward, as hls.js does. */
+  latencyResyncs: number;
+  segmentErrors: number;
+  playlistErrors: number;
+}
+
+/** Byte counts the core reports, kept by the process that owns the core. */
+export interface TransferCounters {
+  http: number;
+  p2p: number;
+  uploaded: number;
+  peers: number;
+  peerConnections: number;
+  /** Where each loaded segment (by URL) came from, as the core's onSegmentLoaded said. */
+  sources: Map<string, 'http' | 'p2p'>;
+}
+
+type SegmentState = 'pending' | 'loading' | 'loaded' | 'failed';
+interface LiveSegment extends Segment {
+  sequence: number;
+  state: SegmentState;
+}
+
+const TICK_MS = 250;
+const REPLAN_MS = 1000;
+/** hls.js's maxBufferLength under the peer-first policy: how far ahead segments are requested. */
+const MAX_BUFFER_SEC = 30;
+/** hls.js's liveMaxLatencyDuration is liveLatency plus this (policy.ts hlsConfigFor). */
+const MAX_LATENCY_MARGIN_SEC = 8;
+
+export class LivePlayback {
+  private readonly segments = new Map<number, LiveSegment>();
+  private targetDuration = 2;
+  private edge = NaN;
+  private playhead = NaN;
+  private playing = false;
+  private stalledOn: number | null = null;
+  private lastStallAt = -Infinity;
+  private loading = false;
+  private readonly startedAt = performance.now();
+  private lastTickAt = performance.now();
+  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly abort = new AbortController();
+  private readonly counts = { segmentsLoaded: 0, segmentsFromPeers: 0, segmentBytes: 0, lateSegments: 0, stallSec: 0, startupSec: null as number | null, latencyResyncs: 0, segmentErrors: 0, playlistErrors: 0 };
+
+  constructor(
+    private readonly core: Core,
+    private readonly options: LivePlaybackOptions,
+    private readonly transfer: TransferCounters,
+  ) {}
+
+  async start(onStats: (stats: LiveStats) => void): Promise<void> {
+    this.core.setIsLive(true);
+    this.core.addStreamIfNoneExists({ runtimeId: this.options.playlistUrl, type: 'main', index: String(this.options.streamIndex) });
+    await this.refreshPlaylist();
+    this.schedulePlaylist();
+    this.timers.push(setInterval(() => this.tick(), TICK_MS));
+    this.timers.push(setInterval(() => this.replan(), REPLAN_MS));
+    this.timers.push(setInterval(() => onStats(this.stats()), this.options.statsIntervalMs));
+  }
+
+  stop(): void {
+    this.abort.abort();
+    for (const timer of this.timers) clearInterval(timer);
+  }
+
+  stats(): LiveStats {
+    return {
+      httpBytes: this.transfer.http,
+      p2pBytes: this.transfer.p2p,
+      uploadedBytes: this.transfer.uploaded,
+      peers: this.transfer.peers,
+      peerConnections: this.transfer.peerConnections,
+      ...this.counts,
+      latencySec: this.playing ? Math.round((this.edge - this.playhead) * 10) / 10 : null,
+    };
+  }
+
+  /** A player reloads a live playlist about every target duration. */
+  private schedulePlaylist(): void {
+    const timer = setTimeout(() => {
+      void this.refreshPlaylist().finally(() => {
+        if (!this.abort.signal.aborted) this.schedulePlaylist();
+      });
+    }, this.targetDuration * 1000);
+    this.timers.push(timer);
+  }
+
+  private async refreshPlaylist(): Promise<void> {
+    let playlist: MediaPlaylist;
+    try {
+      playlist = parseMediaPlaylist(await fetchText(this.options.playlistUrl, this.abort.signal), this.options.playlistUrl);
+    } catch {
+      if (!this.abort.signal.aborted) this.counts.playlistErrors++;
+      return;
+    }
+    this.targetDuration = playlist.targetDuration;
+    const added: LiveSegment[] = [];
+    for (const entry of playlist.segments) {
+      if (this.segments.has(entry.sequence)) continue;
+      // One time line for every viewer: sequence × target duration (the sample's segments are all that long).
+      const startTime = entry.sequence * playlist.targetDuration;
+      const segment: LiveSegment = { runtimeId: entry.url, externalId: entry.sequence, url: entry.url, startTime, endTime: startTime + entry.duration, sequence: entry.sequence, state: 'pending' };
+      this.segments.set(entry.sequence, segment);
+      added.push(segment);
+    }
+    // Segments that left the playlist and are behind the playhead are gone for good, as in hls.js.
+    const removed = [...this.segments.values()].filter((s) => s.sequence < playlist.mediaSequence && s.endTime <= this.playhead);
+    for (const segment of removed) this.segments.delete(segment.sequence);
+    this.core.updateStream(this.options.playlistUrl, added, removed.map((s) => s.runtimeId));
+    const last = playlist.segments[playlist.segments.length - 1];
+    if (last) this.edge = last.sequence * playlist.targetDuration + last.duration;
+    if (Number.isNaN(this.playhead) && last) {
+      const first = playlist.segments[0]!;
+      this.playhead = Math.max(first.sequence * playlist.targetDuration, this.edge - this.options.liveLatency);
+    }
+  }
+
+  private segmentAt(time: number): LiveSegment | undefined {
+    return this.segments.get(Math.floor(time / this.targetDuration));
+  }
+
+  /** Seconds of loaded media from the playhead on, without a gap. */
+  private bufferAhead(): number {
+    let end = this.playhead;
+    for (let segment = this.segmentAt(end); segment?.state === 'loaded'; segment = this.segments.get(segment.sequence + 1)) end = segment.endTime;
+    return Math.max(0, end - this.playhead);
+  }
+
+  private tick(): void {
+    const now = performance.now();
+    const elapsed = (now - this.lastTickAt) / 1000;
+    this.lastTickAt = now;
+    if (Number.isNaN(this.playhead)) return;
+    const atPlayhead = this.segmentAt(this.playhead);
+    if (!this.playing && atPlayhead?.state === 'loaded') {
+      this.playing = true;
+      this.counts.startupSec = Math.round((now - this.startedAt) / 100) / 10;
+    }
+    if (this.playing) this.advance(elapsed, now);
+    if (this.playing && this.edge - this.playhead > this.options.liveLatency + MAX_LATENCY_MARGIN_SEC) {
+      this.playhead = this.edge - this.options.liveLatency;
+      this.stalledOn = null;
+      this.counts.latencyResyncs++;
+    }
+    this.core.updatePlayback(this.playhead, 1);
+    this.requestNext();
+  }
+
+  private advance(elapsed: number, now: number): void {
+    let remaining = elapsed;
+    while (remaining > 0) {
+      const segment = this.segmentAt(this.playhead);
+      if (segment?.state !== 'loaded') {
+        const sequence = Math.floor(this.playhead / this.targetDuration);
+        if (this.stalledOn !== sequence) {
+          this.stalledOn = sequence;
+          this.counts.lateSegments++;
+        }
+        this.lastStallAt = now;
+        this.counts.stallSec += remaining;
+        return;
+      }
+      this.stalledOn = null;
+      const step = Math.min(remaining, segment.endTime - this.playhead);
+      this.playhead += step;
+      remaining -= step;
+    }
+  }
+
+  /** hls.js asks for one fragment at a time: the first not yet loaded from the playhead on. */
+  private requestNext(): void {
+    if (this.loading) return;
+    const from = Math.floor(this.playhead / this.targetDuration);
+    for (let sequence = from; sequence * this.targetDuration < this.playhead + MAX_BUFFER_SEC; sequence++) {
+      const segment = this.segments.get(sequence);
+      if (segment === undefined) return;
+      if (segment.state === 'loaded') continue;
+      this.load(segment);
+      return;
+    }
+  }
+
+  private load(segment: LiveSegment): void {
+    this.loading = true;
+    segment.state = 'loading';
+    // A failed segment is asked for again on the next tick, not at once: no tight retry loop.
+    const done = (state: SegmentState) => {
+      segment.state = state;
+      this.loading = false;
+      if (state === 'loaded') this.requestNext();
+    };
+    this.core
+      .loadSegment(segment.runtimeId, {
+        onSuccess: ({ data }) => {
+          this.counts.segmentsLoaded++;
+          this.counts.segmentBytes += data.byteLength;
+          if (this.transfer.sources.get(segment.url) === 'p2p') this.counts.segmentsFromPeers++;
+          done('loaded');
+        },
+        onError: () => {
+          this.counts.segmentErrors++;
+          done('failed');
+        },
+      })
+      .catch(() => {
+        this.counts.segmentErrors++;
+        done('failed');
+      });
+  }
+
+  private replan(): void {
+    if (this.options.policy !== 'peer-first' || Number.isNaN(this.playhead)) return;
+    const plan = planLoading(
+      {
+        isLive: true,
+        bufferAhead: this.bufferAhead(),
+        connectedPeers: this.transfer.peers,
+        recentStall: performance.now() - this.lastStallAt < STALL_MEMORY_MS,
+        segmentDuration: this.targetDuration,
+      },
+      this.options,
+      Math.random(),
+    );
+    this.core.applyDynamicConfig(plan);
+  }
+}
