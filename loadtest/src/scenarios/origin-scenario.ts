@@ -46,16 +46,16 @@ export async function runOriginScenario(options: OriginScenarioOptions, budget: 
   budget.signal.addEventListener('abort', stopFollowing);
   const followed = live ? followLiveEdge(renditions, following.signal) : Promise.resolve();
 
+  let viewersActive = 0;
   const seconds: Second[] = [];
   const startedAt = Date.now();
   const secondNow = (): Second => {
     const index = Math.floor((Date.now() - startedAt) / 1000);
-    while (seconds.length <= index) seconds.push({ requests: 0, bytes: 0, non2xx: 0, errors: 0, latencyMs: [], viewers: 0 });
+    while (seconds.length <= index) seconds.push({ requests: 0, bytes: 0, non2xx: 0, errors: 0, latencyMs: [], viewers: viewersActive });
     return seconds[index]!;
   };
   const statusCounts = new Map<number, number>();
   const errorCounts = new Map<string, number>();
-  let viewersActive = 0;
 
   const steps = options.rampSec > 0 ? Math.min(MAX_RAMP_STEPS, options.viewers) : 1;
   const instances: AutocannonInstance[] = [];
@@ -124,14 +124,14 @@ export async function runOriginScenario(options: OriginScenarioOptions, budget: 
     await followed;
   }
 
-  // The last second is partial (autocannon's last responses): the window is the whole seconds run.
   const windowSec = Math.max(1, (Date.now() - startedAt) / 1000);
   const requests = sum(seconds.map((s) => s.requests));
   const bytes = sum(seconds.map((s) => s.bytes));
   const non2xx = sum(seconds.map((s) => s.non2xx));
   const errors = sum(seconds.map((s) => s.errors));
   const latency = percentiles(seconds.flatMap((s) => s.latencyMs));
-  const perSecond = seconds.map((s, i) => ({ second: i, ...s, latency: percentiles(s.latencyMs) }));
+  // The last second is cut short by the end of the run: charted, it would look like a drop.
+  const perSecond = seconds.slice(0, Math.max(1, Math.floor(windowSec))).map((s, i) => ({ second: i, ...s, latency: percentiles(s.latencyMs) }));
 
   const figures: Figure[] = [
     { label: 'viewers', value: viewersActive, meaning: `simulated ${live ? 'live' : 'VOD'} viewers at the end${options.rampSec > 0 ? `, ramped in over ${options.rampSec} s` : ''}` },

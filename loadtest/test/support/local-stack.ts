@@ -1,0 +1,53 @@
+// The local stack for loadtest tests: tracker and origin in this process on free loopback ports,
+// and the CLI run as a user runs it (its own process, through the package's bin shim).
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { FastifyInstance } from 'fastify';
+import { buildOrigin } from '../../../origin/src/app.ts';
+import { buildTracker, type TrackerOptions } from '../../../tracker/src/app.ts';
+import type { LoadtestResult } from '../../src/result.ts';
+
+const CLI = fileURLToPath(new URL('../../bin/swarmcast-loadtest.mjs', import.meta.url));
+
+export interface LocalServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+async function listen(app: FastifyInstance): Promise<string> {
+  return (await app.listen({ port: 0, host: '127.0.0.1' })).replace(/\/$/, '');
+}
+
+export async function startOrigin(): Promise<LocalServer> {
+  const app = buildOrigin({ logger: false });
+  return { url: await listen(app), close: () => app.close() };
+}
+
+export async function startTracker(options: TrackerOptions = {}): Promise<LocalServer> {
+  const app = await buildTracker({ logger: false, ...options });
+  return { url: (await listen(app)).replace(/^http/, 'ws'), close: () => app.close() };
+}
+
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the CLI to its end; `onSpawn` may signal it meanwhile. */
+export function runCli(args: string[], onSpawn?: (pid: number) => void): Promise<CliRun> {
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  if (child.pid !== undefined) onSpawn?.(child.pid);
+  return new Promise((resolve) => child.once('close', (code) => resolve({ code, stdout, stderr })));
+}
+
+/** A figure's numeric value from a result, by label. */
+export function figure(result: LoadtestResult, label: string): number {
+  const found = result.figures.find((f) => f.label === label);
+  if (found === undefined) throw new Error(`no figure '${label}' in ${result.figures.map((f) => f.label).join(', ')}`);
+  return Number(found.value);
+}
