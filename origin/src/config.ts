@@ -30,7 +30,7 @@ export interface OriginOptions {
 
 export const defaultOriginOptions: OriginOptions = {
   mediaDir: resolve(packageDir, 'media'),
-  liveWindowSegments: 6,
+  liveWindowSegments: 8,
   liveEpochMs: 0,
   corsOrigins: '*',
   demoPage: resolve(packageDir, '../player-sdk/dist/demo/index.html'),

@@ -15,7 +15,7 @@ describe('loadConfig', () => {
     assert.equal(config.port, 8080);
     assert.equal(config.host, '0.0.0.0');
     assert.equal(config.origin.mediaDir, SAMPLE_MEDIA_DIR);
-    assert.equal(config.origin.liveWindowSegments, 6);
+    assert.equal(config.origin.liveWindowSegments, 8);
     assert.equal(config.origin.liveEpochMs, 0);
     assert.equal(config.origin.corsOrigins, '*');
     assert.equal(config.origin.demoPage, defaultOriginOptions.demoPage);

@@ -19,8 +19,18 @@ export class ManualClock {
   readonly now = (): number => this.nowMs;
 }
 
+/** The live window the tests reason about, fixed so they do not follow the default. */
+export const TEST_WINDOW_SEGMENTS = 6;
+
 export function testOrigin(options: Partial<OriginOptions> = {}) {
-  return buildOrigin({ logger: false, mediaDir: SAMPLE_MEDIA_DIR, demoPage: '/nonexistent/demo.html', sdkBundle: '/nonexistent/sdk.js', ...options });
+  return buildOrigin({
+    logger: false,
+    mediaDir: SAMPLE_MEDIA_DIR,
+    demoPage: '/nonexistent/demo.html',
+    sdkBundle: '/nonexistent/sdk.js',
+    liveWindowSegments: TEST_WINDOW_SEGMENTS,
+    ...options,
+  });
 }
 
 export function parsePlaylist(text: string): ParsedManifest {

@@ -5,10 +5,11 @@
  *
  * Options (environment): BENCH_VIEWERS (4), BENCH_SECONDS (120), BENCH_WARMUP_SECONDS (20: the
  * "steady" columns exclude it), BENCH_LIVE_LATENCY (policy default), BENCH_WINDOW (origin live
- * window, 6), BENCH_MODES (peer-first,library-default,http-only).
+ * window, the origin's default), BENCH_MODES (peer-first,library-default,http-only).
  * Runs itself inside a loopback-only network namespace (WebRTC must stay on loopback).
  */
 import { fileURLToPath } from 'node:url';
+import { defaultOriginOptions } from '../../origin/src/config.ts';
 import { canUnshare, inLoopbackNamespace, launchChromium, openViewer, rerunInLoopbackNamespace, sleep, startStack, type Viewer } from '../test/harness.ts';
 import type { SwarmcastStats } from '../src/stats.ts';
 import type { PolicyName } from '../src/options.ts';
@@ -17,7 +18,7 @@ const VIEWERS = Number(process.env.BENCH_VIEWERS ?? 4);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 120);
 const WARMUP = Number(process.env.BENCH_WARMUP_SECONDS ?? 20);
 const LATENCY = process.env.BENCH_LIVE_LATENCY ? Number(process.env.BENCH_LIVE_LATENCY) : undefined;
-const WINDOW = Number(process.env.BENCH_WINDOW ?? 6);
+const WINDOW = Number(process.env.BENCH_WINDOW ?? defaultOriginOptions.liveWindowSegments);
 const MODES = (process.env.BENCH_MODES ?? 'peer-first,library-default,http-only').split(',') as Array<PolicyName | 'http-only'>;
 
 interface ModeResult {

@@ -52,8 +52,8 @@ export interface SwarmcastOptions {
    * Target live latency in seconds (hls.js `liveSyncDuration`: how far behind the live edge playback runs).
    * Higher leaves peers more time to deliver a new segment before the HTTP fallback: measured
    * offload for 4 viewers is in the README (latency vs offload). Must fit inside the origin's live
-   * window (6 × 2 s by default) with one segment to spare.
-   * @default 8
+   * window (8 × 2 s by default) with one segment to spare.
+   * @default 12
    */
   liveLatency?: number;
   /**
@@ -120,7 +120,7 @@ export const defaultOptions: Omit<ResolvedOptions, 'src'> = {
   p2p: true,
   upload: 'auto',
   integrity: 'auto',
-  liveLatency: 8,
+  liveLatency: 12,
   httpFallbackBuffer: 3,
   policy: 'peer-first',
   level: 'auto',

@@ -84,7 +84,7 @@ export async function startStack(options: { liveWindowSegments?: number; demoPag
   await ensureBuilt();
   const tracker = await buildTracker({ logger: false });
   await tracker.listen({ port: 0, host: '127.0.0.1' });
-  const origin = buildOrigin({ logger: false, liveWindowSegments: options.liveWindowSegments ?? 6, demoPage: options.demoPage ?? VIEWER_PAGE });
+  const origin = buildOrigin({ logger: false, ...(options.liveWindowSegments ? { liveWindowSegments: options.liveWindowSegments } : {}), demoPage: options.demoPage ?? VIEWER_PAGE });
   await origin.listen({ port: 0, host: '127.0.0.1' });
   const originUrl = `http://127.0.0.1:${(origin.server.address() as AddressInfo).port}`;
   const trackerUrl = `ws://127.0.0.1:${(tracker.server.address() as AddressInfo).port}`;
