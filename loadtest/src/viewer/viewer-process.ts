@@ -1,4 +1,4 @@
-// The parent's side of p2pml-peer.ts: start a virtual viewer in its own process, send it
+// The parent's side of p2pml-viewer.ts: start a virtual viewer in its own process, send it
 // commands, await the events it reports.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
