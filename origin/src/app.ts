@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import cors from '@fastify/cors';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { defaultOriginOptions, LIVE_WINDOW_MAX, LIVE_WINDOW_MIN, type OriginOptions } from './config.ts';
@@ -19,7 +20,10 @@ export function buildOrigin(options: Partial<OriginOptions> = {}): FastifyInstan
     throw new RangeError(`liveWindowSegments must be an integer from ${LIVE_WINDOW_MIN} to ${LIVE_WINDOW_MAX}, got ${liveWindowSegments}`);
   }
 
-  const app = Fastify({ logger: config.logger });
+  const app = Fastify({
+    logger: config.logger,
+    https: config.tls ? { cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) } : null,
+  });
   const egress = new EgressMeter();
 
   app.register(cors, {

@@ -1,4 +1,4 @@
-import { statSync } from 'node:fs';
+import { accessSync, constants, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyServerOptions } from 'fastify';
@@ -24,6 +24,8 @@ export interface OriginOptions {
   sdkBundle: string;
   /** Clock for the live window; injectable so tests can move time. */
   now: () => number;
+  /** PEM certificate and private key files: serve https:// directly, without a TLS-terminating load balancer. */
+  tls: { cert: string; key: string } | undefined;
   /** Fastify's pino logger options; `false` in tests. */
   logger: FastifyServerOptions['logger'];
 }
@@ -36,6 +38,7 @@ export const defaultOriginOptions: OriginOptions = {
   demoPage: resolve(packageDir, '../player-sdk/dist/demo/index.html'),
   sdkBundle: resolve(packageDir, '../player-sdk/dist/swarmcast.min.js'),
   now: Date.now,
+  tls: undefined,
   logger: { level: 'info' },
 };
 
@@ -56,6 +59,21 @@ export class ConfigError extends Error {
   }
 }
 
+/** Every environment variable `loadConfig` reads, for the README's table and the deployment checks. */
+export const originEnv = [
+  'HOST',
+  'PORT',
+  'MEDIA_DIR',
+  'LIVE_WINDOW_SEGMENTS',
+  'LIVE_EPOCH',
+  'CORS_ORIGINS',
+  'DEMO_PAGE',
+  'SDK_BUNDLE',
+  'LOG_LEVEL',
+  'TLS_CERT',
+  'TLS_KEY',
+] as const;
+
 /** Reads the process environment; throws a `ConfigError` naming the first bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv): MainConfig {
   const mediaDir = env.MEDIA_DIR ? resolve(env.MEDIA_DIR) : defaultOriginOptions.mediaDir;
@@ -72,6 +90,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): MainConfig {
       corsOrigins: corsVar(env),
       demoPage: env.DEMO_PAGE ? resolve(env.DEMO_PAGE) : defaultOriginOptions.demoPage,
       sdkBundle: env.SDK_BUNDLE ? resolve(env.SDK_BUNDLE) : defaultOriginOptions.sdkBundle,
+      tls: tlsVars(env),
       logger: { level: logLevelVar(env) },
     },
   };
@@ -110,6 +129,25 @@ function logLevelVar(env: NodeJS.ProcessEnv): string {
   if (raw === undefined || raw === '') return 'info';
   if (!LOG_LEVELS.includes(raw)) throw new ConfigError('LOG_LEVEL', raw, `one of ${LOG_LEVELS.join(', ')}`);
   return raw;
+}
+
+function tlsVars(env: NodeJS.ProcessEnv): OriginOptions['tls'] {
+  const cert = env.TLS_CERT || undefined;
+  const key = env.TLS_KEY || undefined;
+  if (!cert !== !key) throw new ConfigError(cert ? 'TLS_KEY' : 'TLS_CERT', (cert ? key : cert) ?? '', 'set together with ' + (cert ? 'TLS_CERT' : 'TLS_KEY'));
+  if (!cert || !key) return undefined;
+  if (!isReadable(cert)) throw new ConfigError('TLS_CERT', cert, 'a readable PEM certificate file');
+  if (!isReadable(key)) throw new ConfigError('TLS_KEY', key, 'a readable PEM private key file');
+  return { cert, key };
+}
+
+function isReadable(path: string): boolean {
+  try {
+    accessSync(path, constants.R_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function isDirectory(path: string): boolean {

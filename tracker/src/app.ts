@@ -1,4 +1,5 @@
 /** `buildTracker(options)`: the edge tracker as a Fastify instance, ready to listen. */
+import { readFileSync } from 'node:fs';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { configEnv, defaultConfig, type TrackerConfig } from './config.ts';
 import { createMetrics } from './metrics.ts';
@@ -52,6 +53,8 @@ export async function buildTracker(options: TrackerOptions = {}): Promise<Fastif
   const app = Fastify({
     logger,
     trustProxy: config.trustProxy,
+    // TLS_CERT + TLS_KEY: wss:// and https:// without a TLS-terminating load balancer in front.
+    https: config.tlsCert && config.tlsKey ? { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) } : null,
     // Every WebSocket starts as a request: per-request lines would drown the log at scale.
     logController: new LogController({ disableRequestLogging: true }),
   });

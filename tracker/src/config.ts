@@ -1,3 +1,5 @@
+import { accessSync, constants } from 'node:fs';
+
 /**
  * Tracker configuration: every option, its default and the environment variable that sets it,
  * in one place. `loadConfig` fails fast with the variable's name when a value is unusable.
@@ -7,6 +9,10 @@ export interface TrackerConfig {
   host: string;
   /** PORT: TCP port for HTTP and WebSocket. */
   port: number;
+  /** TLS_CERT: PEM certificate (chain) file; with TLS_KEY the tracker serves wss:// and https:// itself. */
+  tlsCert: string | undefined;
+  /** TLS_KEY: PEM private key file of TLS_CERT. */
+  tlsKey: string | undefined;
   /** REDIS_URL: when set, swarms live in Redis (shared by every instance); else in memory. */
   redisUrl: string | undefined;
   /** REDIS_CLUSTER_NODES: `host:port,…` of a Redis Cluster to use instead of one REDIS_URL node. */
@@ -44,6 +50,8 @@ export interface TrackerConfig {
 export const defaultConfig: TrackerConfig = {
   host: '0.0.0.0',
   port: 8000,
+  tlsCert: undefined,
+  tlsKey: undefined,
   redisUrl: undefined,
   redisClusterNodes: undefined,
   redisKeyPrefix: 'swarmcast:',
@@ -66,6 +74,8 @@ export const defaultConfig: TrackerConfig = {
 export const configEnv: Record<keyof TrackerConfig, string> = {
   host: 'HOST',
   port: 'PORT',
+  tlsCert: 'TLS_CERT',
+  tlsKey: 'TLS_KEY',
   redisUrl: 'REDIS_URL',
   redisClusterNodes: 'REDIS_CLUSTER_NODES',
   redisKeyPrefix: 'REDIS_KEY_PREFIX',
@@ -100,6 +110,15 @@ function booleanFlag(name: string, raw: string): boolean {
   throw new ConfigError(`${name} must be true or false, got "${raw}"`);
 }
 
+function readableFile(name: string, raw: string): string {
+  try {
+    accessSync(raw, constants.R_OK);
+  } catch {
+    throw new ConfigError(`${name} must be a readable file, got "${raw}"`);
+  }
+  return raw;
+}
+
 function clusterNodes(name: string, raw: string): string[] {
   const nodes = raw.split(',').map((node) => node.trim()).filter(Boolean);
   const bad = nodes.find((node) => !/^[^\s:/]+:\d{1,5}$/.test(node));
@@ -129,9 +148,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TrackerConfig 
       // Braces would move the per-swarm hash tag and break slot placement in a cluster.
       if (/[{}]/.test(raw)) throw new ConfigError(`${name} may not contain { or }, got "${raw}"`);
       config.redisKeyPrefix = raw;
-    } else if (typeof current === 'number') (config[key] as number) = integerIn(name, raw);
+    } else if (key === 'tlsCert' || key === 'tlsKey') config[key] = readableFile(name, raw);
+    else if (typeof current === 'number') (config[key] as number) = integerIn(name, raw);
     else (config[key] as string) = raw;
   }
+  if (!config.tlsCert !== !config.tlsKey) throw new ConfigError(`set both ${configEnv.tlsCert} and ${configEnv.tlsKey}, or neither`);
   if (config.redisUrl && config.redisClusterNodes) {
     throw new ConfigError(`set ${configEnv.redisUrl} (one Redis node) or ${configEnv.redisClusterNodes} (a cluster), not both`);
   }
