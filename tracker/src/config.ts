@@ -4,6 +4,8 @@ import { accessSync, constants } from 'node:fs';
  * Tracker configuration: every option, its default and the environment variable that sets it,
  * in one place. `loadConfig` fails fast with the variable's name when a value is unusable.
  */
+import { MIN_KEY_LENGTH } from './access-token.ts';
+
 export interface TrackerConfig {
   /** HOST: interface to listen on. */
   host: string;
@@ -45,6 +47,16 @@ export interface TrackerConfig {
   localityHeader: string;
   /** TRUST_PROXY: take the client address from X-Forwarded-For (behind a load balancer). */
   trustProxy: boolean;
+  /** TRACKER_AUTH: `required` refuses upgrades without a valid access token (`?token=`) with 401. */
+  trackerAuth: 'off' | 'required';
+  /** TRACKER_TOKEN_KEYS: HMAC keys accepted for tokens, comma-separated: current first, then the previous during a rotation. */
+  tokenKeys: string[];
+  /** ALLOWED_ORIGINS: exact `Origin` values allowed to open a WebSocket (comma-separated); unset: any. */
+  allowedOrigins: string[] | undefined;
+  /** ALLOW_EMPTY_ORIGIN: with ALLOWED_ORIGINS, also accept upgrades without an Origin header (non-browser clients). */
+  allowEmptyOrigin: boolean;
+  /** ALLOWED_INFO_HASHES: the only info_hashes peers may announce in (20 characters or 40 hex each, comma-separated); unset: any. */
+  allowedInfoHashes: string[] | undefined;
 }
 
 export const defaultConfig: TrackerConfig = {
@@ -68,6 +80,11 @@ export const defaultConfig: TrackerConfig = {
   offerTtlSeconds: 60,
   localityHeader: 'x-swarmcast-region',
   trustProxy: false,
+  trackerAuth: 'off',
+  tokenKeys: [],
+  allowedOrigins: undefined,
+  allowEmptyOrigin: false,
+  allowedInfoHashes: undefined,
 };
 
 /** Environment variable for each option, for `loadConfig` and the README's table. */
@@ -92,6 +109,11 @@ export const configEnv: Record<keyof TrackerConfig, string> = {
   offerTtlSeconds: 'OFFER_TTL',
   localityHeader: 'LOCALITY_HEADER',
   trustProxy: 'TRUST_PROXY',
+  trackerAuth: 'TRACKER_AUTH',
+  tokenKeys: 'TRACKER_TOKEN_KEYS',
+  allowedOrigins: 'ALLOWED_ORIGINS',
+  allowEmptyOrigin: 'ALLOW_EMPTY_ORIGIN',
+  allowedInfoHashes: 'ALLOWED_INFO_HASHES',
 };
 
 export class ConfigError extends Error {}
@@ -108,6 +130,32 @@ function booleanFlag(name: string, raw: string): boolean {
   if (/^(1|true|yes)$/i.test(raw)) return true;
   if (/^(0|false|no|)$/i.test(raw)) return false;
   throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+}
+
+const commaList = (raw: string) => raw.split(',').map((item) => item.trim()).filter(Boolean);
+
+function tokenKeys(name: string, raw: string): string[] {
+  const keys = commaList(raw);
+  if (keys.length === 0 || keys.length > 2 || keys.some((key) => key.length < MIN_KEY_LENGTH)) {
+    throw new ConfigError(`${name} must be one or two keys (current,previous) of at least ${MIN_KEY_LENGTH} characters each`);
+  }
+  return keys;
+}
+
+function origins(name: string, raw: string): string[] {
+  const list = commaList(raw);
+  const bad = list.find((origin) => !/^https?:\/\/[^/\s]+$/.test(origin));
+  if (list.length === 0 || bad !== undefined) throw new ConfigError(`${name} must be a comma list of origins like https://example.com, got "${raw}"`);
+  return list;
+}
+
+/** 40 hex digits are an info_hash in hex (bittorrent clients); 20 characters are one as on the wire (p2p-media-loader's base64). */
+function infoHashes(name: string, raw: string): string[] {
+  return commaList(raw).map((entry) => {
+    if (/^[0-9a-f]{40}$/i.test(entry)) return Buffer.from(entry, 'hex').toString('latin1');
+    if (entry.length === 20) return entry;
+    throw new ConfigError(`${name} entries must be 20-character info_hashes or 40 hex digits, got "${entry}"`);
+  });
 }
 
 function readableFile(name: string, raw: string): string {
@@ -138,7 +186,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TrackerConfig 
     if (raw === undefined) continue;
     const name = configEnv[key];
     const current = defaultConfig[key];
-    if (key === 'trustProxy') config.trustProxy = booleanFlag(name, raw);
+    if (key === 'trustProxy' || key === 'allowEmptyOrigin') config[key] = booleanFlag(name, raw);
+    else if (key === 'trackerAuth') {
+      if (raw !== 'off' && raw !== 'required') throw new ConfigError(`${name} must be off or required, got "${raw}"`);
+      config.trackerAuth = raw;
+    } else if (key === 'tokenKeys') config.tokenKeys = tokenKeys(name, raw);
+    else if (key === 'allowedOrigins') config.allowedOrigins = origins(name, raw);
+    else if (key === 'allowedInfoHashes') config.allowedInfoHashes = infoHashes(name, raw);
     else if (key === 'port') config.port = integerIn(name, raw, 0, 65535);
     else if (key === 'redisUrl') {
       if (!/^rediss?:\/\//.test(raw)) throw new ConfigError(`${name} must be a redis:// or rediss:// URL, got "${raw}"`);
@@ -155,6 +209,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TrackerConfig 
   if (!config.tlsCert !== !config.tlsKey) throw new ConfigError(`set both ${configEnv.tlsCert} and ${configEnv.tlsKey}, or neither`);
   if (config.redisUrl && config.redisClusterNodes) {
     throw new ConfigError(`set ${configEnv.redisUrl} (one Redis node) or ${configEnv.redisClusterNodes} (a cluster), not both`);
+  }
+  if (config.trackerAuth === 'required' && config.tokenKeys.length === 0) {
+    throw new ConfigError(`${configEnv.trackerAuth}=required needs ${configEnv.tokenKeys} (the key tokens are signed with)`);
   }
   config.localityHeader = config.localityHeader.toLowerCase();
   return config;

@@ -1,6 +1,7 @@
 /** What the tracker keeps per WebSocket: the swarms it joined, offers awaiting its answer, its rate budget. */
 import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
+import type { AccessGrant } from './access-token.ts';
 
 export interface Membership {
   infoHash: string;
@@ -32,6 +33,8 @@ export class PeerConnection {
     readonly locality: string,
     private readonly messagesPerSecond: number,
     now: number,
+    /** The access token's grant, checked once at upgrade: it holds for the life of the socket. */
+    readonly grant: AccessGrant | undefined,
   ) {
     this.tokens = messagesPerSecond * 2;
     this.refilledAt = now;

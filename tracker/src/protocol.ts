@@ -170,7 +170,7 @@ export interface ProtocolLimits {
 
 export type ParseResult =
   | { ok: true; value: ClientMessage }
-  | { ok: false; reason: string; action?: 'announce' | 'scrape'; infoHash?: string };
+  | { ok: false; code: 'invalid_json' | 'invalid_message' | 'too_many_offers'; reason: string; action?: 'announce' | 'scrape'; infoHash?: string };
 
 function describe(errors: ErrorObject[] | null | undefined): string {
   const error = errors?.[0];
@@ -193,10 +193,10 @@ export function createMessageParser(limits: ProtocolLimits): (text: string) => P
     try {
       data = JSON.parse(text);
     } catch {
-      return { ok: false, reason: 'message is not valid JSON' };
+      return { ok: false, code: 'invalid_json', reason: 'message is not valid JSON' };
     }
     if (typeof data !== 'object' || data === null || Array.isArray(data)) {
-      return { ok: false, reason: 'message must be a JSON object' };
+      return { ok: false, code: 'invalid_message', reason: 'message must be a JSON object' };
     }
     const fields = data as Record<string, unknown>;
     // Echo the info_hash only when it is one a client could recognise as its own.
@@ -207,13 +207,15 @@ export function createMessageParser(limits: ProtocolLimits): (text: string) => P
       if (validate(data)) {
         return { ok: true, value: isAnswer ? { kind: 'answer', message: data as AnswerRequest } : { kind: 'announce', message: data as AnnounceRequest } };
       }
-      return { ok: false, action: 'announce', infoHash, reason: `invalid ${isAnswer ? 'answer' : 'announce'}: ${describe(validate.errors)}` };
+      const error = validate.errors?.[0];
+      const code = error?.keyword === 'maxItems' && error.instancePath === '/offers' ? 'too_many_offers' : 'invalid_message';
+      return { ok: false, code, action: 'announce', infoHash, reason: `invalid ${isAnswer ? 'answer' : 'announce'}: ${describe(validate.errors)}` };
     }
     if (fields['action'] === 'scrape') {
       if (validateScrape(data)) return { ok: true, value: { kind: 'scrape', message: data } };
-      return { ok: false, action: 'scrape', reason: `invalid scrape: ${describe(validateScrape.errors)}` };
+      return { ok: false, code: 'invalid_message', action: 'scrape', reason: `invalid scrape: ${describe(validateScrape.errors)}` };
     }
-    return { ok: false, infoHash, reason: 'action must be "announce" or "scrape"' };
+    return { ok: false, code: 'invalid_message', infoHash, reason: 'action must be "announce" or "scrape"' };
   };
 }
 

@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
+import type { AccessGrant } from './access-token.ts';
 import type { FastifyBaseLogger } from 'fastify';
 import type { RawData, WebSocket } from 'ws';
 import type { TrackerConfig } from './config.ts';
@@ -35,6 +36,7 @@ export class SignalingHub {
   private readonly corked: Socket[] = [];
   private readonly connectionsPerIp = new Map<string, number>();
   private sweepTimer: NodeJS.Timeout | undefined;
+  private readonly allowedInfoHashes: Set<string> | undefined;
 
   constructor(
     private readonly config: TrackerConfig,
@@ -43,6 +45,7 @@ export class SignalingHub {
     private readonly log: FastifyBaseLogger,
   ) {
     this.parse = createMessageParser(config);
+    this.allowedInfoHashes = config.allowedInfoHashes && new Set(config.allowedInfoHashes);
     store.onDelivery((owner, delivery) => this.deliverLocally(owner, delivery));
     // Peers expire after two silent intervals; sweeping each half interval keeps that promise.
     this.sweepTimer = setInterval(() => this.sweep(Date.now()), (config.announceIntervalSeconds * 1000) / 2);
@@ -58,9 +61,9 @@ export class SignalingHub {
   }
 
   /** `stream` is the socket under the WebSocket, corked while a loop turn's frames are queued. */
-  open(socket: WebSocket, stream: Socket, ip: string, locality: string): PeerConnection {
+  open(socket: WebSocket, stream: Socket, ip: string, locality: string, grant?: AccessGrant): PeerConnection {
     const key = `${this.instanceId}:${(this.nextConnection++).toString(36)}`;
-    const connection = new PeerConnection(key, socket, stream, ip, locality, this.config.maxMessagesPerSecond, Date.now());
+    const connection = new PeerConnection(key, socket, stream, ip, locality, this.config.maxMessagesPerSecond, Date.now(), grant);
     this.connections.set(key, connection);
     this.connectionsPerIp.set(ip, this.connectionsFrom(ip) + 1);
     this.metrics.connections.inc();
@@ -106,7 +109,7 @@ export class SignalingHub {
     }
     const parsed = this.parse(data.toString());
     if (!parsed.ok) {
-      this.reject(parsed.reason === 'message is not valid JSON' ? 'invalid_json' : 'invalid_message');
+      this.reject(parsed.code);
       this.send(connection, failure(parsed.reason, parsed.action, parsed.infoHash));
       return;
     }
@@ -126,8 +129,17 @@ export class SignalingHub {
       });
   }
 
+  /** Whether the allow-list and the connection's token both let it into this swarm. */
+  private mayJoin(connection: PeerConnection, infoHash: string): boolean {
+    return (this.allowedInfoHashes?.has(infoHash) ?? true) && (connection.grant?.covers(infoHash) ?? true);
+  }
+
   private async announce(connection: PeerConnection, message: AnnounceRequest): Promise<void> {
     const infoHash = message.info_hash;
+    if (!this.mayJoin(connection, infoHash)) {
+      const why = this.allowedInfoHashes?.has(infoHash) === false ? 'this tracker does not serve this info_hash' : 'the access token does not cover this info_hash';
+      return this.refuse(connection, 'info_hash_not_allowed', why, infoHash);
+    }
     const membership = connection.membership(infoHash);
     if (membership && membership.peerId !== message.peer_id) {
       return this.refuse(connection, 'peer_id_mismatch', 'this connection already announced another peer_id for this info_hash', infoHash);
@@ -214,6 +226,12 @@ export class SignalingHub {
 
   private async scrape(connection: PeerConnection, message: ScrapeRequest): Promise<void> {
     const hashes = message.info_hash === undefined ? undefined : [message.info_hash].flat();
+    // Where swarms are private, a scrape must not reveal which exist or how many watch them.
+    if ((this.allowedInfoHashes || connection.grant) && (hashes === undefined || !hashes.every((hash) => this.mayJoin(connection, hash)))) {
+      this.reject('info_hash_not_allowed');
+      this.send(connection, failure('scrape is limited to the info_hashes this connection may join', 'scrape'));
+      return;
+    }
     const counts = await this.store.scrape(hashes, this.config.maxScrapeHashes);
     const response: ScrapeResponse = {
       action: 'scrape',

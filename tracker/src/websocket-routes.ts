@@ -3,12 +3,14 @@
  *
  * Upgrades are taken from the HTTP server before Fastify routes them: a Fastify request and reply
  * would otherwise stay referenced for the whole life of every socket (about 3 KB per idle peer),
- * and the per-address limit is enforced before any WebSocket state exists.
+ * and the per-address limit, the origin allow-list and the access token are checked before any
+ * WebSocket state exists.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { WebSocketServer } from 'ws';
+import { TokenVerifier, type AccessGrant } from './access-token.ts';
 import type { TrackerConfig } from './config.ts';
 import { localityKey } from './locality.ts';
 import type { SignalingHub } from './signaling-hub.ts';
@@ -26,9 +28,16 @@ function clientIp(request: IncomingMessage, trustProxy: boolean): string {
   return request.socket.remoteAddress ?? 'unknown';
 }
 
+function queryParameter(url: string, name: string): string | undefined {
+  const query = url.indexOf('?');
+  return query < 0 ? undefined : (new URLSearchParams(url.slice(query + 1)).get(name) ?? undefined);
+}
+
 export async function websocketRoutes(app: FastifyInstance, options: { config: TrackerConfig; hub: SignalingHub }): Promise<void> {
   const { config, hub } = options;
   const server = new WebSocketServer({ noServer: true, maxPayload: config.maxFrameBytes, perMessageDeflate: false, clientTracking: false });
+  const verifier = config.trackerAuth === 'required' ? new TokenVerifier(config.tokenKeys) : undefined;
+  const allowedOrigins = config.allowedOrigins && new Set(config.allowedOrigins);
 
   app.server.on('upgrade', (request: IncomingMessage, socket: Socket, head: Buffer) => {
     const path = (request.url ?? '/').split('?', 1)[0]!;
@@ -38,8 +47,25 @@ export async function websocketRoutes(app: FastifyInstance, options: { config: T
       hub.reject('too_many_connections');
       return refuse(socket, '429 Too Many Requests', `at most ${config.maxConnectionsPerIp} connections per address`);
     }
+    // Browsers always send Origin, so this keeps other sites' pages out; any other client can forge it.
+    if (allowedOrigins) {
+      const origin = request.headers.origin;
+      if (origin === undefined ? !config.allowEmptyOrigin : !allowedOrigins.has(origin)) {
+        hub.reject('origin_not_allowed');
+        return refuse(socket, '403 Forbidden', origin === undefined ? 'an Origin header is required' : `origin ${origin} is not allowed`);
+      }
+    }
+    let grant: AccessGrant | undefined;
+    if (verifier) {
+      const verified = verifier.verify(queryParameter(request.url ?? '/', 'token'));
+      if (!verified.ok) {
+        hub.reject('unauthorized');
+        return refuse(socket, '401 Unauthorized', verified.reason);
+      }
+      grant = verified.grant;
+    }
     const locality = localityKey(request.headers[config.localityHeader], ip);
-    server.handleUpgrade(request, socket, head, (websocket) => hub.open(websocket, socket, ip, locality));
+    server.handleUpgrade(request, socket, head, (websocket) => hub.open(websocket, socket, ip, locality, grant));
   });
 
   const info = async () => ({ service: 'swarmcast-tracker', protocol: 'WebTorrent tracker over WebSocket: connect with ws:// or wss://' });

@@ -328,6 +328,31 @@ export function conformanceSuite(storeName: string, storeOptions: () => Promise<
       assert.match(String((await c!.next(isFailure))['failure reason']), /at most 2 swarms/);
     });
 
+    test('counts every abuse limit in rejections_total{reason}', async () => {
+      const capped = await start({ maxFrameBytes: 4096, maxMessagesPerSecond: 5, maxConnectionsPerIp: 4, maxPeersPerSwarm: 1, maxSwarmsPerConnection: 1, maxOffers: 2 });
+      const swarm = id20('swarm-limits');
+      const [a, b] = await Promise.all([connect(capped), connect(capped)]);
+      await announce(a, swarm, id20('lim-a'));
+      b.send({ action: 'announce', info_hash: swarm, peer_id: id20('lim-b') });
+      assert.match(String((await b.next(isFailure))['failure reason']), /swarm is full/);
+      a.send({ action: 'announce', info_hash: id20('swarm-limits-2'), peer_id: id20('lim-a') });
+      assert.match(String((await a.next(isFailure))['failure reason']), /at most 1 swarms/);
+      a.send({ action: 'announce', info_hash: swarm, peer_id: id20('lim-a'), offers: offers('lim', 3) });
+      assert.match(String((await a.next(isFailure))['failure reason']), /offers must NOT have more than 2 items/);
+      const big = await connect(capped);
+      big.send('x'.repeat(5000));
+      assert.equal(await big.closed, 1009);
+      const flooder = await connect(capped);
+      for (let i = 0; i < 20; i++) flooder.send({ action: 'scrape' });
+      assert.equal(await flooder.closed, 1008);
+      await Promise.all([connect(capped), connect(capped)]);
+      await assert.rejects(WireClient.connect(capped.url), /429/);
+      const metrics = await (await fetch(capped.httpUrl + '/metrics')).text();
+      for (const reason of ['swarm_full', 'too_many_swarms', 'too_many_offers', 'frame_too_large', 'rate_limited', 'too_many_connections']) {
+        assert.match(metrics, new RegExp(`^swarmcast_tracker_rejections_total\\{reason="${reason}"\\} 1$`, 'm'), reason);
+      }
+    });
+
     test('prefers peers with the same region header, then others', async () => {
       const swarm = id20('swarm-region');
       const eu = await Promise.all([1, 2].map(() => connect(tracker, '/', { 'x-swarmcast-region': 'eu-west' })));

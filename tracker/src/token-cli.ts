@@ -1,0 +1,37 @@
+/**
+ * Mints an access token, as a site backend would:
+ *   TRACKER_TOKEN_KEYS=<key> npm run token -w tracker -- --swarm <swarm id> [--swarm …] [--info-hash <20 chars>] [--ttl 3600]
+ * Prints the token on stdout. The first key of TRACKER_TOKEN_KEYS signs (the current one).
+ */
+import { parseArgs } from 'node:util';
+import { MIN_KEY_LENGTH, mintToken } from './access-token.ts';
+
+const USAGE = 'usage: TRACKER_TOKEN_KEYS=<key> npm run token -w tracker -- --swarm <swarm id | *> [--swarm …] [--info-hash <info_hash>] [--ttl <seconds>]';
+
+function fail(message: string): never {
+  console.error(`${message}\n${USAGE}`);
+  process.exit(2);
+}
+
+let values;
+try {
+  ({ values } = parseArgs({
+    options: {
+      swarm: { type: 'string', multiple: true, default: [] },
+      'info-hash': { type: 'string', multiple: true, default: [] },
+      ttl: { type: 'string', default: '3600' },
+    },
+  }));
+} catch (error) {
+  fail((error as Error).message);
+}
+const key = process.env['TRACKER_TOKEN_KEYS']?.split(',')[0]?.trim();
+if (!key || key.length < MIN_KEY_LENGTH) fail(`TRACKER_TOKEN_KEYS must hold the signing key (at least ${MIN_KEY_LENGTH} characters)`);
+const ttlSeconds = Number(values.ttl);
+if (!Number.isInteger(ttlSeconds) || ttlSeconds <= 0) fail(`--ttl must be a positive number of seconds, got "${values.ttl}"`);
+if (values.swarm.length + values['info-hash'].length === 0) fail('give at least one --swarm or --info-hash');
+try {
+  console.log(mintToken({ swarms: values.swarm, infoHashes: values['info-hash'], ttlSeconds }, key));
+} catch (error) {
+  fail((error as Error).message);
+}

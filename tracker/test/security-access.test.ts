@@ -1,0 +1,148 @@
+/** Access control: signed tokens, key rotation, the origin and info_hash allow-lists, the token CLI. */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { get } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { after, describe, test } from 'node:test';
+import { infoHashFor, mintToken, TokenVerifier } from '../src/access-token.ts';
+import { ConfigError, loadConfig } from '../src/config.ts';
+import { id20, startTracker, type RunningTracker } from './support/tracker-fixture.ts';
+import { isAnnounceResponse, isFailure, WireClient } from './support/wire-client.ts';
+import type { TrackerOptions } from '../src/app.ts';
+
+const CURRENT = 'current-key-0123456789';
+const PREVIOUS = 'previous-key-0123456789';
+
+const running: RunningTracker[] = [];
+const clients: WireClient[] = [];
+after(async () => {
+  for (const client of clients) client.close();
+  await Promise.all(running.map((tracker) => tracker.close()));
+});
+
+async function start(options: TrackerOptions): Promise<RunningTracker> {
+  const tracker = await startTracker(options);
+  running.push(tracker);
+  return tracker;
+}
+
+async function connect(url: string, headers: Record<string, string> = {}): Promise<WireClient> {
+  const client = await WireClient.connect(url, { headers });
+  clients.push(client);
+  return client;
+}
+
+async function rejections(tracker: RunningTracker): Promise<Record<string, number>> {
+  const metrics = await (await fetch(tracker.httpUrl + '/metrics')).text();
+  return Object.fromEntries([...metrics.matchAll(/^swarmcast_tracker_rejections_total\{reason="(\w+)"\} (\d+)/gm)].map((m) => [m[1]!, Number(m[2])]));
+}
+
+describe('access tokens', () => {
+  test('verify: valid, expired, forged, tampered, rotated keys, swarm ids and info_hashes', () => {
+    const verifier = new TokenVerifier([CURRENT, PREVIOUS]);
+    const now = Date.parse('2030-01-01T00:00:00Z');
+    const token = mintToken({ swarms: ['event-42'], ttlSeconds: 60, now }, CURRENT);
+    const verified = verifier.verify(token, now);
+    assert.ok(verified.ok);
+    assert.ok(verified.grant.covers(infoHashFor('event-42', 'main', '0')));
+    assert.ok(verified.grant.covers(infoHashFor('event-42', 'secondary', '31')));
+    assert.ok(!verified.grant.covers(infoHashFor('event-43', 'main', '0')));
+    assert.ok(!verified.grant.covers(infoHashFor('event-42', 'main', '32')));
+
+    assert.deepEqual(verifier.verify(token, now + 60_000), { ok: false, reason: 'access token expired' });
+    assert.ok(verifier.verify(mintToken({ swarms: ['x'], ttlSeconds: 60, now }, PREVIOUS), now).ok, 'the previous key is still accepted');
+    assert.match(String((verifier.verify(mintToken({ swarms: ['x'], ttlSeconds: 60, now }, 'some-other-key-0123456'), now) as { reason: string }).reason), /signature/);
+    const [payload, signature] = token.split('.');
+    const widened = Buffer.from(JSON.stringify({ exp: 9e9, swarms: ['*'] })).toString('base64url');
+    assert.equal(verifier.verify(`${widened}.${signature}`, now).ok, false, 'a payload cannot be changed under its signature');
+    for (const bad of [undefined, '', 'abc', `${payload}.`, `${payload}.${signature}.x`, 'x'.repeat(10_000)]) {
+      assert.equal(verifier.verify(bad, now).ok, false, String(bad).slice(0, 20));
+    }
+    const byHash = verifier.verify(mintToken({ infoHashes: [id20('listed')], ttlSeconds: 60, now }, CURRENT), now);
+    assert.ok(byHash.ok && byHash.grant.covers(id20('listed')) && !byHash.grant.covers(id20('other')));
+    const everything = verifier.verify(mintToken({ swarms: ['*'], ttlSeconds: 60, now }, CURRENT), now);
+    assert.ok(everything.ok && everything.grant.covers(id20('anything')));
+  });
+
+  test('TRACKER_AUTH=required: 401 without a valid token, failure reason for an uncovered info_hash', async () => {
+    const tracker = await start({ trackerAuth: 'required', tokenKeys: [CURRENT, PREVIOUS] });
+    const swarm = 'private-event';
+    const token = mintToken({ swarms: [swarm], ttlSeconds: 3600 }, PREVIOUS);
+    await assert.rejects(connect(tracker.url), /401/);
+    await assert.rejects(connect(`${tracker.url}/?token=garbage`), /401/);
+    await assert.rejects(connect(`${tracker.url}/?token=${mintToken({ swarms: [swarm], ttlSeconds: -1 }, CURRENT)}`), /401/);
+    await assert.rejects(connect(`${tracker.url}/?token=${mintToken({ swarms: [swarm], ttlSeconds: 60 }, 'not-our-key-0123456789')}`), /401/);
+    const refused = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const upgrade = { connection: 'upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' };
+      get(tracker.httpUrl + '/', { headers: upgrade }, (response) => {
+        let body = '';
+        response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        response.on('end', () => resolve({ status: response.statusCode!, body }));
+      }).on('error', reject);
+    });
+    assert.equal(refused.status, 401);
+    assert.deepEqual(JSON.parse(refused.body), { error: 'an access token is required (?token=)' });
+
+    const client = await connect(`${tracker.url}/announce?token=${token}`);
+    const covered = infoHashFor(swarm, 'main', '1');
+    client.send({ action: 'announce', info_hash: covered, peer_id: id20('tok-a'), numwant: 0 });
+    assert.equal((await client.next(isAnnounceResponse(covered)))['incomplete'], 1);
+    const uncovered = infoHashFor('another-event', 'main', '0');
+    client.send({ action: 'announce', info_hash: uncovered, peer_id: id20('tok-a') });
+    const failure = await client.next(isFailure);
+    assert.deepEqual(failure, { action: 'announce', 'failure reason': 'the access token does not cover this info_hash', info_hash: uncovered });
+    client.send({ action: 'scrape' });
+    assert.match(String((await client.next(isFailure))['failure reason']), /scrape is limited/);
+    client.send({ action: 'scrape', info_hash: covered });
+    assert.equal(((await client.next((f) => f['action'] === 'scrape'))['files'] as Record<string, { incomplete: number }>)[covered]!.incomplete, 1);
+
+    const counts = await rejections(tracker);
+    assert.equal(counts['unauthorized'], 5);
+    assert.equal(counts['info_hash_not_allowed'], 2);
+  });
+
+  test('ALLOWED_ORIGINS refuses other origins with 403; ALLOW_EMPTY_ORIGIN decides for a missing header', async () => {
+    const strict = await start({ allowedOrigins: ['https://video.example'] });
+    await connect(strict.url, { origin: 'https://video.example' });
+    await assert.rejects(connect(strict.url, { origin: 'https://evil.example' }), /403/);
+    await assert.rejects(connect(strict.url), /403/);
+    assert.equal((await rejections(strict))['origin_not_allowed'], 2);
+
+    const lenient = await start({ allowedOrigins: ['https://video.example'], allowEmptyOrigin: true });
+    await connect(lenient.url);
+    await assert.rejects(connect(lenient.url, { origin: 'https://evil.example' }), /403/);
+  });
+
+  test('ALLOWED_INFO_HASHES: announces elsewhere get a failure reason', async () => {
+    const config = loadConfig({ ALLOWED_INFO_HASHES: `${Buffer.from(id20('hex-listed'), 'latin1').toString('hex')}, ${id20('plain-listed')}` });
+    assert.deepEqual(config.allowedInfoHashes, [id20('hex-listed'), id20('plain-listed')]);
+    const tracker = await start({ allowedInfoHashes: config.allowedInfoHashes });
+    const client = await connect(tracker.url);
+    client.send({ action: 'announce', info_hash: id20('hex-listed'), peer_id: id20('al-a') });
+    await client.next(isAnnounceResponse(id20('hex-listed')));
+    client.send({ action: 'announce', info_hash: id20('not-listed'), peer_id: id20('al-a') });
+    assert.equal((await client.next(isFailure))['failure reason'], 'this tracker does not serve this info_hash');
+    assert.equal((await rejections(tracker))['info_hash_not_allowed'], 1);
+  });
+
+  test('configuration fails fast naming the variable', () => {
+    assert.throws(() => loadConfig({ TRACKER_AUTH: 'required' }), (error: Error) => error instanceof ConfigError && /TRACKER_TOKEN_KEYS/.test(error.message));
+    assert.throws(() => loadConfig({ TRACKER_AUTH: 'yes' }), /TRACKER_AUTH must be off or required/);
+    assert.throws(() => loadConfig({ TRACKER_AUTH: 'required', TRACKER_TOKEN_KEYS: 'short' }), /TRACKER_TOKEN_KEYS must be/);
+    assert.throws(() => loadConfig({ ALLOWED_ORIGINS: 'video.example' }), /ALLOWED_ORIGINS/);
+    assert.throws(() => loadConfig({ ALLOWED_INFO_HASHES: 'abc' }), /ALLOWED_INFO_HASHES/);
+    const config = loadConfig({ TRACKER_AUTH: 'required', TRACKER_TOKEN_KEYS: `${CURRENT},${PREVIOUS}`, ALLOWED_ORIGINS: 'https://a.example,http://b.example:8080', ALLOW_EMPTY_ORIGIN: 'true' });
+    assert.deepEqual([config.trackerAuth, config.tokenKeys, config.allowedOrigins, config.allowEmptyOrigin], ['required', [CURRENT, PREVIOUS], ['https://a.example', 'http://b.example:8080'], true]);
+  });
+
+  test('npm run token prints a token the tracker accepts', async () => {
+    const cli = fileURLToPath(new URL('../src/token-cli.ts', import.meta.url));
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', cli, '--swarm', 'cli-event', '--ttl', '600'], {
+      env: { ...process.env, TRACKER_TOKEN_KEYS: `${CURRENT},${PREVIOUS}` },
+    });
+    const verified = new TokenVerifier([CURRENT]).verify(stdout.trim());
+    assert.ok(verified.ok && verified.grant.covers(infoHashFor('cli-event', 'main', '0')));
+    assert.ok(verified.grant.expiresAt - Date.now() <= 600_000 && verified.grant.expiresAt - Date.now() > 590_000);
+  });
+});
