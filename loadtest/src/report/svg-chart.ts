@@ -23,8 +23,10 @@ const label = (value: number) => (Math.abs(value) >= 1000 ? value.toLocaleString
 export function renderChart(chart: Chart): string {
   const finite = chart.series.flatMap((s) => s.points).filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
   const xMax = chart.kind === 'bar' ? Math.max(1, ...chart.series.map((s) => s.points.length)) : Math.max(1, ...finite.map(([x]) => x));
-  const step = niceStep(Math.max(1e-9, ...finite.map(([, y]) => y)));
-  const yMax = Math.max(step, Math.ceil(Math.max(0, ...finite.map(([, y]) => y)) / step) * step);
+  const top = Math.max(0, ...finite.map(([, y]) => y));
+  // An all-zero chart (no late segments) still gets a readable 0–1 axis.
+  const step = niceStep(top > 0 ? top : 1);
+  const yMax = Math.max(step, Math.ceil(top / step) * step);
   const plotW = WIDTH - MARGIN.left - MARGIN.right;
   const plotH = HEIGHT - MARGIN.top - MARGIN.bottom;
   const sx = (x: number) => MARGIN.left + (x / xMax) * plotW;
