@@ -1,3 +1,4 @@
+import { percentiles, sum } from '../../loadtest/src/samples.ts';
 import type { LoadReport } from '../../loadtest/src/tracker/load-peer.ts';
 
 /** One closed-loop window against one tracker. */
@@ -56,19 +57,10 @@ export const SATURATED_CPU_PERCENT = 90;
 /** Above this much CPU outside the bench (% of a core), its throughput and latency are not comparable. */
 export const BUSY_MACHINE_CPU_PERCENT = 25;
 
-function percentiles(chunks: Float64Array[]): { p50: number; p99: number; max: number } {
-  const all = new Float64Array(chunks.reduce((sum, chunk) => sum + chunk.length, 0));
-  let at = 0;
-  for (const chunk of chunks) {
-    all.set(chunk, at);
-    at += chunk.length;
-  }
-  all.sort();
-  const rank = (q: number) => (all.length === 0 ? NaN : (all[Math.min(all.length - 1, Math.ceil(q * all.length) - 1)] as number));
-  return { p50: rank(0.5), p99: rank(0.99), max: rank(1) };
+function latency(chunks: Float64Array[]): { p50: number; p99: number; max: number } {
+  const { p50, p99, max } = percentiles(chunks.flatMap((chunk) => Array.from(chunk)));
+  return { p50, p99, max };
 }
-
-const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
 
 export function summarize(rounds: LoadRound[], instances: number, loadProcesses: number, idle: IdleMeasurement | undefined): TrackerSummary {
   const reports = rounds.flatMap((round) => round.reports);
@@ -85,8 +77,8 @@ export function summarize(rounds: LoadRound[], instances: number, loadProcesses:
     otherCpuPercent: (100 * sum(rounds.map((round) => round.otherCpuSec))) / windowSec,
     offersRelayedPerSec: sum(reports.map((report) => report.offersRelayed)) / windowSec,
     answersRelayedPerSec: sum(reports.map((report) => report.answersRelayed)) / windowSec,
-    announceLatencyMs: percentiles(reports.map((report) => report.announceLatencyMs)),
-    relayLatencyMs: percentiles(reports.map((report) => report.relayLatencyMs)),
+    announceLatencyMs: latency(reports.map((report) => report.announceLatencyMs)),
+    relayLatencyMs: latency(reports.map((report) => report.relayLatencyMs)),
     failures: sum(reports.map((report) => report.failures)),
     firstFailure: reports.find((report) => report.firstFailure !== undefined)?.firstFailure,
     disconnects: sum(reports.map((report) => report.disconnects)),
