@@ -13,6 +13,7 @@ import { configEnv, defaultConfig, loadConfig as loadTrackerConfig } from '../..
 import {
   containerPorts,
   healthcheckUrl,
+  hostEnv,
   mounts,
   portOf,
   readCompose,
@@ -28,16 +29,6 @@ const trackers = servicesBuiltFrom(compose, 'tracker/Dockerfile');
 const origins = servicesBuiltFrom(compose, 'origin/Dockerfile');
 const lb = compose.services['lb']!;
 const lbConfig = (file: string) => readFileSync(ROOT + file, 'utf8');
-
-/** The env a service sees, with container paths of its mounts mapped back to the repository. */
-function hostEnv(service: ComposeService): Record<string, string> {
-  const env = { ...service.environment };
-  for (const [name, value] of Object.entries(env)) {
-    const mount = mounts(service).find(({ container }) => value === container || value.startsWith(`${container}/`));
-    if (mount) env[name] = ROOT + mount.host + value.slice(mount.container.length);
-  }
-  return env;
-}
 
 const servicePort = (service: ComposeService, fallback: number) => Number(service.environment?.['PORT'] ?? fallback);
 

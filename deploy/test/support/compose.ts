@@ -74,3 +74,13 @@ export function containerPorts(service: ComposeService): number[] {
 export function portOf(url: URL): number {
   return Number(url.port || (url.protocol === 'https:' ? 443 : 80));
 }
+
+/** The env a service sees, with container paths of its mounts mapped back to the repository. */
+export function hostEnv(service: ComposeService): Record<string, string> {
+  const env = { ...service.environment };
+  for (const [name, value] of Object.entries(env)) {
+    const mount = mounts(service).find(({ container }) => value === container || value.startsWith(`${container}/`));
+    if (mount) env[name] = ROOT + mount.host + value.slice(mount.container.length);
+  }
+  return env;
+}
