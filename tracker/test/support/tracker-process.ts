@@ -69,7 +69,8 @@ export async function startTrackerProcess(env: Record<string, string>): Promise<
 }
 
 function launch(env: Record<string, string>): ChildProcess & { output: string } {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
+  // Strict: an unhandled rejection anywhere in the tracker kills it, and so fails the test.
+  const child = spawn(process.execPath, ['--unhandled-rejections=strict', '--import', 'tsx', MAIN], {
     env: { ...process.env, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   }) as ChildProcess & { output: string };
