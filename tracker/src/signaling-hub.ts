@@ -26,6 +26,11 @@ import type { Delivery, SwarmStore } from './store/store.ts';
 
 /** A client that stops reading is cut off once this much is queued for it. */
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+/**
+ * How long shutdown waits for clients to answer the 1001 close frame; ws would wait 30 s, and an
+ * orchestrator's SIGKILL usually comes sooner than that.
+ */
+const SHUTDOWN_GRACE_MS = 2000;
 
 export class SignalingHub {
   /** Owner keys are unique across instances, so a store shared by several can route by them. */
@@ -36,6 +41,7 @@ export class SignalingHub {
   private readonly corked: Socket[] = [];
   private readonly connectionsPerIp = new Map<string, number>();
   private sweepTimer: NodeJS.Timeout | undefined;
+  private shuttingDown = false;
   private readonly allowedInfoHashes: Set<string> | undefined;
 
   constructor(
@@ -88,10 +94,26 @@ export class SignalingHub {
     this.metrics.rejections.inc({ reason });
   }
 
+  get closing(): boolean {
+    return this.shuttingDown;
+  }
+
+  /** Says goodbye (1001) to every socket, leaves their swarms, and cuts off clients that do not answer. */
   async close(): Promise<void> {
+    this.shuttingDown = true;
     clearInterval(this.sweepTimer);
-    for (const connection of this.connections.values()) connection.socket.close(1001, 'tracker shutting down');
-    await Promise.all([...this.connections.values()].map((connection) => connection.queue));
+    const open = [...this.connections.values()];
+    const closed = open.map((connection) => new Promise((resolve) => connection.socket.once('close', resolve)));
+    for (const connection of open) {
+      connection.socket.close(1001, 'tracker shutting down');
+      // Leave now, not on 'close': the store closes right after this, maybe before a slow client answers.
+      connection.queue = connection.queue.then(() => this.leaveAll(connection));
+    }
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all(closed), new Promise((resolve) => (timer = setTimeout(resolve, SHUTDOWN_GRACE_MS)))]);
+    clearTimeout(timer);
+    for (const connection of open) connection.socket.terminate();
+    await Promise.all(open.map((connection) => connection.queue));
   }
 
   private receive(connection: PeerConnection, data: RawData, isBinary: boolean): void {

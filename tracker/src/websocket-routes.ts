@@ -42,6 +42,7 @@ export async function websocketRoutes(app: FastifyInstance, options: { config: T
   app.server.on('upgrade', (request: IncomingMessage, socket: Socket, head: Buffer) => {
     const path = (request.url ?? '/').split('?', 1)[0]!;
     if (!WEBSOCKET_PATHS.has(path)) return refuse(socket, '404 Not Found', 'WebSocket endpoints are / and /announce');
+    if (hub.closing) return refuse(socket, '503 Service Unavailable', 'tracker shutting down');
     const ip = clientIp(request, config.trustProxy);
     if (hub.connectionsFrom(ip) >= config.maxConnectionsPerIp) {
       hub.reject('too_many_connections');
