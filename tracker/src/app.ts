@@ -6,6 +6,7 @@ import { createMetrics } from './metrics.ts';
 import { SignalingHub } from './signaling-hub.ts';
 import { MemoryStore } from './store/memory.ts';
 import { RedisStore } from './store/redis.ts';
+import { audiencePlugin } from './telemetry/plugin.ts';
 import type { SwarmStore } from './store/store.ts';
 import { websocketRoutes } from './websocket-routes.ts';
 
@@ -72,6 +73,8 @@ export async function buildTracker(options: TrackerOptions = {}): Promise<Fastif
   const startedAt = Date.now();
 
   await app.register(websocketRoutes, { config, hub });
+  // Telemetry beats, the audience dashboard and the swarmcast_audience_* metrics.
+  await app.register(audiencePlugin, { config, registry: metrics.registry });
 
   app.get('/health', async (_request, reply) => {
     if (!(store instanceof RedisStore)) return { status: 'ok', store: 'memory' };

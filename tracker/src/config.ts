@@ -57,6 +57,12 @@ export interface TrackerConfig {
   allowEmptyOrigin: boolean;
   /** ALLOWED_INFO_HASHES: the only info_hashes peers may announce in (20 characters or 40 hex each, comma-separated); unset: any. */
   allowedInfoHashes: string[] | undefined;
+  /** EGRESS_PRICE_PER_GB: what one GB of origin egress costs, for the dashboard's "saved" figure. */
+  egressPricePerGb: number;
+  /** TELEMETRY_POSTS_PER_MINUTE: telemetry POSTs accepted per client address per minute (a minute's worth as burst); more get 429. */
+  telemetryPostsPerMinute: number;
+  /** TELEMETRY_MAX_BODY_BYTES: largest telemetry POST body; larger gets 413. */
+  telemetryMaxBodyBytes: number;
 }
 
 export const defaultConfig: TrackerConfig = {
@@ -85,6 +91,10 @@ export const defaultConfig: TrackerConfig = {
   allowedOrigins: undefined,
   allowEmptyOrigin: false,
   allowedInfoHashes: undefined,
+  egressPricePerGb: 0.05,
+  // A viewer beats every 15 s; 120 a minute leaves room for ~30 viewers behind one NAT address.
+  telemetryPostsPerMinute: 120,
+  telemetryMaxBodyBytes: 16 * 1024,
 };
 
 /** Environment variable for each option, for `loadConfig` and the README's table. */
@@ -114,6 +124,9 @@ export const configEnv: Record<keyof TrackerConfig, string> = {
   allowedOrigins: 'ALLOWED_ORIGINS',
   allowEmptyOrigin: 'ALLOW_EMPTY_ORIGIN',
   allowedInfoHashes: 'ALLOWED_INFO_HASHES',
+  egressPricePerGb: 'EGRESS_PRICE_PER_GB',
+  telemetryPostsPerMinute: 'TELEMETRY_POSTS_PER_MINUTE',
+  telemetryMaxBodyBytes: 'TELEMETRY_MAX_BODY_BYTES',
 };
 
 export class ConfigError extends Error {}
@@ -193,7 +206,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TrackerConfig 
     } else if (key === 'tokenKeys') config.tokenKeys = tokenKeys(name, raw);
     else if (key === 'allowedOrigins') config.allowedOrigins = origins(name, raw);
     else if (key === 'allowedInfoHashes') config.allowedInfoHashes = infoHashes(name, raw);
-    else if (key === 'port') config.port = integerIn(name, raw, 0, 65535);
+    else if (key === 'egressPricePerGb') {
+      const price = Number(raw);
+      if (!Number.isFinite(price) || price < 0) throw new ConfigError(`${name} must be a number ≥ 0 (price of one GB), got "${raw}"`);
+      config.egressPricePerGb = price;
+    } else if (key === 'port') config.port = integerIn(name, raw, 0, 65535);
     else if (key === 'redisUrl') {
       if (!/^rediss?:\/\//.test(raw)) throw new ConfigError(`${name} must be a redis:// or rediss:// URL, got "${raw}"`);
       config.redisUrl = raw;

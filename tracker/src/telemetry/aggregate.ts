@@ -1,0 +1,241 @@
+/**
+ * Audience aggregation: what one beat adds to a stream's time buckets, and how a stream's raw
+ * aggregates become the figures the dashboard and `/metrics` show. Both telemetry stores apply
+ * exactly these rules (the Redis one in Lua, see `store-redis.ts`); the tests hold them to it.
+ *
+ * Per stream and 10 s bucket, integer sums: `beats`, bytes `http` / `p2p` / `up`, `stall` ms,
+ * `stalls`, `errors`, `peers` (sum over beats, for peers per viewer), `lat` / `latn` (latency sum
+ * and count), `watch` ms and `w:<rendition>` ms. Counters arrive cumulative per session and are
+ * applied as deltas against the last beat applied for that session, so a lost beat loses nothing
+ * and a repeated or older beat (same or lower `seq`) adds nothing. Bytes, stalls and errors land
+ * in the bucket the beat arrives in; watch time is spread over the buckets it covers (the
+ * `watchMs` delta, ending now), so viewers per bucket = watch ms / bucket ms is the exact average
+ * audience of that bucket once every beat covering it has arrived.
+ */
+import type { Beat } from './beat-schema.ts';
+
+/** Resolution of the time series. */
+export const BUCKET_MS = 10_000;
+/** How long buckets, sessions and startup samples are kept: the dashboard's window. */
+export const RETENTION_MS = 3600_000;
+/** A session without a beat for this long no longer counts as a viewer: 2.5 × the SDK's longest beat interval (30 s). */
+export const ACTIVE_MS = 75_000;
+/** Watch time one beat may add: a session silent longer than this is treated as having left meanwhile. */
+export const MAX_WATCH_DELTA_MS = 300_000;
+/** The "now" figures that average over beats (peers per viewer, renditions) use this much recent history. */
+export const RECENT_MS = 60_000;
+/** Rebuffer ratio thresholds: under 1 % is good, under 3 % acceptable, above that viewers notice. */
+export const REBUFFER_GOOD = 0.01;
+export const REBUFFER_BAD = 0.03;
+
+export const bucketStart = (now: number): number => now - (now % BUCKET_MS);
+/** The oldest bucket in the window at `now`: buckets starting within the last `RETENTION_MS`. */
+export const firstBucket = (now: number): number => bucketStart(now - RETENTION_MS) + BUCKET_MS;
+
+/** The pieces of the interval [now − ms, now] in each bucket it touches, oldest first; they sum to `ms`. */
+export function spreadOverBuckets(now: number, ms: number): Array<[start: number, ms: number]> {
+  const pieces: Array<[number, number]> = [];
+  if (ms <= 0) return pieces;
+  const from = now - ms;
+  for (let start = bucketStart(from); start <= bucketStart(now); start += BUCKET_MS) {
+    const piece = Math.min(now, start + BUCKET_MS) - Math.max(from, start);
+    if (piece > 0) pieces.push([start, piece]);
+  }
+  return pieces;
+}
+
+/** The counters of the last beat applied for a session. */
+export interface SessionCounters {
+  seq: number;
+  http: number;
+  p2p: number;
+  up: number;
+  stalls: number;
+  stallMs: number;
+  watchMs: number;
+  errors: number;
+}
+
+export interface BeatDeltas {
+  http: number;
+  p2p: number;
+  up: number;
+  stalls: number;
+  stall: number;
+  watch: number;
+  errors: number;
+}
+
+/** Deltas of a beat against the session's previous one; a counter that went down (a restarted session id) adds nothing. */
+export function beatDeltas(beat: Beat, previous: SessionCounters | undefined): BeatDeltas {
+  const delta = (value: number, before: number | undefined) => Math.max(0, value - (before ?? 0));
+  const watch = Math.min(delta(beat.watchMs, previous?.watchMs), MAX_WATCH_DELTA_MS);
+  return {
+    http: delta(beat.http, previous?.http),
+    p2p: delta(beat.p2p, previous?.p2p),
+    up: delta(beat.up, previous?.up),
+    stalls: delta(beat.stalls, previous?.stalls),
+    // Stalled time is part of watch time; a beat claiming more is cut to it.
+    stall: Math.min(delta(beat.stallMs, previous?.stallMs), watch),
+    watch,
+    errors: delta(beat.errors, previous?.errors),
+  };
+}
+
+export const renditionField = (rendition: string | null): string => `w:${rendition ?? 'unknown'}`;
+
+export interface Percentiles {
+  count: number;
+  p50: number | null;
+  p95: number | null;
+}
+
+/** Nearest-rank percentile position (0-based) in `count` sorted values. */
+export const rankIndex = (p: number, count: number): number => Math.max(0, Math.ceil(p * count) - 1);
+
+export function percentilesOf(sorted: number[]): Percentiles {
+  const count = sorted.length;
+  if (count === 0) return { count, p50: null, p95: null };
+  return { count, p50: sorted[rankIndex(0.5, count)]!, p95: sorted[rankIndex(0.95, count)]! };
+}
+
+/** What a store reads for one stream: the raw material of a `StreamSummary`. */
+export interface StreamState {
+  stream: string;
+  /** Buckets of the last hour holding data, oldest first. */
+  buckets: Array<{ start: number; fields: Record<string, number> }>;
+  /** Sessions with a beat within `ACTIVE_MS` that have not ended. */
+  viewers: number;
+  /** Startup time (ms) of the sessions that started within the window. */
+  startup: Percentiles;
+  /** Live latency (ms) of the active sessions, from their last beat. */
+  latency: Percentiles;
+}
+
+export interface SeriesPoint {
+  /** Bucket start, ms since the epoch. */
+  t: number;
+  /** Average concurrent viewers over the bucket (watch time / bucket length). */
+  viewers: number;
+  httpBytes: number;
+  p2pBytes: number;
+  /** p2p / (p2p + http) by bytes; null without bytes. */
+  offloadRatio: number | null;
+  /** stalled / watched time; null without watch time. */
+  rebufferRatio: number | null;
+  /** Mean live latency over the bucket's beats, ms. */
+  latencyMs: number | null;
+  /** Mean peers over the bucket's beats. */
+  peersPerViewer: number | null;
+}
+
+export interface StreamSummary {
+  stream: string;
+  /** Sessions beating now (within the last `ACTIVE_MS`, not ended). */
+  viewers: number;
+  windowMs: number;
+  bucketMs: number;
+  /** Totals over the window (the last hour). */
+  httpBytes: number;
+  p2pBytes: number;
+  uploadedBytes: number;
+  offloadRatio: number | null;
+  /** Origin egress the peers replaced: the p2p bytes, in GB (10^9 bytes). */
+  egressSavedGb: number;
+  /** `egressSavedGb` × `pricePerGb`. */
+  egressSavedMoney: number;
+  pricePerGb: number;
+  watchMs: number;
+  stallMs: number;
+  stalls: number;
+  errors: number;
+  rebufferRatio: number | null;
+  /** `good` below 1 %, `warning` below 3 %, `bad` from 3 %; null without watch time. */
+  rebufferLevel: 'good' | 'warning' | 'bad' | null;
+  startupMs: Percentiles;
+  latencyMs: Percentiles;
+  /** Mean peers per viewer over the beats of the last minute. */
+  peersPerViewer: number | null;
+  /** Share of the last minute's watch time per rendition, and that share of `viewers`. */
+  renditions: Array<{ rendition: string; share: number; viewers: number }>;
+  /** Every bucket of the window up to the last complete one, oldest first (zeros where nothing arrived). */
+  series: SeriesPoint[];
+}
+
+const ratio = (part: number, whole: number): number | null => (whole > 0 ? part / whole : null);
+const round = (value: number, digits: number) => Math.round(value * 10 ** digits) / 10 ** digits;
+
+export function rebufferLevel(rebufferRatio: number | null): StreamSummary['rebufferLevel'] {
+  if (rebufferRatio === null) return null;
+  return rebufferRatio < REBUFFER_GOOD ? 'good' : rebufferRatio < REBUFFER_BAD ? 'warning' : 'bad';
+}
+
+export function summarize(state: StreamState, now: number, pricePerGb: number): StreamSummary {
+  const byStart = new Map(state.buckets.map((bucket) => [bucket.start, bucket.fields]));
+  const totals: Record<string, number> = {};
+  const recent: Record<string, number> = {};
+  for (const { start, fields } of state.buckets) {
+    const isRecent = start > now - RECENT_MS;
+    for (const [field, value] of Object.entries(fields)) {
+      totals[field] = (totals[field] ?? 0) + value;
+      if (isRecent) recent[field] = (recent[field] ?? 0) + value;
+    }
+  }
+  const get = (fields: Record<string, number> | undefined, name: string) => fields?.[name] ?? 0;
+
+  const series: SeriesPoint[] = [];
+  // The current bucket is still filling (watch time arrives with the beats that cover it): left out.
+  for (let t = firstBucket(now); t < bucketStart(now); t += BUCKET_MS) {
+    const fields = byStart.get(t);
+    const http = get(fields, 'http');
+    const p2p = get(fields, 'p2p');
+    const beats = get(fields, 'beats');
+    const latn = get(fields, 'latn');
+    series.push({
+      t,
+      viewers: round(get(fields, 'watch') / BUCKET_MS, 2),
+      httpBytes: http,
+      p2pBytes: p2p,
+      offloadRatio: ratio(p2p, p2p + http),
+      rebufferRatio: ratio(get(fields, 'stall'), get(fields, 'watch')),
+      latencyMs: latn > 0 ? Math.round(get(fields, 'lat') / latn) : null,
+      peersPerViewer: beats > 0 ? round(get(fields, 'peers') / beats, 2) : null,
+    });
+  }
+
+  const recentWatch = Object.entries(recent).filter(([field]) => field.startsWith('w:'));
+  const recentWatchTotal = recentWatch.reduce((sum, [, ms]) => sum + ms, 0);
+  const renditions = recentWatch
+    .map(([field, ms]) => ({ rendition: field.slice(2), share: round(ms / recentWatchTotal, 4), viewers: round((ms / recentWatchTotal) * state.viewers, 1) }))
+    .sort((a, b) => b.share - a.share || a.rendition.localeCompare(b.rendition));
+
+  const p2pBytes = get(totals, 'p2p');
+  const httpBytes = get(totals, 'http');
+  const rebufferRatio = ratio(get(totals, 'stall'), get(totals, 'watch'));
+  const egressSavedGb = p2pBytes / 1e9;
+  const recentBeats = get(recent, 'beats');
+  return {
+    stream: state.stream,
+    viewers: state.viewers,
+    windowMs: RETENTION_MS,
+    bucketMs: BUCKET_MS,
+    httpBytes,
+    p2pBytes,
+    uploadedBytes: get(totals, 'up'),
+    offloadRatio: ratio(p2pBytes, p2pBytes + httpBytes),
+    egressSavedGb,
+    egressSavedMoney: egressSavedGb * pricePerGb,
+    pricePerGb,
+    watchMs: get(totals, 'watch'),
+    stallMs: get(totals, 'stall'),
+    stalls: get(totals, 'stalls'),
+    errors: get(totals, 'errors'),
+    rebufferRatio,
+    rebufferLevel: rebufferLevel(rebufferRatio),
+    startupMs: state.startup,
+    latencyMs: state.latency,
+    peersPerViewer: recentBeats > 0 ? round(get(recent, 'peers') / recentBeats, 2) : null,
+    renditions,
+    series,
+  };
+}

@@ -1,0 +1,68 @@
+/**
+ * `POST /telemetry`: the collector the player SDK's beats go to. CORS-open (viewers' pages live
+ * on other origins; beats carry no credentials), body size limit (413), per-address rate limit
+ * (429, checked before the body is read), schema validation (400), and every refusal counted in
+ * `swarmcast_telemetry_rejections_total`. A refused POST changes no figure.
+ *
+ * Bodies are read as text whatever their Content-Type: `navigator.sendBeacon` with a string sends
+ * `text/plain`, which (unlike `application/json`) needs no CORS preflight.
+ */
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { createBatchParser } from './beat-schema.ts';
+import type { BeatRejectReason, TelemetryMetrics } from './metrics.ts';
+import { AddressRateLimiter } from './rate-limit.ts';
+import type { TelemetryStore } from './store.ts';
+
+export interface CollectorOptions {
+  store: TelemetryStore;
+  metrics: TelemetryMetrics;
+  maxBodyBytes: number;
+  postsPerMinute: number;
+}
+
+export async function collectorRoutes(app: FastifyInstance, options: CollectorOptions): Promise<void> {
+  const { store, metrics } = options;
+  const parse = createBatchParser();
+  const limiter = new AddressRateLimiter(options.postsPerMinute);
+  const refuse = (reply: FastifyReply, status: number, reason: BeatRejectReason, message: string) => {
+    metrics.rejections.inc({ reason });
+    return reply.code(status).send({ error: message });
+  };
+
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: options.maxBodyBytes }, (_request, body, done) => done(null, body));
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('access-control-allow-origin', '*');
+    if (request.method === 'POST' && !limiter.take(request.ip, Date.now())) {
+      return refuse(reply.header('retry-after', '10'), 429, 'rate_limited', `at most ${options.postsPerMinute} telemetry posts per minute per address`);
+    }
+  });
+  app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, _request, reply) => {
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return refuse(reply, 413, 'too_large', `a telemetry body is at most ${options.maxBodyBytes} bytes`);
+    if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return refuse(reply, 415, 'unsupported_media_type', 'send the beats as text/plain or application/json');
+    if ((error.statusCode ?? 500) < 500) return refuse(reply, error.statusCode ?? 400, 'invalid_beat', error.message);
+    reply.log.warn({ err: error }, 'telemetry collector failed');
+    return refuse(reply, 503, 'store_unavailable', 'telemetry temporarily unavailable, the next beat carries these counters');
+  });
+
+  app.options('/telemetry', async (_request, reply) =>
+    reply
+      .header('access-control-allow-methods', 'POST, OPTIONS')
+      .header('access-control-allow-headers', 'content-type')
+      .header('access-control-max-age', '86400')
+      .code(204)
+      .send(),
+  );
+
+  app.post('/telemetry', async (request, reply) => {
+    const parsed = parse(typeof request.body === 'string' ? request.body : '');
+    if (!parsed.ok) return refuse(reply, 400, parsed.code, parsed.reason);
+    const now = Date.now();
+    for (const beat of parsed.batch.beats) {
+      const outcome = await store.record(beat, now);
+      metrics.beats.inc({ outcome });
+    }
+    return reply.code(204).send();
+  });
+}

@@ -1,0 +1,66 @@
+/**
+ * The collector's counters and the audience figures as Prometheus metrics, on the tracker's
+ * registry. Audience gauges are computed when scraped, from the same summaries the dashboard
+ * shows (with Redis: every instance reports the shared figures, so do not sum them).
+ */
+import { Counter, Gauge, type Registry } from 'prom-client';
+import type { StreamSummary } from './aggregate.ts';
+
+export type BeatRejectReason = 'invalid_json' | 'invalid_beat' | 'too_large' | 'unsupported_media_type' | 'rate_limited' | 'store_unavailable';
+
+export interface TelemetryMetrics {
+  /** Beats applied (`accepted`) or ignored as already applied (`stale`). */
+  beats: Counter<'outcome'>;
+  /** POSTs refused, by reason. */
+  rejections: Counter<'reason'>;
+}
+
+export function createTelemetryMetrics(registry: Registry, summaries: () => Promise<StreamSummary[]>): TelemetryMetrics {
+  const audience = (name: string, help: string, value: (summary: StreamSummary) => number | null) =>
+    new Gauge({
+      name: `swarmcast_audience_${name}`,
+      help,
+      labelNames: ['stream'],
+      registers: [registry],
+      async collect() {
+        this.reset();
+        for (const summary of await summaries()) {
+          const figure = value(summary);
+          if (figure !== null) this.set({ stream: summary.stream }, figure);
+        }
+      },
+    });
+  const quantiles = (name: string, help: string, pick: (summary: StreamSummary) => StreamSummary['startupMs']) =>
+    new Gauge({
+      name: `swarmcast_audience_${name}`,
+      help,
+      labelNames: ['stream', 'quantile'],
+      registers: [registry],
+      async collect() {
+        this.reset();
+        for (const summary of await summaries()) {
+          const { p50, p95 } = pick(summary);
+          if (p50 !== null) this.set({ stream: summary.stream, quantile: '0.5' }, p50 / 1000);
+          if (p95 !== null) this.set({ stream: summary.stream, quantile: '0.95' }, p95 / 1000);
+        }
+      },
+    });
+  audience('viewers', 'Viewers beating now (sessions with a telemetry beat in the last 75 s)', (s) => s.viewers);
+  audience('offload_ratio', 'Share of segment bytes from peers over the last hour', (s) => s.offloadRatio);
+  audience('egress_saved_bytes', 'Origin egress replaced by peers over the last hour (segment bytes from peers)', (s) => s.p2pBytes);
+  audience('http_bytes', 'Segment bytes from the origin over the last hour', (s) => s.httpBytes);
+  audience('egress_saved_money', 'egress_saved_bytes priced at EGRESS_PRICE_PER_GB', (s) => s.egressSavedMoney);
+  audience('rebuffer_ratio', 'Stalled time / watch time over the last hour (1 % good, 3 % bad)', (s) => s.rebufferRatio);
+  audience('peers_per_viewer', 'Mean connected peers per viewer over the last minute', (s) => s.peersPerViewer);
+  quantiles('startup_seconds', 'Startup time of the sessions started in the last hour', (s) => s.startupMs);
+  quantiles('live_latency_seconds', 'Live latency of the viewers beating now', (s) => s.latencyMs);
+  return {
+    beats: new Counter({ name: 'swarmcast_telemetry_beats_total', help: 'Telemetry beats received, by outcome', labelNames: ['outcome'], registers: [registry] }),
+    rejections: new Counter({
+      name: 'swarmcast_telemetry_rejections_total',
+      help: 'Telemetry POSTs refused, by reason',
+      labelNames: ['reason'],
+      registers: [registry],
+    }),
+  };
+}

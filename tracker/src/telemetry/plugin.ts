@@ -1,0 +1,65 @@
+/**
+ * Audience telemetry on the tracker: the collector (`POST /telemetry`), its store (memory, or
+ * Redis when the tracker uses Redis, so every instance aggregates into one view), the dashboard
+ * and the `swarmcast_audience_*` metrics on the tracker's registry.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { Registry } from 'prom-client';
+import type { TrackerConfig } from '../config.ts';
+import { dashboardRoutes } from '../dashboard/routes.ts';
+import { summarize, type StreamSummary } from './aggregate.ts';
+import { collectorRoutes } from './collector-routes.ts';
+import { createTelemetryMetrics } from './metrics.ts';
+import { MemoryTelemetryStore } from './store-memory.ts';
+import { RedisTelemetryStore } from './store-redis.ts';
+import type { TelemetryStore } from './store.ts';
+
+/** Streams the dashboard list and `/metrics` report, most recently seen first: bounds label cardinality. */
+export const MAX_LISTED_STREAMS = 100;
+/** `/metrics` asks for the summaries once per gauge: one computation serves a whole scrape. */
+const SUMMARY_REUSE_MS = 1000;
+
+export interface AudienceOptions {
+  config: TrackerConfig;
+  registry: Registry;
+}
+
+export async function createTelemetryStore(config: TrackerConfig): Promise<TelemetryStore> {
+  if (!config.redisUrl && !config.redisClusterNodes) return new MemoryTelemetryStore();
+  return RedisTelemetryStore.connect({
+    url: config.redisUrl,
+    clusterNodes: config.redisClusterNodes,
+    keyPrefix: config.redisKeyPrefix,
+    commandTimeoutMs: config.redisCommandTimeoutMs,
+  });
+}
+
+export async function audiencePlugin(app: FastifyInstance, options: AudienceOptions): Promise<void> {
+  const { config } = options;
+  const store = await createTelemetryStore(config);
+  app.addHook('onClose', () => store.close());
+
+  const summary = async (stream: string, now = Date.now()) => {
+    const state = await store.read(stream, now);
+    return state && summarize(state, now, config.egressPricePerGb);
+  };
+  const computeAll = async (): Promise<StreamSummary[]> => {
+    const now = Date.now();
+    const all = await Promise.all((await store.streams(now, MAX_LISTED_STREAMS)).map((stream) => summary(stream, now)));
+    return all.filter((s): s is StreamSummary => s !== null);
+  };
+  let reused: { at: number; summaries: Promise<StreamSummary[]> } | undefined;
+  const summaries = () => {
+    if (!reused || Date.now() - reused.at > SUMMARY_REUSE_MS) reused = { at: Date.now(), summaries: computeAll() };
+    return reused.summaries;
+  };
+
+  const metrics = createTelemetryMetrics(options.registry, summaries);
+  await app.register(collectorRoutes, {
+    store,
+    metrics,
+    maxBodyBytes: config.telemetryMaxBodyBytes,
+    postsPerMinute: config.telemetryPostsPerMinute,
+  });
+  await app.register(dashboardRoutes, { summaries, summary: (stream) => summary(stream) });
+}

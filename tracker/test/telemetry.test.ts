@@ -1,0 +1,198 @@
+/**
+ * Audience telemetry: beats POSTed over HTTP, figures read back from the dashboard API and
+ * `/metrics`, compared with figures computed by hand; on memory, and on Redis with the beats
+ * spread over two tracker instances. Then malformed and flooding POSTs.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { BUCKET_MS, spreadOverBuckets, type StreamSummary } from '../src/telemetry/aggregate.ts';
+import type { Beat } from '../src/telemetry/beat-schema.ts';
+import { startRedis, type RedisServer } from './support/redis-server.ts';
+import { startTracker, type RunningTracker } from './support/tracker-fixture.ts';
+import type { TrackerOptions } from '../src/app.ts';
+
+const STREAM = 'https://cdn.example/live/exact/master.m3u8';
+const PRICE = 2;
+
+function beat(sid: string, seq: number, fields: Partial<Beat>): Beat {
+  return {
+    v: 1, sid, seq, stream: STREAM, http: 0, p2p: 0, up: 0, peers: 0, stalls: 0, stallMs: 0, watchMs: 0,
+    startupMs: null, latencyMs: null, errors: 0, rendition: null, ...fields,
+  };
+}
+
+async function post(tracker: RunningTracker, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
+  return fetch(`${tracker.httpUrl}/telemetry`, {
+    method: 'POST',
+    headers: { 'content-type': 'text/plain;charset=UTF-8', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+}
+
+async function summary(tracker: RunningTracker, stream = STREAM): Promise<StreamSummary> {
+  const response = await fetch(`${tracker.httpUrl}/dashboard/api/streams/${encodeURIComponent(stream)}`);
+  assert.equal(response.status, 200);
+  return (await response.json()) as StreamSummary;
+}
+
+const A = 'sessionAAAA';
+const B = 'sessionBBBB';
+const C = 'sessionCCCC';
+/** Three sessions: A beats twice and repeats its second beat; B's second beat is lost; C ends. */
+const beats = {
+  a1: beat(A, 1, { http: 1000, peers: 1, watchMs: 5000, startupMs: 800, latencyMs: 6000, rendition: '360p' }),
+  a2: beat(A, 2, { http: 1500, p2p: 3000, up: 500, peers: 2, stalls: 1, stallMs: 200, watchMs: 15000, startupMs: 800, latencyMs: 7000, errors: 1, rendition: '360p' }),
+  b1: beat(B, 1, { http: 2000, peers: 1, watchMs: 4000, startupMs: 1200, latencyMs: 8000, rendition: '240p' }),
+  b3: beat(B, 3, { http: 2500, p2p: 6000, up: 4000, peers: 3, stalls: 2, stallMs: 600, watchMs: 24000, startupMs: 1200, latencyMs: 9000, rendition: '240p' }),
+  c1: beat(C, 1, { http: 500, watchMs: 1000, startupMs: 3000 }),
+  c2: beat(C, 2, { http: 700, watchMs: 2000, startupMs: 3000, end: true }),
+};
+
+/** The same figures by hand: cumulative counters, so the last beat of each session is its total. */
+function assertExactFigures(s: StreamSummary): void {
+  assert.equal(s.viewers, 2, 'A and B beat recently; C ended');
+  assert.equal(s.httpBytes, 1500 + 2500 + 700);
+  assert.equal(s.p2pBytes, 3000 + 6000);
+  assert.equal(s.uploadedBytes, 500 + 4000);
+  assert.equal(s.offloadRatio, 9000 / 13700);
+  assert.equal(s.egressSavedGb, 9000 / 1e9);
+  assert.equal(s.egressSavedMoney, (9000 / 1e9) * PRICE);
+  assert.equal(s.watchMs, 15000 + 24000 + 2000);
+  assert.equal(s.stallMs, 800);
+  assert.equal(s.stalls, 3);
+  assert.equal(s.errors, 1);
+  assert.equal(s.rebufferRatio, 800 / 41000);
+  assert.equal(s.rebufferLevel, 'warning');
+  // Nearest rank over [800, 1200, 3000] and over the active sessions' latest latencies [7000, 9000].
+  assert.deepEqual(s.startupMs, { count: 3, p50: 1200, p95: 3000 });
+  assert.deepEqual(s.latencyMs, { count: 2, p50: 7000, p95: 9000 });
+  // Beats applied: a1 a2 b1 b3 c1 c2 (the repeated a2 adds nothing), peers 1+2+1+3+0+0.
+  assert.equal(s.peersPerViewer, Math.round((7 / 6) * 100) / 100);
+  assert.deepEqual(s.renditions, [
+    { rendition: '240p', share: Math.round((24 / 41) * 1e4) / 1e4, viewers: Math.round((24 / 41) * 2 * 10) / 10 },
+    { rendition: '360p', share: Math.round((15 / 41) * 1e4) / 1e4, viewers: Math.round((15 / 41) * 2 * 10) / 10 },
+    { rendition: 'unknown', share: Math.round((2 / 41) * 1e4) / 1e4, viewers: Math.round((2 / 41) * 2 * 10) / 10 },
+  ]);
+  // Complete buckets only: the series holds at most the watch time spread before the current bucket.
+  assert.equal(s.series.length, 359);
+  const seriesWatch = s.series.reduce((sum, point) => sum + point.viewers * BUCKET_MS, 0);
+  assert.ok(seriesWatch >= 0 && seriesWatch <= 41000 + 1);
+}
+
+function metricValue(text: string, name: string, labels: string): number | undefined {
+  const line = text.split('\n').find((l) => l.startsWith(`${name}{${labels}}`));
+  return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1));
+}
+
+async function assertMetrics(tracker: RunningTracker): Promise<void> {
+  const text = await (await fetch(`${tracker.httpUrl}/metrics`)).text();
+  const stream = `stream="${STREAM}"`;
+  assert.equal(metricValue(text, 'swarmcast_audience_viewers', stream), 2);
+  assert.equal(metricValue(text, 'swarmcast_audience_offload_ratio', stream), 9000 / 13700);
+  assert.equal(metricValue(text, 'swarmcast_audience_rebuffer_ratio', stream), 800 / 41000);
+  assert.equal(metricValue(text, 'swarmcast_audience_egress_saved_bytes', stream), 9000);
+  assert.equal(metricValue(text, 'swarmcast_audience_startup_seconds', `${stream},quantile="0.95"`), 3);
+  assert.equal(metricValue(text, 'swarmcast_audience_live_latency_seconds', `${stream},quantile="0.5"`), 7);
+}
+
+test('watch time is spread over the buckets it covers and sums exactly', () => {
+  assert.deepEqual(spreadOverBuckets(25_300, 10_000), [[10_000, 4_700], [20_000, 5_300]]);
+  assert.deepEqual(spreadOverBuckets(30_000, 25_000), [[0, 5_000], [10_000, 10_000], [20_000, 10_000]]);
+  assert.deepEqual(spreadOverBuckets(30_000, 0), []);
+  const pieces = spreadOverBuckets(1_700_000_123_457, 123_456);
+  assert.equal(pieces.reduce((sum, [, ms]) => sum + ms, 0), 123_456);
+});
+
+describe('telemetry aggregation (memory store)', () => {
+  let tracker: RunningTracker;
+  before(async () => {
+    tracker = await startTracker({ egressPricePerGb: PRICE });
+  });
+  after(() => tracker.close());
+
+  test('a known set of beats gives the hand-computed figures, on the API and /metrics', async () => {
+    for (const body of [[beats.a1, beats.b1], [beats.c1], [beats.a2], [beats.a2], [beats.b3, beats.c2]]) {
+      assert.equal((await post(tracker, { beats: body })).status, 204);
+    }
+    assertExactFigures(await summary(tracker));
+    await assertMetrics(tracker);
+    const list = (await (await fetch(`${tracker.httpUrl}/dashboard/api/streams`)).json()) as { streams: Array<Omit<StreamSummary, 'series'>> };
+    assert.deepEqual(list.streams.map((s) => [s.stream, s.viewers, 'series' in s]), [[STREAM, 2, false]]);
+    const text = await (await fetch(`${tracker.httpUrl}/metrics`)).text();
+    assert.equal(metricValue(text, 'swarmcast_telemetry_beats_total', 'outcome="accepted"'), 6);
+    assert.equal(metricValue(text, 'swarmcast_telemetry_beats_total', 'outcome="stale"'), 1);
+  });
+});
+
+describe('telemetry aggregation (Redis store, two instances)', () => {
+  let redis: RedisServer;
+  let one: RunningTracker;
+  let two: RunningTracker;
+  before(async () => {
+    redis = await startRedis();
+    const options: TrackerOptions = { redisUrl: redis.url, redisKeyPrefix: 'tm-test:', egressPricePerGb: PRICE };
+    one = await startTracker(options);
+    two = await startTracker(options);
+  });
+  after(async () => {
+    await one?.close();
+    await two?.close();
+    await redis?.stop();
+  });
+
+  test('beats spread over two instances aggregate into one view with the hand-computed figures', async () => {
+    const plan: Array<[RunningTracker, Beat[]]> = [[one, [beats.a1]], [two, [beats.b1, beats.c1]], [two, [beats.a2]], [one, [beats.a2]], [one, [beats.b3]], [two, [beats.c2]]];
+    for (const [tracker, body] of plan) assert.equal((await post(tracker, { beats: body })).status, 204);
+    const [fromOne, fromTwo] = [await summary(one), await summary(two)];
+    assertExactFigures(fromOne);
+    assert.deepEqual({ ...fromTwo, series: undefined }, { ...fromOne, series: undefined });
+    await assertMetrics(one);
+    await assertMetrics(two);
+  });
+});
+
+describe('telemetry collector refuses bad and flooding POSTs', () => {
+  let tracker: RunningTracker;
+  const POSTS_PER_MINUTE = 5;
+  before(async () => {
+    tracker = await startTracker({ telemetryPostsPerMinute: POSTS_PER_MINUTE, telemetryMaxBodyBytes: 2048, trustProxy: true });
+  });
+  after(() => tracker.close());
+
+  test('400, 413 and 429 are counted and change no figure of another stream', async () => {
+    const other = { ...beats.b1, stream: 'other' };
+    const good = { 'x-forwarded-for': '10.0.0.2' };
+    const bad = { 'x-forwarded-for': '10.0.0.1' };
+    assert.equal((await post(tracker, { beats: [other] }, good)).status, 204);
+    const before = await summary(tracker, 'other');
+
+    const preflight = await fetch(`${tracker.httpUrl}/telemetry`, { method: 'OPTIONS', headers: { origin: 'https://site.example', 'access-control-request-method': 'POST' } });
+    assert.equal(preflight.status, 204);
+    assert.equal(preflight.headers.get('access-control-allow-origin'), '*');
+
+    const invalidJson = await post(tracker, '{"beats": [', bad);
+    assert.equal(invalidJson.status, 400);
+    assert.equal(invalidJson.headers.get('access-control-allow-origin'), '*');
+    assert.equal((await post(tracker, { beats: [{ ...beats.a1, stream: 'other', http: -5 }] }, bad)).status, 400);
+    assert.equal((await post(tracker, { beats: [{ ...beats.a1, stream: 'other', userId: 'someone' }] }, bad)).status, 400);
+    assert.equal((await post(tracker, { beats: [{ ...beats.a1, stream: 'x'.repeat(3000) }] }, bad)).status, 413);
+    const flood = [];
+    for (let i = 0; i < 10; i++) flood.push((await post(tracker, { beats: [beat(`flooder${i}xx`, 1, { stream: 'other', http: 1e9 })] }, bad)).status);
+    assert.deepEqual(flood, [204, ...Array(9).fill(429)], 'one token left after four refused POSTs, then 429');
+
+    const text = await (await fetch(`${tracker.httpUrl}/metrics`)).text();
+    const rejected = (reason: string) => metricValue(text, 'swarmcast_telemetry_rejections_total', `reason="${reason}"`);
+    assert.equal(rejected('invalid_json'), 1);
+    assert.equal(rejected('invalid_beat'), 2);
+    assert.equal(rejected('too_large'), 1);
+    assert.equal(rejected('rate_limited'), 9);
+
+    // The one flood beat that got in is a session of its own; nothing else changed.
+    const afterFlood = await summary(tracker, 'other');
+    assert.equal(afterFlood.httpBytes, before.httpBytes + 1e9);
+    assert.equal(afterFlood.viewers, before.viewers + 1);
+    assert.deepEqual(afterFlood.startupMs, before.startupMs);
+    assert.equal((await post(tracker, { beats: [{ ...other, seq: 2, http: 2100 }] }, good)).status, 204, 'other addresses are not limited');
+    assert.equal((await summary(tracker, 'other')).httpBytes, before.httpBytes + 1e9 + 100);
+  });
+});
