@@ -6,6 +6,7 @@ import { demoRoutes } from './demo-routes.ts';
 import { EgressMeter } from './egress.ts';
 import { liveRoutes } from './live-routes.ts';
 import { loadCatalog } from './media-catalog.ts';
+import { requireAccessToken } from './access-control.ts';
 import { statusRoutes } from './status-routes.ts';
 import { vodRoutes } from './vod-routes.ts';
 
@@ -39,8 +40,12 @@ export function buildOrigin(options: Partial<OriginOptions> = {}): FastifyInstan
       if (stream.liveUnavailableReason) media.log.warn({ stream: stream.name, reason: stream.liveUnavailableReason }, 'stream served as VOD only');
     }
     media.log.info({ mediaDir: config.mediaDir, streams: [...streams.keys()] }, 'media indexed');
-    await media.register(vodRoutes, { streams, egress });
-    await media.register(liveRoutes, { streams, egress, now: config.now, epochMs: config.liveEpochMs, windowSegments: liveWindowSegments });
+    // Its own scope, so the token check covers /vod and /live and not the status routes.
+    await media.register(async (playback) => {
+      if (config.tokenKeys) requireAccessToken(playback, config.tokenKeys);
+      await playback.register(vodRoutes, { streams, egress });
+      await playback.register(liveRoutes, { streams, egress, now: config.now, epochMs: config.liveEpochMs, windowSegments: liveWindowSegments });
+    });
     await media.register(statusRoutes, { streams, egress });
   });
 

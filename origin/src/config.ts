@@ -2,6 +2,7 @@ import { accessSync, constants, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyServerOptions } from 'fastify';
+import { MIN_KEY_LENGTH } from '../../tracker/src/access-token.ts';
 
 const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -28,6 +29,12 @@ export interface OriginOptions {
   tls: { cert: string; key: string } | undefined;
   /** Fastify's pino logger options; `false` in tests. */
   logger: FastifyServerOptions['logger'];
+  /**
+   * When set, every /vod and /live request needs a valid access token (`?token=` or
+   * `Authorization: Bearer`) signed with one of these keys (the tracker's keys: one token serves
+   * both); otherwise 401. Unset: open.
+   */
+  tokenKeys: string[] | undefined;
 }
 
 export const defaultOriginOptions: OriginOptions = {
@@ -40,6 +47,7 @@ export const defaultOriginOptions: OriginOptions = {
   now: Date.now,
   tls: undefined,
   logger: { level: 'info' },
+  tokenKeys: undefined,
 };
 
 /** Live window bounds from the spec: shorter risks stalls, longer only adds latency. */
@@ -92,6 +100,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): MainConfig {
       sdkBundle: env.SDK_BUNDLE ? resolve(env.SDK_BUNDLE) : defaultOriginOptions.sdkBundle,
       tls: tlsVars(env),
       logger: { level: logLevelVar(env) },
+      tokenKeys: tokenKeysVar(env),
     },
   };
 }
@@ -120,6 +129,18 @@ function corsVar(env: NodeJS.ProcessEnv): '*' | string[] {
     if (!/^https?:\/\/[^/\s]+$/.test(origin)) throw new ConfigError('CORS_ORIGINS', raw, "'*' or a comma list of origins like https://example.com");
   }
   return origins;
+}
+
+/** ORIGIN_AUTH=required takes its keys from TRACKER_TOKEN_KEYS, so one secret signs for both. */
+function tokenKeysVar(env: NodeJS.ProcessEnv): string[] | undefined {
+  const mode = env.ORIGIN_AUTH;
+  if (mode === undefined || mode === '' || mode === 'off') return undefined;
+  if (mode !== 'required') throw new ConfigError('ORIGIN_AUTH', mode, 'off or required');
+  const keys = (env.TRACKER_TOKEN_KEYS ?? '').split(',').map((key) => key.trim()).filter(Boolean);
+  if (keys.length === 0 || keys.length > 2 || keys.some((key) => key.length < MIN_KEY_LENGTH)) {
+    throw new ConfigError('TRACKER_TOKEN_KEYS', env.TRACKER_TOKEN_KEYS ?? '', `one or two keys of at least ${MIN_KEY_LENGTH} characters (ORIGIN_AUTH=required)`);
+  }
+  return keys;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
