@@ -30,7 +30,7 @@ export interface FallbackEvent {
 
 export interface ErrorEvent {
   /** `hls` (from hls.js), `integrity` (a peer sent altered data), `tracker`, `unsupported`. */
-  code: 'hls' | 'integrity' | 'tracker' | 'unsupported';
+  code: 'hls' | 'integrity' | 'tracker' | 'token' | 'unsupported';
   message: string;
   /** Whether playback stopped because of it (the player already tried to recover). */
   fatal: boolean;

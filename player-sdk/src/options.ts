@@ -24,10 +24,27 @@ export interface SwarmcastOptions {
    */
   swarmId?: string;
   /**
-   * Access token for private streams, appended to every tracker URL as `?token=<token>`.
+   * Access token for private streams (see the README's "Security model"), appended to every
+   * tracker URL as `?token=<token>`, and to the origin's requests with `originToken`.
+   * A function is called for a fresh token before the player connects, and again for origin
+   * requests once the last one is older than `tokenRefreshSeconds`. p2p-media-loader builds its
+   * tracker URLs once, so a tracker reconnection reuses the first token: the tracker checks a
+   * token when a socket opens, so mint tracker tokens that outlive a reconnection or accept that
+   * a viewer reconnecting after expiry plays over HTTP.
    * @default undefined
    */
-  token?: string;
+  token?: string | (() => string | Promise<string>);
+  /**
+   * Also send the token with every playlist, segment and integrity-manifest request
+   * (`?token=`), for an origin run with `ORIGIN_AUTH=required`.
+   * @default false
+   */
+  originToken?: boolean;
+  /**
+   * With a `token` function: seconds after which origin requests ask it for a fresh token.
+   * @default 60
+   */
+  tokenRefreshSeconds?: number;
   /**
    * `false` turns peer-to-peer off entirely: plain hls.js over HTTP.
    * @default true
@@ -99,7 +116,9 @@ export interface ResolvedOptions {
   src: string;
   trackers: string[];
   swarmId: string | undefined;
-  token: string | undefined;
+  token: string | (() => string | Promise<string>) | undefined;
+  originToken: boolean;
+  tokenRefreshSeconds: number;
   p2p: boolean;
   upload: boolean | 'auto';
   integrity: boolean | 'auto' | string;
@@ -111,12 +130,15 @@ export interface ResolvedOptions {
   autoplay: boolean;
   statsIntervalMs: number;
   hlsConfig: Record<string, unknown>;
+  /** Where and how often beats go; null when off. */
 }
 
 export const defaultOptions: Omit<ResolvedOptions, 'src'> = {
   trackers: [],
   swarmId: undefined,
   token: undefined,
+  originToken: false,
+  tokenRefreshSeconds: 60,
   p2p: true,
   upload: 'auto',
   integrity: 'auto',
@@ -151,9 +173,11 @@ export function resolveOptions(input: SwarmcastOptions, base: string | undefined
   if (!Array.isArray(options.trackers)) throw new OptionError('trackers', 'expected an array of ws:// or wss:// URLs');
   options.trackers = options.trackers.map((tracker, i) => absoluteUrl(`trackers[${i}]`, tracker, undefined, ['ws:', 'wss:']));
   if (options.token !== undefined) {
-    if (typeof options.token !== 'string' || options.token === '') throw new OptionError('token', 'expected a non-empty string');
-    options.trackers = options.trackers.map((tracker) => withToken(tracker, options.token!));
+    if (typeof options.token === 'string' && options.token !== '') options.trackers = options.trackers.map((tracker) => withToken(tracker, options.token as string));
+    else if (typeof options.token !== 'function') throw new OptionError('token', 'expected a non-empty string or a function returning one');
   }
+  if (typeof options.originToken !== 'boolean') throw new OptionError('originToken', 'expected true or false');
+  positive('tokenRefreshSeconds', options.tokenRefreshSeconds);
   if (options.swarmId !== undefined && (typeof options.swarmId !== 'string' || options.swarmId === '')) {
     throw new OptionError('swarmId', 'expected a non-empty string');
   }
@@ -200,7 +224,8 @@ function absoluteUrl(option: string, value: unknown, base: string | undefined, p
   return url.href;
 }
 
-function withToken(tracker: string, token: string): string {
+/** `url` with `?token=` set (tracker and origin URLs alike). */
+export function withToken(tracker: string, token: string): string {
   const url = new URL(tracker);
   url.searchParams.set('token', token);
   return url.href;

@@ -7,7 +7,7 @@ import { HlsJsP2PEngine } from 'p2p-media-loader-hlsjs';
 import type { CoreEventMap } from 'p2p-media-loader-core';
 import { Emitter, type Listener, type SwarmcastEventName } from './events.ts';
 import { IntegrityManifest, manifestUrlFor } from './integrity.ts';
-import { resolveOptions, type ResolvedOptions, type SwarmcastOptions } from './options.ts';
+import { resolveOptions, withToken, type ResolvedOptions, type SwarmcastOptions } from './options.ts';
 import {
   chooseTransport,
   hlsConfigFor,
@@ -117,21 +117,53 @@ export function createPlayer(video: HTMLVideoElement, input: SwarmcastOptions): 
     emitter.emit('stats', stats);
   }, options.statsIntervalMs);
   cleanups.push(() => clearInterval(tick));
+  // The token: the option's string, or the callback's latest answer (asked again once stale).
+  let token = typeof options.token === 'string' ? options.token : undefined;
+  let tokenAt = -Infinity;
+  let tokenRequest: Promise<string | undefined> | undefined;
+  const freshToken = (): Promise<string | undefined> => {
+    const source = options.token;
+    if (typeof source !== 'function' || performance.now() - tokenAt < options.tokenRefreshSeconds * 1000) return Promise.resolve(token);
+    tokenRequest ??= Promise.resolve()
+      .then(source)
+      .then(
+        (fresh) => {
+          token = fresh;
+          tokenAt = performance.now();
+          return token;
+        },
+        (error: unknown) => {
+          emitter.emit('error', { code: 'token', message: `token callback failed: ${describe(error)}`, fatal: false });
+          return token;
+        },
+      )
+      .finally(() => (tokenRequest = undefined));
+    return tokenRequest;
+  };
+  const originUrl = async (url: string) => {
+    const current = options.originToken ? await freshToken() : undefined;
+    return current ? withToken(url, current) : url;
+  };
 
-  const start = () => {
+  /** `first`: the token the player starts with (a string option's, or the callback's first answer). */
+  const start = (first: string | undefined) => {
     if (transport.mode === 'unsupported') {
       emitter.emit('error', { code: 'unsupported', message: 'this browser has neither Media Source Extensions nor native HLS', fatal: true });
       return;
     }
+    // A string token is already in the tracker URLs (resolveOptions); a callback's goes in now.
+    const trackers = typeof options.token === 'function' && first ? options.trackers.map((tracker) => withToken(tracker, first)) : options.trackers;
     if (transport.mode === 'native') {
-      video.src = options.src;
+      video.src = options.originToken && first ? withToken(options.src, first) : options.src;
       if (options.autoplay) video.play().catch(() => undefined);
       return;
     }
     const hlsConfig: Partial<HlsConfig> = { ...hlsConfigFor(options) };
     if (options.level !== 'auto') hlsConfig.startLevel = options.level;
+    // Playlists (and segments without P2P) go through hls.js's XHR loader.
+    if (options.originToken) hlsConfig.xhrSetup = async (xhr, url) => xhr.open('GET', await originUrl(url), true);
     if (transport.mode === 'p2p') {
-      engine = createEngine();
+      engine = createEngine(trackers);
       Object.assign(hlsConfig, engine.getConfigForHlsJs());
     }
     hls = new Hls({ ...hlsConfig, ...options.hlsConfig });
@@ -158,8 +190,8 @@ export function createPlayer(video: HTMLVideoElement, input: SwarmcastOptions): 
     emitter.emit('error', { code: 'hls', message, fatal: true });
   };
 
-  const createEngine = (): HlsJsP2PEngine => {
-    const integrity = integrityCheck(options, recorder, emitter, (reason) => {
+  const createEngine = (trackers: string[]): HlsJsP2PEngine => {
+    const integrity = integrityCheck(options, recorder, emitter, async (url) => fetchJson(await originUrl(url)), (reason) => {
       sessionReason = reason;
       engine?.applyDynamicConfig({ core: { isP2PDisabled: true } });
     });
@@ -167,8 +199,15 @@ export function createPlayer(video: HTMLVideoElement, input: SwarmcastOptions): 
     const p2pEngine = new HlsJsP2PEngine({
       core: {
         ...initialCoreConfig(options),
-        announceTrackers: options.trackers,
+        announceTrackers: trackers,
         rtcConfig: options.rtcConfig,
+        // Segments over HTTP are fetched by p2p-media-loader, not hls.js: the same request, with the token.
+        ...(options.originToken
+          ? {
+              httpRequestSetup: async (url: string, _segmentRange: unknown, signal: AbortSignal, range: { start: number; end?: number } | undefined) =>
+                new Request(await originUrl(url), { signal, headers: range ? { Range: `bytes=${range.start}-${range.end ?? ''}` } : {} }),
+            }
+          : {}),
         ...(options.swarmId === undefined ? {} : { swarmId: options.swarmId }),
         isP2PUploadDisabled: !uploadAllowed(options.upload, connection?.type),
         ...(integrity ? { validateP2PSegment: integrity.validateP2P, validateHTTPSegment: integrity.validateHttp } : {}),
@@ -213,7 +252,9 @@ export function createPlayer(video: HTMLVideoElement, input: SwarmcastOptions): 
     return p2pEngine;
   };
 
-  start();
+  // Without a callback the player starts synchronously, so `hls` is there as soon as createPlayer returns.
+  if (typeof options.token === 'function') void freshToken().then((first) => destroyed || start(first));
+  else start(token);
 
   return {
     stats: snapshot,
@@ -256,12 +297,13 @@ function integrityCheck(
   options: ResolvedOptions,
   recorder: StatsRecorder,
   emitter: Emitter,
+  fetchManifest: (url: string) => Promise<unknown>,
   disableP2P: (reason: FallbackReason) => void,
 ): IntegrityCheck | null {
   if (options.integrity === false) return null;
   const required = options.integrity !== 'auto';
   const url = typeof options.integrity === 'string' && options.integrity !== 'auto' ? options.integrity : manifestUrlFor(options.src);
-  const manifest = new IntegrityManifest(url, fetchJson);
+  const manifest = new IntegrityManifest(url, fetchManifest);
   const banned = new Set<string>();
   const contributors = new Map<string, Set<string>>();
   const ready = manifest.load().then(
