@@ -2,6 +2,7 @@
  * Every option of `createPlayer`, with its default, in one place.
  * `resolveOptions` validates user input and fails fast with the name of the bad option.
  */
+import { resolveTelemetry, type ResolvedTelemetry, type TelemetryOptions } from './telemetry.ts';
 
 /** Which segment-scheduling policy the player runs. */
 export type PolicyName =
@@ -109,6 +110,14 @@ export interface SwarmcastOptions {
    * @default {}
    */
   hlsConfig?: Record<string, unknown>;
+  /**
+   * Audience telemetry: a compact beat every `intervalMs` (15 s) to the tracker's collector, for
+   * its dashboard: stream, bytes from peers / HTTP / uploaded, peers, stalls, startup, live
+   * latency, errors, rendition, and a random per-session id (no user id, nothing else).
+   * `false` sends nothing; `{ url, intervalMs, stream }` overrides the defaults (see `telemetry.ts`).
+   * @default true (to the first tracker's http(s) URL + `/telemetry`; nothing without a tracker or url)
+   */
+  telemetry?: boolean | TelemetryOptions;
 }
 
 /** Options after defaults and validation. */
@@ -131,6 +140,7 @@ export interface ResolvedOptions {
   statsIntervalMs: number;
   hlsConfig: Record<string, unknown>;
   /** Where and how often beats go; null when off. */
+  telemetry: ResolvedTelemetry | null;
 }
 
 export const defaultOptions: Omit<ResolvedOptions, 'src'> = {
@@ -150,6 +160,8 @@ export const defaultOptions: Omit<ResolvedOptions, 'src'> = {
   autoplay: true,
   statsIntervalMs: 1000,
   hlsConfig: {},
+  // Resolved from the `telemetry` option (on by default) and the trackers.
+  telemetry: null,
 };
 
 /** Thrown by `createPlayer` for a bad option; `option` names it. */
@@ -201,6 +213,7 @@ export function resolveOptions(input: SwarmcastOptions, base: string | undefined
   if (typeof options.autoplay !== 'boolean') throw new OptionError('autoplay', 'expected true or false');
   positive('statsIntervalMs', options.statsIntervalMs);
   if (options.hlsConfig === null || typeof options.hlsConfig !== 'object') throw new OptionError('hlsConfig', 'expected an object');
+  options.telemetry = resolveTelemetry(input.telemetry, { trackers: options.trackers, src: options.src, swarmId: options.swarmId });
   return options;
 }
 

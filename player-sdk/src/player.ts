@@ -20,6 +20,7 @@ import {
   type TransportMode,
 } from './policy.ts';
 import { StatsRecorder, type SwarmcastStats } from './stats.ts';
+import { startTelemetry } from './telemetry-beacon.ts';
 
 export interface SwarmcastPlayer {
   /** Current counters (the same object the `stats` event carries). */
@@ -117,6 +118,11 @@ export function createPlayer(video: HTMLVideoElement, input: SwarmcastOptions): 
     emitter.emit('stats', stats);
   }, options.statsIntervalMs);
   cleanups.push(() => clearInterval(tick));
+  if (options.telemetry) {
+    const telemetry = startTelemetry(options.telemetry, { video, stats: snapshot, hls: () => hls, emitter });
+    cleanups.push(() => telemetry.stop());
+  }
+
   // The token: the option's string, or the callback's latest answer (asked again once stale).
   let token = typeof options.token === 'string' ? options.token : undefined;
   let tokenAt = -Infinity;
