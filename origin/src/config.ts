@@ -80,6 +80,8 @@ export const originEnv = [
   'LOG_LEVEL',
   'TLS_CERT',
   'TLS_KEY',
+  'ORIGIN_AUTH',
+  'TRACKER_TOKEN_KEYS',
 ] as const;
 
 /** Reads the process environment; throws a `ConfigError` naming the first bad variable. */
@@ -134,11 +136,12 @@ function corsVar(env: NodeJS.ProcessEnv): '*' | string[] {
 /** ORIGIN_AUTH=required takes its keys from TRACKER_TOKEN_KEYS, so one secret signs for both. */
 function tokenKeysVar(env: NodeJS.ProcessEnv): string[] | undefined {
   const mode = env.ORIGIN_AUTH;
+  const rawKeys = env.TRACKER_TOKEN_KEYS ?? '';
   if (mode === undefined || mode === '' || mode === 'off') return undefined;
   if (mode !== 'required') throw new ConfigError('ORIGIN_AUTH', mode, 'off or required');
-  const keys = (env.TRACKER_TOKEN_KEYS ?? '').split(',').map((key) => key.trim()).filter(Boolean);
+  const keys = rawKeys.split(',').map((key) => key.trim()).filter(Boolean);
   if (keys.length === 0 || keys.length > 2 || keys.some((key) => key.length < MIN_KEY_LENGTH)) {
-    throw new ConfigError('TRACKER_TOKEN_KEYS', env.TRACKER_TOKEN_KEYS ?? '', `one or two keys of at least ${MIN_KEY_LENGTH} characters (ORIGIN_AUTH=required)`);
+    throw new ConfigError('TRACKER_TOKEN_KEYS', rawKeys, `one or two keys of at least ${MIN_KEY_LENGTH} characters (ORIGIN_AUTH=required)`);
   }
   return keys;
 }
