@@ -196,3 +196,19 @@ describe('telemetry collector refuses bad and flooding POSTs', () => {
     assert.equal((await summary(tracker, 'other')).httpBytes, before.httpBytes + 1e9 + 100);
   });
 });
+
+test('the dashboard page is served and its script parses', async () => {
+  const tracker = await startTracker();
+  try {
+    const response = await fetch(`${tracker.httpUrl}/dashboard`);
+    assert.equal(response.status, 200);
+    assert.match(response.headers.get('content-type') ?? '', /^text\/html/);
+    const html = await response.text();
+    const script = /<script>([\s\S]*)<\/script>/.exec(html)?.[1];
+    assert.ok(script);
+    assert.doesNotThrow(() => new Function(script), 'a syntax error here would leave the page blank');
+    assert.equal((await fetch(`${tracker.httpUrl}/dashboard/api/streams/nothing-here`)).status, 404);
+  } finally {
+    await tracker.close();
+  }
+});

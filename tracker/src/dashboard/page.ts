@@ -59,7 +59,7 @@ export const dashboardPage = /* html */ `<!doctype html>
 <script>
 (function () {
   var POLL_MS = 3000;
-  var API = location.pathname.replace(/\/$/, '') + '/api/streams';
+  var API = location.pathname.replace(/\\/$/, '') + '/api/streams';
   var selected = null;
   var windowMinutes = 10;
   var streamsBody = document.getElementById('streams');

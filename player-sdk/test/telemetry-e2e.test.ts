@@ -1,0 +1,151 @@
+/**
+ * Telemetry end to end in headless Chromium: two live viewers beat to the tracker's collector,
+ * the dashboard API counts them with their bytes, the dashboard page draws non-zero figures and
+ * charts, and a destroyed player stops counting at once. Same namespace rules as e2e.test.ts.
+ */
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import {
+  canUnshare,
+  CHROMIUM,
+  inLoopbackNamespace,
+  launchChromium,
+  LIVE_SRC_PATH,
+  openViewer,
+  rerunInLoopbackNamespace,
+  sleep,
+  startStack,
+  type BrowserHandle,
+  type Stack,
+  type Viewer,
+} from './harness.ts';
+
+const CI = process.env.CI === 'true';
+const SESSION_MS = 40_000;
+const BEAT_MS = 5000;
+
+interface Figures {
+  stream: string;
+  viewers: number;
+  httpBytes: number;
+  p2pBytes: number;
+  watchMs: number;
+  startupMs: { count: number; p50: number | null };
+  latencyMs: { count: number; p50: number | null };
+  renditions: Array<{ rendition: string }>;
+}
+
+interface PageProbe {
+  viewers: string;
+  offload: string;
+  saved: string;
+  startup: string;
+  latency: string;
+  rows: number;
+  charts: Record<'viewers' | 'egress' | 'latency', { length: number; height: number } | null>;
+}
+
+/** Read in the dashboard page; a string, so the test's TypeScript transform (which adds helpers like __name) never touches it. */
+const PAGE_PROBE = `(() => {
+  const text = (name) => document.querySelector('[data-figure="' + name + '"]')?.textContent ?? '';
+  const path = (name) => {
+    const element = document.querySelector('path[data-chart="' + name + '"]');
+    return element ? { length: element.getTotalLength(), height: element.getBBox().height } : null;
+  };
+  return {
+    viewers: text('viewers'), offload: text('offload'), saved: text('saved'), startup: text('startup'), latency: text('latency'),
+    rows: document.querySelectorAll('#streams tr').length,
+    charts: { viewers: path('viewers'), egress: path('egress'), latency: path('latency') },
+  };
+})()`;
+
+if (!existsSync(CHROMIUM)) {
+  const reason = `${CHROMIUM} is missing (apt-get install chromium)`;
+  if (CI) test('telemetry in Chromium', () => assert.fail(`CI=true and ${reason}`));
+  else test('telemetry in Chromium', { skip: reason }, () => undefined);
+} else if (!inLoopbackNamespace()) {
+  if (canUnshare()) {
+    test('telemetry in Chromium, re-run inside a loopback-only network namespace', { timeout: 5 * 60_000 }, async () => {
+      const code = await rerunInLoopbackNamespace(['--test-reporter=spec', fileURLToPath(import.meta.url)]);
+      assert.equal(code, 0, 'the run inside the namespace failed (its output is above)');
+    });
+  } else {
+    const reason = 'not in a loopback-only network namespace and cannot create one (needs root and unshare)';
+    if (CI) test('telemetry in Chromium', () => assert.fail(`CI=true and ${reason}`));
+    else test('telemetry in Chromium', { skip: reason }, () => undefined);
+  }
+} else {
+  describe('telemetry in Chromium (loopback namespace)', { timeout: 4 * 60_000 }, () => {
+    let stack: Stack;
+    let browser: BrowserHandle;
+    let trackerHttp: string;
+    const viewers: Viewer[] = [];
+    before(async () => {
+      stack = await startStack();
+      browser = await launchChromium();
+      trackerHttp = stack.trackerUrl.replace(/^ws/, 'http');
+    });
+    after(async () => {
+      for (const viewer of viewers) await viewer.close().catch(() => undefined);
+      await browser?.close();
+      await stack?.close();
+    });
+
+    const streamFigures = async (): Promise<Figures | undefined> => {
+      const list = (await (await fetch(`${trackerHttp}/dashboard/api/streams`)).json()) as { streams: Figures[] };
+      return list.streams.find((s) => s.stream === `${stack.originUrl}${LIVE_SRC_PATH}`);
+    };
+
+    test('two live viewers reach the collector; the dashboard shows them with non-zero figures and charts', async () => {
+      for (let i = 0; i < 2; i++) {
+        viewers.push(await openViewer(browser, stack, { level: 0, trackers: [stack.trackerUrl], telemetry: { intervalMs: BEAT_MS } }));
+        await sleep(1000);
+      }
+      const context = await browser.browser.newContext({ viewport: { width: 1280, height: 1000 } });
+      const dashboard = await context.newPage();
+      await dashboard.goto(`${trackerHttp}/dashboard`);
+      await sleep(SESSION_MS);
+
+      const figures = await streamFigures();
+      assert.ok(figures, 'the stream is listed');
+      console.log(`dashboard API: ${JSON.stringify(figures)}`);
+      assert.equal(figures.viewers, 2);
+      assert.ok(figures.httpBytes + figures.p2pBytes > 0, 'segment bytes counted');
+      assert.ok(figures.watchMs > 0);
+      assert.equal(figures.startupMs.count, 2);
+      assert.ok(figures.latencyMs.count === 2 && figures.latencyMs.p50! > 0, 'live latency from both');
+      assert.deepEqual(figures.renditions.map((r) => r.rendition), ['240p']);
+
+      const updatedAt = Date.now();
+      await dashboard.waitForFunction((since) => Number(document.body.dataset['updated'] ?? 0) > since, updatedAt, { timeout: 10_000 });
+      const page = (await dashboard.evaluate(PAGE_PROBE)) as PageProbe;
+      const screenshot = join(tmpdir(), 'swarmcast-dashboard.png');
+      await dashboard.screenshot({ path: screenshot, fullPage: true });
+      console.log(`dashboard page: ${JSON.stringify(page)}; screenshot ${screenshot}`);
+      assert.equal(page.rows, 1);
+      assert.equal(page.viewers, '2');
+      assert.match(page.startup, /^\d+\.\d s$/);
+      assert.notEqual(page.startup, '0.0 s');
+      assert.match(page.latency, /^[1-9]\d*\.\d s$/);
+      for (const name of ['viewers', 'egress', 'latency'] as const) {
+        assert.ok((page.charts[name]?.length ?? 0) > 0, `${name} chart has a path`);
+      }
+      // Zero before the session, up during it: a chart that rises is drawing the viewers' data.
+      for (const name of ['viewers', 'egress'] as const) assert.ok(page.charts[name]!.height > 0, `${name} chart is flat`);
+      await context.close();
+    });
+
+    test('a destroyed player sends its last beat and stops counting at once', async () => {
+      await viewers.pop()!.close();
+      const deadline = Date.now() + 5000;
+      while ((await streamFigures())?.viewers !== 1) {
+        assert.ok(Date.now() < deadline, 'still 2 viewers 5 s after one player was destroyed');
+        await sleep(250);
+      }
+    });
+  });
+}
