@@ -69,7 +69,7 @@ process.once('SIGINT', () => stop(0));
 process.once('SIGTERM', () => stop(0));
 
 await Promise.all(services.map(start));
-const lines = ['', 'Swarmcast is running:', `  tracker     ws://${publicHost}:${trackerPort}`];
+const lines = ['', 'Swarmcast is running:', `  tracker     ws://${publicHost}:${trackerPort}`, `  dashboard   http://${publicHost}:${trackerPort}/dashboard`];
 if (services.some((service) => service.name === 'origin')) {
   lines.push(`  demo page   http://${publicHost}:${originPort}/`, `  live HLS    http://${publicHost}:${originPort}/live/sample/master.m3u8`);
 }
