@@ -166,8 +166,16 @@ export function createPlayer(video: HTMLVideoElement, input: SwarmcastOptions): 
     }
     const hlsConfig: Partial<HlsConfig> = { ...hlsConfigFor(options) };
     if (options.level !== 'auto') hlsConfig.startLevel = options.level;
-    // Playlists (and segments without P2P) go through hls.js's XHR loader.
-    if (options.originToken) hlsConfig.xhrSetup = async (xhr, url) => xhr.open('GET', await originUrl(url), true);
+    // Playlists (and segments without P2P) go through hls.js's XHR loader. The token goes in a header:
+    // in the URL it would change the playlists' responseURL, which p2p-media-loader matches against the
+    // master's level URLs, and every segment would then bypass it (no peers, no tracker).
+    if (options.originToken) {
+      hlsConfig.xhrSetup = async (xhr, url) => {
+        const current = await freshToken();
+        xhr.open('GET', url, true);
+        if (current) xhr.setRequestHeader('Authorization', `Bearer ${current}`);
+      };
+    }
     if (transport.mode === 'p2p') {
       engine = createEngine(trackers);
       Object.assign(hlsConfig, engine.getConfigForHlsJs());

@@ -14,7 +14,8 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { buildOrigin } from '../../origin/src/app.ts';
-import { buildTracker } from '../../tracker/src/app.ts';
+import type { OriginOptions } from '../../origin/src/config.ts';
+import { buildTracker, type TrackerOptions } from '../../tracker/src/app.ts';
 import type { SwarmcastOptions } from '../src/options.ts';
 import type { SwarmcastStats } from '../src/stats.ts';
 import { buildSdk } from '../scripts/build.ts';
@@ -80,11 +81,19 @@ export interface Stack {
 /** Served at the origin's `/` in tests: a real HTTP response from 127.0.0.1 (Chromium's local-network checks block WebSockets to 127.0.0.1 from pages it cannot place, such as intercepted ones). */
 export const VIEWER_PAGE = fileURLToPath(new URL('viewer.html', import.meta.url));
 
-export async function startStack(options: { liveWindowSegments?: number; demoPage?: string } = {}): Promise<Stack> {
+/** `tracker` and `origin`: extra settings for either server (e.g. `trackerAuth`, `tokenKeys`). */
+export async function startStack(
+  options: { liveWindowSegments?: number; demoPage?: string; tracker?: TrackerOptions; origin?: Partial<OriginOptions> } = {},
+): Promise<Stack> {
   await ensureBuilt();
-  const tracker = await buildTracker({ logger: false });
+  const tracker = await buildTracker({ ...options.tracker, logger: false });
   await tracker.listen({ port: 0, host: '127.0.0.1' });
-  const origin = buildOrigin({ logger: false, ...(options.liveWindowSegments ? { liveWindowSegments: options.liveWindowSegments } : {}), demoPage: options.demoPage ?? VIEWER_PAGE });
+  const origin = buildOrigin({
+    ...options.origin,
+    logger: false,
+    ...(options.liveWindowSegments ? { liveWindowSegments: options.liveWindowSegments } : {}),
+    demoPage: options.demoPage ?? VIEWER_PAGE,
+  });
   await origin.listen({ port: 0, host: '127.0.0.1' });
   const originUrl = `http://127.0.0.1:${(origin.server.address() as AddressInfo).port}`;
   const trackerUrl = `ws://127.0.0.1:${(tracker.server.address() as AddressInfo).port}`;
@@ -166,23 +175,42 @@ export async function openViewer(
   handle: BrowserHandle,
   stack: Stack,
   options: ViewerOptions,
-  extra: { corruptUploads?: boolean; debug?: boolean } = {},
+  /** `initScript`: a test-only adversary run in the page before anything else (as `corruptUploads`). `tokenCallback`: the page passes `token` as a callback answering this (asynchronously), counting calls in `window.tokenCalls`. */
+  extra: { corruptUploads?: boolean; debug?: boolean; tokenCallback?: string; initScript?: string } = {},
 ): Promise<Viewer> {
   const context = await handle.browser.newContext();
   // Chromium offers a loopback ICE candidate only to pages allowed to capture media.
   await context.grantPermissions(['camera', 'microphone'], { origin: stack.originUrl });
   const page = await context.newPage();
   if (extra.corruptUploads) await page.addInitScript(CORRUPT_UPLOADS_SCRIPT);
+  if (extra.initScript) await page.addInitScript(extra.initScript);
   if (extra.debug) await page.addInitScript(`localStorage.debug = 'p2pml-core:*'`);
   await page.goto(`${stack.originUrl}/`);
   const playerOptions: SwarmcastOptions = { src: `${stack.originUrl}${LIVE_SRC_PATH}`, rtcConfig: { iceServers: [] }, ...options } as SwarmcastOptions;
-  await page.evaluate((opts) => {
-    const w = window as unknown as { Swarmcast: { createPlayer: (v: HTMLVideoElement, o: unknown) => unknown }; player: unknown; swarmcastErrors: unknown[] };
-    w.swarmcastErrors = [];
-    const player = w.Swarmcast.createPlayer(document.getElementById('v') as HTMLVideoElement, opts) as { on: (n: string, f: (e: unknown) => void) => void };
-    player.on('error', (event) => w.swarmcastErrors.push(event));
-    w.player = player;
-  }, playerOptions);
+  // A string, not a function in the evaluated callback: tsx would wrap its name in a helper the page lacks.
+  if (extra.tokenCallback !== undefined) {
+    await page.evaluate(`window.tokenCallback = () => Promise.resolve(${JSON.stringify(extra.tokenCallback)}).finally(() => window.tokenCalls++)`);
+  }
+  await page.evaluate(
+    ([opts, hasTokenCallback]) => {
+      const w = window as unknown as {
+        Swarmcast: { createPlayer: (v: HTMLVideoElement, o: unknown) => unknown };
+        player: unknown;
+        swarmcastErrors: unknown[];
+        tokenCalls: number;
+        tokenCallback?: () => Promise<string>;
+      };
+      w.swarmcastErrors = [];
+      w.tokenCalls = 0;
+      const token = hasTokenCallback ? { token: w.tokenCallback } : {};
+      const player = w.Swarmcast.createPlayer(document.getElementById('v') as HTMLVideoElement, { ...opts, ...token }) as {
+        on: (n: string, f: (e: unknown) => void) => void;
+      };
+      player.on('error', (event) => w.swarmcastErrors.push(event));
+      w.player = player;
+    },
+    [playerOptions, extra.tokenCallback !== undefined] as const,
+  );
   return {
     context,
     page,
@@ -197,4 +225,26 @@ export async function openViewer(
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * A Chromium test file's entry: runs `suite` when already in a loopback-only namespace, else
+ * re-runs `file` inside a fresh one (root), else skips loudly (fails under CI=true).
+ */
+export async function inChromiumNamespace(name: string, file: string, suite: () => void, timeoutMs = 5 * 60_000): Promise<void> {
+  const { test } = await import('node:test');
+  const { fail } = await import('node:assert/strict');
+  const unavailable = (reason: string) => {
+    if (process.env.CI === 'true') test(name, () => fail(`CI=true and ${reason}`));
+    else test(name, { skip: reason }, () => undefined);
+  };
+  if (!existsSync(CHROMIUM)) unavailable(`${CHROMIUM} is missing (apt-get install chromium)`);
+  else if (inLoopbackNamespace()) suite();
+  else if (!canUnshare()) unavailable('not in a loopback-only network namespace and cannot create one (needs root and unshare): WebRTC would use real interfaces');
+  else {
+    test(`${name}, re-run inside a loopback-only network namespace`, { timeout: timeoutMs }, async () => {
+      const code = await rerunInLoopbackNamespace(['--test-reporter=spec', file]);
+      if (code !== 0) fail('the run inside the namespace failed (its output is above)');
+    });
+  }
 }
