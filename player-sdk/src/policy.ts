@@ -19,6 +19,7 @@
  * - falls back to HTTP-first when no peer is connected (nobody to wait for) and adds a margin
  *   after a stall (the buffer proved too thin).
  */
+import type { HlsConfig } from 'hls.js';
 import type { PolicyName, ResolvedOptions } from './options.ts';
 
 /** What the policy looks at, sampled about once a second. */
@@ -87,11 +88,36 @@ export function initialCoreConfig(options: PolicyOptions): Partial<LoadingPlan> 
 }
 
 /** hls.js settings that follow from the policy. */
-export function hlsConfigFor(options: PolicyOptions): Record<string, number> {
-  const config: Record<string, number> = {
+/**
+ * Playlist errors are retried for about this long before hls.js gives a rendition up: a live
+ * origin that answers 503 for a few seconds must not leave a viewer with no rendition to load.
+ */
+export const PLAYLIST_RETRY_WINDOW_MS = 30_000;
+const PLAYLIST_RETRY_DELAY_MS = 1000;
+const PLAYLIST_RETRY_MAX_DELAY_MS = 4000;
+
+/** Retries with exponential backoff (capped) that add up to at least `windowMs`. */
+function retriesFor(windowMs: number): number {
+  let retries = 0;
+  for (let waited = 0; waited < windowMs; retries++) waited += Math.min(PLAYLIST_RETRY_DELAY_MS * 2 ** retries, PLAYLIST_RETRY_MAX_DELAY_MS);
+  return retries;
+}
+
+export function hlsConfigFor(options: PolicyOptions): Partial<HlsConfig> {
+  const config: Partial<HlsConfig> = {
     liveSyncDuration: options.liveLatency,
     // hls.js jumps back to liveSyncDuration when latency exceeds this (after stalls).
     liveMaxLatencyDuration: options.liveLatency + 8,
+    // hls.js's default gives a playlist up after two retries (~3 s) and then sets renditions
+    // aside; a viewer of a short origin outage was left with nothing to load (faults.test.ts).
+    playlistLoadPolicy: {
+      default: {
+        maxTimeToFirstByteMs: 10_000,
+        maxLoadTimeMs: 20_000,
+        timeoutRetry: { maxNumRetry: 2, retryDelayMs: 0, maxRetryDelayMs: 0 },
+        errorRetry: { maxNumRetry: retriesFor(PLAYLIST_RETRY_WINDOW_MS), retryDelayMs: PLAYLIST_RETRY_DELAY_MS, maxRetryDelayMs: PLAYLIST_RETRY_MAX_DELAY_MS },
+      },
+    },
   };
   if (options.policy === 'peer-first') {
     // Let hls.js ask for segments up to the live edge (p2p-media-loader would cap its buffer to

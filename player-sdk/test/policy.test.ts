@@ -5,6 +5,7 @@ import {
   chooseTransport,
   DEADLINE_STAGGER_SEGMENTS,
   hlsConfigFor,
+  PLAYLIST_RETRY_WINDOW_MS,
   HTTP_FIRST_WINDOW,
   initialCoreConfig,
   planLoading,
@@ -75,6 +76,15 @@ describe('initial configuration', () => {
     assert.equal(config.liveSyncDuration, options.liveLatency);
     assert.ok(config.liveMaxLatencyDuration! > options.liveLatency);
     assert.ok(config.maxBufferLength! >= options.liveLatency);
+  });
+
+  test('live playlists are retried through an origin outage, with capped backoff', () => {
+    const { errorRetry } = hlsConfigFor(options).playlistLoadPolicy!.default;
+    assert.ok(errorRetry);
+    let waited = 0;
+    for (let retry = 0; retry < errorRetry.maxNumRetry; retry++) waited += Math.min(errorRetry.retryDelayMs * 2 ** retry, errorRetry.maxRetryDelayMs);
+    assert.ok(waited >= PLAYLIST_RETRY_WINDOW_MS, `retries cover ${waited} ms`);
+    assert.ok(errorRetry.maxRetryDelayMs <= 4000, 'a viewer notices the origin is back within a few seconds');
   });
 });
 

@@ -49,8 +49,8 @@ describe('token options', () => {
 });
 
 /** The tracker's /stats: announces accepted and upgrades refused by reason. */
-async function trackerStats(stack: Stack): Promise<{ announces: number; rejections: Record<string, number> }> {
-  return (await (await fetch(`${stack.trackerUrl.replace(/^ws/, 'http')}/stats`)).json()) as { announces: number; rejections: Record<string, number> };
+async function trackerStats(stack: Stack): Promise<{ announces: number; connections: number; rejections: Record<string, number> }> {
+  return (await (await fetch(`${stack.trackerUrl.replace(/^ws/, 'http')}/stats`)).json()) as { announces: number; connections: number; rejections: Record<string, number> };
 }
 
 const fatalErrors = (viewer: Viewer) =>
