@@ -187,6 +187,14 @@ export function createPlayer(video: HTMLVideoElement, input: SwarmcastOptions): 
       if (options.autoplay) video.play().catch(() => undefined);
     });
     hls.on(Hls.Events.ERROR, (_event, data) => onHlsError(data));
+    // Without p2p-media-loader its byte events are gone: count what hls.js itself fetched.
+    if (!engine) {
+      hls.on(Hls.Events.FRAG_LOADED, (_event, { frag }) => {
+        recorder.downloaded(frag.stats.loaded, 'http');
+        recorder.segmentLoaded('http');
+        emitter.emit('segment', { url: frag.url, source: 'http', bytes: frag.stats.loaded });
+      });
+    }
     hls.loadSource(options.src);
     hls.attachMedia(video);
   };

@@ -129,6 +129,7 @@ function browserSuite(): void {
       assertEveryonePlayed(result);
       for (const { stats } of result.viewers) {
         assert.equal(stats.p2pBytes, 0);
+        assert.ok(stats.httpBytes > 0, 'bytes from the origin are counted without P2P too');
         assert.equal(stats.mode, 'http');
         assert.equal(stats.fallbackReason, 'p2p-disabled');
       }
