@@ -8,17 +8,13 @@
  * Without /usr/bin/chromium (or a namespace) it skips loudly, and fails under CI=true.
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import {
-  canUnshare,
-  CHROMIUM,
-  inLoopbackNamespace,
+  inChromiumNamespace,
   launchChromium,
   LIVE_SRC_PATH,
   openViewer,
-  rerunInLoopbackNamespace,
   sleep,
   startStack,
   type BrowserHandle,
@@ -27,37 +23,11 @@ import {
   type ViewerOptions,
 } from './harness.ts';
 
-const CI = process.env.CI === 'true';
 /** Length of the sharing session and its HTTP-only control: long enough that the all-HTTP start (before peers connect) does not dominate. */
 const SESSION_MS = Number(process.env.SWARMCAST_E2E_SESSION_MS ?? 60_000);
 /** The poisoned-peer session only needs a few segments to go through the poisoned peer. */
 const SHORT_SESSION_MS = 40_000;
 const VIEWERS = 3;
-
-function unavailable(reason: string): void {
-  const message = `\n${'!'.repeat(78)}\n!! player-sdk browser tests NOT RUN: ${reason}\n${'!'.repeat(78)}\n`;
-  if (CI) {
-    test('browser end-to-end tests', () => assert.fail(`CI=true and ${reason}`));
-  } else {
-    console.error(message);
-    test('browser end-to-end tests', { skip: reason }, () => undefined);
-  }
-}
-
-if (!existsSync(CHROMIUM)) {
-  unavailable(`${CHROMIUM} is missing (apt-get install chromium)`);
-} else if (!inLoopbackNamespace()) {
-  if (canUnshare()) {
-    test('browser end-to-end tests, re-run inside a loopback-only network namespace', { timeout: 10 * 60_000 }, async () => {
-      const code = await rerunInLoopbackNamespace(['--test-reporter=spec', fileURLToPath(import.meta.url)]);
-      assert.equal(code, 0, 'the end-to-end run inside the namespace failed (its output is above)');
-    });
-  } else {
-    unavailable('not in a loopback-only network namespace and cannot create one (needs root and unshare): WebRTC would use real interfaces');
-  }
-} else {
-  browserSuite();
-}
 
 interface SessionResult {
   viewers: Array<{ advanced: number; stats: Awaited<ReturnType<Viewer['stats']>>; fatal: unknown[] }>;
@@ -261,3 +231,5 @@ function browserSuite(): void {
     });
   });
 }
+
+await inChromiumNamespace('Swarmcast in Chromium', fileURLToPath(import.meta.url), browserSuite, 10 * 60_000);

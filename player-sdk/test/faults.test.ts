@@ -202,7 +202,6 @@ await inChromiumNamespace('faults in Chromium', fileURLToPath(import.meta.url), 
       await sample(viewers, 22_000, zero, samples);
       zero = Date.now();
       link.cut();
-      const cutAt = Date.now();
       await sample(viewers, OUTAGE_MS, zero, samples);
       link.restore();
       const restoredAt = Date.now();

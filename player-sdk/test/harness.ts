@@ -235,8 +235,12 @@ export async function inChromiumNamespace(name: string, file: string, suite: () 
   const { test } = await import('node:test');
   const { fail } = await import('node:assert/strict');
   const unavailable = (reason: string) => {
-    if (process.env.CI === 'true') test(name, () => fail(`CI=true and ${reason}`));
-    else test(name, { skip: reason }, () => undefined);
+    if (process.env.CI === 'true') {
+      test(name, () => fail(`CI=true and ${reason}`));
+      return;
+    }
+    console.error(`\n${'!'.repeat(78)}\n!! ${name}: browser tests NOT RUN: ${reason}\n${'!'.repeat(78)}\n`);
+    test(name, { skip: reason }, () => undefined);
   };
   if (!existsSync(CHROMIUM)) unavailable(`${CHROMIUM} is missing (apt-get install chromium)`);
   else if (inLoopbackNamespace()) suite();

@@ -4,19 +4,15 @@
  * charts, and a destroyed player stops counting at once. Same namespace rules as e2e.test.ts.
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import {
-  canUnshare,
-  CHROMIUM,
-  inLoopbackNamespace,
+  inChromiumNamespace,
   launchChromium,
   LIVE_SRC_PATH,
   openViewer,
-  rerunInLoopbackNamespace,
   sleep,
   startStack,
   type BrowserHandle,
@@ -24,7 +20,6 @@ import {
   type Viewer,
 } from './harness.ts';
 
-const CI = process.env.CI === 'true';
 const SESSION_MS = 40_000;
 const BEAT_MS = 5000;
 
@@ -63,22 +58,7 @@ const PAGE_PROBE = `(() => {
   };
 })()`;
 
-if (!existsSync(CHROMIUM)) {
-  const reason = `${CHROMIUM} is missing (apt-get install chromium)`;
-  if (CI) test('telemetry in Chromium', () => assert.fail(`CI=true and ${reason}`));
-  else test('telemetry in Chromium', { skip: reason }, () => undefined);
-} else if (!inLoopbackNamespace()) {
-  if (canUnshare()) {
-    test('telemetry in Chromium, re-run inside a loopback-only network namespace', { timeout: 5 * 60_000 }, async () => {
-      const code = await rerunInLoopbackNamespace(['--test-reporter=spec', fileURLToPath(import.meta.url)]);
-      assert.equal(code, 0, 'the run inside the namespace failed (its output is above)');
-    });
-  } else {
-    const reason = 'not in a loopback-only network namespace and cannot create one (needs root and unshare)';
-    if (CI) test('telemetry in Chromium', () => assert.fail(`CI=true and ${reason}`));
-    else test('telemetry in Chromium', { skip: reason }, () => undefined);
-  }
-} else {
+await inChromiumNamespace('telemetry in Chromium', fileURLToPath(import.meta.url), () => {
   describe('telemetry in Chromium (loopback namespace)', { timeout: 4 * 60_000 }, () => {
     let stack: Stack;
     let browser: BrowserHandle;
@@ -148,4 +128,4 @@ if (!existsSync(CHROMIUM)) {
       }
     });
   });
-}
+});
