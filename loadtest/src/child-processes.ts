@@ -18,6 +18,8 @@ export function track(child: ChildProcess): ChildProcess {
 export function killAllChildren(): void {
   for (const child of liveChildren) child.kill('SIGKILL');
 }
+// Whatever ends this process, a remembered child does not outlive it.
+process.once('exit', killAllChildren);
 
 export async function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;

@@ -5,7 +5,6 @@ import { writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { killAllChildren } from '../../loadtest/src/child-processes.ts';
 import { LoadFleet, type FleetOptions } from '../../loadtest/src/tracker/load-fleet.ts';
 import { readCpuSeconds, readMachineBusySeconds, readRssBytes } from '../../loadtest/src/proc-stats.ts';
 import { startRedis } from '../test/support/redis-server.ts';
@@ -319,12 +318,9 @@ async function main(): Promise<void> {
   }
 }
 
-process.on('exit', killAllChildren);
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-  process.on(signal, () => {
-    killAllChildren();
-    process.exit(130);
-  });
+  // Exiting kills every child (child-processes.ts hooks 'exit').
+  process.on(signal, () => process.exit(130));
 }
 
 main().then(

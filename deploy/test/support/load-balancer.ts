@@ -4,20 +4,17 @@
  * `server <service>:<port>` pointed at a local process and each `listen` at a free port. The
  * files in deploy/nginx stay the one source of truth.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { track } from '../../../loadtest/src/child-processes.ts';
 import { mounts, ROOT, type ComposeService } from './compose.ts';
 
 export const NGINX = '/usr/sbin/nginx';
 const START_TIMEOUT_MS = 10_000;
 
-const running = new Set<ChildProcess>();
-process.once('exit', () => {
-  for (const child of running) child.kill('SIGKILL');
-});
 
 export interface LoadBalancer {
   /** ws:// URL of the plain listener. */
@@ -100,13 +97,8 @@ export async function startLoadBalancer(lb: ComposeService, options: LoadBalance
   child.stderr!.on('data', (data: Buffer) => {
     stderr += data.toString();
   });
-  running.add(child);
-  const exited = new Promise<void>((resolve) =>
-    child.once('exit', () => {
-      running.delete(child);
-      resolve();
-    }),
-  );
+  track(child);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const log = () => (existsSync(`${prefix}/error.log`) ? readFileSync(`${prefix}/error.log`, 'utf8') : '');
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGQUIT');

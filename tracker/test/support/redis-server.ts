@@ -7,14 +7,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { track } from '../../../loadtest/src/child-processes.ts';
 
 const HOST = '127.0.0.1';
 const START_TIMEOUT_MS = 10_000;
 
-const running = new Set<ChildProcess>();
-process.once('exit', () => {
-  for (const child of running) child.kill('SIGKILL');
-});
 
 export interface RedisServer {
   port: number;
@@ -74,8 +71,7 @@ async function launch(port: number, extraArgs: string[] = []): Promise<ChildProc
   const child = spawn('redis-server', ['--port', String(port), '--bind', HOST, '--save', '', '--appendonly', 'no', ...extraArgs], {
     stdio: 'ignore',
   });
-  running.add(child);
-  child.once('exit', () => running.delete(child));
+  track(child);
   const deadline = Date.now() + START_TIMEOUT_MS;
   while (!(await answersPing(port))) {
     if (child.exitCode !== null) throw new Error(`redis-server on port ${port} exited with code ${child.exitCode}`);

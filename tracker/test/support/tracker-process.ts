@@ -5,14 +5,11 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { track } from '../../../loadtest/src/child-processes.ts';
 
 const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
 const START_TIMEOUT_MS = 15_000;
 
-const running = new Set<ChildProcess>();
-process.once('exit', () => {
-  for (const child of running) child.kill('SIGKILL');
-});
 
 export interface TrackerProcess {
   url: string;
@@ -80,15 +77,12 @@ function launch(env: Record<string, string>): ChildProcess & { output: string } 
   };
   child.stdout!.on('data', collect);
   child.stderr!.on('data', collect);
-  running.add(child);
+  track(child);
   return child;
 }
 
 function exitOf(child: ChildProcess): Promise<number | NodeJS.Signals> {
   return new Promise((resolve) => {
-    child.once('exit', (code, signal) => {
-      running.delete(child);
-      resolve(code ?? signal!);
-    });
+    child.once('exit', (code, signal) => resolve(code ?? signal!));
   });
 }
