@@ -5,8 +5,9 @@
 // segment not loaded when the playhead reaches it is a late segment, and playback stalls on it.
 import { performance } from 'node:perf_hooks';
 import type { Core, Segment } from 'p2p-media-loader-core';
-import { planLoading, STALL_MEMORY_MS, type PolicyOptions } from '../../../player-sdk/src/policy.ts';
+import { initialCoreConfig, planLoading, STALL_MEMORY_MS, type PolicyOptions } from '../../../player-sdk/src/policy.ts';
 import { fetchText, parseMediaPlaylist, type MediaPlaylist } from '../hls-playlists.ts';
+import { classifyFetch, FETCH_REASONS, type FetchReason } from './fetch-reason.ts';
 
 export interface LivePlaybackOptions extends PolicyOptions {
   /** The rendition's media playlist. */
@@ -36,7 +37,18 @@ export interface LiveStats {
   latencyResyncs: number;
   segmentErrors: number;
   playlistErrors: number;
+  /** Segment requests this viewer sent to the origin, by reason (fetch-reason.ts). */
+  originFetches: Record<FetchReason, number>;
 }
+
+/** One segment request to the origin, reported as it leaves. */
+export interface OriginFetch {
+  sequence: number;
+  reason: FetchReason;
+}
+
+/** p2p-media-loader's default HTTP window, in force until the policy plans one (or always, for `library-default`). */
+const LIBRARY_HTTP_WINDOW_SEC = 15;
 
 /** Byte counts the core reports, kept by the process that owns the core. */
 export interface TransferCounters {
@@ -76,12 +88,37 @@ export class LivePlayback {
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly abort = new AbortController();
   private readonly counts = { segmentsLoaded: 0, segmentsFromPeers: 0, segmentBytes: 0, lateSegments: 0, stallSec: 0, startupSec: null as number | null, latencyResyncs: 0, segmentErrors: 0, playlistErrors: 0 };
+  private readonly originFetches = Object.fromEntries(FETCH_REASONS.map((reason) => [reason, 0])) as Record<FetchReason, number>;
+  /** Segments (by URL) a peer started to send: an HTTP request for one of them finishes what a peer did not. */
+  private readonly peerAttempts = new Set<string>();
+  private httpWindowSec: number;
 
   constructor(
     private readonly core: Core,
     private readonly options: LivePlaybackOptions,
     private readonly transfer: TransferCounters,
-  ) {}
+  ) {
+    this.httpWindowSec = initialCoreConfig(options).highDemandTimeWindow ?? LIBRARY_HTTP_WINDOW_SEC;
+    core.addEventListener('onSegmentStart', ({ segment, downloadSource }) => {
+      if (downloadSource === 'p2p') this.peerAttempts.add(segment.url);
+    });
+  }
+
+  /** Called by the core's httpRequestSetup hook, once per request that really goes to the origin. */
+  originRequest(url: string, range: { start: number } | undefined): OriginFetch | undefined {
+    const segment = [...this.segments.values()].find((s) => s.url === url);
+    if (segment === undefined) return undefined;
+    const reason = classifyFetch({
+      starting: !this.playing,
+      peerAttempted: this.peerAttempts.has(url),
+      resumesPeerBytes: (range?.start ?? 0) > 0,
+      connectedPeers: this.transfer.peers,
+      secondsAhead: segment.startTime - this.playhead,
+      httpWindowSec: this.httpWindowSec,
+    });
+    this.originFetches[reason]++;
+    return { sequence: segment.sequence, reason };
+  }
 
   async start(onStats: (stats: LiveStats) => void): Promise<void> {
     this.core.setIsLive(true);
@@ -106,6 +143,7 @@ export class LivePlayback {
       peers: this.transfer.peers,
       peerConnections: this.transfer.peerConnections,
       ...this.counts,
+      originFetches: { ...this.originFetches },
       latencySec: this.playing ? Math.round((this.edge - this.playhead) * 10) / 10 : null,
     };
   }
@@ -140,7 +178,10 @@ export class LivePlayback {
     }
     // Segments that left the playlist and are behind the playhead are gone for good, as in hls.js.
     const removed = [...this.segments.values()].filter((s) => s.sequence < playlist.mediaSequence && s.endTime <= this.playhead);
-    for (const segment of removed) this.segments.delete(segment.sequence);
+    for (const segment of removed) {
+      this.segments.delete(segment.sequence);
+      this.peerAttempts.delete(segment.url);
+    }
     this.core.updateStream(this.options.playlistUrl, added, removed.map((s) => s.runtimeId));
     const last = playlist.segments[playlist.segments.length - 1];
     if (last) this.edge = last.sequence * playlist.targetDuration + last.duration;
@@ -256,6 +297,7 @@ export class LivePlayback {
       this.options,
       Math.random(),
     );
+    this.httpWindowSec = plan.highDemandTimeWindow;
     this.core.applyDynamicConfig(plan);
   }
 }

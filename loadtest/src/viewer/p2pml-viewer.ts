@@ -16,7 +16,7 @@ import wrtc from '@roamhq/wrtc';
 import { WebSocket } from 'ws';
 import type { CoreConfig, DownloadSource, Segment } from 'p2p-media-loader-core';
 import { initialCoreConfig } from '../../../player-sdk/src/policy.ts';
-import { LivePlayback, type LivePlaybackOptions, type LiveStats, type TransferCounters } from './live-playback.ts';
+import { LivePlayback, type LivePlaybackOptions, type LiveStats, type OriginFetch, type TransferCounters } from './live-playback.ts';
 
 export interface PeerOptions {
   trackers: string[];
@@ -42,6 +42,7 @@ export type PeerEvent =
   | { event: 'tracker-warning'; message: string }
   | { event: 'stats'; httpBytes: number; p2pBytes: number; uploadedBytes: number }
   | ({ event: 'live-stats' } & LiveStats)
+  | ({ event: 'origin-fetch'; atMs: number } & OriginFetch)
   | { event: 'error'; message: string };
 
 /** Where the core expects a browser: its bundle reads these at import time. */
@@ -71,11 +72,20 @@ async function runPeer(options: PeerOptions): Promise<void> {
   // self-contained bundle (the default entry's `debug` import fails in Node's ESM loader).
   const { Core } = await import('p2p-media-loader-core');
 
+  let live: LivePlayback | undefined;
   const core = new Core({
     // A live viewer starts as Swarmcast's player does; the policy re-plans it every second.
     ...(options.live ? initialCoreConfig(options.live) : {}),
     announceTrackers: options.trackers,
     rtcConfig: { iceServers: [] },
+    // Runs once per request that really leaves for the origin (not for bytes already held), so
+    // the reasons reported add up to the origin's own request count. Returning nothing keeps the
+    // core's own request.
+    httpRequestSetup: async (url, _segmentRange, _signal, range) => {
+      const fetch = live?.originRequest(url, range);
+      if (fetch) emit({ event: 'origin-fetch', atMs: Date.now(), ...fetch });
+      return undefined;
+    },
     ...options.core,
   });
   core.setManifestResponseUrl(options.manifestUrl);
@@ -139,7 +149,7 @@ async function runPeer(options: PeerOptions): Promise<void> {
       .catch((error: unknown) => emit({ event: 'segment-error', index, reason: message(error) }));
   }
 
-  const live = options.live ? new LivePlayback(core, options.live, transfer) : undefined;
+  live = options.live ? new LivePlayback(core, options.live, transfer) : undefined;
 
   function exit(): never {
     live?.stop();

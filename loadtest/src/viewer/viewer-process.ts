@@ -2,10 +2,8 @@
 // commands, await the events it reports.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import type { PeerCommand, PeerEvent, PeerOptions } from './p2pml-viewer.ts';
-
-const PEER_SCRIPT = fileURLToPath(new URL('./p2pml-viewer.ts', import.meta.url));
+import { viewerBundle } from './viewer-bundle.ts';
 
 interface Waiter {
   match: (event: PeerEvent) => boolean;
@@ -53,6 +51,15 @@ export class PeerProcess {
     });
   }
 
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  /** Writes one raw line to the process's stdin (the network gate reads the first one). */
+  writeLine(line: string): void {
+    this.child.stdin.write(`${line}\n`);
+  }
+
   send(command: PeerCommand): void {
     this.child.stdin.write(`${JSON.stringify(command)}\n`);
   }
@@ -93,23 +100,44 @@ export class PeerProcess {
     clearTimeout(timer);
   }
 
+  /** Leaves without a goodbye, as a closed laptop lid or a lost connection does. */
+  async kill(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    this.child.kill('SIGKILL');
+    await this.exited;
+  }
+
   describe(): string {
     return `events ${JSON.stringify(this.events)}${this.stderr ? `, stderr ${this.stderr}` : ''}`;
   }
 }
 
+export interface StartPeerOptions {
+  timeoutMs?: number;
+  /**
+   * Start the viewer in a network namespace of its own, and call this with its pid to give it a
+   * network before it runs: until then it waits at a shell `read`, so it never sees a namespace
+   * without one.
+   */
+  attachNetwork?: (pid: number) => Promise<void>;
+}
+
 /** Starts a viewer and waits until it takes commands; one that never gets there is killed. */
-export async function startPeer(name: string, options: PeerOptions, timeoutMs = 10_000): Promise<PeerProcess> {
-  const child = spawn(
-    process.execPath,
-    ['--conditions=p2pml:core-as-bundle', '--import', import.meta.resolve('tsx'), PEER_SCRIPT, JSON.stringify(options)],
-    { stdio: ['pipe', 'pipe', 'pipe'] },
-  );
+export async function startPeer(name: string, options: PeerOptions, start: StartPeerOptions = {}): Promise<PeerProcess> {
+  const viewer = [process.execPath, await viewerBundle(), JSON.stringify(options)];
+  const child = start.attachNetwork
+    ? spawn('unshare', ['--net', '--', 'sh', '-c', 'read -r _ && exec "$0" "$@"', ...viewer], { stdio: ['pipe', 'pipe', 'pipe'] })
+    : spawn(viewer[0]!, viewer.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
   const peer = new PeerProcess(name, child);
   try {
-    await peer.waitFor((event) => event.event === 'ready', timeoutMs);
+    if (start.attachNetwork) {
+      if (child.pid === undefined) throw new Error(`${name}: could not start unshare: ${peer.describe()}`);
+      await start.attachNetwork(child.pid);
+      peer.writeLine('network-up');
+    }
+    await peer.waitFor((event) => event.event === 'ready', start.timeoutMs ?? 10_000);
   } catch (error) {
-    await peer.close();
+    await peer.kill();
     throw error;
   }
   return peer;
