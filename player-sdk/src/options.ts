@@ -101,6 +101,14 @@ export interface SwarmcastOptions {
    */
   autoplay?: boolean;
   /**
+   * Seeding coordination (live, `peer-first`): ask the first tracker (`GET /coordination`) which
+   * viewers of this rendition fetch new segments from the origin (a few seeders, rotated), so
+   * the others wait for peers and origin fetches stay near one per segment however large the
+   * audience. Without an answer the player behaves as if this were `false`. See `seeding-role.ts`.
+   * @default true
+   */
+  coordination?: boolean;
+  /**
    * Milliseconds between `stats` events.
    * @default 1000
    */
@@ -134,6 +142,7 @@ export interface ResolvedOptions {
   liveLatency: number;
   httpFallbackBuffer: number;
   policy: PolicyName;
+  coordination: boolean;
   level: 'auto' | number;
   rtcConfig: RTCConfiguration;
   autoplay: boolean;
@@ -155,6 +164,7 @@ export const defaultOptions: Omit<ResolvedOptions, 'src'> = {
   liveLatency: 12,
   httpFallbackBuffer: 3,
   policy: 'peer-first',
+  coordination: true,
   level: 'auto',
   rtcConfig: { iceServers: [{ urls: 'stun:stun.l.google.com:19302' }] },
   autoplay: true,
@@ -194,6 +204,7 @@ export function resolveOptions(input: SwarmcastOptions, base: string | undefined
     throw new OptionError('swarmId', 'expected a non-empty string');
   }
   if (typeof options.p2p !== 'boolean') throw new OptionError('p2p', 'expected true or false');
+  if (typeof options.coordination !== 'boolean') throw new OptionError('coordination', 'expected true or false');
   if (options.upload !== 'auto' && typeof options.upload !== 'boolean') throw new OptionError('upload', "expected true, false or 'auto'");
   if (typeof options.integrity === 'string' && options.integrity !== 'auto') {
     options.integrity = absoluteUrl('integrity', options.integrity, options.src, ['http:', 'https:']);

@@ -5,7 +5,9 @@
 import Hls, { type ErrorData, type HlsConfig } from 'hls.js';
 import { HlsJsP2PEngine } from 'p2p-media-loader-hlsjs';
 import type { CoreEventMap } from 'p2p-media-loader-core';
+import { CoordinationClient } from './coordination-client.ts';
 import { Emitter, type Listener, type SwarmcastEventName } from './events.ts';
+import { levelInfoHash } from './hls-swarm.ts';
 import { IntegrityManifest, manifestUrlFor } from './integrity.ts';
 import { resolveOptions, withToken, type ResolvedOptions, type SwarmcastOptions } from './options.ts';
 import {
@@ -19,7 +21,9 @@ import {
   type FallbackReason,
   type TransportMode,
 } from './policy.ts';
+import { seedingRole } from './seeding-role.ts';
 import { StatsRecorder, type SwarmcastStats } from './stats.ts';
+import { defaultSwarmId, newPeerId } from './swarm-identity.ts';
 import { startTelemetry } from './telemetry-beacon.ts';
 
 export interface SwarmcastPlayer {
@@ -56,6 +60,11 @@ export function createPlayer(video: HTMLVideoElement, input: SwarmcastOptions): 
   let engine: HlsJsP2PEngine | null = null;
   let destroyed = false;
   let recoveries = 0;
+  // One peer_id in every swarm, known to us, so the tracker's seeding coordination can be asked about it.
+  const peerId = newPeerId();
+  let coordination: CoordinationClient | null = null;
+  /** info_hash of each level's swarm, by level URL (filled when the master playlist arrives). */
+  const levelSwarms = new Map<string, string>();
 
   const cleanups: Array<() => void> = [];
   const listen = <K extends keyof HTMLMediaElementEventMap>(name: K, handler: () => void) => {
@@ -90,9 +99,17 @@ export function createPlayer(video: HTMLVideoElement, input: SwarmcastOptions): 
     return recorder.snapshot({ liveLatency: latency, bufferAhead: bufferAhead(video), mode, fallbackReason: fallbackReason() });
   };
 
+  const currentSwarm = (): string | undefined => {
+    const level = hls?.levels[hls.currentLevel >= 0 ? hls.currentLevel : hls.loadLevel];
+    const swarm = level ? levelSwarms.get(level.uri) : undefined;
+    if (swarm) coordination?.watch(swarm);
+    return swarm;
+  };
+
   const replan = () => {
     if (!engine || !isPeerFirst(options.policy)) return;
     const details = liveDetails();
+    const swarm = coordination ? currentSwarm() : undefined;
     const plan = planLoading(
       {
         isLive: details?.live ?? true,
@@ -100,6 +117,7 @@ export function createPlayer(video: HTMLVideoElement, input: SwarmcastOptions): 
         connectedPeers: recorder.peerCount,
         recentStall: recorder.stalledWithin(STALL_MEMORY_MS),
         segmentDuration: details?.targetduration ?? 2,
+        role: swarm === undefined ? null : seedingRole(coordination?.get(swarm), performance.now()),
       },
       options,
       Math.random(),
@@ -179,9 +197,23 @@ export function createPlayer(video: HTMLVideoElement, input: SwarmcastOptions): 
     if (transport.mode === 'p2p') {
       engine = createEngine(trackers);
       Object.assign(hlsConfig, engine.getConfigForHlsJs());
+      if (options.coordination && isPeerFirst(options.policy) && trackers[0] !== undefined) {
+        const client = new CoordinationClient({ tracker: trackers[0], peerId });
+        coordination = client;
+        cleanups.push(() => client.stop());
+      }
     }
     hls = new Hls({ ...hlsConfig, ...options.hlsConfig });
     engine?.bindHls(hls);
+    if (coordination) {
+      hls.on(Hls.Events.MANIFEST_LOADED, (_event, data) => {
+        // p2p-media-loader names swarms after the response URL (after redirects), as here.
+        const details: unknown = data.networkDetails;
+        const responseUrl = details instanceof XMLHttpRequest ? details.responseURL : details instanceof Response ? details.url : data.url;
+        const swarmId = options.swarmId ?? defaultSwarmId(responseUrl);
+        for (const level of data.levels) levelSwarms.set(level.url, levelInfoHash(swarmId, level));
+      });
+    }
     hls.on(Hls.Events.MANIFEST_PARSED, () => {
       if (options.level !== 'auto' && hls) hls.loadLevel = Math.min(options.level, hls.levels.length - 1);
       if (options.autoplay) video.play().catch(() => undefined);
@@ -221,6 +253,7 @@ export function createPlayer(video: HTMLVideoElement, input: SwarmcastOptions): 
     const p2pEngine = new HlsJsP2PEngine({
       core: {
         ...initialCoreConfig(options),
+        trackerClientVersionPrefix: peerId,
         announceTrackers: trackers,
         rtcConfig: options.rtcConfig,
         // Segments over HTTP are fetched by p2p-media-loader, not hls.js: the same request, with the token.

@@ -18,9 +18,15 @@
  *   segment as soon as it appears;
  * - falls back to HTTP-first when no peer is connected (nobody to wait for) and adds a margin
  *   after a stall (the buffer proved too thin).
+ *
+ * With a seeding-coordination signal from the tracker (`seeding-role.ts`) a live viewer instead
+ * plays its role: a seeder fetches new segments at the live edge, backups at staggered deadlines,
+ * relays only at the floor, and nobody but seeders runs the random loader; that keeps origin
+ * fetches per segment near the number of seeders however large the swarm grows.
  */
 import type { HlsConfig } from 'hls.js';
 import type { PolicyName, ResolvedOptions } from './options.ts';
+import { BACKUP_LEAD, type SeedingRole } from './seeding-role.ts';
 
 /** What the policy looks at, sampled about once a second. */
 export interface PlaybackSnapshot {
@@ -33,6 +39,8 @@ export interface PlaybackSnapshot {
   recentStall: boolean;
   /** Segment duration in seconds (the playlist's target duration). */
   segmentDuration: number;
+  /** This viewer's seeding role in the current swarm; null or absent without a coordination signal. */
+  role?: SeedingRole | null;
 }
 
 /** The p2p-media-loader stream settings the policy controls (all of them dynamic in 2.3.1). */
@@ -61,6 +69,9 @@ export const VOD_PREFETCH_WINDOW = 120;
 /** A peer that sends nothing for this long loses the request (default 2000 ms is a third of a live budget). */
 export const P2P_SILENCE_TIMEOUT_MS = 1500;
 
+/** Spread of the relays' deadlines: if seeders and backups all failed, the first relay's fetch can still reach some others. */
+export const RELAY_STAGGER_SEC = 0.5;
+
 /** `random` is a number in [0, 1) (injected so tests are deterministic). */
 export function planLoading(snapshot: PlaybackSnapshot, options: PolicyOptions, random: number): LoadingPlan {
   const { segmentDuration } = snapshot;
@@ -72,12 +83,32 @@ export function planLoading(snapshot: PlaybackSnapshot, options: PolicyOptions, 
     simultaneousP2PDownloads: 3,
     p2pNotReceivingBytesTimeoutMs: P2P_SILENCE_TIMEOUT_MS,
   };
+  const margin = snapshot.recentStall ? STALL_MARGIN : 0;
+  if (snapshot.isLive && snapshot.role) {
+    const window = round(coordinatedWindow(snapshot.role, snapshot, options, horizon, random) + margin);
+    // The random loader fetches only inside httpDownloadTimeWindow: beyond the deadline, nobody but a seeder seeds.
+    return { ...base, highDemandTimeWindow: window, httpDownloadTimeWindow: Math.max(window, snapshot.role.kind === 'seeder' ? horizon : window) };
+  }
   if (snapshot.connectedPeers === 0) return { ...base, highDemandTimeWindow: HTTP_FIRST_WINDOW };
 
   const floor = snapshot.isLive ? options.httpFallbackBuffer : Math.max(options.httpFallbackBuffer, VOD_HTTP_FLOOR);
   const stagger = random * DEADLINE_STAGGER_SEGMENTS * segmentDuration;
-  const margin = snapshot.recentStall ? STALL_MARGIN : 0;
   return { ...base, highDemandTimeWindow: round(floor + stagger + margin) };
+}
+
+/**
+ * The HTTP window of a coordinated live viewer. A segment appears at the live edge about
+ * `liveLatency − segmentDuration` s ahead of the playhead, and a viewer may learn of it one
+ * playlist reload (a segment duration) later: the mesh has the time from there down to the floor.
+ * A seeder with no peer connected cannot share what it fetches (it may be unreachable), so it
+ * waits like a relay and the backups take over.
+ */
+function coordinatedWindow(role: SeedingRole, snapshot: PlaybackSnapshot, options: PolicyOptions, horizon: number, random: number): number {
+  const floor = options.httpFallbackBuffer;
+  const meshTime = Math.max(0, options.liveLatency - 2 * snapshot.segmentDuration - floor);
+  if (role.kind === 'seeder' && snapshot.connectedPeers > 0) return horizon;
+  if (role.kind === 'backup') return floor + (BACKUP_LEAD[role.order] ?? 0) * meshTime;
+  return floor + random * Math.min(RELAY_STAGGER_SEC, meshTime);
 }
 
 /** Core settings at creation; `undefined` entries are left to p2p-media-loader's defaults. */

@@ -8,6 +8,7 @@
  * This module has no DOM dependency (options.ts imports it, and the load tester runs that in
  * Node); `telemetry-beacon.ts` wires it to a player and the page.
  */
+import { trackerHttpUrl } from './tracker-url.ts';
 import { OptionError } from './options.ts';
 import type { SwarmcastStats } from './stats.ts';
 
@@ -64,12 +65,7 @@ export interface Beat {
 
 /** `ws://host:port/path?token=…` → `http://host:port/telemetry`. */
 export function collectorUrlFor(tracker: string): string {
-  const url = new URL(tracker);
-  url.protocol = url.protocol === 'wss:' ? 'https:' : 'http:';
-  url.pathname = '/telemetry';
-  url.search = '';
-  url.hash = '';
-  return url.href;
+  return trackerHttpUrl(tracker, '/telemetry');
 }
 
 /** Null when telemetry is off, or on by default with no tracker to send to. */

@@ -1,0 +1,116 @@
+/**
+ * Polls the tracker's `GET /coordination` for the swarms this viewer is in and keeps the latest
+ * answer per swarm (see `seeding-role.ts` for what it means). No DOM: the load tester's virtual
+ * viewers run the same client in Node.
+ */
+import type { SwarmCoordination } from './seeding-role.ts';
+import { trackerHttpUrl } from './tracker-url.ts';
+
+export interface CoordinationClientOptions {
+  /** The tracker's WebSocket URL (its `token` query parameter is passed on). */
+  tracker: string;
+  /** This viewer's peer_id in every swarm (the core's `trackerClientVersionPrefix`). */
+  peerId: string;
+  fetch?: typeof fetch;
+  /** Milliseconds on a monotonic clock (injected by tests). */
+  now?: () => number;
+  random?: () => number;
+}
+
+/** The wire answer (snake_case as the tracker's WebTorrent frames). */
+interface CoordinationAnswer {
+  swarm_size: number;
+  seeders: number;
+  rank: number | null;
+  slot_ms: number;
+  next_slot_in_ms: number;
+}
+
+/** Often enough to follow the swarm's size and a seeder's departure; a poll per viewer and swarm. */
+export const POLL_MS = 5000;
+/** A viewer the tracker does not know yet (its first announce is on the way) asks again soon. */
+const UNKNOWN_RETRY_MS = 1000;
+const MAX_ERROR_BACKOFF_MS = 30_000;
+/** Polls spread over this much after a slot boundary, so a swarm does not ask all at once. */
+const SLOT_JITTER_MS = 500;
+/** Bounds what a page can make the client track (renditions and audio tracks of one player). */
+const MAX_SWARMS = 16;
+const REQUEST_TIMEOUT_MS = 5000;
+
+function isAnswer(value: unknown): value is CoordinationAnswer {
+  const answer = value as Partial<CoordinationAnswer> | null;
+  return typeof answer === 'object' && answer !== null
+    && Number.isInteger(answer.swarm_size) && Number.isInteger(answer.seeders)
+    && (answer.rank === null || Number.isInteger(answer.rank))
+    && Number.isFinite(answer.slot_ms) && Number.isFinite(answer.next_slot_in_ms);
+}
+
+export class CoordinationClient {
+  private readonly answers = new Map<string, SwarmCoordination>();
+  private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
+  private readonly errors = new Map<string, number>();
+  private readonly fetch: typeof fetch;
+  private readonly now: () => number;
+  private readonly random: () => number;
+  /** Set when the tracker says it does not coordinate (404): stop asking. */
+  private unsupported = false;
+  private stopped = false;
+
+  constructor(private readonly options: CoordinationClientOptions) {
+    this.fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+    this.now = options.now ?? (() => performance.now());
+    this.random = options.random ?? Math.random;
+  }
+
+  /** Starts following a swarm (idempotent). */
+  watch(infoHash: string): void {
+    if (this.stopped || this.unsupported || this.timers.has(infoHash) || this.timers.size >= MAX_SWARMS) return;
+    this.schedule(infoHash, 0);
+  }
+
+  get(infoHash: string): SwarmCoordination | undefined {
+    return this.answers.get(infoHash);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+  }
+
+  private schedule(infoHash: string, delayMs: number): void {
+    if (this.stopped || this.unsupported) return;
+    this.timers.set(infoHash, setTimeout(() => void this.poll(infoHash), delayMs));
+  }
+
+  private async poll(infoHash: string): Promise<void> {
+    const url = new URL(trackerHttpUrl(this.options.tracker, '/coordination', ['token']));
+    url.searchParams.set('info_hash', infoHash);
+    url.searchParams.set('peer_id', this.options.peerId);
+    let next: number;
+    try {
+      const response = await this.fetch(url.href, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+      if (response.status === 404) {
+        this.unsupported = true;
+        return;
+      }
+      const body: unknown = response.ok ? await response.json() : undefined;
+      if (!isAnswer(body)) throw new Error(`HTTP ${response.status}`);
+      const receivedAt = this.now();
+      this.answers.set(infoHash, {
+        swarmSize: body.swarm_size,
+        seeders: body.seeders,
+        rank: body.rank,
+        slotEndsAt: receivedAt + body.next_slot_in_ms,
+        receivedAt,
+      });
+      this.errors.delete(infoHash);
+      next = body.rank === null ? UNKNOWN_RETRY_MS : Math.min(POLL_MS, body.next_slot_in_ms + this.random() * SLOT_JITTER_MS);
+    } catch {
+      const failures = (this.errors.get(infoHash) ?? 0) + 1;
+      this.errors.set(infoHash, failures);
+      next = Math.min(MAX_ERROR_BACKOFF_MS, POLL_MS * 2 ** (failures - 1));
+    }
+    this.schedule(infoHash, next);
+  }
+}

@@ -1,0 +1,151 @@
+// Seeding coordination in the SDK without a browser: roles from the tracker's answer, the HTTP
+// windows each role gets, and the client's polling (injected fetch and clock).
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { createHash } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CoordinationClient } from '../src/coordination-client.ts';
+import { defaultOptions } from '../src/options.ts';
+import { planLoading, RELAY_STAGGER_SEC, STALL_MARGIN, type PlaybackSnapshot } from '../src/policy.ts';
+import { BACKUP_LEAD, BACKUPS, COORDINATION_STALE_MS, seedingRole, type SwarmCoordination } from '../src/seeding-role.ts';
+import { newPeerId, swarmInfoHash } from '../src/swarm-identity.ts';
+
+const options = { liveLatency: 12, httpFallbackBuffer: defaultOptions.httpFallbackBuffer, policy: 'peer-first' as const };
+const live: PlaybackSnapshot = { isLive: true, bufferAhead: 6, connectedPeers: 3, recentStall: false, segmentDuration: 2 };
+const answer = (rank: number | null, seeders = 1): SwarmCoordination => ({ swarmSize: 10, seeders, rank, slotEndsAt: 20_000, receivedAt: 1000 });
+
+describe('seedingRole', () => {
+  test('the first `seeders` ranks seed, the next BACKUPS back up in order, the rest relay', () => {
+    assert.deepEqual(seedingRole(answer(0), 2000), { kind: 'seeder' });
+    assert.deepEqual(seedingRole(answer(1, 2), 2000), { kind: 'seeder' });
+    assert.deepEqual(seedingRole(answer(2, 2), 2000), { kind: 'backup', order: 0 });
+    assert.deepEqual(seedingRole(answer(1 + BACKUPS - 1), 2000), { kind: 'backup', order: BACKUPS - 1 });
+    assert.deepEqual(seedingRole(answer(1 + BACKUPS), 2000), { kind: 'relay' });
+  });
+
+  test('no answer, an unknown peer or a stale answer: no role (behave as uncoordinated)', () => {
+    assert.equal(seedingRole(undefined, 2000), null);
+    assert.equal(seedingRole(answer(null), 2000), null);
+    assert.equal(seedingRole(answer(0), 1000 + COORDINATION_STALE_MS + 1), null);
+  });
+
+  test('past the slot end the old role stands until the next answer (a missing seeder costs more than two)', () => {
+    assert.deepEqual(seedingRole(answer(0), 20_500), { kind: 'seeder' });
+  });
+});
+
+describe('planLoading with a seeding role (live)', () => {
+  const horizon = options.liveLatency + 2 * live.segmentDuration;
+  const meshTime = options.liveLatency - 2 * live.segmentDuration - options.httpFallbackBuffer;
+
+  test('a seeder fetches up to the live edge over HTTP', () => {
+    const plan = planLoading({ ...live, role: { kind: 'seeder' } }, options, 0.5);
+    assert.equal(plan.highDemandTimeWindow, horizon);
+    assert.equal(plan.httpDownloadTimeWindow, horizon);
+  });
+
+  test('a seeder with no peer cannot share: it waits like a relay and the backups take over', () => {
+    const plan = planLoading({ ...live, connectedPeers: 0, role: { kind: 'seeder' } }, options, 0);
+    assert.equal(plan.highDemandTimeWindow, options.httpFallbackBuffer);
+  });
+
+  test('backups fetch at staggered deadlines between the floor and the live edge, earliest first', () => {
+    const first = planLoading({ ...live, role: { kind: 'backup', order: 0 } }, options, 0.5);
+    const second = planLoading({ ...live, role: { kind: 'backup', order: 1 } }, options, 0.5);
+    assert.equal(first.highDemandTimeWindow, options.httpFallbackBuffer + BACKUP_LEAD[0] * meshTime);
+    assert.equal(second.highDemandTimeWindow, options.httpFallbackBuffer + BACKUP_LEAD[1] * meshTime);
+    assert.ok(first.highDemandTimeWindow > second.highDemandTimeWindow);
+    assert.ok(first.highDemandTimeWindow < options.liveLatency - live.segmentDuration, 'a new segment first waits for the seeder');
+  });
+
+  test('relays wait for the mesh down to the floor (plus a small stagger) and never seed at random', () => {
+    for (const random of [0, 0.5, 0.999]) {
+      const plan = planLoading({ ...live, role: { kind: 'relay' } }, options, random);
+      assert.ok(plan.highDemandTimeWindow >= options.httpFallbackBuffer && plan.highDemandTimeWindow <= options.httpFallbackBuffer + RELAY_STAGGER_SEC);
+      assert.equal(plan.httpDownloadTimeWindow, plan.highDemandTimeWindow, 'no random HTTP loading beyond the deadline');
+      assert.ok(plan.p2pDownloadTimeWindow >= horizon, 'peers reach the live edge');
+    }
+  });
+
+  test('a relay with no peer yet (startup) fetches only what is due, not the whole window', () => {
+    const plan = planLoading({ ...live, connectedPeers: 0, role: { kind: 'relay' } }, options, 0);
+    assert.equal(plan.highDemandTimeWindow, options.httpFallbackBuffer);
+  });
+
+  test('after a stall every role keeps the stall margin', () => {
+    const plan = planLoading({ ...live, recentStall: true, role: { kind: 'relay' } }, options, 0);
+    assert.equal(plan.highDemandTimeWindow, options.httpFallbackBuffer + STALL_MARGIN);
+  });
+
+  test('VOD ignores roles', () => {
+    const vod = { ...live, isLive: false };
+    assert.deepEqual(planLoading({ ...vod, role: { kind: 'seeder' } }, options, 0.3), planLoading(vod, options, 0.3));
+  });
+});
+
+describe('swarm identity', () => {
+  test('p2p-media-loader 2.3 peer ids: its prefix plus 12 symbols, 20 characters', () => {
+    const id = newPeerId(() => 0.5);
+    assert.match(id, /^-PM0203-[A-Za-z0-9]{12}$/);
+    assert.notEqual(newPeerId(), newPeerId());
+  });
+
+  test('info_hash: base64 of the first 15 bytes of sha1 of the swarm string, 20 characters', () => {
+    // sha1("v2-x-main-0") computed independently with node:crypto.
+    const expected = createHash('sha1').update('v2-x-main-0').digest().subarray(0, 15).toString('base64');
+    assert.equal(swarmInfoHash('x', 'main', 0), expected);
+    assert.equal(swarmInfoHash('x', 'main', 0).length, 20);
+  });
+});
+
+describe('CoordinationClient', () => {
+  const reply = (body: unknown, status = 200) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+
+  test('asks the tracker\'s HTTP side with info_hash, peer_id and the tracker URL\'s token; keeps the answer on its clock', async () => {
+    const urls: string[] = [];
+    const client = new CoordinationClient({
+      tracker: 'wss://tracker.example/announce?token=abc&x=1',
+      peerId: '-PM0203-abcdefghijkl',
+      now: () => 5000,
+      fetch: async (input) => {
+        urls.push(String(input));
+        return reply({ swarm_size: 7, seeders: 1, rank: 3, slot: 9, slot_ms: 20_000, next_slot_in_ms: 4000 });
+      },
+    });
+    client.watch('hash+/=');
+    client.watch('hash+/=');
+    await sleep(20);
+    client.stop();
+    assert.equal(urls.length, 1, 'watching twice polls once');
+    const url = new URL(urls[0]!);
+    assert.equal(url.origin + url.pathname, 'https://tracker.example/coordination');
+    assert.equal(url.searchParams.get('info_hash'), 'hash+/=');
+    assert.equal(url.searchParams.get('peer_id'), '-PM0203-abcdefghijkl');
+    assert.equal(url.searchParams.get('token'), 'abc');
+    assert.equal(url.searchParams.get('x'), null);
+    assert.deepEqual(client.get('hash+/='), { swarmSize: 7, seeders: 1, rank: 3, slotEndsAt: 9000, receivedAt: 5000 });
+  });
+
+  test('an unknown peer asks again soon; a malformed answer does not replace the last good one', async () => {
+    const answers = [reply({ swarm_size: 1, seeders: 1, rank: null, slot_ms: 20_000, next_slot_in_ms: 100 }), reply({ rank: 'x' })];
+    let calls = 0;
+    const client = new CoordinationClient({ tracker: 'ws://t:8000', peerId: newPeerId(), fetch: async () => answers[calls++] ?? reply({}, 500) });
+    client.watch('h');
+    await sleep(1300);
+    client.stop();
+    assert.equal(calls, 2, 'asked again about a second after rank null, then backed off');
+    assert.deepEqual({ ...client.get('h'), slotEndsAt: 0, receivedAt: 0 }, { swarmSize: 1, seeders: 1, rank: null, slotEndsAt: 0, receivedAt: 0 });
+  });
+
+  test('a tracker without coordination (404) is asked once, whatever is watched after', async () => {
+    let calls = 0;
+    const client = new CoordinationClient({ tracker: 'ws://t:8000', peerId: newPeerId(), fetch: async () => (calls++, reply({ 'failure reason': 'seeding coordination is off' }, 404)) });
+    client.watch('a');
+    await sleep(20);
+    client.watch('b');
+    await sleep(20);
+    client.stop();
+    assert.equal(calls, 1);
+    assert.equal(client.get('a'), undefined);
+  });
+});
