@@ -1,6 +1,7 @@
 // Option parsers for commander: a bad value fails at parse time with the option's rule, which the
 // CLI turns into exit code 2.
 import { InvalidArgumentError } from 'commander';
+import { parseRate } from './network/profiles.ts';
 
 export function integer(min: number, max: number): (value: string) => number {
   return (value) => {
@@ -16,6 +17,31 @@ export function seconds(min: number, max: number): (value: string) => number {
     if (value.trim() === '' || !Number.isFinite(number) || number < min || number > max) throw new InvalidArgumentError(`expected seconds from ${min} to ${max}`);
     return number;
   };
+}
+
+/** A number from 0 to `max`, fractions allowed (e.g. viewers per minute). */
+export function nonNegative(max: number): (value: string) => number {
+  return (value) => {
+    const number = Number(value);
+    if (value.trim() === '' || !Number.isFinite(number) || number < 0 || number > max) throw new InvalidArgumentError(`expected a number from 0 to ${max}`);
+    return number;
+  };
+}
+
+/** A share from 0 to 1. */
+export function fraction(value: string): number {
+  const number = Number(value);
+  if (value.trim() === '' || !Number.isFinite(number) || number < 0 || number > 1) throw new InvalidArgumentError('expected a fraction from 0 to 1, e.g. 0.25');
+  return number;
+}
+
+/** A link rate such as `2mbit` or `800kbit`, in kbit/s (network/profiles.ts parses it). */
+export function rate(value: string): number {
+  try {
+    return parseRate(value);
+  } catch (error) {
+    throw new InvalidArgumentError(error instanceof Error ? error.message : String(error));
+  }
 }
 
 export function url(...protocols: string[]): (value: string) => string {

@@ -2,10 +2,12 @@
 // deployment (by default the local stack of `npm start`).
 import { Command, CommanderError, Option } from 'commander';
 import { defaultOptions as playerDefaults } from '../../player-sdk/src/options.ts';
-import { abrMix, integer, oneOf, seconds, url, urlList } from './cli-options.ts';
+import { abrMix, fraction, integer, nonNegative, oneOf, rate, seconds, url, urlList } from './cli-options.ts';
 import { TargetRefusedError } from './loopback-guard.ts';
+import type { NetworkName } from './network/profiles.ts';
+import { namespaceSupport } from './network/test-hosts.ts';
 import { runScenario, type CommonOptions } from './run-scenario.ts';
-import { runEventScenario } from './scenarios/event-scenario.ts';
+import { needsTestHosts, runEventScenario, type EventScenarioOptions } from './scenarios/event-scenario.ts';
 import { runOriginScenario } from './scenarios/origin-scenario.ts';
 import { runTrackerScenario, trackerStatsUrl } from './scenarios/tracker-scenario.ts';
 
@@ -88,29 +90,66 @@ withCommonOptions(program.command('tracker')
   });
 
 withCommonOptions(program.command('event')
-  .description('V virtual viewers of one live stream, each a real p2p-media-loader-core with real WebRTC in its own process, following the live playlist with Swarmcast\'s policy; run it where WebRTC can only reach loopback')
+  .description('V virtual viewers of one live stream, each a real p2p-media-loader-core with real WebRTC in its own process, following the live playlist with Swarmcast\'s policy; optionally each on a host of its own (network namespace) with a shaped link; run it where WebRTC can only reach loopback')
   .addOption(new Option('--origin <url>', 'origin base URL').argParser(url('http:', 'https:')).default(DEFAULT_ORIGIN))
   .addOption(new Option('--tracker <url...>', 'tracker WebSocket URL(s)').argParser(urlList('ws:', 'wss:')))
   .option('--stream <name>', 'live stream name (/live/<name>/master.m3u8)', 'sample')
   .option('--rendition <name>', 'rendition every viewer plays (default: the master playlist\'s first)')
-  .addOption(new Option('--viewers <n>', 'virtual viewers (one process each, ~100 MB and a share of a core)').argParser(integer(1, 200)).default(4))
+  .addOption(new Option('--renditions <which>', 'all: spread the viewers round-robin over every rendition of the ladder (each is its own swarm)').argParser(oneOf('all')).conflicts('rendition'))
+  .addOption(new Option('--viewers <n>', 'virtual viewers (one process each, ~60 MB and a share of a core)').argParser(integer(1, 200)).default(4))
   .addOption(new Option('--duration <s>', 'seconds from the first viewer\'s start to the end').argParser(seconds(5, 86_400)).default(60))
   .addOption(new Option('--ramp <s>', 'viewers join evenly over this many seconds').argParser(seconds(0, 86_400)).default(10))
   .addOption(new Option('--live-latency <s>', 'playhead distance behind the live edge (the SDK\'s liveLatency)').argParser(seconds(1, 120)).default(playerDefaults.liveLatency))
   .addOption(new Option('--http-fallback-buffer <s>', 'buffer below which a segment comes over HTTP (the SDK\'s httpFallbackBuffer)').argParser(seconds(0.5, 60)).default(playerDefaults.httpFallbackBuffer))
   .addOption(new Option('--policy <name>', 'peer-first (Swarmcast) or library-default (p2p-media-loader\'s own, for comparison)').argParser(oneOf('peer-first', 'library-default')).default(playerDefaults.policy))
-  .option('--no-p2p', 'HTTP only: measure the baseline instead of computing it'))
-  .action(async (options: CommonOptions & { origin: string; tracker?: string[]; stream: string; rendition?: string; viewers: number; duration: number; ramp: number; liveLatency: number; httpFallbackBuffer: number; policy: 'peer-first' | 'library-default'; p2p: boolean }) => {
+  .addOption(new Option('--coordination <on|off>', 'peer-first: follow the tracker\'s seeding coordination (off: each viewer seeds on its own, as before it existed)').argParser(oneOf('on', 'off')).default('on'))
+  .option('--no-p2p', 'HTTP only: measure the baseline instead of computing it')
+  .addOption(new Option('--network <profile>', 'lan: loopback, unshaped; residential / mobile: each viewer on its own host with a link drawn from the profile (see the loadtest README)').argParser(oneOf<NetworkName>('lan', 'residential', 'mobile')).default('lan'))
+  .addOption(new Option('--uplink <rate>', 'every viewer\'s uplink, e.g. 2mbit or 800kbit (own hosts)').argParser(rate))
+  .addOption(new Option('--downlink <rate>', 'every viewer\'s downlink, e.g. 20mbit (own hosts)').argParser(rate))
+  .addOption(new Option('--unreachable <fraction>', 'share of viewers that cannot make WebRTC connections (symmetric NAT, no TURN): their UDP and traffic to other viewers is dropped; they play over HTTP').argParser(fraction).default(0))
+  .addOption(new Option('--churn <per-minute>', 'viewers per minute that leave (killed, no goodbye) after the ramp, each replaced by a newcomer').argParser(nonNegative(600)).default(0))
+  .addOption(new Option('--compare <baseline>', 'http-only: run the same audience again with P2P off and report both, from the origin\'s counters').argParser(oneOf('http-only')))
+  .addOption(new Option('--seed <n>', 'seed of the audience\'s draws (links, who leaves), for repeatable runs').argParser(integer(0, 2 ** 31)).default(1)))
+  .action(async (options: CommonOptions & { origin: string; tracker?: string[]; stream: string; rendition?: string; renditions?: 'all'; viewers: number; duration: number; ramp: number; liveLatency: number; httpFallbackBuffer: number; policy: 'peer-first' | 'library-default'; coordination: 'on' | 'off'; p2p: boolean; network: NetworkName; uplink?: number; downlink?: number; unreachable: number; churn: number; compare?: 'http-only'; seed: number }) => {
     checkDuration(options);
     if (options.httpFallbackBuffer >= options.liveLatency) throw new UsageError(`--http-fallback-buffer ${options.httpFallbackBuffer} must be lower than --live-latency ${options.liveLatency}`);
+    if (options.compare && !options.p2p) throw new UsageError('--compare http-only needs a P2P run to compare: drop --no-p2p');
     const trackers = options.tracker ?? [DEFAULT_TRACKER];
-    const parameters = { origin: options.origin, trackers, stream: options.stream, rendition: options.rendition ?? 'first', viewers: options.viewers, durationSec: options.duration, rampSec: options.ramp, liveLatencySec: options.liveLatency, httpFallbackBufferSec: options.httpFallbackBuffer, policy: options.policy, p2p: options.p2p };
+    const scenario: EventScenarioOptions = {
+      origin: options.origin,
+      trackers,
+      stream: options.stream,
+      rendition: options.renditions === 'all' ? { all: true } : options.rendition,
+      viewers: options.viewers,
+      durationSec: options.duration,
+      rampSec: options.ramp,
+      liveLatency: options.liveLatency,
+      httpFallbackBuffer: options.httpFallbackBuffer,
+      policy: options.policy,
+      coordination: options.coordination === 'on',
+      p2p: options.p2p,
+      network: options.network,
+      uplinkKbit: options.uplink,
+      downlinkKbit: options.downlink,
+      unreachable: options.unreachable,
+      churnPerMinute: options.churn,
+      compare: options.compare ?? null,
+      seed: options.seed,
+    };
+    if (needsTestHosts(scenario)) {
+      if (options.allowRemote) throw new UsageError('viewers on hosts of their own reach the origin and tracker through this namespace\'s loopback: --allow-remote cannot be combined with --network, --uplink, --downlink or --unreachable');
+      // Exposing the hub's loopback servers to the viewers' hosts takes nftables even without --unreachable.
+      const missing = await namespaceSupport({ firewall: true });
+      if (missing !== null) throw new UsageError(`--network ${options.network}${scenario.unreachable > 0 ? ' / --unreachable' : ''} needs test hosts, which this machine cannot make: ${missing}`);
+    }
+    const parameters = { ...scenario, rendition: options.renditions === 'all' ? 'all' : (options.rendition ?? 'first'), durationSec: options.duration, rampSec: options.ramp, liveLatencySec: options.liveLatency, httpFallbackBufferSec: options.httpFallbackBuffer };
     exitWith(await runScenario(options, {
       scenario: 'event',
       targets: [options.origin, ...trackers],
       parameters,
-      plannedSec: options.duration,
-      run: (budget, progress) => runEventScenario({ ...options, trackers, durationSec: options.duration, rampSec: options.ramp }, budget, progress),
+      plannedSec: options.duration * (options.compare ? 2 : 1),
+      run: (budget, progress) => runEventScenario(scenario, budget, progress),
     }));
   });
 

@@ -4,6 +4,7 @@ export interface Percentiles {
   min: number;
   p50: number;
   p90: number;
+  p95: number;
   p99: number;
   max: number;
   count: number;
@@ -13,7 +14,7 @@ export interface Percentiles {
 export function percentiles(samples: ArrayLike<number>): Percentiles {
   const sorted = Float64Array.from(samples).sort();
   const rank = (q: number) => (sorted.length === 0 ? NaN : (sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] as number));
-  return { min: sorted.length === 0 ? NaN : (sorted[0] as number), p50: rank(0.5), p90: rank(0.9), p99: rank(0.99), max: rank(1), count: sorted.length };
+  return { min: sorted.length === 0 ? NaN : (sorted[0] as number), p50: rank(0.5), p90: rank(0.9), p95: rank(0.95), p99: rank(0.99), max: rank(1), count: sorted.length };
 }
 
 export const sum = (values: number[]): number => values.reduce((total, value) => total + value, 0);

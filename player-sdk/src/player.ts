@@ -252,7 +252,7 @@ export function createPlayer(video: HTMLVideoElement, input: SwarmcastOptions): 
     const connection = (navigator as Navigator & { connection?: { type?: string } }).connection;
     const p2pEngine = new HlsJsP2PEngine({
       core: {
-        ...initialCoreConfig(options),
+        ...initialCoreConfig({ ...options, coordination: options.coordination && trackers.length > 0 }),
         trackerClientVersionPrefix: peerId,
         announceTrackers: trackers,
         rtcConfig: options.rtcConfig,

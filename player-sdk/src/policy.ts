@@ -111,11 +111,17 @@ function coordinatedWindow(role: SeedingRole, snapshot: PlaybackSnapshot, option
   return floor + random * Math.min(RELAY_STAGGER_SEC, meshTime);
 }
 
-/** Core settings at creation; `undefined` entries are left to p2p-media-loader's defaults. */
-export function initialCoreConfig(options: PolicyOptions): Partial<LoadingPlan> & { httpDownloadInitialTimeoutMs?: number } {
+/**
+ * Core settings at creation; `undefined` entries are left to p2p-media-loader's defaults.
+ * Uncoordinated, a player starts HTTP-first and the first plan (a second in) narrows it once
+ * peers are known. Coordinated, it starts as a relay: only what is due comes from the origin
+ * until the tracker's answer says whether anyone else watches (HTTP-first would pull the whole
+ * live window from the origin in that first second, for every viewer that joins).
+ */
+export function initialCoreConfig(options: PolicyOptions & { coordination?: boolean }): Partial<LoadingPlan> & { httpDownloadInitialTimeoutMs?: number } {
   if (options.policy === 'library-default') return {};
-  // Start HTTP-first; the first plan (a second in) narrows it once peers are known.
-  return planLoading({ isLive: true, bufferAhead: 0, connectedPeers: 0, recentStall: false, segmentDuration: 2 }, options, 0);
+  const role = options.coordination ? { kind: 'relay' as const } : null;
+  return planLoading({ isLive: true, bufferAhead: 0, connectedPeers: 0, recentStall: false, segmentDuration: 2, role }, options, 0);
 }
 
 /** hls.js settings that follow from the policy. */

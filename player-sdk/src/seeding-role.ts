@@ -37,12 +37,17 @@ export const BACKUP_LEAD = [0.6, 0.3] as const;
 /** A signal older than this is ignored (a few missed polls: the tracker or the network is gone). */
 export const COORDINATION_STALE_MS = 20_000;
 
-/** This viewer's role in a swarm now, or null: no usable signal, behave as uncoordinated. */
+/**
+ * This viewer's role in a swarm now, or null: no usable signal, behave as uncoordinated.
+ * A viewer the tracker does not list yet (it is starting: its first announce is on the way) in a
+ * swarm that has members is a relay: it fetches only what is due and leaves the rest of its first
+ * buffer to the peers it is about to meet, instead of pulling the whole live window from the origin.
+ */
 export function seedingRole(coordination: SwarmCoordination | undefined, now: number): SeedingRole | null {
-  if (coordination === undefined || coordination.rank === null) return null;
+  if (coordination === undefined || now - coordination.receivedAt > COORDINATION_STALE_MS) return null;
+  if (coordination.rank === null) return coordination.swarmSize > 0 ? { kind: 'relay' } : null;
   // Just past the slot's end the old role stands until the next answer: for a moment two seeders
   // may overlap, which costs one fetch, where no seeder at all would cost one per viewer.
-  if (now - coordination.receivedAt > COORDINATION_STALE_MS) return null;
   if (coordination.rank < coordination.seeders) return { kind: 'seeder' };
   if (coordination.rank < coordination.seeders + BACKUPS) return { kind: 'backup', order: coordination.rank - coordination.seeders };
   return { kind: 'relay' };

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CoordinationClient } from '../src/coordination-client.ts';
 import { defaultOptions } from '../src/options.ts';
-import { planLoading, RELAY_STAGGER_SEC, STALL_MARGIN, type PlaybackSnapshot } from '../src/policy.ts';
+import { HTTP_FIRST_WINDOW, initialCoreConfig, planLoading, RELAY_STAGGER_SEC, STALL_MARGIN, type PlaybackSnapshot } from '../src/policy.ts';
 import { BACKUP_LEAD, BACKUPS, COORDINATION_STALE_MS, seedingRole, type SwarmCoordination } from '../src/seeding-role.ts';
 import { newPeerId, swarmInfoHash } from '../src/swarm-identity.ts';
 
@@ -23,10 +23,14 @@ describe('seedingRole', () => {
     assert.deepEqual(seedingRole(answer(1 + BACKUPS), 2000), { kind: 'relay' });
   });
 
-  test('no answer, an unknown peer or a stale answer: no role (behave as uncoordinated)', () => {
+  test('no answer, a stale answer, or alone and unknown: no role (behave as uncoordinated)', () => {
     assert.equal(seedingRole(undefined, 2000), null);
-    assert.equal(seedingRole(answer(null), 2000), null);
+    assert.equal(seedingRole({ ...answer(null), swarmSize: 0 }, 2000), null);
     assert.equal(seedingRole(answer(0), 1000 + COORDINATION_STALE_MS + 1), null);
+  });
+
+  test('not listed yet in a swarm that has members (starting up): a relay', () => {
+    assert.deepEqual(seedingRole(answer(null), 2000), { kind: 'relay' });
   });
 
   test('past the slot end the old role stands until the next answer (a missing seeder costs more than two)', () => {
@@ -70,6 +74,11 @@ describe('planLoading with a seeding role (live)', () => {
   test('a relay with no peer yet (startup) fetches only what is due, not the whole window', () => {
     const plan = planLoading({ ...live, connectedPeers: 0, role: { kind: 'relay' } }, options, 0);
     assert.equal(plan.highDemandTimeWindow, options.httpFallbackBuffer);
+  });
+
+  test('a coordinated player starts fetching only what is due; an uncoordinated one HTTP-first', () => {
+    assert.equal(initialCoreConfig({ ...options, coordination: true }).highDemandTimeWindow, options.httpFallbackBuffer);
+    assert.equal(initialCoreConfig({ ...options, coordination: false }).highDemandTimeWindow, HTTP_FIRST_WINDOW);
   });
 
   test('after a stall every role keeps the stall margin', () => {

@@ -1,212 +1,241 @@
 // `event`: V virtual viewers of one live stream, each a real p2p-media-loader-core with real
-// WebRTC in its own process (viewer/p2pml-viewer.ts, live mode), ramped in, for a fixed time. The
-// origin's egress comes from its /stats (reset at the start); the HTTP-only baseline is computed:
-// the bytes of every segment each viewer played, plus the playlists, which P2P does not change.
-import { performance } from 'node:perf_hooks';
-import { defaultOptions as playerDefaults } from '../../../player-sdk/src/options.ts';
+// WebRTC in its own process (viewer/p2pml-viewer.ts, live mode), ramped in, for a fixed time;
+// optionally each on a host of its own with a shaped link (network/), with churn, spread over the
+// renditions, and followed by the same audience over HTTP only (--compare http-only). The origin's
+// egress comes from its /stats (reset before each pass); every origin request also comes with the
+// viewer's reason for it, so the report says where each origin byte came from.
 import type { PolicyName } from '../../../player-sdk/src/options.ts';
 import { fetchText, parseMasterPlaylist } from '../hls-playlists.ts';
+import { NETWORK_PROFILES, type NetworkName } from '../network/profiles.ts';
+import { TestNetwork } from '../network/test-hosts.ts';
 import type { Progress } from '../progress.ts';
 import type { Chart, Figure, ScenarioOutcome } from '../result.ts';
 import type { RunBudget } from '../run-budget.ts';
 import { percentiles, round, sum } from '../samples.ts';
+import { FETCH_REASONS } from '../viewer/fetch-reason.ts';
 import type { LiveStats } from '../viewer/live-playback.ts';
-import type { PeerEvent } from '../viewer/p2pml-viewer.ts';
-import { startPeer, type PeerProcess } from '../viewer/viewer-process.ts';
+import { analyseRendition, describeReasons, overallFetchesPerSegment, uplinkUse, type RenditionAnalysis } from './event-analysis.ts';
+import { planAudience, runAudiencePass, type PassOptions, type PassResult } from './event-audience.ts';
 
 export interface EventScenarioOptions {
   origin: string;
   trackers: string[];
   stream: string;
-  rendition?: string;
+  /** A rendition's name, or every rendition of the master playlist. */
+  rendition: string | { all: true } | undefined;
   viewers: number;
   durationSec: number;
   rampSec: number;
   liveLatency: number;
   httpFallbackBuffer: number;
   policy: PolicyName;
+  coordination: boolean;
   p2p: boolean;
+  network: NetworkName;
+  uplinkKbit?: number;
+  downlinkKbit?: number;
+  unreachable: number;
+  churnPerMinute: number;
+  compare: 'http-only' | null;
+  seed: number;
 }
 
-/** Egress of one stream in the origin's /stats (see origin/src/egress.ts). */
-interface StreamEgress {
-  bytes: number;
-  kinds: Partial<Record<'segment' | 'playlist' | 'manifest', { bytes: number; requests: number }>>;
+/** Whether the viewers need hosts of their own (namespaces, links, firewalls). */
+export function needsTestHosts(options: Pick<EventScenarioOptions, 'network' | 'uplinkKbit' | 'downlinkKbit' | 'unreachable'>): boolean {
+  return options.network !== 'lan' || options.uplinkKbit !== undefined || options.downlinkKbit !== undefined || options.unreachable > 0;
 }
 
-const VIEWER_START_TIMEOUT_MS = 30_000;
-const FINAL_STATS_TIMEOUT_MS = 5_000;
 const MB = 1e6;
+const mb = (bytes: number) => round(bytes / MB, 2);
 
-type LiveStatsEvent = Extract<PeerEvent, { event: 'live-stats' }>;
-const isLiveStats = (event: PeerEvent): event is LiveStatsEvent => event.event === 'live-stats';
-
-function latestStats(viewer: PeerProcess): LiveStats | undefined {
-  for (let i = viewer.events.length - 1; i >= 0; i--) {
-    const event = viewer.events[i]!;
-    if (isLiveStats(event)) return event;
-  }
-  return undefined;
+interface PassSummary {
+  pass: PassResult;
+  renditions: RenditionAnalysis[];
+  finals: LiveStats[];
+  totals: Record<'httpBytes' | 'p2pBytes' | 'uploadedBytes' | 'segmentBytes' | 'lateSegments' | 'stallSec' | 'segmentsLoaded' | 'segmentsFromPeers' | 'peerConnections', number>;
+  startup: ReturnType<typeof percentiles>;
+  latency: ReturnType<typeof percentiles>;
 }
 
-/** Asks for a report now rather than taking the last periodic one. */
-async function finalStats(viewer: PeerProcess): Promise<LiveStats | undefined> {
-  const seen = viewer.events.length;
-  viewer.send({ cmd: 'stats' });
-  return viewer.waitFor((event): event is LiveStatsEvent => isLiveStats(event) && viewer.events.length > seen, FINAL_STATS_TIMEOUT_MS)
-    .catch(() => latestStats(viewer));
-}
-
-async function readEgress(origin: string, stream: string): Promise<StreamEgress> {
-  const response = await fetch(new URL('/stats', origin), { signal: AbortSignal.timeout(5000) });
-  if (!response.ok) throw new Error(`GET ${origin}/stats: HTTP ${response.status}`);
-  const stats = (await response.json()) as { streams?: Record<string, StreamEgress> };
-  return stats.streams?.[`live/${stream}`] ?? { bytes: 0, kinds: {} };
-}
-
-const offload = (stats: Pick<LiveStats, 'httpBytes' | 'p2pBytes'>) =>
+const offload = (stats: { httpBytes: number; p2pBytes: number }) =>
   stats.httpBytes + stats.p2pBytes === 0 ? 0 : (100 * stats.p2pBytes) / (stats.httpBytes + stats.p2pBytes);
 
-interface Tick {
-  second: number;
-  viewers: number;
-  originSegmentBytes: number;
-  consumedBytes: number;
-  httpBytes: number;
-  p2pBytes: number;
-  peers: number;
-  lateSegments: number;
+function summarise(pass: PassResult): PassSummary {
+  const byRendition = new Map<string, PassResult['records']>();
+  for (const record of pass.records) byRendition.set(record.rendition, [...(byRendition.get(record.rendition) ?? []), record]);
+  const renditions = [...byRendition].map(([name, records]) => analyseRendition(name, records, pass.egress.renditions[name]?.kinds.segment?.requests ?? 0));
+  const finals = pass.records.map((r) => r.stats).filter((s): s is LiveStats => s !== undefined);
+  const total = (key: keyof PassSummary['totals']) => sum(finals.map((s) => s[key] ?? 0));
+  return {
+    pass,
+    renditions,
+    finals,
+    totals: {
+      httpBytes: total('httpBytes'),
+      p2pBytes: total('p2pBytes'),
+      uploadedBytes: total('uploadedBytes'),
+      segmentBytes: total('segmentBytes'),
+      lateSegments: total('lateSegments'),
+      stallSec: total('stallSec'),
+      segmentsLoaded: total('segmentsLoaded'),
+      segmentsFromPeers: total('segmentsFromPeers'),
+      peerConnections: total('peerConnections'),
+    },
+    startup: percentiles(finals.map((s) => s.startupSec).filter((v): v is number => typeof v === 'number')),
+    latency: percentiles(finals.map((s) => s.latencySec).filter((v): v is number => typeof v === 'number')),
+  };
 }
 
 export async function runEventScenario(options: EventScenarioOptions, budget: RunBudget, progress: Progress): Promise<ScenarioOutcome> {
   const masterUrl = new URL(`/live/${options.stream}/master.m3u8`, options.origin).href;
   const variants = parseMasterPlaylist(await fetchText(masterUrl, budget.signal), masterUrl);
-  const streamIndex = options.rendition === undefined ? 0 : variants.findIndex((v) => v.name === options.rendition);
-  const variant = variants[streamIndex];
-  if (variant === undefined) throw new Error(`--rendition ${options.rendition}: ${masterUrl} has ${variants.map((v) => v.name).join(', ')}`);
+  const chosen = options.rendition === undefined
+    ? [0]
+    : typeof options.rendition === 'string'
+      ? [variants.findIndex((v) => v.name === options.rendition)]
+      : variants.map((_, index) => index);
+  if (chosen.some((index) => index < 0)) throw new Error(`--rendition ${String(options.rendition)}: ${masterUrl} has ${variants.map((v) => v.name).join(', ')}`);
+  const plan = planAudience(chosen.map((streamIndex) => ({ variant: variants[streamIndex]!, streamIndex })), options);
 
-  const reset = await fetch(new URL('/stats/reset', options.origin), { method: 'POST', signal: budget.signal });
-  if (!reset.ok) throw new Error(`POST ${options.origin}/stats/reset: HTTP ${reset.status}`);
-
-  const viewers: PeerProcess[] = [];
-  const failedToStart: string[] = [];
-  const starting: Promise<void>[] = [];
-  const ticks: Tick[] = [];
-  const startedAt = performance.now();
-  const elapsedSec = () => (performance.now() - startedAt) / 1000;
-  const startViewer = (n: number) => {
-    starting.push(startPeer(`viewer-${n}`, {
-      trackers: options.trackers,
-      manifestUrl: masterUrl,
-      live: {
-        playlistUrl: variant.url,
-        streamIndex,
-        liveLatency: options.liveLatency,
-        httpFallbackBuffer: options.httpFallbackBuffer,
-        policy: options.policy,
-        statsIntervalMs: playerDefaults.statsIntervalMs,
-      },
-      ...(options.p2p ? {} : { core: { isP2PDisabled: true } }),
-    }, VIEWER_START_TIMEOUT_MS).then(
-      (viewer) => {
-        if (budget.stopped) void viewer.close();
-        else viewers.push(viewer);
-      },
-      (error: unknown) => {
-        failedToStart.push(`viewer-${n}: ${error instanceof Error ? error.message.slice(0, 300) : String(error)}`);
-      },
-    ));
-  };
-
-  let finals: LiveStats[] = [];
-  let egress: StreamEgress = { bytes: 0, kinds: {} };
+  const network = needsTestHosts(options) ? await TestNetwork.create() : null;
   try {
-    let next = 0;
-    while (!budget.stopped && elapsedSec() < options.durationSec) {
-      // Viewer n joins at n × ramp / V seconds.
-      while (next < options.viewers && elapsedSec() >= (next * options.rampSec) / options.viewers) startViewer(next++);
-      await budget.pause(1000);
-      const stats = viewers.map(latestStats).filter((s): s is LiveStats => s !== undefined);
-      egress = await readEgress(options.origin, options.stream).catch(() => egress);
-      const tick: Tick = {
-        second: round(elapsedSec()),
-        viewers: viewers.length,
-        originSegmentBytes: egress.kinds.segment?.bytes ?? 0,
-        consumedBytes: sum(stats.map((s) => s.segmentBytes)),
-        httpBytes: sum(stats.map((s) => s.httpBytes)),
-        p2pBytes: sum(stats.map((s) => s.p2pBytes)),
-        peers: sum(stats.map((s) => s.peers)),
-        lateSegments: sum(stats.map((s) => s.lateSegments)),
+    let viewerUrl = (url: string) => url;
+    if (network) {
+      const ports = [options.origin, ...options.trackers].map((target) => Number(new URL(target).port || (target.startsWith('https') || target.startsWith('wss') ? 443 : 80)));
+      await network.exposeLoopbackPorts([...new Set(ports)]);
+      // Viewers on their own hosts reach this namespace's loopback servers through the bridge.
+      viewerUrl = (url: string) => {
+        const parsed = new URL(url);
+        parsed.hostname = network.gateway;
+        return parsed.href;
       };
-      ticks.push(tick);
-      progress.update(tick.second, `${tick.viewers}/${options.viewers} viewers, offload ${round(offload(tick), 0)} %, ${tick.lateSegments} late`);
     }
-    await Promise.all(starting);
-    finals = (await Promise.all(viewers.map(finalStats))).map((s) => s ?? ({} as LiveStats));
+    const passOptions: PassOptions = { ...options, masterUrl, viewerUrl, network };
+    const passes: PassSummary[] = [summarise(await runAudiencePass(passOptions, plan, budget, progress, options.p2p ? 'P2P' : 'HTTP only'))];
+    if (options.compare === 'http-only' && !budget.stopped) {
+      passes.push(summarise(await runAudiencePass({ ...passOptions, p2p: false }, plan, budget, progress, 'HTTP-only control')));
+    }
+    return outcome(options, passes, variants.length);
   } finally {
-    await Promise.all(viewers.map((viewer) => viewer.close()));
+    await network?.close();
   }
-  // After every viewer has gone, so that segments still in flight are counted.
-  egress = await readEgress(options.origin, options.stream).catch(() => egress);
+}
 
-  const windowSec = elapsedSec();
-  const totals = {
-    httpBytes: sum(finals.map((s) => s.httpBytes ?? 0)),
-    p2pBytes: sum(finals.map((s) => s.p2pBytes ?? 0)),
-    uploadedBytes: sum(finals.map((s) => s.uploadedBytes ?? 0)),
-    segmentBytes: sum(finals.map((s) => s.segmentBytes ?? 0)),
-    lateSegments: sum(finals.map((s) => s.lateSegments ?? 0)),
-    stallSec: sum(finals.map((s) => s.stallSec ?? 0)),
-    segmentsLoaded: sum(finals.map((s) => s.segmentsLoaded ?? 0)),
-    segmentsFromPeers: sum(finals.map((s) => s.segmentsFromPeers ?? 0)),
-    peerConnections: sum(finals.map((s) => s.peerConnections ?? 0)),
-  };
-  const playlistBytes = (egress.kinds.playlist?.bytes ?? 0) + (egress.kinds.manifest?.bytes ?? 0);
-  const baselineBytes = totals.segmentBytes + playlistBytes;
-  const perViewerOffload = finals.map(offload);
+function outcome(options: EventScenarioOptions, passes: PassSummary[], renditionCount: number): ScenarioOutcome {
+  const main = passes[0]!;
+  const control = passes[1];
+  const { pass, totals } = main;
+  const playlistBytes = (pass.egress.kinds.playlist?.bytes ?? 0) + (pass.egress.kinds.manifest?.bytes ?? 0);
+  const computedBaseline = totals.segmentBytes + playlistBytes;
+  const baselineBytes = control ? control.pass.egress.bytes : computedBaseline;
+  const perViewerOffload = main.finals.map(offload);
   const spread = percentiles(perViewerOffload);
-  const latency = percentiles(finals.map((s) => s.latencySec).filter((l): l is number => typeof l === 'number'));
-  const mb = (bytes: number) => round(bytes / MB, 2);
+  const uplinks = pass.records.map((record) => uplinkUse(record, pass.windowSec));
+  const capped = uplinks.filter((u) => u.capKbit !== null);
+  const renditionNames = main.renditions.map((r) => r.rendition).join(', ');
+  const where = needsTestHosts(options)
+    ? `network ${options.network}${options.uplinkKbit ? `, uplink ${options.uplinkKbit} kbit/s` : ''}${options.downlinkKbit ? `, downlink ${options.downlinkKbit} kbit/s` : ''}${options.unreachable > 0 ? `, ${round(options.unreachable * 100, 0)} % unreachable` : ''}`
+    : 'network lan (loopback, unshaped)';
+  const churn = options.churnPerMinute > 0 ? `; churn ${options.churnPerMinute}/min: ${pass.left} left, ${pass.joined - options.viewers} joined` : '';
 
   const figures: Figure[] = [
-    { label: 'viewers', value: viewers.length, meaning: `virtual viewers that played (of ${options.viewers}; ${failedToStart.length} failed to start), ${variant.name}, joined over ${options.rampSec} s, policy ${options.p2p ? options.policy : 'HTTP only (--no-p2p)'}` },
+    { label: 'viewers', value: pass.records.length, meaning: `virtual viewers that played (of ${pass.joined} started; ${pass.failedToStart.length} failed to start), ${renditionNames} (of ${renditionCount}), joined over ${options.rampSec} s, ${where}${churn}, policy ${options.p2p ? `${options.policy}${options.policy === 'peer-first' ? `, coordination ${options.coordination ? 'on' : 'off'}` : ''}` : 'HTTP only (--no-p2p)'}` },
     { label: 'offload', value: round(offload(totals)), unit: '%', meaning: 'segment bytes the viewers got from peers, of all segment bytes they downloaded' },
     { label: 'offload per viewer', value: `${round(spread.min, 0)} / ${round(spread.p50, 0)} / ${round(spread.max, 0)}`, unit: '%', meaning: 'min / median / max over the viewers' },
-    { label: 'origin egress', value: mb(egress.bytes), unit: 'MB', meaning: `bytes the origin sent for live/${options.stream} (its /stats, reset at the start): segments ${mb(egress.kinds.segment?.bytes ?? 0)} MB, playlists ${mb(playlistBytes)} MB` },
-    { label: 'HTTP-only baseline', value: mb(baselineBytes), unit: 'MB', meaning: 'computed: bytes of every segment each viewer played plus the playlists — what the origin would have sent without P2P' },
-    { label: 'egress saved', value: baselineBytes > 0 ? round(100 * (1 - egress.bytes / baselineBytes)) : 0, unit: '%', meaning: '1 − origin egress ÷ baseline (negative: P2P cost the origin more than it saved)' },
-    { label: 'peer connections', value: totals.peerConnections, meaning: `WebRTC connections the viewers opened (each counted at both ends); ${round(sum(finals.map((s) => s.peers ?? 0)) / Math.max(1, finals.length), 1)} per viewer open at the end` },
+    { label: 'origin fetches per segment', value: round(overallFetchesPerSegment(main.renditions), 2), meaning: `segment responses the origin counted ÷ distinct segments the viewers watched, per rendition: ${main.renditions.map((r) => `${r.rendition} ${round(r.fetchesPerSegment, 2)} (p50 ${r.perSegment.p50}, p95 ${r.perSegment.p95}, ${r.segmentsWatched} segments)`).join('; ')}. 1 is one copy of the stream` },
+    { label: 'fetches per segment by reason', value: describeReasons(main.renditions), meaning: `why the viewers asked the origin (${FETCH_REASONS.join(', ')}), per watched segment; viewers reported ${sum(main.renditions.map((r) => r.reportedRequests))} requests, the origin counted ${sum(main.renditions.map((r) => r.originRequests))}` },
+    { label: 'origin egress', value: mb(pass.egress.bytes), unit: 'MB', meaning: `bytes the origin sent for live/${options.stream} (its /stats, reset at the start): segments ${mb(pass.egress.kinds.segment?.bytes ?? 0)} MB, playlists ${mb(playlistBytes)} MB` },
+    control
+      ? { label: 'HTTP-only baseline', value: mb(baselineBytes), unit: 'MB', meaning: 'measured: the origin\'s egress for the same audience with P2P off (--compare http-only)' }
+      : { label: 'HTTP-only baseline', value: mb(baselineBytes), unit: 'MB', meaning: 'computed: bytes of every segment each viewer played plus the playlists — what the origin would have sent without P2P (--compare http-only measures it)' },
+    { label: 'egress saved', value: baselineBytes > 0 ? round(100 * (1 - pass.egress.bytes / baselineBytes)) : 0, unit: '%', meaning: '1 − origin egress ÷ baseline (negative: P2P cost the origin more than it saved)' },
+    { label: 'peer connections', value: totals.peerConnections, meaning: `WebRTC connections the viewers opened (each counted at both ends); ${round(sum(main.finals.map((s) => s.peers ?? 0)) / Math.max(1, main.finals.length), 1)} per viewer open at the end` },
     { label: 'segments', value: totals.segmentsLoaded, meaning: `segments the viewers loaded, ${totals.segmentsFromPeers} of them from peers` },
     { label: 'late segments', value: totals.lateSegments, meaning: 'segments not loaded when the playhead reached them (each a stall)' },
-    { label: 'stall time', value: round(totals.stallSec), unit: 's', meaning: `total over the viewers; ${round((100 * totals.stallSec) / Math.max(1, viewers.length * windowSec), 2)} % of viewing time` },
-    { label: 'live latency p50', value: round(latency.p50), unit: 's', meaning: `live edge − playhead at the end (target ${options.liveLatency} s)` },
+    { label: 'stall time', value: round(totals.stallSec), unit: 's', meaning: `total over the viewers; ${round((100 * totals.stallSec) / Math.max(1, pass.records.length * pass.windowSec), 2)} % of viewing time` },
+    { label: 'startup p50', value: round(main.startup.p50), unit: 's', meaning: `from a viewer's start to its first segment playing (p95 ${round(main.startup.p95)} s)` },
+    { label: 'live latency p50', value: round(main.latency.p50), unit: 's', meaning: `live edge − playhead at the end (target ${options.liveLatency} s)` },
     { label: 'uploaded', value: mb(totals.uploadedBytes), unit: 'MB', meaning: 'bytes the viewers sent to each other' },
   ];
+  if (capped.length > 0) {
+    const share = percentiles(capped.map((u) => (100 * u.meanKbit) / u.capKbit!));
+    figures.push({ label: 'uplink use', value: `${round(share.p50, 0)} / ${round(share.max, 0)}`, unit: '% of cap', meaning: 'median / max over the viewers of their mean uplink rate (measured on their link) ÷ their uplink cap' });
+  }
+  if (control) {
+    figures.push(
+      { label: 'HTTP-only fetches per segment', value: round(overallFetchesPerSegment(control.renditions), 2), meaning: 'the same audience with P2P off: about one per viewer of a rendition' },
+      { label: 'HTTP-only late segments', value: control.totals.lateSegments, meaning: `late segments with P2P off (P2P run: ${totals.lateSegments})` },
+      { label: 'HTTP-only stall time', value: round(control.totals.stallSec), unit: 's', meaning: `stall time with P2P off (P2P run: ${round(totals.stallSec)} s)` },
+      { label: 'HTTP-only startup p50', value: round(control.startup.p50), unit: 's', meaning: `startup with P2P off (P2P run: ${round(main.startup.p50)} s)` },
+    );
+  }
+
+  return { figures, charts: charts(main, uplinks, control), details: details(options, passes, uplinks) };
+}
+
+function charts(main: PassSummary, uplinks: ReturnType<typeof uplinkUse>[], control: PassSummary | undefined): Chart[] {
+  const { ticks, records } = main.pass;
   // Rates from successive cumulative readings.
-  const rate = (value: (t: Tick) => number) => ticks.map((t, i) => {
-    const previous = ticks[i - 1];
+  const rate = (source: typeof ticks, value: (t: (typeof ticks)[number]) => number) => source.map((t, i) => {
+    const previous = source[i - 1];
     const seconds = previous ? t.second - previous.second : t.second;
     return [t.second, round((value(t) - (previous ? value(previous) : 0)) / Math.max(seconds, 0.001) / MB, 3)] as [number, number];
   });
-  const charts: Chart[] = [
-    { title: 'Origin segment egress vs HTTP-only', unit: 'MB/s', kind: 'line', series: [{ name: 'origin (measured)', points: rate((t) => t.originSegmentBytes) }, { name: 'HTTP-only (viewers\' consumption)', points: rate((t) => t.consumedBytes) }] },
+  const timeline = main.renditions.flatMap((r) => r.timeline);
+  const labels = records.map((r) => r.name.replace('viewer-', ''));
+  return [
+    {
+      title: 'Origin fetches per segment, by reason (x: when the segment was first fetched)',
+      unit: 'fetches',
+      kind: 'line',
+      series: FETCH_REASONS.map((reason) => ({ name: reason, points: timeline.map((t) => [t.atSec, t[reason]] as [number, number]).sort((a, b) => a[0] - b[0]) }))
+        .filter((series) => series.points.some(([, y]) => y > 0)),
+    },
+    {
+      title: 'Origin segment egress',
+      unit: 'MB/s',
+      kind: 'line',
+      series: [
+        { name: 'origin (measured)', points: rate(ticks, (t) => t.originSegmentBytes) },
+        control
+          ? { name: 'HTTP-only control (measured)', points: rate(control.pass.ticks, (t) => t.originSegmentBytes) }
+          : { name: 'HTTP-only (viewers\' consumption)', points: rate(ticks, (t) => t.consumedBytes) },
+      ],
+    },
     { title: 'Offload (cumulative)', unit: '%', kind: 'line', series: [{ name: 'from peers', points: ticks.map((t) => [t.second, round(offload(t))]) }] },
     { title: 'Viewers and connected peers', unit: 'count', kind: 'line', series: [{ name: 'viewers', points: ticks.map((t) => [t.second, t.viewers]) }, { name: 'peer connections open (both ends)', points: ticks.map((t) => [t.second, t.peers]) }, { name: 'late segments (cumulative)', points: ticks.map((t) => [t.second, t.lateSegments]) }] },
-    { title: 'Offload per viewer', unit: '%', kind: 'bar', labels: finals.map((_, i) => `${i + 1}`), series: [{ name: 'offload', points: perViewerOffload.map((o, i) => [i, round(o)]) }] },
-    { title: 'Late segments per viewer', unit: 'segments', kind: 'bar', labels: finals.map((_, i) => `${i + 1}`), series: [{ name: 'late segments', points: finals.map((s, i) => [i, s.lateSegments ?? 0]) }] },
+    { title: 'Offload per viewer', unit: '%', kind: 'bar', labels, series: [{ name: 'offload', points: records.map((r, i) => [i, round(r.stats ? offload(r.stats) : 0)]) }] },
+    { title: 'Uplink per viewer: mean rate vs cap', unit: 'kbit/s', kind: 'bar', labels, series: [{ name: 'used (mean)', points: uplinks.map((u, i) => [i, round(u.meanKbit)]) }, ...(uplinks.some((u) => u.capKbit !== null) ? [{ name: 'cap', points: uplinks.map((u, i) => [i, u.capKbit ?? 0] as [number, number]) }] : [])] },
+    { title: 'Late segments per viewer', unit: 'segments', kind: 'bar', labels, series: [{ name: 'late segments', points: records.map((r, i) => [i, r.stats?.lateSegments ?? 0]) }] },
   ];
+}
+
+function details(options: EventScenarioOptions, passes: PassSummary[], uplinks: ReturnType<typeof uplinkUse>[]): Record<string, unknown> {
+  const passDetails = (summary: PassSummary, withUplinks: boolean) => ({
+    renditions: summary.renditions.map(({ timeline, ...rest }) => ({ ...rest, fetchesPerSegment: round(rest.fetchesPerSegment, 3), timeline })),
+    originEgress: summary.pass.egress,
+    totals: summary.totals,
+    startupSec: summary.startup,
+    latencySec: summary.latency,
+    failedToStart: summary.pass.failedToStart,
+    churn: { left: summary.pass.left, joined: summary.pass.joined - options.viewers },
+    viewers: summary.pass.records.map((record, i) => ({
+      viewer: record.name,
+      rendition: record.rendition,
+      link: record.link,
+      unreachable: record.unreachable,
+      joinedAtSec: record.joinedAtSec,
+      leftAtSec: record.leftAtSec,
+      offloadPercent: round(record.stats ? offload(record.stats) : 0),
+      ...(withUplinks ? { uplink: { ...uplinks[i], burstBytes: record.burstBytes } } : {}),
+      ...record.stats,
+    })),
+    timeline: summary.pass.ticks,
+  });
   return {
-    figures,
-    charts,
-    details: {
-      masterUrl,
-      rendition: variant.name,
-      baseline: 'computed: segment bytes every viewer played + playlist bytes measured at the origin',
-      originEgress: egress,
-      totals,
-      failedToStart,
-      viewers: finals.map((s, i) => ({ viewer: i + 1, offloadPercent: round(perViewerOffload[i] ?? 0), ...s })),
-      timeline: ticks,
-    },
+    network: { name: options.network, ...(options.network === 'lan' ? {} : { profile: NETWORK_PROFILES[options.network] }) },
+    fetchReasons: 'startup: before playback began; peer-failed: a peer started the segment and HTTP finished it; no-peers: no peer connected; seed: beyond the HTTP window (p2p-media-loader\'s random loader); deadline: the HTTP window reached it before a peer delivered',
+    ...passDetails(passes[0]!, true),
+    ...(passes[1] ? { httpOnlyControl: passDetails(passes[1], false) } : {}),
   };
 }

@@ -5,7 +5,9 @@
 // segment not loaded when the playhead reaches it is a late segment, and playback stalls on it.
 import { performance } from 'node:perf_hooks';
 import type { Core, Segment } from 'p2p-media-loader-core';
+import type { CoordinationClient } from '../../../player-sdk/src/coordination-client.ts';
 import { initialCoreConfig, planLoading, STALL_MEMORY_MS, type PolicyOptions } from '../../../player-sdk/src/policy.ts';
+import { seedingRole, type SeedingRole } from '../../../player-sdk/src/seeding-role.ts';
 import { fetchText, parseMediaPlaylist, type MediaPlaylist } from '../hls-playlists.ts';
 import { classifyFetch, FETCH_REASONS, type FetchReason } from './fetch-reason.ts';
 
@@ -15,6 +17,14 @@ export interface LivePlaybackOptions extends PolicyOptions {
   /** The rendition's index in the master playlist: with the manifest URL it names the swarm. */
   streamIndex: number;
   statsIntervalMs: number;
+  /** Follow the tracker's seeding coordination (the SDK's `coordination` option). */
+  coordination: boolean;
+}
+
+/** The swarm this viewer plays, and the client that asks the tracker about its role in it. */
+export interface SwarmCoordinationSource {
+  client: CoordinationClient;
+  infoHash: string;
 }
 
 export interface LiveStats {
@@ -37,8 +47,13 @@ export interface LiveStats {
   latencyResyncs: number;
   segmentErrors: number;
   playlistErrors: number;
+  /** Lowest and highest media sequence number this viewer loaded (null before the first). */
+  firstSequence: number | null;
+  lastSequence: number | null;
   /** Segment requests this viewer sent to the origin, by reason (fetch-reason.ts). */
   originFetches: Record<FetchReason, number>;
+  /** Seconds spent in each seeding role (null: no coordination signal). */
+  roleSec: Record<SeedingRole['kind'] | 'none', number>;
 }
 
 /** One segment request to the origin, reported as it leaves. */
@@ -78,6 +93,7 @@ export class LivePlayback {
   private readonly segments = new Map<number, LiveSegment>();
   private targetDuration = 2;
   private edge = NaN;
+  private edgeReadAt = 0;
   private playhead = NaN;
   private playing = false;
   private stalledOn: number | null = null;
@@ -87,18 +103,20 @@ export class LivePlayback {
   private lastTickAt = performance.now();
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly abort = new AbortController();
-  private readonly counts = { segmentsLoaded: 0, segmentsFromPeers: 0, segmentBytes: 0, lateSegments: 0, stallSec: 0, startupSec: null as number | null, latencyResyncs: 0, segmentErrors: 0, playlistErrors: 0 };
+  private readonly counts = { segmentsLoaded: 0, segmentsFromPeers: 0, segmentBytes: 0, lateSegments: 0, stallSec: 0, startupSec: null as number | null, latencyResyncs: 0, segmentErrors: 0, playlistErrors: 0, firstSequence: null as number | null, lastSequence: null as number | null };
   private readonly originFetches = Object.fromEntries(FETCH_REASONS.map((reason) => [reason, 0])) as Record<FetchReason, number>;
   /** Segments (by URL) a peer started to send: an HTTP request for one of them finishes what a peer did not. */
   private readonly peerAttempts = new Set<string>();
   private httpWindowSec: number;
+  private readonly roleSec: LiveStats['roleSec'] = { seeder: 0, backup: 0, relay: 0, none: 0 };
 
   constructor(
     private readonly core: Core,
     private readonly options: LivePlaybackOptions,
     private readonly transfer: TransferCounters,
+    private readonly coordination?: SwarmCoordinationSource,
   ) {
-    this.httpWindowSec = initialCoreConfig(options).highDemandTimeWindow ?? LIBRARY_HTTP_WINDOW_SEC;
+    this.httpWindowSec = initialCoreConfig({ ...options, coordination: coordination !== undefined }).highDemandTimeWindow ?? LIBRARY_HTTP_WINDOW_SEC;
     core.addEventListener('onSegmentStart', ({ segment, downloadSource }) => {
       if (downloadSource === 'p2p') this.peerAttempts.add(segment.url);
     });
@@ -123,6 +141,7 @@ export class LivePlayback {
   async start(onStats: (stats: LiveStats) => void): Promise<void> {
     this.core.setIsLive(true);
     this.core.addStreamIfNoneExists({ runtimeId: this.options.playlistUrl, type: 'main', index: String(this.options.streamIndex) });
+    this.coordination?.client.watch(this.coordination.infoHash);
     await this.refreshPlaylist();
     this.schedulePlaylist();
     this.timers.push(setInterval(() => this.tick(), TICK_MS));
@@ -144,7 +163,9 @@ export class LivePlayback {
       peerConnections: this.transfer.peerConnections,
       ...this.counts,
       originFetches: { ...this.originFetches },
-      latencySec: this.playing ? Math.round((this.edge - this.playhead) * 10) / 10 : null,
+      roleSec: { ...this.roleSec },
+      // As hls.js reports it: the playlist's edge plus the playlist's age, minus the playhead.
+      latencySec: this.playing ? Math.round((this.edge + (performance.now() - this.edgeReadAt) / 1000 - this.playhead) * 10) / 10 : null,
     };
   }
 
@@ -184,7 +205,10 @@ export class LivePlayback {
     }
     this.core.updateStream(this.options.playlistUrl, added, removed.map((s) => s.runtimeId));
     const last = playlist.segments[playlist.segments.length - 1];
-    if (last) this.edge = last.sequence * playlist.targetDuration + last.duration;
+    if (last) {
+      this.edge = last.sequence * playlist.targetDuration + last.duration;
+      this.edgeReadAt = performance.now();
+    }
     if (Number.isNaN(this.playhead) && last) {
       const first = playlist.segments[0]!;
       this.playhead = Math.max(first.sequence * playlist.targetDuration, this.edge - this.options.liveLatency);
@@ -270,6 +294,8 @@ export class LivePlayback {
         onSuccess: ({ data }) => {
           this.counts.segmentsLoaded++;
           this.counts.segmentBytes += data.byteLength;
+          this.counts.firstSequence = Math.min(this.counts.firstSequence ?? Infinity, segment.sequence);
+          this.counts.lastSequence = Math.max(this.counts.lastSequence ?? -Infinity, segment.sequence);
           if (this.transfer.sources.get(segment.url) === 'p2p') this.counts.segmentsFromPeers++;
           done('loaded');
         },
@@ -286,6 +312,8 @@ export class LivePlayback {
 
   private replan(): void {
     if (this.options.policy !== 'peer-first' || Number.isNaN(this.playhead)) return;
+    const role = this.coordination ? seedingRole(this.coordination.client.get(this.coordination.infoHash), performance.now()) : null;
+    this.roleSec[role?.kind ?? 'none'] += REPLAN_MS / 1000;
     const plan = planLoading(
       {
         isLive: true,
@@ -293,6 +321,7 @@ export class LivePlayback {
         connectedPeers: this.transfer.peers,
         recentStall: performance.now() - this.lastStallAt < STALL_MEMORY_MS,
         segmentDuration: this.targetDuration,
+        role,
       },
       this.options,
       Math.random(),

@@ -15,7 +15,9 @@ import { createInterface } from 'node:readline';
 import wrtc from '@roamhq/wrtc';
 import { WebSocket } from 'ws';
 import type { CoreConfig, DownloadSource, Segment } from 'p2p-media-loader-core';
+import { CoordinationClient } from '../../../player-sdk/src/coordination-client.ts';
 import { initialCoreConfig } from '../../../player-sdk/src/policy.ts';
+import { defaultSwarmId, newPeerId, swarmInfoHash } from '../../../player-sdk/src/swarm-identity.ts';
 import { LivePlayback, type LivePlaybackOptions, type LiveStats, type OriginFetch, type TransferCounters } from './live-playback.ts';
 
 export interface PeerOptions {
@@ -73,9 +75,15 @@ async function runPeer(options: PeerOptions): Promise<void> {
   const { Core } = await import('p2p-media-loader-core');
 
   let live: LivePlayback | undefined;
+  // One known peer_id in every swarm, as Swarmcast's player sets it, so the tracker's seeding
+  // coordination can be asked about this viewer.
+  const peerId = newPeerId();
+  const coordinated = options.live?.coordination === true && options.live.policy === 'peer-first' && options.trackers[0] !== undefined && !options.core?.isP2PDisabled;
+  const coordination = coordinated ? new CoordinationClient({ tracker: options.trackers[0]!, peerId }) : undefined;
   const core = new Core({
+    trackerClientVersionPrefix: peerId,
     // A live viewer starts as Swarmcast's player does; the policy re-plans it every second.
-    ...(options.live ? initialCoreConfig(options.live) : {}),
+    ...(options.live ? initialCoreConfig({ ...options.live, coordination: coordinated }) : {}),
     announceTrackers: options.trackers,
     rtcConfig: { iceServers: [] },
     // Runs once per request that really leaves for the origin (not for bytes already held), so
@@ -149,10 +157,13 @@ async function runPeer(options: PeerOptions): Promise<void> {
       .catch((error: unknown) => emit({ event: 'segment-error', index, reason: message(error) }));
   }
 
-  live = options.live ? new LivePlayback(core, options.live, transfer) : undefined;
+  live = options.live
+    ? new LivePlayback(core, options.live, transfer, coordination && { client: coordination, infoHash: swarmInfoHash(defaultSwarmId(options.manifestUrl), 'main', options.live.streamIndex) })
+    : undefined;
 
   function exit(): never {
     live?.stop();
+    coordination?.stop();
     core.destroy();
     process.exit(0);
   }

@@ -1,0 +1,151 @@
+// What one audience pass of the event scenario measured, reduced to what a broadcaster asks:
+// how many times the origin sent each segment, why, and what each viewer's link and playback did.
+// Plain functions of the recorded data, so they are tested without running viewers.
+import type { LinkShape } from '../network/profiles.ts';
+import { percentiles, round, sum } from '../samples.ts';
+import { FETCH_REASONS, type FetchReason } from '../viewer/fetch-reason.ts';
+import type { LiveStats } from '../viewer/live-playback.ts';
+
+/** One origin segment request as the viewer reported it. */
+export interface RecordedFetch {
+  sequence: number;
+  reason: FetchReason;
+  /** Seconds since the pass started. */
+  atSec: number;
+}
+
+/** A cumulative byte counter read at a moment of the pass. */
+export interface CounterSample {
+  atSec: number;
+  uplinkBytes: number;
+}
+
+export interface ViewerRecord {
+  name: string;
+  rendition: string;
+  link: LinkShape | null;
+  unreachable: boolean;
+  joinedAtSec: number;
+  /** Set when churn killed it. */
+  leftAtSec: number | null;
+  /** Its final report, or the last periodic one of a viewer that was killed. */
+  stats: LiveStats | undefined;
+  fetches: RecordedFetch[];
+  /** Read on the hub side of its link (test hosts only). */
+  uplink: CounterSample[];
+  /** The shaper's uplink burst: the most its link can send above the rate in an instant. */
+  burstBytes: number;
+}
+
+export interface RenditionAnalysis {
+  rendition: string;
+  viewers: number;
+  /** Distinct segments at least one of its viewers loaded. */
+  segmentsWatched: number;
+  /** Segment responses the origin counted for the rendition (its /stats). */
+  originRequests: number;
+  /** Segment requests the viewers reported; equal to `originRequests` unless a killed viewer's request was in flight. */
+  reportedRequests: number;
+  /** originRequests ÷ segmentsWatched: 1 is one copy of the stream. */
+  fetchesPerSegment: number;
+  byReason: Record<FetchReason, number>;
+  /** Per watched segment, the requests the viewers reported for it. */
+  perSegment: { p50: number; p95: number; max: number };
+  /** Per segment, by reason, at the second the segment was first requested (for the chart). */
+  timeline: Array<{ atSec: number; sequence: number } & Record<FetchReason, number>>;
+}
+
+export interface UplinkUse {
+  capKbit: number | null;
+  /** Mean rate over the viewer's time in the pass. */
+  meanKbit: number;
+  /** Highest rate over one sampling interval. */
+  peakKbit: number;
+  /** Largest amount sent above cap × interval in one interval (≤ the burst if the shaper holds). */
+  maxExcessBytes: number;
+}
+
+const emptyReasons = (): Record<FetchReason, number> => Object.fromEntries(FETCH_REASONS.map((r) => [r, 0])) as Record<FetchReason, number>;
+
+/** Sequences watched by anyone: the union of each viewer's first..last loaded range. */
+function watchedSequences(viewers: ViewerRecord[]): Set<number> {
+  const watched = new Set<number>();
+  for (const { stats } of viewers) {
+    if (stats?.firstSequence == null || stats.lastSequence == null) continue;
+    for (let sequence = stats.firstSequence; sequence <= stats.lastSequence; sequence++) watched.add(sequence);
+  }
+  return watched;
+}
+
+export function analyseRendition(rendition: string, viewers: ViewerRecord[], originRequests: number): RenditionAnalysis {
+  const watched = watchedSequences(viewers);
+  const fetches = viewers.flatMap((v) => v.fetches);
+  const byReason = emptyReasons();
+  const bySegment = new Map<number, { atSec: number; sequence: number } & Record<FetchReason, number>>();
+  for (const fetch of fetches) {
+    byReason[fetch.reason]++;
+    const entry = bySegment.get(fetch.sequence) ?? { atSec: fetch.atSec, sequence: fetch.sequence, ...emptyReasons() };
+    entry[fetch.reason]++;
+    entry.atSec = Math.min(entry.atSec, fetch.atSec);
+    bySegment.set(fetch.sequence, entry);
+  }
+  const counts = [...watched].map((sequence) => {
+    const entry = bySegment.get(sequence);
+    return entry ? sum(FETCH_REASONS.map((r) => entry[r])) : 0;
+  });
+  const spread = percentiles(counts);
+  return {
+    rendition,
+    viewers: viewers.length,
+    segmentsWatched: watched.size,
+    originRequests,
+    reportedRequests: fetches.length,
+    fetchesPerSegment: watched.size === 0 ? 0 : originRequests / watched.size,
+    byReason,
+    perSegment: { p50: spread.p50, p95: spread.p95, max: spread.max },
+    timeline: [...bySegment.values()].sort((a, b) => a.sequence - b.sequence),
+  };
+}
+
+export function uplinkUse(viewer: ViewerRecord, endSec: number): UplinkUse {
+  const capKbit = viewer.link?.uplinkKbit ?? null;
+  const samples = viewer.uplink;
+  const first = samples[0];
+  const last = samples[samples.length - 1];
+  if (first === undefined || last === undefined || last.atSec <= first.atSec) {
+    // No link counters (lan): the bytes the viewer's own peers took from it.
+    const seconds = (viewer.leftAtSec ?? endSec) - viewer.joinedAtSec;
+    return { capKbit, meanKbit: seconds > 0 ? ((viewer.stats?.uploadedBytes ?? 0) * 8) / 1000 / seconds : 0, peakKbit: NaN, maxExcessBytes: NaN };
+  }
+  let peakKbit = 0;
+  let maxExcessBytes = -Infinity;
+  for (let i = 1; i < samples.length; i++) {
+    const [a, b] = [samples[i - 1]!, samples[i]!];
+    const seconds = b.atSec - a.atSec;
+    if (seconds <= 0) continue;
+    const bytes = b.uplinkBytes - a.uplinkBytes;
+    peakKbit = Math.max(peakKbit, (bytes * 8) / 1000 / seconds);
+    if (capKbit !== null) maxExcessBytes = Math.max(maxExcessBytes, bytes - (capKbit * 1000 * seconds) / 8);
+  }
+  return {
+    capKbit,
+    meanKbit: ((last.uplinkBytes - first.uplinkBytes) * 8) / 1000 / (last.atSec - first.atSec),
+    peakKbit,
+    maxExcessBytes: capKbit === null ? NaN : maxExcessBytes,
+  };
+}
+
+/** Requests per watched segment over every rendition: the headline of a pass. */
+export function overallFetchesPerSegment(renditions: RenditionAnalysis[]): number {
+  const watched = sum(renditions.map((r) => r.segmentsWatched));
+  return watched === 0 ? 0 : sum(renditions.map((r) => r.originRequests)) / watched;
+}
+
+/** `seed 0.9 · deadline 0.4 · …` per watched segment, the reasons that occurred. */
+export function describeReasons(renditions: RenditionAnalysis[]): string {
+  const watched = sum(renditions.map((r) => r.segmentsWatched));
+  const parts = FETCH_REASONS.map((reason) => [reason, sum(renditions.map((r) => r.byReason[reason]))] as const)
+    .filter(([, count]) => count > 0)
+    .map(([reason, count]) => `${reason} ${round(watched === 0 ? 0 : count / watched, 2)}`);
+  return parts.length === 0 ? 'none' : parts.join(' · ');
+}

@@ -1,0 +1,297 @@
+// One audience pass of the event scenario: viewers join over the ramp, churn replaces some of
+// them, each plays its rendition for real (its own process, and with a network profile its own
+// namespace and shaped link), and everything they and the origin report is recorded.
+import { performance } from 'node:perf_hooks';
+import { defaultOptions as playerDefaults } from '../../../player-sdk/src/options.ts';
+import type { PolicyName } from '../../../player-sdk/src/options.ts';
+import type { Variant } from '../hls-playlists.ts';
+import { drawLink, type LinkShape, type NetworkName } from '../network/profiles.ts';
+import type { TestHost, TestNetwork } from '../network/test-hosts.ts';
+import type { Progress } from '../progress.ts';
+import type { RunBudget } from '../run-budget.ts';
+import { round, sum } from '../samples.ts';
+import type { LiveStats } from '../viewer/live-playback.ts';
+import type { PeerEvent } from '../viewer/p2pml-viewer.ts';
+import { startPeer, type PeerProcess } from '../viewer/viewer-process.ts';
+import type { ViewerRecord } from './event-analysis.ts';
+
+/** Who watches: the same audience (renditions, links, reachability) in every pass of a run. */
+export interface AudiencePlan {
+  /** Viewer n (0-based; churn's newcomers continue the count). */
+  member(n: number): AudienceMember;
+}
+
+export interface AudienceMember {
+  name: string;
+  variant: Variant;
+  /** The variant's index in the master playlist: with the manifest URL it names the swarm. */
+  streamIndex: number;
+  link: LinkShape | null;
+  unreachable: boolean;
+}
+
+export interface AudienceOptions {
+  network: NetworkName;
+  /** Overrides the profile's draw for every viewer, in kbit/s. */
+  uplinkKbit?: number;
+  downlinkKbit?: number;
+  /** Share of viewers that can make no WebRTC connection. */
+  unreachable: number;
+  /** Seed of the draws, so that two passes (and two runs) meet the same audience. */
+  seed: number;
+}
+
+/** A small seeded PRNG (mulberry32): draws must repeat across passes, Math.random's do not. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Renditions go round-robin over the chosen ones; unreachable viewers are spread evenly (viewer n
+ * is unreachable when ⌊(n+1)·f⌋ > ⌊n·f⌋), so any prefix of the audience holds its share of them.
+ */
+export function planAudience(renditions: Array<{ variant: Variant; streamIndex: number }>, options: AudienceOptions): AudiencePlan {
+  return {
+    member(n) {
+      const random = seededRandom(options.seed * 1_000_003 + n);
+      const drawn = drawLink(options.network, random);
+      const link = drawn === null && options.uplinkKbit === undefined && options.downlinkKbit === undefined
+        ? null
+        : { uplinkKbit: options.uplinkKbit ?? drawn?.uplinkKbit ?? 1_000_000, downlinkKbit: options.downlinkKbit ?? drawn?.downlinkKbit ?? 1_000_000 };
+      const { variant, streamIndex } = renditions[n % renditions.length]!;
+      return {
+        name: `viewer-${n + 1}`,
+        variant,
+        streamIndex,
+        link,
+        unreachable: Math.floor((n + 1) * options.unreachable) > Math.floor(n * options.unreachable),
+      };
+    },
+  };
+}
+
+export interface PassOptions {
+  origin: string;
+  /** URLs as the viewers use them (the test network's gateway when they have their own hosts). */
+  viewerUrl: (url: string) => string;
+  trackers: string[];
+  stream: string;
+  masterUrl: string;
+  viewers: number;
+  durationSec: number;
+  rampSec: number;
+  /** Viewers per minute that leave (killed, no goodbye) and as many that join, after the ramp. */
+  churnPerMinute: number;
+  liveLatency: number;
+  httpFallbackBuffer: number;
+  policy: PolicyName;
+  /** Follow the tracker's seeding coordination (peer-first only). */
+  coordination: boolean;
+  p2p: boolean;
+  /** Present when each viewer gets a host of its own. */
+  network: TestNetwork | null;
+}
+
+/** Egress of one stream in the origin's /stats (see origin/src/egress.ts). */
+export interface StreamEgress {
+  bytes: number;
+  kinds: Partial<Record<'segment' | 'playlist' | 'manifest', { bytes: number; requests: number }>>;
+  renditions: Record<string, { bytes: number; kinds: Partial<Record<'segment' | 'playlist', { bytes: number; requests: number }>> }>;
+}
+
+export interface Tick {
+  second: number;
+  viewers: number;
+  originSegmentBytes: number;
+  originSegmentRequests: number;
+  consumedBytes: number;
+  httpBytes: number;
+  p2pBytes: number;
+  peers: number;
+  lateSegments: number;
+}
+
+export interface PassResult {
+  records: ViewerRecord[];
+  egress: StreamEgress;
+  ticks: Tick[];
+  failedToStart: string[];
+  left: number;
+  joined: number;
+  windowSec: number;
+}
+
+const VIEWER_START_TIMEOUT_MS = 30_000;
+const FINAL_STATS_TIMEOUT_MS = 5_000;
+const EMPTY_EGRESS: StreamEgress = { bytes: 0, kinds: {}, renditions: {} };
+
+type LiveStatsEvent = Extract<PeerEvent, { event: 'live-stats' }>;
+const isLiveStats = (event: PeerEvent): event is LiveStatsEvent => event.event === 'live-stats';
+
+function latestStats(viewer: PeerProcess): LiveStats | undefined {
+  for (let i = viewer.events.length - 1; i >= 0; i--) {
+    const event = viewer.events[i]!;
+    if (isLiveStats(event)) return event;
+  }
+  return undefined;
+}
+
+/** Asks for a report now rather than taking the last periodic one. */
+async function finalStats(viewer: PeerProcess): Promise<LiveStats | undefined> {
+  const seen = viewer.events.length;
+  viewer.send({ cmd: 'stats' });
+  return viewer.waitFor((event): event is LiveStatsEvent => isLiveStats(event) && viewer.events.length > seen, FINAL_STATS_TIMEOUT_MS)
+    .catch(() => latestStats(viewer));
+}
+
+export async function readEgress(origin: string, stream: string, signal?: AbortSignal): Promise<StreamEgress> {
+  const response = await fetch(new URL('/stats', origin), { signal: signal ?? AbortSignal.timeout(5000) });
+  if (!response.ok) throw new Error(`GET ${origin}/stats: HTTP ${response.status}`);
+  const stats = (await response.json()) as { streams?: Record<string, StreamEgress> };
+  return stats.streams?.[`live/${stream}`] ?? EMPTY_EGRESS;
+}
+
+export async function resetEgress(origin: string, signal: AbortSignal): Promise<void> {
+  const reset = await fetch(new URL('/stats/reset', origin), { method: 'POST', signal });
+  if (!reset.ok) throw new Error(`POST ${origin}/stats/reset: HTTP ${reset.status}`);
+}
+
+interface Watching {
+  member: AudienceMember;
+  process: PeerProcess;
+  host: TestHost | null;
+  record: ViewerRecord;
+  /** How many of the process's events were copied into the record. */
+  eventsRead: number;
+}
+
+export async function runAudiencePass(options: PassOptions, plan: AudiencePlan, budget: RunBudget, progress: Progress, label: string): Promise<PassResult> {
+  await resetEgress(options.origin, budget.signal);
+  const startedAt = performance.now();
+  const startedAtMs = Date.now();
+  const elapsedSec = () => (performance.now() - startedAt) / 1000;
+  const watching = new Set<Watching>();
+  const records: ViewerRecord[] = [];
+  const failedToStart: string[] = [];
+  const starting: Promise<void>[] = [];
+  const ticks: Tick[] = [];
+  let left = 0;
+
+  const join = (n: number) => {
+    const member = plan.member(n);
+    const record: ViewerRecord = { name: member.name, rendition: member.variant.name, link: member.link, unreachable: member.unreachable, joinedAtSec: round(elapsedSec(), 2), leftAtSec: null, stats: undefined, fetches: [], uplink: [], burstBytes: 0 };
+    let host: TestHost | null = null;
+    const network = options.network;
+    starting.push(startPeer(member.name, {
+      trackers: options.trackers.map(options.viewerUrl),
+      manifestUrl: options.viewerUrl(options.masterUrl),
+      live: {
+        playlistUrl: options.viewerUrl(member.variant.url),
+        streamIndex: member.streamIndex,
+        liveLatency: options.liveLatency,
+        httpFallbackBuffer: options.httpFallbackBuffer,
+        policy: options.policy,
+        coordination: options.coordination,
+        statsIntervalMs: playerDefaults.statsIntervalMs,
+      },
+      ...(options.p2p ? {} : { core: { isP2PDisabled: true } }),
+    }, {
+      timeoutMs: VIEWER_START_TIMEOUT_MS,
+      ...(network ? { attachNetwork: async (pid: number) => {
+        host = await network.attach(pid, { shape: member.link, unreachable: member.unreachable });
+        record.burstBytes = host.burstBytes;
+      } } : {}),
+    }).then(
+      (process) => {
+        if (budget.stopped) {
+          void process.close();
+          return;
+        }
+        watching.add({ member, process, host, record, eventsRead: 0 });
+        records.push(record);
+      },
+      (error: unknown) => {
+        failedToStart.push(`${member.name}: ${error instanceof Error ? error.message.slice(0, 300) : String(error)}`);
+      },
+    ));
+  };
+  // Fetch reports arrive as events; copied into the record as they come, so a killed viewer keeps what it said.
+  const drain = (viewer: Watching) => {
+    const { events } = viewer.process;
+    for (; viewer.eventsRead < events.length; viewer.eventsRead++) {
+      const event = events[viewer.eventsRead]!;
+      if (event.event === 'origin-fetch') viewer.record.fetches.push({ sequence: event.sequence, reason: event.reason, atSec: round((event.atMs - startedAtMs) / 1000, 2) });
+    }
+  };
+
+  const sample = async () => {
+    await Promise.all([...watching].map(async (viewer) => {
+      drain(viewer);
+      viewer.record.stats = latestStats(viewer.process) ?? viewer.record.stats;
+      if (viewer.host) viewer.record.uplink.push({ atSec: round(elapsedSec(), 3), uplinkBytes: (await viewer.host.counters()).uplinkBytes });
+    }));
+  };
+
+  const leave = async (viewer: Watching) => {
+    watching.delete(viewer);
+    await viewer.process.kill();
+    drain(viewer);
+    viewer.record.stats = latestStats(viewer.process) ?? viewer.record.stats;
+    viewer.record.leftAtSec = round(elapsedSec(), 2);
+    left++;
+  };
+
+  let egress = EMPTY_EGRESS;
+  let next = 0;
+  const churnEverySec = options.churnPerMinute > 0 ? 60 / options.churnPerMinute : Infinity;
+  let nextChurnAt = options.rampSec + churnEverySec;
+  try {
+    while (!budget.stopped && elapsedSec() < options.durationSec) {
+      // Viewer n joins at n × ramp / V seconds.
+      while (next < options.viewers && elapsedSec() >= (next * options.rampSec) / options.viewers) join(next++);
+      while (elapsedSec() >= nextChurnAt) {
+        nextChurnAt += churnEverySec;
+        const alive = [...watching];
+        const leaving = alive[Math.floor(Math.random() * alive.length)];
+        if (leaving) await leave(leaving);
+        join(next++);
+      }
+      await budget.pause(1000);
+      await sample();
+      egress = await readEgress(options.origin, options.stream).catch(() => egress);
+      const stats = [...watching].map((v) => v.record.stats).filter((s): s is LiveStats => s !== undefined);
+      const tick: Tick = {
+        second: round(elapsedSec()),
+        viewers: watching.size,
+        originSegmentBytes: egress.kinds.segment?.bytes ?? 0,
+        originSegmentRequests: egress.kinds.segment?.requests ?? 0,
+        consumedBytes: sum(stats.map((s) => s.segmentBytes)),
+        httpBytes: sum(stats.map((s) => s.httpBytes)),
+        p2pBytes: sum(stats.map((s) => s.p2pBytes)),
+        peers: sum(stats.map((s) => s.peers)),
+        lateSegments: sum(stats.map((s) => s.lateSegments)),
+      };
+      ticks.push(tick);
+      const offload = tick.httpBytes + tick.p2pBytes === 0 ? 0 : (100 * tick.p2pBytes) / (tick.httpBytes + tick.p2pBytes);
+      progress.update(tick.second, `${label}: ${tick.viewers}/${options.viewers} viewers, offload ${round(offload, 0)} %, ${tick.lateSegments} late`);
+    }
+    await Promise.all(starting);
+    await sample();
+    await Promise.all([...watching].map(async (viewer) => {
+      viewer.record.stats = (await finalStats(viewer.process)) ?? viewer.record.stats;
+      drain(viewer);
+    }));
+  } finally {
+    await Promise.all([...watching].map((viewer) => viewer.process.close()));
+  }
+  // After every viewer has gone, so that segments still in flight are counted.
+  egress = await readEgress(options.origin, options.stream).catch(() => egress);
+  return { records, egress, ticks, failedToStart, left, joined: next, windowSec: elapsedSec() };
+}
