@@ -1,8 +1,13 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
-/** Kernel clock ticks per second, the unit of utime/stime in /proc/<pid>/stat. */
-const CLOCK_TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+let clockTicks: number | undefined;
+
+/** Kernel clock ticks per second, the unit of utime/stime in /proc/<pid>/stat; asked once, when first needed. */
+function ticksPerSecond(): number {
+  clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  return clockTicks;
+}
 
 /** CPU time (user + system, all threads) a process has used so far, in seconds. */
 export function readCpuSeconds(pid: number): number {
@@ -10,7 +15,7 @@ export function readCpuSeconds(pid: number): number {
   // The command name (field 2) may contain spaces and parentheses: count fields after the last ')'.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   // fields[0] is field 3 (state), so utime (14) and stime (15) are fields[11] and fields[12].
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+  return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond();
 }
 
 /** Resident set size of a process, in bytes. */
@@ -25,5 +30,5 @@ export function readMachineBusySeconds(): number {
   const line = readFileSync('/proc/stat', 'latin1').split('\n', 1)[0] ?? '';
   // cpu user nice system idle iowait irq softirq steal guest guest_nice (guest time is inside user).
   const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = line.trim().split(/\s+/).slice(1).map(Number);
-  return (user + nice + system + irq + softirq + steal) / CLOCK_TICKS_PER_SECOND;
+  return (user + nice + system + irq + softirq + steal) / ticksPerSecond();
 }

@@ -31,6 +31,13 @@ const usageErrors: Array<[string[], RegExp]> = [
   [['event', '--live-latency', '4', '--http-fallback-buffer', '5'], /--http-fallback-buffer 5 must be lower than --live-latency 4/],
   [['event', '--origin', 'http://192.0.2.1:8080'], /192\.0\.2\.1.*not loopback: pass --allow-remote/],
   [['tracker', '--tracker', 'ws://192.0.2.1:8000'], /not loopback/],
+  [['event', '--network', 'moon'], /--network.*expected one of lan, residential, mobile/],
+  [['event', '--unreachable', '2'], /--unreachable.*expected a fraction from 0 to 1/],
+  [['event', '--churn', '-1'], /--churn.*expected a number from 0 to 600/],
+  [['event', '--uplink', '10Mbps'], /--uplink/],
+  [['event', '--rendition', '240p', '--renditions', 'all'], /--renditions.*cannot be used with.*--rendition/],
+  [['event', '--compare', 'http-only', '--no-p2p'], /--compare http-only needs a P2P run/],
+  [['event', '--network', 'residential', '--allow-remote'], /--allow-remote cannot be combined with --network/],
 ];
 
 for (const [args, message] of usageErrors) {
@@ -40,6 +47,13 @@ for (const [args, message] of usageErrors) {
     assert.match(run.stderr, message);
   });
 }
+
+test('a network profile where test hosts cannot be made exits 2 and says what is missing', async () => {
+  // No `ip`, `tc`, `unshare` or `nft` on an empty PATH: as on a machine without iproute2.
+  const run = await runCli(['event', '--network', 'residential'], undefined, { PATH: '/nonexistent' });
+  assert.equal(run.code, 2, run.stderr);
+  assert.match(run.stderr, /--network residential needs test hosts.*missing ip \(apt-get install iproute2\)/);
+});
 
 test('Ctrl-C stops a run cleanly with a partial result and report', { timeout: 30_000 }, async (t) => {
   const origin = await startOrigin();

@@ -54,15 +54,18 @@ test('fetches per segment: origin requests over the union of watched segments; s
 
 test('uplink use: mean and peak from the link counters, excess over cap × interval', () => {
   const record = { ...viewer('a', 0, 1, []), link: { uplinkKbit: 800, downlinkKbit: 8000 }, uplink: [
-    { atSec: 0, uplinkBytes: 0 },
-    { atSec: 1, uplinkBytes: 100_000 }, // 800 kbit in 1 s: exactly the cap
-    { atSec: 2, uplinkBytes: 212_000 }, // 12 kB over
-    { atSec: 4, uplinkBytes: 262_000 },
+    { readStartSec: 0, atSec: 0, uplinkBytes: 0 },
+    { readStartSec: 1, atSec: 1, uplinkBytes: 100_000 }, // 800 kbit in 1 s: exactly the cap
+    { readStartSec: 2, atSec: 2, uplinkBytes: 212_000 }, // 12 kB over
+    { readStartSec: 3.9, atSec: 4, uplinkBytes: 262_000 },
   ] };
   const use = uplinkUse(record, 10);
   assert.equal(use.capKbit, 800);
   assert.equal(use.peakKbit, 896);
   assert.equal(use.maxExcessBytes, 12_000);
+  // A slow read widens the interval the bytes may have taken, never narrows it.
+  const slowRead = uplinkUse({ ...record, uplink: [{ readStartSec: 0.9, atSec: 1, uplinkBytes: 0 }, { readStartSec: 2, atSec: 2, uplinkBytes: 110_000 }] }, 10);
+  assert.ok(Math.abs(slowRead.maxExcessBytes) < 1e-6, String(slowRead.maxExcessBytes));
   assert.equal(use.meanKbit, (262_000 * 8) / 1000 / 4);
 });
 

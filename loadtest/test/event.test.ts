@@ -5,7 +5,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { namespaceSupport } from '../src/network/test-hosts.ts';
 import type { LoadtestResult } from '../src/result.ts';
+import type { RenditionAnalysis, UplinkUse } from '../src/scenarios/event-analysis.ts';
 import { figure, runCli, startOrigin, startTracker } from './support/local-stack.ts';
 
 // WebRTC gathers ICE candidates on every interface: this runs only where traffic can reach
@@ -37,4 +39,81 @@ test('event: three virtual viewers of the live stream offload the origin through
   assert.ok(figure(result, 'uploaded') > 0);
   const viewers = result.details['viewers'] as { segmentsLoaded: number; startupSec: number | null }[];
   assert.ok(viewers.every((v) => v.segmentsLoaded > 0 && v.startupSec !== null), 'every viewer played');
+});
+
+/** Per-viewer details of an event result (the JSON the CLI writes). */
+interface ViewerDetail {
+  viewer: string;
+  unreachable: boolean;
+  link: { uplinkKbit: number; downlinkKbit: number } | null;
+  uplink: UplinkUse & { burstBytes: number };
+  peerConnections: number;
+  segmentsLoaded: number;
+  startupSec: number | null;
+  leftAtSec: number | null;
+  joinedAtSec: number;
+  lateSegments: number;
+}
+
+async function runEvent(t: { after(fn: () => Promise<void>): void }, args: string[]): Promise<{ result: LoadtestResult; originStats: { streams: Record<string, { renditions: Record<string, { kinds: { segment?: { requests: number } } }> }> }; stderr: string }> {
+  const [tracker, origin] = await Promise.all([startTracker(), startOrigin()]);
+  t.after(async () => {
+    await tracker.close();
+    await origin.close();
+  });
+  const out = join(mkdtempSync(join(tmpdir(), 'loadtest-event-')), 'event.json');
+  const run = await runCli(['event', '--origin', origin.url, '--tracker', tracker.url, '--out', out, ...args]);
+  assert.equal(run.code, 0, run.stderr);
+  // The origin's own counters, read after the run (the CLI reset them when its pass started).
+  const originStats = (await (await fetch(`${origin.url}/stats`)).json()) as Awaited<ReturnType<typeof runEvent>>['originStats'];
+  return { result: JSON.parse(readFileSync(out, 'utf8')) as LoadtestResult, originStats, stderr: run.stderr };
+}
+
+const hostsMissing = skip || (await namespaceSupport({ firewall: true }));
+
+test('event --network residential --unreachable 0.25: links hold their caps, the unreachable viewer plays over HTTP alone, origin fetches match the origin\'s counters', { skip: hostsMissing || false, timeout: 120_000 }, async (t) => {
+  const { result, originStats, stderr } = await runEvent(t, ['--viewers', '4', '--duration', '30', '--ramp', '3', '--network', 'residential', '--unreachable', '0.25']);
+  assert.equal(figure(result, 'viewers'), 4, stderr);
+  const viewers = result.details['viewers'] as ViewerDetail[];
+  for (const viewer of viewers) {
+    assert.ok(viewer.link !== null && viewer.link.uplinkKbit > 0, `${viewer.viewer} has a shaped link`);
+    assert.ok(viewer.segmentsLoaded > 5 && viewer.startupSec !== null, `${viewer.viewer} played`);
+    // tbf lets a burst through above the rate; a few frames of slack cover /proc/net/dev counting whole frames.
+    assert.ok(viewer.uplink.maxExcessBytes <= viewer.uplink.burstBytes + 3 * 1514, `${viewer.viewer}: ${viewer.uplink.maxExcessBytes} B above its ${viewer.link?.uplinkKbit} kbit/s cap in one interval, burst ${viewer.uplink.burstBytes} B`);
+  }
+  const unreachable = viewers.filter((v) => v.unreachable);
+  assert.equal(unreachable.length, 1);
+  assert.equal(unreachable[0]!.peerConnections, 0, 'no WebRTC connection reached the unreachable viewer');
+  assert.ok(viewers.filter((v) => !v.unreachable).some((v) => v.peerConnections > 0), 'the others met');
+  assert.ok(figure(result, 'offload') > 0);
+
+  // Cross-check: the fetches the viewers reported are the requests the origin counted, rendition by rendition.
+  const renditions = result.details['renditions'] as RenditionAnalysis[];
+  assert.equal(renditions.length, 1);
+  const [rendition] = renditions as [RenditionAnalysis];
+  const counted = originStats.streams['live/sample']?.renditions[rendition.rendition]?.kinds.segment?.requests;
+  assert.equal(rendition.originRequests, counted);
+  assert.equal(rendition.reportedRequests, counted);
+  assert.ok(Math.abs(figure(result, 'origin fetches per segment') - counted! / rendition.segmentsWatched) < 0.01);
+  assert.equal(Object.values(rendition.byReason).reduce((a, b) => a + b, 0), counted);
+});
+
+test('event --churn: viewers leave without a goodbye and newcomers join; the rest keep playing and the result counts them', { skip, timeout: 120_000 }, async (t) => {
+  const { result, stderr } = await runEvent(t, ['--viewers', '4', '--duration', '30', '--ramp', '3', '--churn', '8']);
+  const churn = result.details['churn'] as { left: number; joined: number };
+  // Every 7.5 s after the ramp: at 10.5, 18 and 25.5 s.
+  assert.equal(churn.left, 3, stderr);
+  assert.equal(churn.joined, 3);
+  assert.match(String(result.figures.find((f) => f.label === 'viewers')?.meaning), /churn 8\/min: 3 left, 3 joined/);
+  const viewers = result.details['viewers'] as ViewerDetail[];
+  assert.equal(viewers.length, 7);
+  assert.equal(viewers.filter((v) => v.leftAtSec !== null).length, 3);
+  const stayed = viewers.filter((v) => v.leftAtSec === null);
+  // Whoever stayed, old or new, played every segment it reached: what the departed held came from elsewhere.
+  for (const viewer of stayed) {
+    assert.ok(viewer.startupSec !== null && viewer.segmentsLoaded > 0, `${viewer.viewer} played`);
+    assert.equal(viewer.lateSegments, 0, `${viewer.viewer} never waited for a segment`);
+  }
+  assert.ok(stayed.some((v) => v.joinedAtSec > 10), 'a newcomer is among them');
+  assert.ok(figure(result, 'segments') > 20);
 });

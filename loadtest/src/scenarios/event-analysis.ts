@@ -14,8 +14,9 @@ export interface RecordedFetch {
   atSec: number;
 }
 
-/** A cumulative byte counter read at a moment of the pass. */
+/** A cumulative byte counter, read between `readStartSec` and `atSec` of the pass. */
 export interface CounterSample {
+  readStartSec: number;
   atSec: number;
   uplinkBytes: number;
 }
@@ -125,7 +126,8 @@ export function uplinkUse(viewer: ViewerRecord, endSec: number): UplinkUse {
     if (seconds <= 0) continue;
     const bytes = b.uplinkBytes - a.uplinkBytes;
     peakKbit = Math.max(peakKbit, (bytes * 8) / 1000 / seconds);
-    if (capKbit !== null) maxExcessBytes = Math.max(maxExcessBytes, bytes - (capKbit * 1000 * seconds) / 8);
+    // The bytes may have been sent over the longest interval the two reads allow.
+    if (capKbit !== null) maxExcessBytes = Math.max(maxExcessBytes, bytes - (capKbit * 1000 * (b.atSec - a.readStartSec)) / 8);
   }
   return {
     capKbit,

@@ -235,7 +235,11 @@ export async function runAudiencePass(options: PassOptions, plan: AudiencePlan, 
     await Promise.all([...watching].map(async (viewer) => {
       drain(viewer);
       viewer.record.stats = latestStats(viewer.process) ?? viewer.record.stats;
-      if (viewer.host) viewer.record.uplink.push({ atSec: round(elapsedSec(), 3), uplinkBytes: (await viewer.host.counters()).uplinkBytes });
+      if (viewer.host) {
+        const readStartSec = elapsedSec();
+        const { uplinkBytes } = await viewer.host.counters();
+        viewer.record.uplink.push({ readStartSec, atSec: elapsedSec(), uplinkBytes });
+      }
     }));
   };
 

@@ -34,9 +34,9 @@ export interface CliRun {
   stderr: string;
 }
 
-/** Runs the CLI to its end; `onSpawn` may signal it meanwhile. */
-export function runCli(args: string[], onSpawn?: (pid: number) => void): Promise<CliRun> {
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+/** Runs the CLI to its end; `onSpawn` may signal it meanwhile; `env` replaces the environment's entries it names. */
+export function runCli(args: string[], onSpawn?: (pid: number) => void, env: Record<string, string> = {}): Promise<CliRun> {
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
