@@ -2,12 +2,14 @@
 import { readFileSync } from 'node:fs';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { configEnv, defaultConfig, type TrackerConfig } from './config.ts';
+import { coordinationRoutes } from './coordination/routes.ts';
 import { createMetrics } from './metrics.ts';
 import { SignalingHub } from './signaling-hub.ts';
 import { MemoryStore } from './store/memory.ts';
 import { RedisStore } from './store/redis.ts';
 import { audiencePlugin } from './telemetry/plugin.ts';
 import type { SwarmStore } from './store/store.ts';
+import { SwarmAccess } from './swarm-access.ts';
 import { websocketRoutes } from './websocket-routes.ts';
 
 export interface TrackerOptions extends Partial<TrackerConfig> {
@@ -61,7 +63,8 @@ export async function buildTracker(options: TrackerOptions = {}): Promise<Fastif
   });
   const store = givenStore ?? (await createStore(config, app.log));
   const metrics = createMetrics(() => store.counts());
-  const hub = new SignalingHub(config, store, metrics, app.log);
+  const access = new SwarmAccess(config);
+  const hub = new SignalingHub(config, store, metrics, app.log, access);
   // Frames for this hub's peers arrive on a channel named after the hub, so it exists only now.
   if (store instanceof RedisStore) {
     await store.attach(hub.instanceId).catch(async (error: Error) => {
@@ -72,7 +75,9 @@ export async function buildTracker(options: TrackerOptions = {}): Promise<Fastif
   }
   const startedAt = Date.now();
 
-  await app.register(websocketRoutes, { config, hub });
+  await app.register(websocketRoutes, { config, hub, access });
+  // Where each viewer stands in its swarm's seeding order: polled by the player SDK only.
+  await app.register(coordinationRoutes, { config, store, access, registry: metrics.registry });
   // Telemetry beats, the audience dashboard and the swarmcast_audience_* metrics.
   await app.register(audiencePlugin, { config, registry: metrics.registry });
 

@@ -63,7 +63,21 @@ export interface TrackerConfig {
   telemetryPostsPerMinute: number;
   /** TELEMETRY_MAX_BODY_BYTES: largest telemetry POST body; larger gets 413. */
   telemetryMaxBodyBytes: number;
+  /** COORDINATION: `off` answers `GET /coordination` with 404 (players then seed as p2p-media-loader does alone). */
+  coordination: 'on' | 'off';
+  /** COORDINATION_SLOT_MS: how long one seeding order lasts; the order, and so the seeders, change every slot. */
+  coordinationSlotMs: number;
+  /** COORDINATION_VIEWERS_PER_SEEDER: swarm members per origin fetcher: seeders = max(1, ceil(members / this)). */
+  coordinationViewersPerSeeder: number;
+  /** COORDINATION_REQUESTS_PER_MINUTE: `/coordination` requests accepted per client address per minute (a minute's worth as burst); more get 429. */
+  coordinationRequestsPerMinute: number;
 }
+
+/**
+ * Shortest COORDINATION_SLOT_MS: a slot has to outlast a poll's round trip and the order's ~2 s
+ * refresh, or viewers act on the order of a slot that has already ended.
+ */
+export const MIN_COORDINATION_SLOT_MS = 1000;
 
 export const defaultConfig: TrackerConfig = {
   host: '0.0.0.0',
@@ -95,6 +109,12 @@ export const defaultConfig: TrackerConfig = {
   // A viewer beats every 15 s; 120 a minute leaves room for ~30 viewers behind one NAT address.
   telemetryPostsPerMinute: 120,
   telemetryMaxBodyBytes: 16 * 1024,
+  coordination: 'on',
+  // Seeders rotate every 20 s, so no one viewer's uplink carries the whole event.
+  coordinationSlotMs: 20_000,
+  coordinationViewersPerSeeder: 50,
+  // A viewer polls each swarm it is in every ~5 s (12 a minute): 600 leaves room for ~50 such pollers behind one NAT address.
+  coordinationRequestsPerMinute: 600,
 };
 
 /** Environment variable for each option, for `loadConfig` and the README's table. */
@@ -127,6 +147,10 @@ export const configEnv: Record<keyof TrackerConfig, string> = {
   egressPricePerGb: 'EGRESS_PRICE_PER_GB',
   telemetryPostsPerMinute: 'TELEMETRY_POSTS_PER_MINUTE',
   telemetryMaxBodyBytes: 'TELEMETRY_MAX_BODY_BYTES',
+  coordination: 'COORDINATION',
+  coordinationSlotMs: 'COORDINATION_SLOT_MS',
+  coordinationViewersPerSeeder: 'COORDINATION_VIEWERS_PER_SEEDER',
+  coordinationRequestsPerMinute: 'COORDINATION_REQUESTS_PER_MINUTE',
 };
 
 export class ConfigError extends Error {}
@@ -137,6 +161,11 @@ function integerIn(name: string, raw: string, min = 1, max = Number.MAX_SAFE_INT
     throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
   }
   return value;
+}
+
+function oneOf<T extends string>(name: string, raw: string, values: readonly T[]): T {
+  if (!(values as readonly string[]).includes(raw)) throw new ConfigError(`${name} must be ${values.join(' or ')}, got "${raw}"`);
+  return raw as T;
 }
 
 function booleanFlag(name: string, raw: string): boolean {
@@ -200,10 +229,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TrackerConfig 
     const name = configEnv[key];
     const current = defaultConfig[key];
     if (key === 'trustProxy' || key === 'allowEmptyOrigin') config[key] = booleanFlag(name, raw);
-    else if (key === 'trackerAuth') {
-      if (raw !== 'off' && raw !== 'required') throw new ConfigError(`${name} must be off or required, got "${raw}"`);
-      config.trackerAuth = raw;
-    } else if (key === 'tokenKeys') config.tokenKeys = tokenKeys(name, raw);
+    else if (key === 'trackerAuth') config.trackerAuth = oneOf(name, raw, ['off', 'required']);
+    else if (key === 'coordination') config.coordination = oneOf(name, raw, ['on', 'off']);
+    else if (key === 'coordinationSlotMs') config.coordinationSlotMs = integerIn(name, raw, MIN_COORDINATION_SLOT_MS);
+    else if (key === 'tokenKeys') config.tokenKeys = tokenKeys(name, raw);
     else if (key === 'allowedOrigins') config.allowedOrigins = origins(name, raw);
     else if (key === 'allowedInfoHashes') config.allowedInfoHashes = infoHashes(name, raw);
     else if (key === 'egressPricePerGb') {

@@ -97,7 +97,7 @@ export interface FailureResponse {
 /** The longest SDP accepted; real ones are 0.5–3 KB. */
 export const MAX_SDP_LENGTH = 16 * 1024;
 /** Ids are exactly 20 characters, each a code point up to 0xFF (a byte string in latin1). */
-const ID_PATTERN = '^[\\u0000-\\u00ff]{20}$';
+export const ID_PATTERN = '^[\\u0000-\\u00ff]{20}$';
 
 const id = { type: 'string', pattern: ID_PATTERN } as const;
 const count = { type: ['number', 'null'], minimum: 0 } as const;
@@ -172,7 +172,8 @@ export type ParseResult =
   | { ok: true; value: ClientMessage }
   | { ok: false; code: 'invalid_json' | 'invalid_message' | 'too_many_offers'; reason: string; action?: 'announce' | 'scrape'; infoHash?: string };
 
-function describe(errors: ErrorObject[] | null | undefined): string {
+/** The first schema error as a sentence a client's developer can act on. */
+export function describeError(errors: ErrorObject[] | null | undefined): string {
   const error = errors?.[0];
   if (!error) return 'invalid message';
   const field = error.instancePath.slice(1).replaceAll('/', '.') || 'message';
@@ -209,11 +210,11 @@ export function createMessageParser(limits: ProtocolLimits): (text: string) => P
       }
       const error = validate.errors?.[0];
       const code = error?.keyword === 'maxItems' && error.instancePath === '/offers' ? 'too_many_offers' : 'invalid_message';
-      return { ok: false, code, action: 'announce', infoHash, reason: `invalid ${isAnswer ? 'answer' : 'announce'}: ${describe(validate.errors)}` };
+      return { ok: false, code, action: 'announce', infoHash, reason: `invalid ${isAnswer ? 'answer' : 'announce'}: ${describeError(validate.errors)}` };
     }
     if (fields['action'] === 'scrape') {
       if (validateScrape(data)) return { ok: true, value: { kind: 'scrape', message: data } };
-      return { ok: false, code: 'invalid_message', action: 'scrape', reason: `invalid scrape: ${describe(validateScrape.errors)}` };
+      return { ok: false, code: 'invalid_message', action: 'scrape', reason: `invalid scrape: ${describeError(validateScrape.errors)}` };
     }
     return { ok: false, code: 'invalid_message', infoHash, reason: 'action must be "announce" or "scrape"' };
   };

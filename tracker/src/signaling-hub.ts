@@ -23,6 +23,7 @@ import {
   type ScrapeResponse,
 } from './protocol.ts';
 import type { Delivery, SwarmStore } from './store/store.ts';
+import type { SwarmAccess } from './swarm-access.ts';
 
 /** A client that stops reading is cut off once this much is queued for it. */
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
@@ -42,16 +43,15 @@ export class SignalingHub {
   private readonly connectionsPerIp = new Map<string, number>();
   private sweepTimer: NodeJS.Timeout | undefined;
   private shuttingDown = false;
-  private readonly allowedInfoHashes: Set<string> | undefined;
 
   constructor(
     private readonly config: TrackerConfig,
     private readonly store: SwarmStore,
     private readonly metrics: TrackerMetrics,
     private readonly log: FastifyBaseLogger,
+    private readonly access: SwarmAccess,
   ) {
     this.parse = createMessageParser(config);
-    this.allowedInfoHashes = config.allowedInfoHashes && new Set(config.allowedInfoHashes);
     store.onDelivery((owner, delivery) => this.deliverLocally(owner, delivery));
     // Peers expire after two silent intervals; sweeping each half interval keeps that promise.
     this.sweepTimer = setInterval(() => this.sweep(Date.now()), (config.announceIntervalSeconds * 1000) / 2);
@@ -151,17 +151,10 @@ export class SignalingHub {
       });
   }
 
-  /** Whether the allow-list and the connection's token both let it into this swarm. */
-  private mayJoin(connection: PeerConnection, infoHash: string): boolean {
-    return (this.allowedInfoHashes?.has(infoHash) ?? true) && (connection.grant?.covers(infoHash) ?? true);
-  }
-
   private async announce(connection: PeerConnection, message: AnnounceRequest): Promise<void> {
     const infoHash = message.info_hash;
-    if (!this.mayJoin(connection, infoHash)) {
-      const why = this.allowedInfoHashes?.has(infoHash) === false ? 'this tracker does not serve this info_hash' : 'the access token does not cover this info_hash';
-      return this.refuse(connection, 'info_hash_not_allowed', why, infoHash);
-    }
+    const refusal = this.access.swarmRefusal(infoHash, connection.grant);
+    if (refusal !== undefined) return this.refuse(connection, 'info_hash_not_allowed', refusal, infoHash);
     const membership = connection.membership(infoHash);
     if (membership && membership.peerId !== message.peer_id) {
       return this.refuse(connection, 'peer_id_mismatch', 'this connection already announced another peer_id for this info_hash', infoHash);
@@ -249,7 +242,8 @@ export class SignalingHub {
   private async scrape(connection: PeerConnection, message: ScrapeRequest): Promise<void> {
     const hashes = message.info_hash === undefined ? undefined : [message.info_hash].flat();
     // Where swarms are private, a scrape must not reveal which exist or how many watch them.
-    if ((this.allowedInfoHashes || connection.grant) && (hashes === undefined || !hashes.every((hash) => this.mayJoin(connection, hash)))) {
+    const { grant } = connection;
+    if (this.access.restrictsSwarms(grant) && (hashes === undefined || hashes.some((hash) => this.access.swarmRefusal(hash, grant) !== undefined))) {
       this.reject('info_hash_not_allowed');
       this.send(connection, failure('scrape is limited to the info_hashes this connection may join', 'scrape'));
       return;

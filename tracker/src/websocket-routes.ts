@@ -10,10 +10,10 @@ import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { WebSocketServer } from 'ws';
-import { TokenVerifier, type AccessGrant } from './access-token.ts';
 import type { TrackerConfig } from './config.ts';
 import { localityKey } from './locality.ts';
 import type { SignalingHub } from './signaling-hub.ts';
+import type { SwarmAccess } from './swarm-access.ts';
 
 const WEBSOCKET_PATHS = new Set(['/', '/announce']);
 
@@ -33,11 +33,9 @@ function queryParameter(url: string, name: string): string | undefined {
   return query < 0 ? undefined : (new URLSearchParams(url.slice(query + 1)).get(name) ?? undefined);
 }
 
-export async function websocketRoutes(app: FastifyInstance, options: { config: TrackerConfig; hub: SignalingHub }): Promise<void> {
-  const { config, hub } = options;
+export async function websocketRoutes(app: FastifyInstance, options: { config: TrackerConfig; hub: SignalingHub; access: SwarmAccess }): Promise<void> {
+  const { config, hub, access } = options;
   const server = new WebSocketServer({ noServer: true, maxPayload: config.maxFrameBytes, perMessageDeflate: false, clientTracking: false });
-  const verifier = config.trackerAuth === 'required' ? new TokenVerifier(config.tokenKeys) : undefined;
-  const allowedOrigins = config.allowedOrigins && new Set(config.allowedOrigins);
 
   app.server.on('upgrade', (request: IncomingMessage, socket: Socket, head: Buffer) => {
     const path = (request.url ?? '/').split('?', 1)[0]!;
@@ -48,25 +46,18 @@ export async function websocketRoutes(app: FastifyInstance, options: { config: T
       hub.reject('too_many_connections');
       return refuse(socket, '429 Too Many Requests', `at most ${config.maxConnectionsPerIp} connections per address`);
     }
-    // Browsers always send Origin, so this keeps other sites' pages out; any other client can forge it.
-    if (allowedOrigins) {
-      const origin = request.headers.origin;
-      if (origin === undefined ? !config.allowEmptyOrigin : !allowedOrigins.has(origin)) {
-        hub.reject('origin_not_allowed');
-        return refuse(socket, '403 Forbidden', origin === undefined ? 'an Origin header is required' : `origin ${origin} is not allowed`);
-      }
+    const originRefusal = access.originRefusal(request.headers.origin);
+    if (originRefusal !== undefined) {
+      hub.reject('origin_not_allowed');
+      return refuse(socket, '403 Forbidden', originRefusal);
     }
-    let grant: AccessGrant | undefined;
-    if (verifier) {
-      const verified = verifier.verify(queryParameter(request.url ?? '/', 'token'));
-      if (!verified.ok) {
-        hub.reject('unauthorized');
-        return refuse(socket, '401 Unauthorized', verified.reason);
-      }
-      grant = verified.grant;
+    const admission = access.admit(queryParameter(request.url ?? '/', 'token'));
+    if (!admission.ok) {
+      hub.reject('unauthorized');
+      return refuse(socket, '401 Unauthorized', admission.reason);
     }
     const locality = localityKey(request.headers[config.localityHeader], ip);
-    server.handleUpgrade(request, socket, head, (websocket) => hub.open(websocket, socket, ip, locality, grant));
+    server.handleUpgrade(request, socket, head, (websocket) => hub.open(websocket, socket, ip, locality, admission.grant));
   });
 
   const info = async () => ({ service: 'swarmcast-tracker', protocol: 'WebTorrent tracker over WebSocket: connect with ws:// or wss://' });

@@ -101,6 +101,10 @@ export class MemoryStore implements SwarmStore {
     if (swarm.members.length === 0) this.swarms.delete(infoHash);
   }
 
+  async members(infoHash: string, limit: number): Promise<string[]> {
+    return (this.swarms.get(infoHash)?.members ?? []).slice(0, limit).map((member) => member.peerId);
+  }
+
   async scrape(infoHashes: string[] | undefined, limit: number): Promise<Map<string, ScrapeFile>> {
     const files = new Map<string, ScrapeFile>();
     const hashes = infoHashes ?? [...this.swarms.keys()].slice(0, limit);

@@ -104,6 +104,13 @@ redis.call('HDEL', localities, peerId)
 return 1
 `;
 
+/** KEYS: peers. ARGV: limit. Returns up to `limit` peer_ids whose membership has not expired. */
+export const membersScript = `
+local time = redis.call('TIME')
+local alive = '(' .. (tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000))
+return redis.call('ZRANGEBYSCORE', KEYS[1], alive, '+inf', 'LIMIT', 0, tonumber(ARGV[1]))
+`;
+
 /** KEYS: peers, seeders, downloaded. Returns [peers, seeders, downloaded], expired peers not counted. */
 export const countsScript = `
 local time = redis.call('TIME')

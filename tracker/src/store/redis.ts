@@ -21,7 +21,7 @@ import { Buffer } from 'node:buffer';
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import type { ScrapeFile } from '../protocol.ts';
 import { decodeBatch, encodeBatch, encodeDelivery } from './redis-messages.ts';
-import { announceScript, countsScript, leaveScript } from './redis-scripts.ts';
+import { announceScript, countsScript, leaveScript, membersScript } from './redis-scripts.ts';
 import type { AnnounceInput, AnnounceOutcome, AnnounceOutput, Delivery, DeliveryHandler, StoreCounts, SwarmStore } from './store.ts';
 
 /** How often an instance refreshes its heartbeat and trims the global sorted sets. */
@@ -37,6 +37,7 @@ interface SwarmScripts {
   swarmAnnounce(...args: Array<string | number>): Promise<AnnounceReply>;
   swarmLeave(...args: string[]): Promise<number>;
   swarmCounts(...args: string[]): Promise<[peers: number, seeders: number, downloaded: number]>;
+  swarmMembers(peers: string, limit: number): Promise<string[]>;
 }
 
 type Client = (Redis | Cluster) & SwarmScripts;
@@ -148,6 +149,7 @@ export class RedisStore implements SwarmStore {
     this.client.defineCommand('swarmAnnounce', { numberOfKeys: 6, lua: announceScript });
     this.client.defineCommand('swarmLeave', { numberOfKeys: 4, lua: leaveScript });
     this.client.defineCommand('swarmCounts', { numberOfKeys: 3, lua: countsScript });
+    this.client.defineCommand('swarmMembers', { numberOfKeys: 1, lua: membersScript });
   }
 
   /**
@@ -190,6 +192,10 @@ export class RedisStore implements SwarmStore {
     if (local?.size === 0) this.localPeers.delete(infoHash);
     const keys = this.swarmKeys(infoHash);
     await this.client.swarmLeave(keys.peers, keys.seeders, keys.owners, keys.localities, peerId, owner, keys.nearPrefix);
+  }
+
+  async members(infoHash: string, limit: number): Promise<string[]> {
+    return this.client.swarmMembers(this.swarmKeys(infoHash).peers, limit);
   }
 
   async scrape(infoHashes: string[] | undefined, limit: number): Promise<Map<string, ScrapeFile>> {

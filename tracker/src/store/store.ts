@@ -66,6 +66,8 @@ export interface SwarmStore {
   announce(input: AnnounceInput): Promise<AnnounceOutput>;
   /** Removes a peer if `owner` still owns it. */
   leave(infoHash: string, peerId: string, owner: string): Promise<void>;
+  /** The peer_ids of a swarm's current members, at most `limit`, in no particular order; none for an unknown swarm. */
+  members(infoHash: string, limit: number): Promise<string[]>;
   /** Counts per swarm; without hashes, up to `limit` swarms. Unknown swarms count zero. */
   scrape(infoHashes: string[] | undefined, limit: number): Promise<Map<string, ScrapeFile>>;
   /**

@@ -1,4 +1,7 @@
-/** Per-address token buckets for the collector: a full minute's allowance as burst, refilled continuously. */
+/**
+ * Per-address token buckets for the tracker's HTTP endpoints (the telemetry collector,
+ * `/coordination`): a full minute's allowance as burst, refilled continuously.
+ */
 
 /** Addresses tracked at most; beyond it the idle ones (full buckets) are forgotten first. */
 const MAX_ADDRESSES = 100_000;

@@ -1,0 +1,168 @@
+/**
+ * `GET /coordination?info_hash=…&peer_id=…`: where a viewer stands in its swarm's seeding order for
+ * the current slot. The player SDK polls it for each swarm it is in and applies the policy: the
+ * first `seeders` members fetch each new segment from the origin at once, the next ones are backups
+ * with staggered deadlines, everyone else waits for the mesh. p2p-media-loader and
+ * bittorrent-tracker clients never call it; the WebSocket protocol is unchanged.
+ *
+ * The WebSocket's access rules apply (ALLOWED_ORIGINS, TRACKER_AUTH tokens as `?token=` or
+ * `Authorization: Bearer`, ALLOWED_INFO_HASHES); CORS-open like the telemetry collector otherwise;
+ * per-address rate limit (429, checked before anything else is done); every answer counted in
+ * `swarmcast_coordination_requests_total{outcome}`.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Counter, type Registry } from 'prom-client';
+import type { TrackerConfig } from '../config.ts';
+import { describeError, ID_PATTERN } from '../protocol.ts';
+import type { SwarmStore } from '../store/store.ts';
+import type { SwarmAccess } from '../swarm-access.ts';
+import { AddressRateLimiter } from '../telemetry/rate-limit.ts';
+import { SeedingOrderCache } from './order-cache.ts';
+import { seedersFor, slotAt } from './seeding-order.ts';
+
+export type CoordinationOutcome =
+  | 'member'
+  | 'not_member'
+  | 'unknown_swarm'
+  | 'invalid_request'
+  | 'origin_not_allowed'
+  | 'unauthorized'
+  | 'info_hash_not_allowed'
+  | 'rate_limited'
+  | 'disabled'
+  | 'store_unavailable';
+
+export interface CoordinationResponse {
+  /** Current members of the swarm (0: unknown swarm). */
+  swarm_size: number;
+  /** The first `seeders` ranks fetch new segments from the origin at once. */
+  seeders: number;
+  /** This peer_id's 0-based place in the slot's order; null while it is not a member. */
+  rank: number | null;
+  /** floor(now / slot_ms): the order changes when this does. */
+  slot: number;
+  slot_ms: number;
+  next_slot_in_ms: number;
+}
+
+export interface CoordinationOptions {
+  config: TrackerConfig;
+  store: SwarmStore;
+  access: SwarmAccess;
+  registry: Registry;
+}
+
+interface CoordinationQuery {
+  info_hash: string;
+  peer_id: string;
+  token?: string;
+}
+
+const id = { type: 'string', pattern: ID_PATTERN } as const;
+const schema = {
+  querystring: {
+    type: 'object',
+    required: ['info_hash', 'peer_id'],
+    properties: { info_hash: id, peer_id: id, token: { type: 'string' } },
+  },
+  response: {
+    200: {
+      type: 'object',
+      required: ['swarm_size', 'seeders', 'rank', 'slot', 'slot_ms', 'next_slot_in_ms'],
+      properties: {
+        swarm_size: { type: 'integer' },
+        seeders: { type: 'integer' },
+        rank: { type: ['integer', 'null'] },
+        slot: { type: 'integer' },
+        slot_ms: { type: 'integer' },
+        next_slot_in_ms: { type: 'integer' },
+      },
+    },
+  },
+} as const;
+
+/** The token as the origin takes it too: a Bearer header (kept out of URLs and logs) or `?token=`. */
+function tokenOf(request: FastifyRequest): string | undefined {
+  const authorization = request.headers.authorization;
+  if (authorization?.startsWith('Bearer ')) return authorization.slice(7).trim();
+  const token = (request.query as Record<string, unknown>)['token'];
+  return typeof token === 'string' ? token : undefined;
+}
+
+export async function coordinationRoutes(app: FastifyInstance, options: CoordinationOptions): Promise<void> {
+  const { config, store, access } = options;
+  const limiter = new AddressRateLimiter(config.coordinationRequestsPerMinute);
+  const cache = new SeedingOrderCache((infoHash) => store.members(infoHash, config.maxPeersPerSwarm));
+  const requests = new Counter({
+    name: 'swarmcast_coordination_requests_total',
+    help: 'Seeding coordination requests, by outcome',
+    labelNames: ['outcome'],
+    registers: [options.registry],
+  });
+  const refuse = (reply: FastifyReply, status: number, outcome: CoordinationOutcome, reason: string) => {
+    requests.inc({ outcome });
+    return reply.code(status).send({ 'failure reason': reason });
+  };
+
+  app.addHook('onRequest', async (request, reply) => {
+    const origin = request.headers.origin;
+    const originRefusal = access.originRefusal(origin);
+    // Ranks change every slot and per peer: no cache may answer for the tracker.
+    reply.header('cache-control', 'no-store');
+    if (!access.restrictsOrigins) reply.header('access-control-allow-origin', '*');
+    else {
+      reply.header('vary', 'origin');
+      if (origin !== undefined && originRefusal === undefined) reply.header('access-control-allow-origin', origin);
+    }
+    if (config.coordination === 'off') return refuse(reply, 404, 'disabled', 'seeding coordination is off on this tracker (COORDINATION=off)');
+    if (originRefusal !== undefined) return refuse(reply, 403, 'origin_not_allowed', originRefusal);
+    if (request.method !== 'OPTIONS' && !limiter.take(request.ip, Date.now())) {
+      return refuse(
+        reply.header('retry-after', '10'),
+        429,
+        'rate_limited',
+        `at most ${config.coordinationRequestsPerMinute} coordination requests per minute per address`,
+      );
+    }
+  });
+
+  // A Bearer token makes the SDK's GET a non-simple request: browsers ask first.
+  app.options('/coordination', async (_request, reply) =>
+    reply
+      .header('access-control-allow-methods', 'GET, OPTIONS')
+      .header('access-control-allow-headers', 'authorization')
+      .header('access-control-max-age', '86400')
+      .code(204)
+      .send(),
+  );
+
+  app.get<{ Querystring: CoordinationQuery }>('/coordination', { schema, attachValidation: true }, async (request, reply) => {
+    const admission = access.admit(tokenOf(request));
+    if (!admission.ok) return refuse(reply, 401, 'unauthorized', admission.reason);
+    if (request.validationError) return refuse(reply, 400, 'invalid_request', describeError(request.validationError.validation));
+    const { info_hash: infoHash, peer_id: peerId } = request.query;
+    const swarmRefusal = access.swarmRefusal(infoHash, admission.grant);
+    if (swarmRefusal !== undefined) return refuse(reply, 403, 'info_hash_not_allowed', swarmRefusal);
+
+    const now = Date.now();
+    const slot = slotAt(now, config.coordinationSlotMs);
+    let ranks: ReadonlyMap<string, number>;
+    try {
+      ranks = await cache.ranks(infoHash, slot, now);
+    } catch (error) {
+      request.log.warn({ err: error }, 'coordination: reading the swarm failed');
+      return refuse(reply, 503, 'store_unavailable', 'tracker temporarily unavailable, retry later');
+    }
+    const rank = ranks.get(peerId) ?? null;
+    requests.inc({ outcome: ranks.size === 0 ? 'unknown_swarm' : rank === null ? 'not_member' : 'member' });
+    const body: CoordinationResponse = {
+      swarm_size: ranks.size,
+      seeders: seedersFor(ranks.size, config.coordinationViewersPerSeeder),
+      rank,
+      slot,
+      slot_ms: config.coordinationSlotMs,
+      next_slot_in_ms: (slot + 1) * config.coordinationSlotMs - now,
+    };
+    return body;
+  });
+}

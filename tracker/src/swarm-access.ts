@@ -1,0 +1,55 @@
+/**
+ * Who may reach which swarm: the `Origin` allow-list, access tokens (TRACKER_AUTH) and the
+ * info_hash allow-list. One set of rules for the WebSocket upgrade, the announces and scrapes on
+ * it, and `GET /coordination`, so an HTTP side door never lets in what the socket refuses.
+ */
+import { TokenVerifier, type AccessGrant } from './access-token.ts';
+import type { TrackerConfig } from './config.ts';
+
+export type Admission = { ok: true; grant: AccessGrant | undefined } | { ok: false; reason: string };
+
+export class SwarmAccess {
+  private readonly verifier: TokenVerifier | undefined;
+  private readonly allowedOrigins: Set<string> | undefined;
+  private readonly allowEmptyOrigin: boolean;
+  private readonly allowedInfoHashes: Set<string> | undefined;
+
+  constructor(config: Pick<TrackerConfig, 'trackerAuth' | 'tokenKeys' | 'allowedOrigins' | 'allowEmptyOrigin' | 'allowedInfoHashes'>) {
+    this.verifier = config.trackerAuth === 'required' ? new TokenVerifier(config.tokenKeys) : undefined;
+    this.allowedOrigins = config.allowedOrigins && new Set(config.allowedOrigins);
+    this.allowEmptyOrigin = config.allowEmptyOrigin;
+    this.allowedInfoHashes = config.allowedInfoHashes && new Set(config.allowedInfoHashes);
+  }
+
+  /** Whether ALLOWED_ORIGINS is set: then pages of other origins are kept out. */
+  get restrictsOrigins(): boolean {
+    return this.allowedOrigins !== undefined;
+  }
+
+  /**
+   * Why a request with this `Origin` header is refused; undefined when it is let in. Browsers
+   * always send Origin, so this keeps other sites' pages out; any other client can forge it.
+   */
+  originRefusal(origin: string | undefined): string | undefined {
+    if (!this.allowedOrigins) return undefined;
+    if (origin === undefined) return this.allowEmptyOrigin ? undefined : 'an Origin header is required';
+    return this.allowedOrigins.has(origin) ? undefined : `origin ${origin} is not allowed`;
+  }
+
+  /** With TRACKER_AUTH=required, the token's grant or why it has none; otherwise no token is needed. */
+  admit(token: string | undefined): Admission {
+    return this.verifier ? this.verifier.verify(token) : { ok: true, grant: undefined };
+  }
+
+  /** Why the bearer of `grant` may not join or look into this swarm; undefined when it may. */
+  swarmRefusal(infoHash: string, grant: AccessGrant | undefined): string | undefined {
+    if (this.allowedInfoHashes?.has(infoHash) === false) return 'this tracker does not serve this info_hash';
+    if (grant?.covers(infoHash) === false) return 'the access token does not cover this info_hash';
+    return undefined;
+  }
+
+  /** Whether some swarms are closed to this grant's bearer: then which swarms exist is not for it to learn. */
+  restrictsSwarms(grant: AccessGrant | undefined): boolean {
+    return this.allowedInfoHashes !== undefined || grant !== undefined;
+  }
+}

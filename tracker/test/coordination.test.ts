@@ -1,0 +1,321 @@
+/**
+ * Seeding coordination (`GET /coordination`), through the WebSocket and HTTP only: peers join a
+ * swarm with raw WebTorrent frames and ask where they stand; on memory, on a Redis node (also with
+ * two instances sharing it) and on a Redis Cluster. Then the ordering function on its own, the
+ * per-instance cache, the refusals (400, 401, 403, 404, 429) and an unmodified client's announce.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { mintToken } from '../src/access-token.ts';
+import { loadConfig } from '../src/config.ts';
+import { ORDER_REFRESH_MS } from '../src/coordination/order-cache.ts';
+import type { CoordinationResponse } from '../src/coordination/routes.ts';
+import { seedersFor, seedingOrder } from '../src/coordination/seeding-order.ts';
+import { startRedis, startRedisCluster, type RedisCluster, type RedisServer } from './support/redis-server.ts';
+import { id20, startTracker, type RunningTracker } from './support/tracker-fixture.ts';
+import { isAnnounceResponse, WireClient, type Frame } from './support/wire-client.ts';
+import type { TrackerOptions } from '../src/app.ts';
+
+/** Short slots, so a test sees several orders within seconds. */
+const SLOT_MS = 1000;
+const PEERS = 8;
+
+const running: RunningTracker[] = [];
+const clients: WireClient[] = [];
+after(async () => {
+  for (const client of clients) client.close();
+  await Promise.all(running.map((tracker) => tracker.close()));
+});
+
+async function start(options: TrackerOptions): Promise<RunningTracker> {
+  const tracker = await startTracker(options);
+  running.push(tracker);
+  return tracker;
+}
+
+async function connect(tracker: RunningTracker, query = ''): Promise<WireClient> {
+  const client = await WireClient.connect(tracker.url + '/' + query);
+  clients.push(client);
+  return client;
+}
+
+/** Announces as p2p-media-loader does, and returns the tracker's reply. */
+function announce(client: WireClient, infoHash: string, peerId: string): Promise<Frame> {
+  client.send({ action: 'announce', info_hash: infoHash, peer_id: peerId, event: 'started', numwant: 0, uploaded: 0, downloaded: 0, left: null });
+  return client.next(isAnnounceResponse(infoHash));
+}
+
+/** Peers `label-0`, `label-1`, … in `infoHash`, each on its own socket, spread over `trackers` in turn. */
+async function join(trackers: RunningTracker[], infoHash: string, label: string, n: number): Promise<string[]> {
+  const peerIds = Array.from({ length: n }, (_, i) => id20(`${label}-${i}`));
+  for (const [i, peerId] of peerIds.entries()) await announce(await connect(trackers[i % trackers.length]!), infoHash, peerId);
+  return peerIds;
+}
+
+const url = (tracker: RunningTracker, params: Record<string, string>) => `${tracker.httpUrl}/coordination?${new URLSearchParams(params)}`;
+
+async function coordination(tracker: RunningTracker, infoHash: string, peerId: string): Promise<CoordinationResponse> {
+  const response = await fetch(url(tracker, { info_hash: infoHash, peer_id: peerId }));
+  assert.equal(response.status, 200, await response.clone().text());
+  return (await response.json()) as CoordinationResponse;
+}
+
+/**
+ * Every peer's answer, asked of tracker i % trackers.length, all from one slot: asked again when a
+ * slot boundary fell between the requests.
+ */
+async function answersInOneSlot(trackers: RunningTracker[], infoHash: string, peerIds: string[]): Promise<CoordinationResponse[]> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const answers = await Promise.all(peerIds.map((peerId, i) => coordination(trackers[i % trackers.length]!, infoHash, peerId)));
+    if (answers.every((answer) => answer.slot === answers[0]!.slot)) return answers;
+  }
+  throw new Error('no five attempts fell within one slot');
+}
+
+/** The peer_ids by rank, after checking the answers agree and the ranks are exactly 0..n-1. */
+function orderOf(answers: CoordinationResponse[], peerIds: string[]): string[] {
+  const n = peerIds.length;
+  for (const answer of answers) {
+    assert.equal(answer.swarm_size, n);
+    assert.equal(answer.seeders, answers[0]!.seeders);
+    assert.equal(answer.slot_ms, answers[0]!.slot_ms);
+    assert.ok(answer.next_slot_in_ms > 0 && answer.next_slot_in_ms <= answer.slot_ms, `next_slot_in_ms ${answer.next_slot_in_ms}`);
+  }
+  assert.deepEqual(answers.map((answer) => answer.rank).sort((a, b) => a! - b!), [...Array(n).keys()], 'ranks are a permutation of 0..n-1');
+  const order: string[] = [];
+  answers.forEach((answer, i) => (order[answer.rank!] = peerIds[i]!));
+  return order;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+test('the seeding order: deterministic, a permutation, independent of listing order, different per slot', () => {
+  const members = Array.from({ length: 50 }, (_, i) => id20(`unit-${i}`));
+  const order = seedingOrder(members, 7);
+  assert.deepEqual([...order].sort(), [...members].sort());
+  assert.deepEqual(seedingOrder([...members].reverse(), 7), order, 'the store may list members in any order');
+  assert.deepEqual(seedingOrder(members, 7), order);
+  const keys = new Map<string, string>();
+  assert.deepEqual(seedingOrder(members.slice(10), 7, keys), order.filter((peerId) => members.indexOf(peerId) >= 10));
+  assert.deepEqual(seedingOrder(members, 7, keys), order, 'keys carried over from a read in the same slot change nothing');
+  assert.notDeepEqual(seedingOrder(members, 8), order);
+  // SHA-1 of "<slot>:<peer_id>" as latin1 bytes, lowest first (digests from sha1sum): 1:b 60d3…, 1:a adfb…, 1:c cfb6…
+  assert.deepEqual(seedingOrder(['a', 'b', 'c'], 1), ['b', 'a', 'c']);
+  // 3:\xff 5771… before 3:y 5f6e…; as UTF-8 (c3 bf, 917b…) it would come after.
+  assert.deepEqual(seedingOrder(['y', '\u00ff'], 3), ['\u00ff', 'y']);
+  const binary = ['\u00ff'.repeat(20), '\u0000'.repeat(20), id20('ascii')];
+  assert.deepEqual([...seedingOrder(binary, 3)].sort(), [...binary].sort());
+  assert.deepEqual(seedingOrder([], 1), []);
+
+  assert.equal(seedersFor(0, 50), 1);
+  assert.equal(seedersFor(1, 50), 1);
+  assert.equal(seedersFor(50, 50), 1);
+  assert.equal(seedersFor(51, 50), 2);
+  assert.equal(seedersFor(1000, 50), 20);
+  assert.equal(seedersFor(7, 3), 3);
+});
+
+function coordinationSuite(storeName: string, storeOptions: () => Promise<TrackerOptions>) {
+  describe(`seeding coordination (${storeName} store)`, () => {
+    let tracker: RunningTracker;
+    before(async () => {
+      tracker = await start({ ...(await storeOptions()), coordinationSlotMs: SLOT_MS, coordinationViewersPerSeeder: 3 });
+    });
+
+    test('every member gets the same swarm_size and seeders and a distinct rank; a non-member gets null', async () => {
+      const swarm = id20(`${storeName}-ranks`);
+      const peerIds = await join([tracker], swarm, 'rank', PEERS);
+      const asked = Date.now();
+      const answers = await answersInOneSlot([tracker], swarm, peerIds);
+      const order = orderOf(answers, peerIds);
+      assert.equal(answers[0]!.seeders, Math.ceil(PEERS / 3));
+      assert.ok(answers[0]!.slot >= Math.floor(asked / SLOT_MS) && answers[0]!.slot <= Math.floor(Date.now() / SLOT_MS), 'slot = floor(now / slot_ms)');
+      assert.deepEqual(order, seedingOrder(peerIds, answers[0]!.slot), 'the published hash order');
+
+      const outsider = await coordination(tracker, swarm, id20('rank-outsider'));
+      assert.equal(outsider.rank, null);
+      assert.equal(outsider.swarm_size, PEERS);
+    });
+
+    test('the order changes from one slot to the next', async () => {
+      const swarm = id20(`${storeName}-slots`);
+      const peerIds = await join([tracker], swarm, 'slot', PEERS);
+      const orders = new Map<number, string[]>();
+      while (orders.size < 3) {
+        const answers = await answersInOneSlot([tracker], swarm, peerIds);
+        orders.set(answers[0]!.slot, orderOf(answers, peerIds));
+        await sleep(answers[0]!.next_slot_in_ms + 10);
+      }
+      const distinct = new Set([...orders.values()].map((order) => order.join(',')));
+      assert.ok(distinct.size > 1, `three slots, one order: ${[...orders.keys()]}`);
+      for (const [slot, order] of orders) assert.deepEqual(order, seedingOrder(peerIds, slot));
+    });
+
+    test('an unknown swarm is not remembered; a newcomer is ranked and a leaver dropped within the refresh', async () => {
+      const swarm = id20(`${storeName}-fresh`);
+      const first = id20('fresh-first');
+      assert.deepEqual(
+        { ...(await coordination(tracker, swarm, first)), slot: 0, next_slot_in_ms: 0 },
+        { swarm_size: 0, seeders: 1, rank: null, slot: 0, slot_ms: SLOT_MS, next_slot_in_ms: 0 },
+      );
+      const firstSocket = await connect(tracker);
+      await announce(firstSocket, swarm, first);
+      assert.deepEqual([(await coordination(tracker, swarm, first)).rank, (await coordination(tracker, swarm, first)).swarm_size], [0, 1], 'no cached empty swarm');
+
+      const newcomer = id20('fresh-newcomer');
+      await announce(await connect(tracker), swarm, newcomer);
+      const deadline = Date.now() + ORDER_REFRESH_MS + 500;
+      let answer = await coordination(tracker, swarm, newcomer);
+      while (answer.rank === null && Date.now() < deadline) {
+        await sleep(100);
+        answer = await coordination(tracker, swarm, newcomer);
+      }
+      assert.equal(answer.swarm_size, 2);
+      assert.ok(answer.rank === 0 || answer.rank === 1, `newcomer rank ${answer.rank}`);
+
+      firstSocket.close();
+      await firstSocket.closed;
+      await sleep(ORDER_REFRESH_MS + 100);
+      assert.deepEqual([(await coordination(tracker, swarm, first)).rank, (await coordination(tracker, swarm, newcomer)).rank], [null, 0]);
+    });
+
+    test('answers are counted by outcome on /metrics', async () => {
+      const text = await (await fetch(`${tracker.httpUrl}/metrics`)).text();
+      const count = (outcome: string) => Number(new RegExp(`^swarmcast_coordination_requests_total\\{outcome="${outcome}"\\} (\\d+)`, 'm').exec(text)?.[1]);
+      assert.ok(count('member') >= PEERS * 4, text);
+      assert.ok(count('not_member') >= 1);
+      assert.ok(count('unknown_swarm') >= 1);
+    });
+  });
+}
+
+coordinationSuite('memory', async () => ({}));
+let redis: Promise<RedisServer> | undefined;
+let cluster: Promise<RedisCluster> | undefined;
+coordinationSuite('redis', async () => ({ redisUrl: (await (redis ??= startRedis())).url, redisKeyPrefix: 'coordination-test:' }));
+coordinationSuite('redis cluster', async () => ({ redisClusterNodes: (await (cluster ??= startRedisCluster())).nodes }));
+after(async () => {
+  await Promise.all([redis?.then((server) => server.stop()), cluster?.then((nodes) => nodes.stop())]);
+});
+
+describe('seeding coordination across two instances on one Redis', () => {
+  test('both instances give every member the same rank, whichever instance holds its socket', async () => {
+    const options: TrackerOptions = { redisUrl: (await (redis ??= startRedis())).url, redisKeyPrefix: 'coordination-pair:', coordinationSlotMs: SLOT_MS };
+    const pair = [await start(options), await start(options)];
+    const swarm = id20('two-instances');
+    const peerIds = await join(pair, swarm, 'pair', PEERS);
+    for (let round = 0; round < 5; round++) {
+      // Each peer asks both instances: answers from A for even peers and B for odd, then the other way round.
+      const fromOne = await answersInOneSlot(pair, swarm, peerIds);
+      const fromOther = await answersInOneSlot([pair[1]!, pair[0]!], swarm, peerIds);
+      if (fromOne[0]!.slot !== fromOther[0]!.slot) continue;
+      assert.deepEqual(orderOf(fromOther, peerIds), orderOf(fromOne, peerIds));
+      return;
+    }
+    assert.fail('the two instances were never asked within one slot');
+  });
+});
+
+describe('seeding coordination: caching, refusals and compatibility', () => {
+  test('a swarm is read once per refresh, not per request: a newcomer waits for the next read', async () => {
+    const tracker = await start({});
+    const swarm = id20('cached');
+    const [member] = await join([tracker], swarm, 'cached', 1);
+    const earlier = await coordination(tracker, swarm, member!);
+    await announce(await connect(tracker), swarm, id20('cached-newcomer'));
+    const cached = await coordination(tracker, swarm, id20('cached-newcomer'));
+    if (cached.slot === earlier.slot) assert.deepEqual([cached.swarm_size, cached.rank], [1, null], 'served from the order read before it joined');
+    await sleep(ORDER_REFRESH_MS);
+    const read = await coordination(tracker, swarm, id20('cached-newcomer'));
+    assert.equal(read.swarm_size, 2);
+    assert.notEqual(read.rank, null);
+  });
+
+  test('bad or missing parameters get 400 with a failure reason', async () => {
+    const tracker = await start({});
+    const good = id20('good');
+    const cases: Array<[Record<string, string>, RegExp]> = [
+      [{ peer_id: good }, /info_hash is required/],
+      [{ info_hash: good }, /peer_id is required/],
+      [{ info_hash: 'short', peer_id: good }, /info_hash must be a 20-character/],
+      [{ info_hash: good, peer_id: 'x'.repeat(21) }, /peer_id must be a 20-character/],
+      [{ info_hash: good.slice(0, 19) + '\u0100', peer_id: good }, /info_hash must be a 20-character string of code points up to 0xFF/],
+    ];
+    for (const [params, reason] of cases) {
+      const response = await fetch(url(tracker, params));
+      assert.equal(response.status, 400, JSON.stringify(params));
+      assert.match(((await response.json()) as Record<string, string>)['failure reason']!, reason);
+    }
+    const twice = await fetch(`${tracker.httpUrl}/coordination?info_hash=${good}&info_hash=${good}&peer_id=${good}`);
+    assert.equal(twice.status, 400);
+  });
+
+  test('more than COORDINATION_REQUESTS_PER_MINUTE from one address get 429', async () => {
+    const tracker = await start({ coordinationRequestsPerMinute: 3 });
+    const ask = () => fetch(url(tracker, { info_hash: id20('limited'), peer_id: id20('limited') }));
+    for (let i = 0; i < 3; i++) assert.equal((await ask()).status, 200);
+    const refused = await ask();
+    assert.equal(refused.status, 429);
+    assert.ok(refused.headers.get('retry-after'));
+    assert.match(((await refused.json()) as Record<string, string>)['failure reason']!, /at most 3 coordination requests per minute/);
+  });
+
+  test('CORS is open, answers are not cached, preflights are answered; COORDINATION=off gives 404', async () => {
+    const tracker = await start({});
+    const response = await fetch(url(tracker, { info_hash: id20('cors'), peer_id: id20('cors') }), { headers: { origin: 'https://site.example' } });
+    assert.equal(response.headers.get('access-control-allow-origin'), '*');
+    assert.equal(response.headers.get('cache-control'), 'no-store');
+    const preflight = await fetch(`${tracker.httpUrl}/coordination`, { method: 'OPTIONS', headers: { origin: 'https://site.example', 'access-control-request-headers': 'authorization' } });
+    assert.equal(preflight.status, 204);
+    assert.match(preflight.headers.get('access-control-allow-headers') ?? '', /authorization/);
+
+    const off = await start({ coordination: 'off' });
+    const disabled = await fetch(url(off, { info_hash: id20('off'), peer_id: id20('off') }));
+    assert.equal(disabled.status, 404);
+    assert.match(((await disabled.json()) as Record<string, string>)['failure reason']!, /off/);
+  });
+
+  test('ALLOWED_ORIGINS and TRACKER_AUTH apply as on the WebSocket', async () => {
+    const key = 'coordination-key-0123456789';
+    const tracker = await start({ trackerAuth: 'required', tokenKeys: [key], allowedOrigins: ['https://video.example'], allowEmptyOrigin: true });
+    const swarm = id20('private');
+    const token = mintToken({ infoHashes: [swarm], ttlSeconds: 600 }, key);
+    const member = id20('private-member');
+    await announce(await connect(tracker, `?token=${token}`), swarm, member);
+
+    const ask = (params: Record<string, string>, headers: Record<string, string> = {}) => fetch(url(tracker, { info_hash: swarm, peer_id: member, ...params }), { headers });
+    assert.equal((await ask({})).status, 401);
+    assert.equal((await ask({ token: 'forged.token' })).status, 401);
+    const byQuery = await ask({ token }, { origin: 'https://video.example' });
+    assert.equal(byQuery.status, 200);
+    assert.equal(((await byQuery.json()) as CoordinationResponse).rank, 0);
+    assert.equal(byQuery.headers.get('access-control-allow-origin'), 'https://video.example');
+    assert.equal((await ask({}, { authorization: `Bearer ${token}` })).status, 200);
+    const uncovered = await ask({ token, info_hash: id20('elsewhere') });
+    assert.equal(uncovered.status, 403);
+    assert.match(((await uncovered.json()) as Record<string, string>)['failure reason']!, /does not cover this info_hash/);
+    const foreign = await ask({ token }, { origin: 'https://evil.example' });
+    assert.equal(foreign.status, 403);
+    assert.equal(foreign.headers.get('access-control-allow-origin'), null);
+  });
+
+  test('configuration fails fast naming the variable', () => {
+    assert.throws(() => loadConfig({ COORDINATION: 'maybe' }), /COORDINATION must be on or off/);
+    assert.throws(() => loadConfig({ COORDINATION_SLOT_MS: '500' }), /COORDINATION_SLOT_MS must be an integer from 1000/);
+    assert.throws(() => loadConfig({ COORDINATION_VIEWERS_PER_SEEDER: '0' }), /COORDINATION_VIEWERS_PER_SEEDER/);
+    assert.throws(() => loadConfig({ COORDINATION_REQUESTS_PER_MINUTE: 'lots' }), /COORDINATION_REQUESTS_PER_MINUTE/);
+    const config = loadConfig({ COORDINATION: 'off', COORDINATION_SLOT_MS: '5000', COORDINATION_VIEWERS_PER_SEEDER: '20', COORDINATION_REQUESTS_PER_MINUTE: '60' });
+    assert.deepEqual([config.coordination, config.coordinationSlotMs, config.coordinationViewersPerSeeder, config.coordinationRequestsPerMinute], ['off', 5000, 20, 60]);
+  });
+
+  test('an unmodified client announcing with offers gets exactly the usual reply', async () => {
+    const tracker = await start({});
+    const swarm = id20('unmodified');
+    const client = await connect(tracker);
+    client.send({
+      action: 'announce', info_hash: swarm, peer_id: id20('-PM0203-unmodified'), numwant: 5, uploaded: 0, downloaded: 0, event: 'started',
+      offers: [{ offer_id: id20('unmodified-o0'), offer: { type: 'offer', sdp: 'v=0\r\n' } }],
+    });
+    assert.deepEqual(await client.next(isAnnounceResponse(swarm)), { action: 'announce', interval: 120, info_hash: swarm, complete: 0, incomplete: 1 });
+  });
+});
