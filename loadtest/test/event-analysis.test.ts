@@ -6,7 +6,7 @@ import { planAudience } from '../src/scenarios/event-audience.ts';
 import { classifyFetch, type FetchContext } from '../src/viewer/fetch-reason.ts';
 import type { LiveStats } from '../src/viewer/live-playback.ts';
 
-const playing: FetchContext = { starting: false, peerAttempted: false, resumesPeerBytes: false, connectedPeers: 3, secondsAhead: 5, httpWindowSec: 4 };
+const playing: FetchContext = { starting: false, peerAttempted: false, resumesPeerBytes: false, connectedPeers: 3, secondsAhead: 5, httpWindowSec: 4, seeder: false };
 
 test('fetch reasons: the first rule that holds wins', () => {
   assert.equal(classifyFetch({ ...playing, starting: true, peerAttempted: true, connectedPeers: 0 }), 'startup');
@@ -15,6 +15,8 @@ test('fetch reasons: the first rule that holds wins', () => {
   assert.equal(classifyFetch({ ...playing, connectedPeers: 0, secondsAhead: 9 }), 'no-peers');
   assert.equal(classifyFetch({ ...playing, secondsAhead: 4.5 }), 'seed');
   assert.equal(classifyFetch({ ...playing, secondsAhead: 4 }), 'deadline');
+  assert.equal(classifyFetch({ ...playing, secondsAhead: 4, seeder: true }), 'seed');
+  assert.equal(classifyFetch({ ...playing, starting: true, seeder: true }), 'startup');
   assert.equal(classifyFetch({ ...playing, secondsAhead: 0.5 }), 'deadline');
 });
 

@@ -15,6 +15,8 @@ export interface CoordinationClientOptions {
   /** Milliseconds on a monotonic clock (injected by tests). */
   now?: () => number;
   random?: () => number;
+  /** Called after each answer is kept, so the caller can re-plan at once rather than at its next tick. */
+  onAnswer?: (infoHash: string) => void;
 }
 
 /** The wire answer (snake_case as the tracker's WebTorrent frames). */
@@ -72,6 +74,11 @@ export class CoordinationClient {
     return this.answers.get(infoHash);
   }
 
+  /** Watched, and neither answered nor failed yet. */
+  awaitingFirstAnswer(infoHash: string): boolean {
+    return this.timers.has(infoHash) && !this.unsupported && !this.answers.has(infoHash) && !this.errors.has(infoHash);
+  }
+
   stop(): void {
     this.stopped = true;
     for (const timer of this.timers.values()) clearTimeout(timer);
@@ -105,6 +112,7 @@ export class CoordinationClient {
         receivedAt,
       });
       this.errors.delete(infoHash);
+      this.options.onAnswer?.(infoHash);
       next = body.rank === null ? UNKNOWN_RETRY_MS : Math.min(POLL_MS, body.next_slot_in_ms + this.random() * SLOT_JITTER_MS);
     } catch {
       const failures = (this.errors.get(infoHash) ?? 0) + 1;

@@ -117,7 +117,7 @@ export function createPlayer(video: HTMLVideoElement, input: SwarmcastOptions): 
         connectedPeers: recorder.peerCount,
         recentStall: recorder.stalledWithin(STALL_MEMORY_MS),
         segmentDuration: details?.targetduration ?? 2,
-        role: swarm === undefined ? null : seedingRole(coordination?.get(swarm), performance.now()),
+        role: swarm === undefined || !coordination ? null : seedingRole(coordination.get(swarm), performance.now(), coordination.awaitingFirstAnswer(swarm)),
       },
       options,
       Math.random(),
@@ -198,7 +198,7 @@ export function createPlayer(video: HTMLVideoElement, input: SwarmcastOptions): 
       engine = createEngine(trackers);
       Object.assign(hlsConfig, engine.getConfigForHlsJs());
       if (options.coordination && isPeerFirst(options.policy) && trackers[0] !== undefined) {
-        const client = new CoordinationClient({ tracker: trackers[0], peerId });
+        const client = new CoordinationClient({ tracker: trackers[0], peerId, onAnswer: () => replan() });
         coordination = client;
         cleanups.push(() => client.stop());
       }
@@ -219,6 +219,8 @@ export function createPlayer(video: HTMLVideoElement, input: SwarmcastOptions): 
       if (options.autoplay) video.play().catch(() => undefined);
     });
     hls.on(Hls.Events.ERROR, (_event, data) => onHlsError(data));
+    // Live or VOD is known now, before the first segment request: plan for it rather than a second later.
+    hls.once(Hls.Events.LEVEL_LOADED, () => replan());
     // Without p2p-media-loader its byte events are gone: count what hls.js itself fetched.
     if (!engine) {
       hls.on(Hls.Events.FRAG_LOADED, (_event, { frag }) => {

@@ -51,6 +51,8 @@ export interface LoadingPlan {
   simultaneousHttpDownloads: number;
   simultaneousP2PDownloads: number;
   p2pNotReceivingBytesTimeoutMs: number;
+  /** How long after its first segment request the core takes nothing over HTTP (peers only). */
+  httpDownloadInitialTimeoutMs: number;
 }
 
 export type PolicyOptions = Pick<ResolvedOptions, 'liveLatency' | 'httpFallbackBuffer' | 'policy'>;
@@ -69,6 +71,13 @@ export const VOD_PREFETCH_WINDOW = 120;
 /** A peer that sends nothing for this long loses the request (default 2000 ms is a third of a live budget). */
 export const P2P_SILENCE_TIMEOUT_MS = 1500;
 
+/**
+ * A coordinated viewer joining a swarm that already watches waits this long for peers before its
+ * first segments come over HTTP: every joiner pulling its first buffer from the origin is what
+ * made origin fetches grow with the audience during a ramp. It only delays startup when no peer
+ * delivers in time; p2p-media-loader counts it from its first segment request and ignores it after.
+ */
+export const JOIN_PEER_WAIT_MS = 1500;
 /** Spread of the relays' deadlines: if seeders and backups all failed, the first relay's fetch can still reach some others. */
 export const RELAY_STAGGER_SEC = 0.5;
 
@@ -82,6 +91,7 @@ export function planLoading(snapshot: PlaybackSnapshot, options: PolicyOptions, 
     simultaneousHttpDownloads: 2,
     simultaneousP2PDownloads: 3,
     p2pNotReceivingBytesTimeoutMs: P2P_SILENCE_TIMEOUT_MS,
+    httpDownloadInitialTimeoutMs: snapshot.isLive && snapshot.role ? JOIN_PEER_WAIT_MS : 0,
   };
   const margin = snapshot.recentStall ? STALL_MARGIN : 0;
   if (snapshot.isLive && snapshot.role) {

@@ -38,14 +38,20 @@ export const BACKUP_LEAD = [0.6, 0.3] as const;
 export const COORDINATION_STALE_MS = 20_000;
 
 /**
- * This viewer's role in a swarm now, or null: no usable signal, behave as uncoordinated.
+ * This viewer's role in a swarm now, or null: no usable signal, or nobody else watches (nobody
+ * to wait for or to share with): behave as uncoordinated.
  * A viewer the tracker does not list yet (it is starting: its first announce is on the way) in a
- * swarm that has members is a relay: it fetches only what is due and leaves the rest of its first
- * buffer to the peers it is about to meet, instead of pulling the whole live window from the origin.
+ * swarm that has members is a relay: it waits for the peers it is about to meet rather than pull
+ * its first buffer from the origin.
  */
-export function seedingRole(coordination: SwarmCoordination | undefined, now: number): SeedingRole | null {
-  if (coordination === undefined || now - coordination.receivedAt > COORDINATION_STALE_MS) return null;
-  if (coordination.rank === null) return coordination.swarmSize > 0 ? { kind: 'relay' } : null;
+export function seedingRole(coordination: SwarmCoordination | undefined, now: number, awaitingFirstAnswer = false): SeedingRole | null {
+  // Until the tracker's first answer, start as a relay (fetch only what is due): HTTP-first would
+  // pull the whole live window from the origin in that moment, for every viewer that joins.
+  if (coordination === undefined) return awaitingFirstAnswer ? { kind: 'relay' } : null;
+  if (now - coordination.receivedAt > COORDINATION_STALE_MS) return null;
+  const others = coordination.swarmSize - (coordination.rank === null ? 0 : 1);
+  if (others <= 0) return null;
+  if (coordination.rank === null) return { kind: 'relay' };
   // Just past the slot's end the old role stands until the next answer: for a moment two seeders
   // may overlap, which costs one fetch, where no seeder at all would cost one per viewer.
   if (coordination.rank < coordination.seeders) return { kind: 'seeder' };

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CoordinationClient } from '../src/coordination-client.ts';
 import { defaultOptions } from '../src/options.ts';
-import { HTTP_FIRST_WINDOW, initialCoreConfig, planLoading, RELAY_STAGGER_SEC, STALL_MARGIN, type PlaybackSnapshot } from '../src/policy.ts';
+import { HTTP_FIRST_WINDOW, initialCoreConfig, JOIN_PEER_WAIT_MS, planLoading, RELAY_STAGGER_SEC, STALL_MARGIN, type PlaybackSnapshot } from '../src/policy.ts';
 import { BACKUP_LEAD, BACKUPS, COORDINATION_STALE_MS, seedingRole, type SwarmCoordination } from '../src/seeding-role.ts';
 import { newPeerId, swarmInfoHash } from '../src/swarm-identity.ts';
 
@@ -26,7 +26,12 @@ describe('seedingRole', () => {
   test('no answer, a stale answer, or alone and unknown: no role (behave as uncoordinated)', () => {
     assert.equal(seedingRole(undefined, 2000), null);
     assert.equal(seedingRole({ ...answer(null), swarmSize: 0 }, 2000), null);
+    assert.equal(seedingRole({ ...answer(0), swarmSize: 1 }, 2000), null, 'alone: nobody to wait for');
     assert.equal(seedingRole(answer(0), 1000 + COORDINATION_STALE_MS + 1), null);
+  });
+
+  test('watched but not answered yet: a relay, fetching only what is due', () => {
+    assert.deepEqual(seedingRole(undefined, 2000, true), { kind: 'relay' });
   });
 
   test('not listed yet in a swarm that has members (starting up): a relay', () => {
@@ -79,6 +84,12 @@ describe('planLoading with a seeding role (live)', () => {
   test('a coordinated player starts fetching only what is due; an uncoordinated one HTTP-first', () => {
     assert.equal(initialCoreConfig({ ...options, coordination: true }).highDemandTimeWindow, options.httpFallbackBuffer);
     assert.equal(initialCoreConfig({ ...options, coordination: false }).highDemandTimeWindow, HTTP_FIRST_WINDOW);
+  });
+
+  test('with a role (others watch) a joiner first waits for peers; without one it never does', () => {
+    assert.equal(planLoading({ ...live, connectedPeers: 0, role: { kind: 'relay' } }, options, 0).httpDownloadInitialTimeoutMs, JOIN_PEER_WAIT_MS);
+    assert.equal(planLoading({ ...live, connectedPeers: 0 }, options, 0).httpDownloadInitialTimeoutMs, 0);
+    assert.equal(planLoading({ ...live, isLive: false, role: { kind: 'relay' } }, options, 0).httpDownloadInitialTimeoutMs, 0);
   });
 
   test('after a stall every role keeps the stall margin', () => {

@@ -17,17 +17,20 @@ export interface FetchContext {
   secondsAhead: number;
   /** The plan's HTTP window (p2p-media-loader's highDemandTimeWindow) when the request left. */
   httpWindowSec: number;
+  /** The tracker made this viewer a seeder (seeding coordination) and it has peers to share with. */
+  seeder: boolean;
 }
 
 /**
  * The first rule that holds wins: a startup fetch is startup whatever else is true; a segment a
  * peer began and HTTP finished is a peer failure even if the deadline came too.
- * Beyond the HTTP window only p2p-media-loader's random loader fetches over HTTP: that is seeding.
+ * Beyond the HTTP window only p2p-media-loader's random loader fetches over HTTP: that is seeding,
+ * as is every fetch of a coordinated seeder (its window reaches the live edge on purpose).
  */
 export function classifyFetch(context: FetchContext): FetchReason {
   if (context.starting) return 'startup';
   if (context.peerAttempted || context.resumesPeerBytes) return 'peer-failed';
   if (context.connectedPeers === 0) return 'no-peers';
-  if (context.secondsAhead > context.httpWindowSec) return 'seed';
+  if (context.seeder || context.secondsAhead > context.httpWindowSec) return 'seed';
   return 'deadline';
 }

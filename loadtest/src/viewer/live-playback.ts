@@ -108,6 +108,7 @@ export class LivePlayback {
   /** Segments (by URL) a peer started to send: an HTTP request for one of them finishes what a peer did not. */
   private readonly peerAttempts = new Set<string>();
   private httpWindowSec: number;
+  private role: SeedingRole | null = null;
   private readonly roleSec: LiveStats['roleSec'] = { seeder: 0, backup: 0, relay: 0, none: 0 };
 
   constructor(
@@ -133,6 +134,7 @@ export class LivePlayback {
       connectedPeers: this.transfer.peers,
       secondsAhead: segment.startTime - this.playhead,
       httpWindowSec: this.httpWindowSec,
+      seeder: this.role?.kind === 'seeder' && this.transfer.peers > 0,
     });
     this.originFetches[reason]++;
     return { sequence: segment.sequence, reason };
@@ -143,6 +145,7 @@ export class LivePlayback {
     this.core.addStreamIfNoneExists({ runtimeId: this.options.playlistUrl, type: 'main', index: String(this.options.streamIndex) });
     this.coordination?.client.watch(this.coordination.infoHash);
     await this.refreshPlaylist();
+    this.replan();
     this.schedulePlaylist();
     this.timers.push(setInterval(() => this.tick(), TICK_MS));
     this.timers.push(setInterval(() => this.replan(), REPLAN_MS));
@@ -236,6 +239,7 @@ export class LivePlayback {
       this.playing = true;
       this.counts.startupSec = Math.round((now - this.startedAt) / 100) / 10;
     }
+    this.roleSec[this.role?.kind ?? 'none'] += elapsed;
     if (this.playing) this.advance(elapsed, now);
     if (this.playing && this.edge - this.playhead > this.options.liveLatency + MAX_LATENCY_MARGIN_SEC) {
       this.playhead = this.edge - this.options.liveLatency;
@@ -310,10 +314,12 @@ export class LivePlayback {
       });
   }
 
-  private replan(): void {
+  /** Re-plans now (a coordination answer arrived); also runs every second. */
+  replan(): void {
     if (this.options.policy !== 'peer-first' || Number.isNaN(this.playhead)) return;
-    const role = this.coordination ? seedingRole(this.coordination.client.get(this.coordination.infoHash), performance.now()) : null;
-    this.roleSec[role?.kind ?? 'none'] += REPLAN_MS / 1000;
+    const { client, infoHash } = this.coordination ?? {};
+    const role = client && infoHash ? seedingRole(client.get(infoHash), performance.now(), client.awaitingFirstAnswer(infoHash)) : null;
+    this.role = role;
     const plan = planLoading(
       {
         isLive: true,

@@ -79,7 +79,7 @@ async function runPeer(options: PeerOptions): Promise<void> {
   // coordination can be asked about this viewer.
   const peerId = newPeerId();
   const coordinated = options.live?.coordination === true && options.live.policy === 'peer-first' && options.trackers[0] !== undefined && !options.core?.isP2PDisabled;
-  const coordination = coordinated ? new CoordinationClient({ tracker: options.trackers[0]!, peerId }) : undefined;
+  const coordination = coordinated ? new CoordinationClient({ tracker: options.trackers[0]!, peerId, onAnswer: () => live?.replan() }) : undefined;
   const core = new Core({
     trackerClientVersionPrefix: peerId,
     // A live viewer starts as Swarmcast's player does; the policy re-plans it every second.
