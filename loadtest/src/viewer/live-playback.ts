@@ -115,6 +115,7 @@ export class LivePlayback {
     private readonly core: Core,
     private readonly options: LivePlaybackOptions,
     private readonly transfer: TransferCounters,
+    private readonly onOriginFetch: (fetch: OriginFetch) => void,
     private readonly coordination?: SwarmCoordinationSource,
   ) {
     this.httpWindowSec = initialCoreConfig({ ...options, coordination: coordination !== undefined }).highDemandTimeWindow ?? LIBRARY_HTTP_WINDOW_SEC;
@@ -123,10 +124,10 @@ export class LivePlayback {
     });
   }
 
-  /** Called by the core's httpRequestSetup hook, once per request that really goes to the origin. */
-  originRequest(url: string, range: { start: number } | undefined): OriginFetch | undefined {
+  /** Called once per segment request that really goes to the origin (the core's httpRequestSetup hook, or ours). */
+  originRequest(url: string, range: { start: number } | undefined): void {
     const segment = [...this.segments.values()].find((s) => s.url === url);
-    if (segment === undefined) return undefined;
+    if (segment === undefined) return;
     const reason = classifyFetch({
       starting: !this.playing,
       peerAttempted: this.peerAttempts.has(url),
@@ -137,7 +138,7 @@ export class LivePlayback {
       seeder: this.role?.kind === 'seeder' && this.transfer.peers > 0,
     });
     this.originFetches[reason]++;
-    return { sequence: segment.sequence, reason };
+    this.onOriginFetch({ sequence: segment.sequence, reason });
   }
 
   async start(onStats: (stats: LiveStats) => void): Promise<void> {
@@ -293,25 +294,35 @@ export class LivePlayback {
       this.loading = false;
       if (state === 'loaded') this.requestNext();
     };
-    this.core
-      .loadSegment(segment.runtimeId, {
-        onSuccess: ({ data }) => {
-          this.counts.segmentsLoaded++;
-          this.counts.segmentBytes += data.byteLength;
-          this.counts.firstSequence = Math.min(this.counts.firstSequence ?? Infinity, segment.sequence);
-          this.counts.lastSequence = Math.max(this.counts.lastSequence ?? -Infinity, segment.sequence);
-          if (this.transfer.sources.get(segment.url) === 'p2p') this.counts.segmentsFromPeers++;
-          done('loaded');
-        },
-        onError: () => {
-          this.counts.segmentErrors++;
-          done('failed');
-        },
-      })
-      .catch(() => {
-        this.counts.segmentErrors++;
-        done('failed');
-      });
+    const loaded = (data: ArrayBuffer) => {
+      this.counts.segmentsLoaded++;
+      this.counts.segmentBytes += data.byteLength;
+      this.counts.firstSequence = Math.min(this.counts.firstSequence ?? Infinity, segment.sequence);
+      this.counts.lastSequence = Math.max(this.counts.lastSequence ?? -Infinity, segment.sequence);
+      if (this.transfer.sources.get(segment.url) === 'p2p') this.counts.segmentsFromPeers++;
+      done('loaded');
+    };
+    const failed = () => {
+      this.counts.segmentErrors++;
+      done('failed');
+    };
+    // p2p-media-loader's isP2PDisabled only makes segments "not loadable" by the core: its loadSegment
+    // would still use peers. The hls.js integration then loads them with hls.js's own loader, as here.
+    if (!this.core.isSegmentLoadable(segment.runtimeId)) {
+      this.loadOverHttp(segment).then(loaded, failed);
+      return;
+    }
+    this.core.loadSegment(segment.runtimeId, { onSuccess: ({ data }) => loaded(data), onError: failed }).catch(failed);
+  }
+
+  private async loadOverHttp(segment: LiveSegment): Promise<ArrayBuffer> {
+    this.originRequest(segment.url, undefined);
+    const response = await fetch(segment.url, { signal: this.abort.signal });
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    const data = await response.arrayBuffer();
+    this.transfer.http += data.byteLength;
+    this.transfer.sources.set(segment.url, 'http');
+    return data;
   }
 
   /** Re-plans now (a coordination answer arrived); also runs every second. */

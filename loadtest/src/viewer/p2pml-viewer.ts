@@ -90,8 +90,7 @@ async function runPeer(options: PeerOptions): Promise<void> {
     // the reasons reported add up to the origin's own request count. Returning nothing keeps the
     // core's own request.
     httpRequestSetup: async (url, _segmentRange, _signal, range) => {
-      const fetch = live?.originRequest(url, range);
-      if (fetch) emit({ event: 'origin-fetch', atMs: Date.now(), ...fetch });
+      live?.originRequest(url, range);
       return undefined;
     },
     ...options.core,
@@ -158,7 +157,7 @@ async function runPeer(options: PeerOptions): Promise<void> {
   }
 
   live = options.live
-    ? new LivePlayback(core, options.live, transfer, coordination && { client: coordination, infoHash: swarmInfoHash(defaultSwarmId(options.manifestUrl), 'main', options.live.streamIndex) })
+    ? new LivePlayback(core, options.live, transfer, (fetch) => emit({ event: 'origin-fetch', atMs: Date.now(), ...fetch }), coordination && { client: coordination, infoHash: swarmInfoHash(defaultSwarmId(options.manifestUrl), 'main', options.live.streamIndex) })
     : undefined;
 
   function exit(): never {
