@@ -52,8 +52,10 @@ export interface LiveStats {
   lastSequence: number | null;
   /** Segment requests this viewer sent to the origin, by reason (fetch-reason.ts). */
   originFetches: Record<FetchReason, number>;
-  /** Seconds spent in each seeding role (null: no coordination signal). */
+  /** Seconds spent in each seeding role ('none': no coordination signal). */
   roleSec: Record<SeedingRole['kind'] | 'none', number>;
+  /** The seeding role now (null: no coordination signal). */
+  role: SeedingRole['kind'] | null;
 }
 
 /** One segment request to the origin, reported as it leaves. */
@@ -168,6 +170,7 @@ export class LivePlayback {
       ...this.counts,
       originFetches: { ...this.originFetches },
       roleSec: { ...this.roleSec },
+      role: this.role?.kind ?? null,
       // As hls.js reports it: the playlist's edge plus the playlist's age, minus the playhead.
       latencySec: this.playing ? Math.round((this.edge + (performance.now() - this.edgeReadAt) / 1000 - this.playhead) * 10) / 10 : null,
     };
