@@ -96,7 +96,13 @@ export function createPlayer(video: HTMLVideoElement, input: SwarmcastOptions): 
   const snapshot = (): SwarmcastStats => {
     const details = liveDetails();
     const latency = details?.live && hls && Number.isFinite(hls.latency) && video.currentTime > 0 ? Math.round(hls.latency * 10) / 10 : null;
-    return recorder.snapshot({ liveLatency: latency, bufferAhead: bufferAhead(video), mode, fallbackReason: fallbackReason() });
+    return recorder.snapshot({ liveLatency: latency, bufferAhead: bufferAhead(video), mode, fallbackReason: fallbackReason(), seeding: seeding() });
+  };
+
+  const seeding = (): SwarmcastStats['seeding'] => {
+    const swarm = coordination ? currentSwarm() : undefined;
+    const role = swarm === undefined || !coordination ? null : seedingRole(coordination.get(swarm), performance.now(), coordination.awaitingFirstAnswer(swarm));
+    return role === null ? null : { role: role.kind, swarmSize: coordination?.get(swarm!)?.swarmSize ?? null };
   };
 
   const currentSwarm = (): string | undefined => {

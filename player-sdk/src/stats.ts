@@ -42,6 +42,12 @@ export interface SwarmcastStats {
   /** Why segments come from the origin only, or null while P2P is possible. */
   fallbackReason: FallbackReason | null;
   integrity: IntegrityStats;
+  /**
+   * Seeding coordination in the current rendition's swarm: this viewer's role (`seeder` fetches
+   * new segments from the origin, `backup` at a deadline, `relay` waits for peers) and the swarm's
+   * size as the tracker counts it; null without a coordination signal.
+   */
+  seeding: { role: 'seeder' | 'backup' | 'relay'; swarmSize: number | null } | null;
 }
 
 export function offloadPercent(p2pBytes: number, httpBytes: number): number {
@@ -122,7 +128,7 @@ export class StatsRecorder {
     return this.stallStartedAt !== null || this.now() - this.lastStallEndedAt < ms;
   }
 
-  snapshot(live: { liveLatency: number | null; bufferAhead: number; mode: TransportMode; fallbackReason: FallbackReason | null }): SwarmcastStats {
+  snapshot(live: Pick<SwarmcastStats, 'liveLatency' | 'bufferAhead' | 'mode' | 'fallbackReason' | 'seeding'>): SwarmcastStats {
     const now = this.now();
     return {
       httpBytes: this.httpBytes,
@@ -139,6 +145,7 @@ export class StatsRecorder {
       mode: live.mode,
       fallbackReason: live.fallbackReason,
       integrity: { ...this.integrity },
+      seeding: live.seeding,
     };
   }
 }

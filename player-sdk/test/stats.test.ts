@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { offloadPercent, StatsRecorder } from '../src/stats.ts';
 
-const live = { liveLatency: 9.5, bufferAhead: 4, mode: 'p2p' as const, fallbackReason: null };
+const live = { liveLatency: 9.5, bufferAhead: 4, mode: 'p2p' as const, fallbackReason: null, seeding: null };
 
 function clock(start = 1000) {
   let now = start;

@@ -1,0 +1,52 @@
+/**
+ * Seeding coordination in Chromium: two SDK viewers of the live stream ask the tracker's
+ * /coordination (cross-origin, from the page) and get a role in their rendition's swarm. A rank
+ * comes back only for a peer_id the tracker holds in that info_hash, so this also proves the SDK
+ * derives the same info_hash and peer_id that p2p-media-loader announces in the browser.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { inChromiumNamespace, launchChromium, openViewer, sleep, startStack, type BrowserHandle, type Stack, type Viewer } from './harness.ts';
+
+function browserSuite(): void {
+  describe('seeding coordination in Chromium', { timeout: 3 * 60_000 }, () => {
+    let stack: Stack;
+    let browser: BrowserHandle;
+    const viewers: Viewer[] = [];
+
+    before(async () => {
+      stack = await startStack();
+      browser = await launchChromium();
+    });
+    after(async () => {
+      for (const viewer of viewers) await viewer.close();
+      await browser?.close();
+      await stack?.close();
+    });
+
+    test('two viewers of one rendition: one seeds, the other backs up, and they share', async () => {
+      for (let i = 0; i < 2; i++) {
+        viewers.push(await openViewer(browser, stack, { level: 0, trackers: [stack.trackerUrl] }));
+        await sleep(1000);
+      }
+      await sleep(20_000);
+      const stats = await Promise.all(viewers.map((viewer) => viewer.stats()));
+      assert.deepEqual(stats.map((s) => s.seeding?.swarmSize), [2, 2], JSON.stringify(stats.map((s) => s.seeding)));
+      assert.deepEqual(stats.map((s) => s.seeding?.role).sort(), ['backup', 'seeder']);
+      assert.ok(stats.some((s) => s.p2pBytes > 0), 'segments went from one to the other');
+      assert.ok(stats.every((s) => s.startupMs !== null && s.stalls === 0));
+    });
+
+    test('coordination: false never asks, and plays as before', async () => {
+      const viewer = await openViewer(browser, stack, { level: 0, trackers: [stack.trackerUrl], coordination: false });
+      viewers.push(viewer);
+      await sleep(6000);
+      const stats = await viewer.stats();
+      assert.equal(stats.seeding, null);
+      assert.ok(stats.startupMs !== null);
+    });
+  });
+}
+
+await inChromiumNamespace('seeding coordination in Chromium', fileURLToPath(import.meta.url), browserSuite);
