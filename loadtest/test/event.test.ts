@@ -64,7 +64,7 @@ async function runEvent(t: { after(fn: () => Promise<void>): void }, args: strin
   const out = join(mkdtempSync(join(tmpdir(), 'loadtest-event-')), 'event.json');
   const run = await runCli(['event', '--origin', origin.url, '--tracker', tracker.url, '--out', out, ...args]);
   assert.equal(run.code, 0, run.stderr);
-  // The origin's own counters, read after the run (the CLI reset them when its pass started).
+  // The origin's own counters, read after the run: this origin was started for the run, so they hold nothing else.
   const originStats = (await (await fetch(`${origin.url}/stats`)).json()) as Awaited<ReturnType<typeof runEvent>>['originStats'];
   return { result: JSON.parse(readFileSync(out, 'utf8')) as LoadtestResult, originStats, stderr: run.stderr };
 }

@@ -29,7 +29,8 @@ export function buildOrigin(options: Partial<OriginOptions> = {}): FastifyInstan
 
   app.register(cors, {
     origin: config.corsOrigins,
-    methods: ['GET', 'HEAD', 'POST', 'DELETE'],
+    // What a player needs; the admin routes are not for web pages.
+    methods: ['GET', 'HEAD'],
     // Players and peers read these cross-origin to check ranges and cache validators.
     exposedHeaders: ['Content-Length', 'Content-Range', 'Accept-Ranges', 'ETag', 'Last-Modified'],
   });
@@ -46,7 +47,7 @@ export function buildOrigin(options: Partial<OriginOptions> = {}): FastifyInstan
       await playback.register(vodRoutes, { streams, egress });
       await playback.register(liveRoutes, { streams, egress, now: config.now, epochMs: config.liveEpochMs, windowSegments: liveWindowSegments });
     });
-    await media.register(statusRoutes, { streams, egress });
+    await media.register(statusRoutes, { streams, egress, adminToken: config.adminToken });
   });
 
   app.register(demoRoutes, { demoPage: config.demoPage, sdkBundle: config.sdkBundle });

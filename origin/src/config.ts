@@ -35,6 +35,12 @@ export interface OriginOptions {
    * both); otherwise 401. Unset: open.
    */
   tokenKeys: string[] | undefined;
+  /**
+   * Secret for the admin routes (`POST /stats/reset`, `DELETE /stats`), sent as
+   * `Authorization: Bearer <secret>`. Unset: those routes do not exist. Readers of `/stats` take
+   * differences between two readings instead (as the load tester does).
+   */
+  adminToken: string | undefined;
 }
 
 export const defaultOriginOptions: OriginOptions = {
@@ -48,7 +54,11 @@ export const defaultOriginOptions: OriginOptions = {
   tls: undefined,
   logger: { level: 'info' },
   tokenKeys: undefined,
+  adminToken: undefined,
 };
+
+/** A guessable admin secret would let anyone reset the egress counters offload is measured from. */
+export const MIN_ADMIN_TOKEN_LENGTH = 16;
 
 /** Live window bounds from the spec: shorter risks stalls, longer only adds latency. */
 export const LIVE_WINDOW_MIN = 6;
@@ -82,6 +92,7 @@ export const originEnv = [
   'TLS_KEY',
   'ORIGIN_AUTH',
   'TRACKER_TOKEN_KEYS',
+  'ORIGIN_ADMIN_TOKEN',
 ] as const;
 
 /** Reads the process environment; throws a `ConfigError` naming the first bad variable. */
@@ -103,8 +114,17 @@ export function loadConfig(env: NodeJS.ProcessEnv): MainConfig {
       tls: tlsVars(env),
       logger: { level: logLevelVar(env) },
       tokenKeys: tokenKeysVar(env),
+      adminToken: adminTokenVar(env),
     },
   };
+}
+
+function adminTokenVar(env: NodeJS.ProcessEnv): string | undefined {
+  const raw = env.ORIGIN_ADMIN_TOKEN;
+  if (raw === undefined || raw === '') return undefined;
+  // The value itself is never echoed: it is a secret.
+  if (raw.length < MIN_ADMIN_TOKEN_LENGTH) throw new ConfigError('ORIGIN_ADMIN_TOKEN', '<redacted>', `a secret of at least ${MIN_ADMIN_TOKEN_LENGTH} characters`);
+  return raw;
 }
 
 function integerVar(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {

@@ -8,10 +8,12 @@ import type { EgressStats } from '../src/egress.ts';
 import { clipStream, ManualClock, RENDITIONS, SAMPLE_DIR, SAMPLE_SEGMENTS, SEGMENT_MS, tempMediaDir, testOrigin } from './fixture.ts';
 
 const clock = new ManualClock(1_000 * SEGMENT_MS);
-const origin = testOrigin({ now: clock.now });
+const ADMIN_TOKEN = 'egress-test-admin-secret';
+const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
+const origin = testOrigin({ now: clock.now, adminToken: ADMIN_TOKEN });
 after(() => origin.close());
 beforeEach(async () => {
-  await origin.inject({ method: 'POST', url: '/stats/reset' });
+  await origin.inject({ method: 'POST', url: '/stats/reset', headers: admin });
 });
 
 const sizeOf = async (relPath: string) => (await stat(join(SAMPLE_DIR, relPath))).size;
@@ -127,10 +129,10 @@ describe('egress counters', () => {
     }
   });
 
-  test('POST /stats/reset and DELETE /stats zero the counters', async () => {
+  test('POST /stats/reset and DELETE /stats with the admin secret zero the counters', async () => {
     await origin.inject('/vod/sample/240p/seg_000.ts');
     assert.ok((await stats()).total.bytes > 0);
-    for (const request of [{ method: 'POST' as const, url: '/stats/reset' }, { method: 'DELETE' as const, url: '/stats' }]) {
+    for (const request of [{ method: 'POST' as const, url: '/stats/reset', headers: admin }, { method: 'DELETE' as const, url: '/stats', headers: admin }]) {
       await origin.inject('/vod/sample/240p/seg_000.ts');
       const response = await origin.inject(request);
       assert.equal(response.statusCode, 200);

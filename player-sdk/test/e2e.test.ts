@@ -42,7 +42,7 @@ async function liveSession(
   during?: (viewers: Viewer[]) => Promise<void>,
   sessionMs = SESSION_MS,
 ): Promise<SessionResult & { open: Viewer[] }> {
-  await stack.resetOriginStats();
+  await stack.markOriginStats();
   const viewers: Viewer[] = [];
   for (const spec of specs) {
     viewers.push(await openViewer(browser, stack, { level: 0, ...spec.options }, { corruptUploads: spec.corruptUploads ?? false }));

@@ -71,9 +71,9 @@ export interface Stack {
   originUrl: string;
   trackerUrl: string;
   origin: FastifyInstance;
-  /** Origin segment bytes served for the live stream since the last reset. */
+  /** Live segment bytes the origin sent since the last `markOriginStats` (or since it started). */
   liveSegmentBytes(): Promise<number>;
-  resetOriginStats(): Promise<void>;
+  markOriginStats(): Promise<void>;
   stopTracker(): Promise<void>;
   close(): Promise<void>;
 }
@@ -98,6 +98,14 @@ export async function startStack(
   const originUrl = `http://127.0.0.1:${(origin.server.address() as AddressInfo).port}`;
   const trackerUrl = `ws://127.0.0.1:${(tracker.server.address() as AddressInfo).port}`;
   let trackerOpen = true;
+  // The origin's counters only grow: sessions measure from a mark (resetting them is an admin action).
+  let segmentBytesMark = 0;
+  const readLiveSegmentBytes = async () => {
+    const stats = (await (await fetch(`${originUrl}/stats`)).json()) as {
+      streams: Record<string, { kinds: Partial<Record<string, { bytes: number }>> }>;
+    };
+    return stats.streams['live/sample']?.kinds.segment?.bytes ?? 0;
+  };
   const stopTracker = async () => {
     if (!trackerOpen) return;
     trackerOpen = false;
@@ -108,13 +116,10 @@ export async function startStack(
     trackerUrl,
     origin,
     async liveSegmentBytes() {
-      const stats = (await (await fetch(`${originUrl}/stats`)).json()) as {
-        streams: Record<string, { kinds: Partial<Record<string, { bytes: number }>> }>;
-      };
-      return stats.streams['live/sample']?.kinds.segment?.bytes ?? 0;
+      return (await readLiveSegmentBytes()) - segmentBytesMark;
     },
-    async resetOriginStats() {
-      await fetch(`${originUrl}/stats/reset`, { method: 'POST' });
+    async markOriginStats() {
+      segmentBytesMark = await readLiveSegmentBytes();
     },
     stopTracker,
     async close() {

@@ -158,9 +158,25 @@ export async function readEgress(origin: string, stream: string, signal?: AbortS
   return stats.streams?.[`live/${stream}`] ?? EMPTY_EGRESS;
 }
 
-export async function resetEgress(origin: string, signal: AbortSignal): Promise<void> {
-  const reset = await fetch(new URL('/stats/reset', origin), { method: 'POST', signal });
-  if (!reset.ok) throw new Error(`POST ${origin}/stats/reset: HTTP ${reset.status}`);
+type Counts = { bytes: number; requests: number };
+const minus = (end: Counts | undefined, start: Counts | undefined): Counts => ({ bytes: (end?.bytes ?? 0) - (start?.bytes ?? 0), requests: (end?.requests ?? 0) - (start?.requests ?? 0) });
+function kindsSince<K extends string>(end: Partial<Record<K, Counts>>, start: Partial<Record<K, Counts>> | undefined): Partial<Record<K, Counts>> {
+  return Object.fromEntries(Object.entries(end).map(([kind, counts]) => [kind, minus(counts as Counts, start?.[kind as K])])) as Partial<Record<K, Counts>>;
+}
+
+/**
+ * What the origin sent between two readings of its /stats. Its counters only grow (resetting
+ * them is an admin action), so a pass measures from a baseline reading rather than a reset.
+ */
+export function egressSince(start: StreamEgress, end: StreamEgress): StreamEgress {
+  return {
+    bytes: end.bytes - start.bytes,
+    kinds: kindsSince(end.kinds, start.kinds),
+    renditions: Object.fromEntries(Object.entries(end.renditions).map(([name, rendition]) => [name, {
+      bytes: rendition.bytes - (start.renditions[name]?.bytes ?? 0),
+      kinds: kindsSince(rendition.kinds, start.renditions[name]?.kinds),
+    }])),
+  };
 }
 
 interface Watching {
@@ -173,7 +189,8 @@ interface Watching {
 }
 
 export async function runAudiencePass(options: PassOptions, plan: AudiencePlan, budget: RunBudget, progress: Progress, label: string): Promise<PassResult> {
-  await resetEgress(options.origin, budget.signal);
+  const baseline = await readEgress(options.origin, options.stream, budget.signal);
+  const readSinceStart = async () => egressSince(baseline, await readEgress(options.origin, options.stream));
   const startedAt = performance.now();
   const startedAtMs = Date.now();
   const elapsedSec = () => (performance.now() - startedAt) / 1000;
@@ -269,7 +286,7 @@ export async function runAudiencePass(options: PassOptions, plan: AudiencePlan, 
       }
       await budget.pause(1000);
       await sample();
-      egress = await readEgress(options.origin, options.stream).catch(() => egress);
+      egress = await readSinceStart().catch(() => egress);
       const stats = [...watching].map((v) => v.record.stats).filter((s): s is LiveStats => s !== undefined);
       const tick: Tick = {
         second: round(elapsedSec()),
@@ -296,6 +313,6 @@ export async function runAudiencePass(options: PassOptions, plan: AudiencePlan, 
     await Promise.all([...watching].map((viewer) => viewer.process.close()));
   }
   // After every viewer has gone, so that segments still in flight are counted.
-  egress = await readEgress(options.origin, options.stream).catch(() => egress);
+  egress = await readSinceStart().catch(() => egress);
   return { records, egress, ticks, failedToStart, left, joined: next, windowSec: elapsedSec() };
 }

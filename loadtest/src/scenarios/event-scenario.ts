@@ -2,7 +2,7 @@
 // WebRTC in its own process (viewer/p2pml-viewer.ts, live mode), ramped in, for a fixed time;
 // optionally each on a host of its own with a shaped link (network/), with churn, spread over the
 // renditions, and followed by the same audience over HTTP only (--compare http-only). The origin's
-// egress comes from its /stats (reset before each pass); every origin request also comes with the
+// egress comes from its /stats (read before and after each pass); every origin request also comes with the
 // viewer's reason for it, so the report says where each origin byte came from.
 import type { PolicyName } from '../../../player-sdk/src/options.ts';
 import { fetchText, parseMasterPlaylist } from '../hls-playlists.ts';
@@ -144,7 +144,7 @@ function outcome(options: EventScenarioOptions, passes: PassSummary[], rendition
     { label: 'offload per viewer', value: `${round(spread.min, 0)} / ${round(spread.p50, 0)} / ${round(spread.max, 0)}`, unit: '%', meaning: 'min / median / max over the viewers' },
     { label: 'origin fetches per segment', value: round(overallFetchesPerSegment(main.renditions), 2), meaning: `segment responses the origin counted ÷ distinct segments the viewers watched, per rendition: ${main.renditions.map((r) => `${r.rendition} ${round(r.fetchesPerSegment, 2)} (p50 ${r.perSegment.p50}, p95 ${r.perSegment.p95}, ${r.segmentsWatched} segments)`).join('; ')}. 1 is one copy of the stream` },
     { label: 'fetches per segment by reason', value: describeReasons(main.renditions), meaning: `why the viewers asked the origin (${FETCH_REASONS.join(', ')}), per watched segment; viewers reported ${sum(main.renditions.map((r) => r.reportedRequests))} requests, the origin counted ${sum(main.renditions.map((r) => r.originRequests))}` },
-    { label: 'origin egress', value: mb(pass.egress.bytes), unit: 'MB', meaning: `bytes the origin sent for live/${options.stream} (its /stats, reset at the start): segments ${mb(pass.egress.kinds.segment?.bytes ?? 0)} MB, playlists ${mb(playlistBytes)} MB` },
+    { label: 'origin egress', value: mb(pass.egress.bytes), unit: 'MB', meaning: `bytes the origin sent for live/${options.stream} during the run (its /stats, read before and after): segments ${mb(pass.egress.kinds.segment?.bytes ?? 0)} MB, playlists ${mb(playlistBytes)} MB` },
     control
       ? { label: 'HTTP-only baseline', value: mb(baselineBytes), unit: 'MB', meaning: 'measured: the origin\'s egress for the same audience with P2P off (--compare http-only)' }
       : { label: 'HTTP-only baseline', value: mb(baselineBytes), unit: 'MB', meaning: 'computed: bytes of every segment each viewer played plus the playlists — what the origin would have sent without P2P (--compare http-only measures it)' },
