@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import cors from '@fastify/cors';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { streamCache } from './cache-control.ts';
 import { defaultOriginOptions, LIVE_WINDOW_MAX, LIVE_WINDOW_MIN, type OriginOptions } from './config.ts';
 import { demoRoutes } from './demo-routes.ts';
 import { EgressMeter } from './egress.ts';
@@ -44,8 +45,9 @@ export function buildOrigin(options: Partial<OriginOptions> = {}): FastifyInstan
     // Its own scope, so the token check covers /vod and /live and not the status routes.
     await media.register(async (playback) => {
       if (config.tokenKeys) requireAccessToken(playback, config.tokenKeys);
-      await playback.register(vodRoutes, { streams, egress });
-      await playback.register(liveRoutes, { streams, egress, now: config.now, epochMs: config.liveEpochMs, windowSegments: liveWindowSegments });
+      const cache = streamCache(config.tokenKeys !== undefined);
+      await playback.register(vodRoutes, { streams, egress, cache });
+      await playback.register(liveRoutes, { streams, egress, cache, now: config.now, epochMs: config.liveEpochMs, windowSegments: liveWindowSegments });
     });
     await media.register(statusRoutes, { streams, egress, adminToken: config.adminToken });
   });

@@ -1,6 +1,6 @@
 import { extname } from 'node:path';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { ERROR_CACHE, LIVE_PLAYLIST_CACHE, SEGMENT_CACHE } from './cache-control.ts';
+import { ERROR_CACHE, type StreamCache } from './cache-control.ts';
 import { contentTypeOf } from './content-type.ts';
 import type { EgressMeter } from './egress.ts';
 import { LiveTimeline } from './live-timeline.ts';
@@ -21,6 +21,7 @@ export interface LiveRouteOptions {
   now: () => number;
   epochMs: number;
   windowSegments: number;
+  cache: StreamCache;
 }
 
 interface LiveClock {
@@ -32,7 +33,7 @@ const LIVE_SEGMENT_NAME = /^(0|[1-9]\d{0,14})(\.[A-Za-z0-9]+)$/;
 
 /** `/live/<name>/…`: every loopable VOD stream, played as a never-ending live stream. */
 export async function liveRoutes(app: FastifyInstance, options: LiveRouteOptions): Promise<void> {
-  const { streams, egress, now, epochMs, windowSegments } = options;
+  const { streams, egress, now, epochMs, windowSegments, cache } = options;
   const clocks = new Map<string, Map<string, LiveClock>>();
   for (const stream of streams.values()) {
     const renditions = new Map<string, LiveClock>();
@@ -60,7 +61,7 @@ export async function liveRoutes(app: FastifyInstance, options: LiveRouteOptions
     const live = liveStream(request.params.stream, reply);
     if (!live) return;
     const masterMtimeMs = live.stream.files.get('master.m3u8')!.mtimeMs;
-    const entity = generatedEntity(live.stream.liveMaster!, contentTypeOf('master.m3u8'), LIVE_PLAYLIST_CACHE, masterMtimeMs);
+    const entity = generatedEntity(live.stream.liveMaster!, contentTypeOf('master.m3u8'), cache.livePlaylist, masterMtimeMs);
     sendEntity(request, reply, entity, egress.channel({ stream: `live/${live.stream.name}`, rendition: '-', kind: 'playlist' }));
   });
 
@@ -83,7 +84,7 @@ export async function liveRoutes(app: FastifyInstance, options: LiveRouteOptions
         hashes[`${rendition.name}/${sequence}${extname(file.relPath)}`] = file.sha256;
       }
     }
-    const entity = generatedEntity(JSON.stringify(hashes), 'application/json; charset=utf-8', LIVE_PLAYLIST_CACHE, edgeMs);
+    const entity = generatedEntity(JSON.stringify(hashes), 'application/json; charset=utf-8', cache.livePlaylist, edgeMs);
     sendEntity(request, reply, entity, egress.channel({ stream: `live/${live.stream.name}`, rendition: '-', kind: 'manifest' }));
   });
 
@@ -106,7 +107,7 @@ export async function liveRoutes(app: FastifyInstance, options: LiveRouteOptions
     }
     const segments = clock.rendition.segments;
     const text = renderLivePlaylist(window, clock.rendition.targetDuration, (index) => extname(segments[index]!.file.relPath));
-    const entity = generatedEntity(text, contentTypeOf('index.m3u8'), LIVE_PLAYLIST_CACHE, edge.startMs + edge.durationMs);
+    const entity = generatedEntity(text, contentTypeOf('index.m3u8'), cache.livePlaylist, edge.startMs + edge.durationMs);
     sendEntity(request, reply, entity, egress.channel({ stream: `live/${live.stream.name}`, rendition: clock.rendition.name, kind: 'playlist' }));
   });
 
@@ -127,6 +128,6 @@ export async function liveRoutes(app: FastifyInstance, options: LiveRouteOptions
       sendNotFound(reply, `live segment ${renditionName}/${segmentName} is not available (live edge is ${last})`);
       return;
     }
-    sendEntity(request, reply, fileEntity(file, SEGMENT_CACHE), egress.channel({ stream: `live/${live.stream.name}`, rendition: renditionName, kind: 'segment' }));
+    sendEntity(request, reply, fileEntity(file, cache.segment), egress.channel({ stream: `live/${live.stream.name}`, rendition: renditionName, kind: 'segment' }));
   });
 }

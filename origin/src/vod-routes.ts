@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { SEGMENT_CACHE, VOD_PLAYLIST_CACHE } from './cache-control.ts';
+import type { StreamCache } from './cache-control.ts';
 import type { EgressMeter } from './egress.ts';
 import type { MediaStream } from './media-catalog.ts';
 import { fileEntity, generatedEntity, sendEntity, sendNotFound } from './send-entity.ts';
@@ -9,14 +9,15 @@ export const INTEGRITY_MANIFEST = 'segments-sha256.json';
 export interface VodRouteOptions {
   streams: Map<string, MediaStream>;
   egress: EgressMeter;
+  cache: StreamCache;
 }
 
 /** `/vod/<name>/<path>`: any file indexed under the stream folder, plus its integrity manifest. */
-export async function vodRoutes(app: FastifyInstance, { streams, egress }: VodRouteOptions): Promise<void> {
+export async function vodRoutes(app: FastifyInstance, { streams, egress, cache }: VodRouteOptions): Promise<void> {
   const manifests = new Map(
     [...streams.values()].map((stream) => {
       const newestSegmentMs = Math.max(0, ...[...stream.files.values()].map((file) => file.mtimeMs));
-      return [stream.name, generatedEntity(JSON.stringify(stream.segmentHashes), 'application/json; charset=utf-8', VOD_PLAYLIST_CACHE, newestSegmentMs)];
+      return [stream.name, generatedEntity(JSON.stringify(stream.segmentHashes), 'application/json; charset=utf-8', cache.vodPlaylist, newestSegmentMs)];
     }),
   );
 
@@ -40,7 +41,7 @@ export async function vodRoutes(app: FastifyInstance, { streams, egress }: VodRo
       sendNotFound(reply, `no file ${path} in stream ${name}`);
       return;
     }
-    const cacheControl = file.kind === 'segment' ? SEGMENT_CACHE : VOD_PLAYLIST_CACHE;
+    const cacheControl = file.kind === 'segment' ? cache.segment : cache.vodPlaylist;
     sendEntity(request, reply, fileEntity(file, cacheControl), egress.channel({ stream: label, rendition: file.rendition, kind: file.kind }));
   });
 }

@@ -40,3 +40,20 @@ test('ORIGIN_AUTH=required reads TRACKER_TOKEN_KEYS and fails fast without them'
   assert.throws(() => loadConfig({ ORIGIN_AUTH: 'required' }), (error: Error) => error instanceof ConfigError && /TRACKER_TOKEN_KEYS/.test(error.message));
   assert.throws(() => loadConfig({ ORIGIN_AUTH: 'yes' }), /ORIGIN_AUTH/);
 });
+
+// Attack: a shared cache (CDN, corporate proxy) in front of a private origin keeps a bearer's
+// segment and playlist because they said `public`, then serves them to anyone without a token.
+test('with token keys, stream responses are private to the viewer; without, public', async () => {
+  const urls = ['/vod/sample/master.m3u8', '/vod/sample/240p/index.m3u8', '/vod/sample/240p/seg_000.ts', '/vod/sample/segments-sha256.json', '/live/sample/master.m3u8', '/live/sample/240p/index.m3u8', '/live/sample/segments-sha256.json'];
+  const closed = testOrigin({ tokenKeys: [KEY] });
+  const open = testOrigin();
+  const authorization = `Bearer ${mintToken({ swarms: ['*'], ttlSeconds: 60 }, KEY)}`;
+  for (const url of urls) {
+    const privately = await closed.inject({ url, headers: { authorization } });
+    assert.equal(privately.statusCode, 200, url);
+    assert.match(String(privately.headers['cache-control']), /^private,/, url);
+    assert.doesNotMatch(String(privately.headers['cache-control']), /public/, url);
+    assert.match(String((await open.inject(url)).headers['cache-control']), /^public,/, url);
+  }
+  await Promise.all([closed.close(), open.close()]);
+});
