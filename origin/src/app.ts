@@ -7,6 +7,7 @@ import { demoRoutes } from './demo-routes.ts';
 import { EgressMeter } from './egress.ts';
 import { liveRoutes } from './live-routes.ts';
 import { loadCatalog } from './media-catalog.ts';
+import { logSerializers, notFoundWithoutTokens } from '../../tracker/src/log-redaction.ts';
 import { requireAccessToken } from './access-control.ts';
 import { statusRoutes } from './status-routes.ts';
 import { vodRoutes } from './vod-routes.ts';
@@ -23,10 +24,12 @@ export function buildOrigin(options: Partial<OriginOptions> = {}): FastifyInstan
   }
 
   const app = Fastify({
-    logger: config.logger,
+    // A token in a playlist or segment URL must not reach the request log (tracker/src/log-redaction.ts).
+    logger: config.logger === false ? false : { ...(config.logger === true ? {} : config.logger), serializers: logSerializers },
     https: config.tls ? { cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) } : null,
   });
   const egress = new EgressMeter();
+  app.setNotFoundHandler(notFoundWithoutTokens);
 
   app.register(cors, {
     origin: config.corsOrigins,

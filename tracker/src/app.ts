@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { configEnv, defaultConfig, type TrackerConfig } from './config.ts';
 import { coordinationRoutes } from './coordination/routes.ts';
+import { logSerializers, notFoundWithoutTokens } from './log-redaction.ts';
 import { createMetrics } from './metrics.ts';
 import { SignalingHub } from './signaling-hub.ts';
 import { MemoryStore } from './store/memory.ts';
@@ -13,8 +14,8 @@ import { SwarmAccess } from './swarm-access.ts';
 import { websocketRoutes } from './websocket-routes.ts';
 
 export interface TrackerOptions extends Partial<TrackerConfig> {
-  /** Fastify logger: false in tests, true or pino options in production. */
-  logger?: boolean | { level: string };
+  /** Fastify logger: false in tests, true or pino options in production (tokens in URLs are always redacted). */
+  logger?: boolean | { level: string; stream?: { write(line: string): void } };
   /** A store to use instead of the one the config selects. */
   store?: SwarmStore;
 }
@@ -54,13 +55,14 @@ export async function buildTracker(options: TrackerOptions = {}): Promise<Fastif
   const { logger = false, store: givenStore, ...overrides } = options;
   const config: TrackerConfig = { ...defaultConfig, ...overrides };
   const app = Fastify({
-    logger,
+    logger: logger === false ? false : { ...(logger === true ? {} : logger), serializers: logSerializers },
     trustProxy: config.trustProxy,
     // TLS_CERT + TLS_KEY: wss:// and https:// without a TLS-terminating load balancer in front.
     https: config.tlsCert && config.tlsKey ? { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) } : null,
     // Every WebSocket starts as a request: per-request lines would drown the log at scale.
     logController: new LogController({ disableRequestLogging: true }),
   });
+  app.setNotFoundHandler(notFoundWithoutTokens);
   const store = givenStore ?? (await createStore(config, app.log));
   const metrics = createMetrics(() => store.counts());
   const access = new SwarmAccess(config);
