@@ -1,7 +1,7 @@
 // The event report's arithmetic and the fetch-reason rules, on recorded data (no viewers run).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { analyseRendition, describeReasons, overallFetchesPerSegment, uplinkUse, type ViewerRecord } from '../src/scenarios/event-analysis.ts';
+import { analyseRendition, describeReasons, fetchesPerSegmentAfter, overallFetchesPerSegment, uplinkUse, type ViewerRecord } from '../src/scenarios/event-analysis.ts';
 import { planAudience } from '../src/scenarios/event-audience.ts';
 import { classifyFetch, type FetchContext } from '../src/viewer/fetch-reason.ts';
 import type { LiveStats } from '../src/viewer/live-playback.ts';
@@ -83,4 +83,12 @@ test('audience plan: repeatable draws, round-robin renditions, unreachable viewe
   const fixed = planAudience(renditions, { network: 'lan', uplinkKbit: 2000, unreachable: 0, seed: 1 }).member(0);
   assert.equal(fixed.link?.uplinkKbit, 2000);
   assert.equal(planAudience(renditions, { network: 'lan', unreachable: 0, seed: 1 }).member(0).link, null);
+});
+
+test('fetches per segment after the ramp: responses in the window over segments published in it', () => {
+  const readings = [0, 10, 20, 30, 40].map((second) => ({ second, originSegmentRequests: second < 20 ? second * 3 : 60 + (second - 20) / 2 }));
+  // From 20 s to 40 s: 10 more responses, 10 segments of 2 s published on one rendition.
+  assert.equal(fetchesPerSegmentAfter(readings, 20, 2, 1), 1);
+  assert.equal(fetchesPerSegmentAfter(readings, 20, 2, 2), 0.5);
+  assert.ok(Number.isNaN(fetchesPerSegmentAfter(readings, 39, 2, 1)), 'no whole segment after 39 s');
 });

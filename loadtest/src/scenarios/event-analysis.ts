@@ -143,6 +143,26 @@ export function overallFetchesPerSegment(renditions: RenditionAnalysis[]): numbe
   return watched === 0 ? 0 : sum(renditions.map((r) => r.originRequests)) / watched;
 }
 
+/** The origin's cumulative segment responses, read once a second during a pass. */
+export interface OriginReading {
+  second: number;
+  originSegmentRequests: number;
+}
+
+/**
+ * Origin segment responses per segment published from `fromSec` to the end of the pass, over
+ * `renditions` renditions of `targetDuration` s segments: the steady state once every viewer has
+ * joined and started (pass `ramp + liveLatency`), without the joiners' first buffers. NaN when
+ * the pass ended before `fromSec` plus one segment.
+ */
+export function fetchesPerSegmentAfter(readings: OriginReading[], fromSec: number, targetDuration: number, renditions: number): number {
+  const first = readings.find((r) => r.second >= fromSec);
+  const last = readings[readings.length - 1];
+  if (first === undefined || last === undefined || last.second - first.second < targetDuration) return NaN;
+  const published = ((last.second - first.second) / targetDuration) * renditions;
+  return (last.originSegmentRequests - first.originSegmentRequests) / published;
+}
+
 /** `seed 0.9 · deadline 0.4 · …` per watched segment, the reasons that occurred. */
 export function describeReasons(renditions: RenditionAnalysis[]): string {
   const watched = sum(renditions.map((r) => r.segmentsWatched));

@@ -5,7 +5,7 @@
 // egress comes from its /stats (read before and after each pass); every origin request also comes with the
 // viewer's reason for it, so the report says where each origin byte came from.
 import type { PolicyName } from '../../../player-sdk/src/options.ts';
-import { fetchText, parseMasterPlaylist } from '../hls-playlists.ts';
+import { fetchText, parseMasterPlaylist, parseMediaPlaylist } from '../hls-playlists.ts';
 import { NETWORK_PROFILES, type NetworkName } from '../network/profiles.ts';
 import { TestNetwork } from '../network/test-hosts.ts';
 import type { Progress } from '../progress.ts';
@@ -14,7 +14,7 @@ import type { RunBudget } from '../run-budget.ts';
 import { percentiles, round, sum } from '../samples.ts';
 import { FETCH_REASONS } from '../viewer/fetch-reason.ts';
 import type { LiveStats } from '../viewer/live-playback.ts';
-import { analyseRendition, describeReasons, overallFetchesPerSegment, uplinkUse, type RenditionAnalysis } from './event-analysis.ts';
+import { analyseRendition, describeReasons, fetchesPerSegmentAfter, overallFetchesPerSegment, uplinkUse, type RenditionAnalysis } from './event-analysis.ts';
 import { planAudience, runAudiencePass, type PassOptions, type PassResult } from './event-audience.ts';
 
 export interface EventScenarioOptions {
@@ -96,6 +96,8 @@ export async function runEventScenario(options: EventScenarioOptions, budget: Ru
       : variants.map((_, index) => index);
   if (chosen.some((index) => index < 0)) throw new Error(`--rendition ${String(options.rendition)}: ${masterUrl} has ${variants.map((v) => v.name).join(', ')}`);
   const plan = planAudience(chosen.map((streamIndex) => ({ variant: variants[streamIndex]!, streamIndex })), options);
+  const firstVariant = variants[chosen[0]!]!;
+  const { targetDuration } = parseMediaPlaylist(await fetchText(firstVariant.url, budget.signal), firstVariant.url);
 
   const network = needsTestHosts(options) ? await TestNetwork.create() : null;
   try {
@@ -115,13 +117,13 @@ export async function runEventScenario(options: EventScenarioOptions, budget: Ru
     if (options.compare === 'http-only' && !budget.stopped) {
       passes.push(summarise(await runAudiencePass({ ...passOptions, p2p: false }, plan, budget, progress, 'HTTP-only control')));
     }
-    return outcome(options, passes, variants.length);
+    return outcome(options, passes, variants.length, { targetDuration, renditions: chosen.length });
   } finally {
     await network?.close();
   }
 }
 
-function outcome(options: EventScenarioOptions, passes: PassSummary[], renditionCount: number): ScenarioOutcome {
+function outcome(options: EventScenarioOptions, passes: PassSummary[], renditionCount: number, stream: { targetDuration: number; renditions: number }): ScenarioOutcome {
   const main = passes[0]!;
   const control = passes[1];
   const { pass, totals } = main;
@@ -143,6 +145,11 @@ function outcome(options: EventScenarioOptions, passes: PassSummary[], rendition
     { label: 'offload', value: round(offload(totals)), unit: '%', meaning: 'segment bytes the viewers got from peers, of all segment bytes they downloaded' },
     { label: 'offload per viewer', value: `${round(spread.min, 0)} / ${round(spread.p50, 0)} / ${round(spread.max, 0)}`, unit: '%', meaning: 'min / median / max over the viewers' },
     { label: 'origin fetches per segment', value: round(overallFetchesPerSegment(main.renditions), 2), meaning: `segment responses the origin counted ÷ distinct segments the viewers watched, per rendition: ${main.renditions.map((r) => `${r.rendition} ${round(r.fetchesPerSegment, 2)} (p50 ${r.perSegment.p50}, p95 ${r.perSegment.p95}, ${r.segmentsWatched} segments)`).join('; ')}. 1 is one copy of the stream` },
+    {
+      label: 'origin fetches per segment after the ramp',
+      value: round(fetchesPerSegmentAfter(pass.ticks, options.rampSec + options.liveLatency, stream.targetDuration, stream.renditions), 2),
+      meaning: `steady state: segment responses the origin counted from ${options.rampSec + options.liveLatency} s (ramp + live latency: every viewer has joined and filled its first buffer) to the end ÷ segments published meanwhile (${stream.targetDuration} s each, ${stream.renditions} rendition(s))`,
+    },
     { label: 'fetches per segment by reason', value: describeReasons(main.renditions), meaning: `why the viewers asked the origin (${FETCH_REASONS.join(', ')}), per watched segment; viewers reported ${sum(main.renditions.map((r) => r.reportedRequests))} requests, the origin counted ${sum(main.renditions.map((r) => r.originRequests))}` },
     { label: 'origin egress', value: mb(pass.egress.bytes), unit: 'MB', meaning: `bytes the origin sent for live/${options.stream} during the run (its /stats, read before and after): segments ${mb(pass.egress.kinds.segment?.bytes ?? 0)} MB, playlists ${mb(playlistBytes)} MB` },
     control
