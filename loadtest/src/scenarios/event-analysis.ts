@@ -152,7 +152,7 @@ export interface OriginReading {
 /**
  * Origin segment responses per segment published from `fromSec` to the end of the pass, over
  * `renditions` renditions of `targetDuration` s segments: the steady state once every viewer has
- * joined and started (pass `ramp + liveLatency`), without the joiners' first buffers. NaN when
+ * joined and filled its first buffer, without the joiners' startup fetches. NaN when
  * the pass ended before `fromSec` plus one segment.
  */
 export function fetchesPerSegmentAfter(readings: OriginReading[], fromSec: number, targetDuration: number, renditions: number): number {

@@ -135,6 +135,9 @@ function outcome(options: EventScenarioOptions, passes: PassSummary[], rendition
   const uplinks = pass.records.map((record) => uplinkUse(record, pass.windowSec));
   const capped = uplinks.filter((u) => u.capKbit !== null);
   const renditionNames = main.renditions.map((r) => r.rendition).join(', ');
+  // Churn's newcomers join for the whole run: the steady state starts once the ramp's audience plays.
+  const rampAudience = pass.records.filter((r) => r.joinedAtSec <= options.rampSec + 1);
+  const steadyFromSec = Math.max(options.rampSec, ...rampAudience.map((r) => r.joinedAtSec + (r.stats?.startupSec ?? 0))) + options.liveLatency;
   const where = needsTestHosts(options)
     ? `network ${options.network}${options.uplinkKbit ? `, uplink ${options.uplinkKbit} kbit/s` : ''}${options.downlinkKbit ? `, downlink ${options.downlinkKbit} kbit/s` : ''}${options.unreachable > 0 ? `, ${round(options.unreachable * 100, 0)} % unreachable` : ''}`
     : 'network lan (loopback, unshaped)';
@@ -147,8 +150,8 @@ function outcome(options: EventScenarioOptions, passes: PassSummary[], rendition
     { label: 'origin fetches per segment', value: round(overallFetchesPerSegment(main.renditions), 2), meaning: `segment responses the origin counted ÷ distinct segments the viewers watched, per rendition: ${main.renditions.map((r) => `${r.rendition} ${round(r.fetchesPerSegment, 2)} (p50 ${r.perSegment.p50}, p95 ${r.perSegment.p95}, ${r.segmentsWatched} segments)`).join('; ')}. 1 is one copy of the stream` },
     {
       label: 'origin fetches per segment after the ramp',
-      value: round(fetchesPerSegmentAfter(pass.ticks, options.rampSec + options.liveLatency, stream.targetDuration, stream.renditions), 2),
-      meaning: `steady state: segment responses the origin counted from ${options.rampSec + options.liveLatency} s (ramp + live latency: every viewer has joined and filled its first buffer) to the end ÷ segments published meanwhile (${stream.targetDuration} s each, ${stream.renditions} rendition(s))`,
+      value: round(fetchesPerSegmentAfter(pass.ticks, steadyFromSec, stream.targetDuration, stream.renditions), 2),
+      meaning: `steady state: segment responses the origin counted from ${round(steadyFromSec, 0)} s (when the last viewer of the ramp started playing, plus one live latency: its first buffer is in) to the end ÷ segments published meanwhile (${stream.targetDuration} s each, ${stream.renditions} rendition(s))`,
     },
     { label: 'fetches per segment by reason', value: describeReasons(main.renditions), meaning: `why the viewers asked the origin (${FETCH_REASONS.join(', ')}), per watched segment; viewers reported ${sum(main.renditions.map((r) => r.reportedRequests))} requests, the origin counted ${sum(main.renditions.map((r) => r.originRequests))}` },
     { label: 'origin egress', value: mb(pass.egress.bytes), unit: 'MB', meaning: `bytes the origin sent for live/${options.stream} during the run (its /stats, read before and after): segments ${mb(pass.egress.kinds.segment?.bytes ?? 0)} MB, playlists ${mb(playlistBytes)} MB` },
