@@ -88,8 +88,10 @@ export async function buildTracker(options: TrackerOptions = {}): Promise<Fastif
     try {
       return { status: 'ok', store: 'redis', instances: (await store.health()).instances };
     } catch (error) {
+      // The details (host names, addresses, Redis's own words) are for the operator's log, not for anyone who asks.
+      app.log.error({ err: error }, 'health check: Redis unavailable');
       reply.code(503);
-      return { status: 'unavailable', store: 'redis', error: (error as Error).message };
+      return { status: 'unavailable', store: 'redis', error: 'the Redis store does not answer (details in the tracker log)' };
     }
   });
   app.get('/metrics', async (_request, reply) => {

@@ -207,7 +207,11 @@ describe('Redis faults', () => {
       await redis.kill();
       const refused = await announce(a, swarm, id20('fault-a'));
       assert.match(String(refused['failure reason']), /temporarily unavailable/);
-      assert.equal((await fetch(one.httpUrl + '/health')).status, 503);
+      const health = await fetch(one.httpUrl + '/health');
+      assert.equal(health.status, 503);
+      // Nothing of the Redis error (its address, its words) reaches whoever asks.
+      const body = await health.text();
+      assert.doesNotMatch(body, /127\.0\.0\.1|ECONNREFUSED|Connection is closed|redis:\/\/|:\d{4,5}/i, body);
       const stats = (await (await fetch(two.httpUrl + '/stats')).json()) as { peers: number };
       assert.equal(stats.peers, 1, 'metrics still answer, from what this instance holds');
 

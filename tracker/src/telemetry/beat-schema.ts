@@ -86,6 +86,13 @@ const batchSchema = {
   additionalProperties: false,
 } as const;
 
+/**
+ * Unicode bidirectional controls (LRM/RLM, ALM, embeddings and overrides, isolates): in a stream
+ * name they can make the dashboard show one stream's name as another's ("evil" spelled backwards
+ * after U+202E), so they are stripped before a beat is counted.
+ */
+const BIDI_CONTROLS = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
 export type BatchParse = { ok: true; batch: BeatBatch } | { ok: false; code: 'invalid_json' | 'invalid_beat'; reason: string };
 
 function describe(errors: ErrorObject[] | null | undefined): string {
@@ -109,6 +116,10 @@ export function createBatchParser(): (text: string) => BatchParse {
       return { ok: false, code: 'invalid_json', reason: 'body is not valid JSON' };
     }
     if (!validate(data)) return { ok: false, code: 'invalid_beat', reason: `invalid beat batch: ${describe(validate.errors)}` };
+    for (const beat of data.beats) {
+      beat.stream = beat.stream.replace(BIDI_CONTROLS, '');
+      if (beat.stream === '') return { ok: false, code: 'invalid_beat', reason: 'invalid beat batch: beats.stream has no visible characters' };
+    }
     return { ok: true, batch: data };
   };
 }
