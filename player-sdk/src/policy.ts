@@ -93,13 +93,14 @@ export function planLoading(snapshot: PlaybackSnapshot, options: PolicyOptions, 
     p2pNotReceivingBytesTimeoutMs: P2P_SILENCE_TIMEOUT_MS,
     httpDownloadInitialTimeoutMs: snapshot.isLive && snapshot.role ? JOIN_PEER_WAIT_MS : 0,
   };
+  // No peer connected: nobody to wait for (after a joiner's wait for its first peers), whatever the role.
+  if (snapshot.connectedPeers === 0) return { ...base, highDemandTimeWindow: HTTP_FIRST_WINDOW };
   const margin = snapshot.recentStall ? STALL_MARGIN : 0;
   if (snapshot.isLive && snapshot.role) {
-    const window = round(coordinatedWindow(snapshot.role, snapshot, options, horizon, random) + margin);
+    const window = round(coordinatedWindow(snapshot.role, options, horizon, snapshot.segmentDuration, random) + margin);
     // The random loader fetches only inside httpDownloadTimeWindow: beyond the deadline, nobody but a seeder seeds.
     return { ...base, highDemandTimeWindow: window, httpDownloadTimeWindow: Math.max(window, snapshot.role.kind === 'seeder' ? horizon : window) };
   }
-  if (snapshot.connectedPeers === 0) return { ...base, highDemandTimeWindow: HTTP_FIRST_WINDOW };
 
   const floor = snapshot.isLive ? options.httpFallbackBuffer : Math.max(options.httpFallbackBuffer, VOD_HTTP_FLOOR);
   const stagger = random * DEADLINE_STAGGER_SEGMENTS * segmentDuration;
@@ -107,26 +108,24 @@ export function planLoading(snapshot: PlaybackSnapshot, options: PolicyOptions, 
 }
 
 /**
- * The HTTP window of a coordinated live viewer. A segment appears at the live edge about
- * `liveLatency − segmentDuration` s ahead of the playhead, and a viewer may learn of it one
+ * The HTTP window of a coordinated live viewer with peers. A segment appears at the live edge
+ * about `liveLatency − segmentDuration` s ahead of the playhead, and a viewer may learn of it one
  * playlist reload (a segment duration) later: the mesh has the time from there down to the floor.
- * A seeder with no peer connected cannot share what it fetches (it may be unreachable), so it
- * waits like a relay and the backups take over.
  */
-function coordinatedWindow(role: SeedingRole, snapshot: PlaybackSnapshot, options: PolicyOptions, horizon: number, random: number): number {
+function coordinatedWindow(role: SeedingRole, options: PolicyOptions, horizon: number, segmentDuration: number, random: number): number {
   const floor = options.httpFallbackBuffer;
-  const meshTime = Math.max(0, options.liveLatency - 2 * snapshot.segmentDuration - floor);
-  if (role.kind === 'seeder' && snapshot.connectedPeers > 0) return horizon;
+  const meshTime = Math.max(0, options.liveLatency - 2 * segmentDuration - floor);
+  if (role.kind === 'seeder') return horizon;
   if (role.kind === 'backup') return floor + (BACKUP_LEAD[role.order] ?? 0) * meshTime;
   return floor + random * Math.min(RELAY_STAGGER_SEC, meshTime);
 }
 
 /**
  * Core settings at creation; `undefined` entries are left to p2p-media-loader's defaults.
- * Uncoordinated, a player starts HTTP-first and the first plan (a second in) narrows it once
- * peers are known. Coordinated, it starts as a relay: only what is due comes from the origin
- * until the tracker's answer says whether anyone else watches (HTTP-first would pull the whole
- * live window from the origin in that first second, for every viewer that joins).
+ * A player starts HTTP-first and the first plan narrows it once peers are known. Coordinated, it
+ * starts as a relay, so it first waits `JOIN_PEER_WAIT_MS` for peers until the tracker's answer
+ * says whether anyone else watches (without the wait every joiner pulled the whole live window
+ * from the origin before its peers connected).
  */
 export function initialCoreConfig(options: PolicyOptions & { coordination?: boolean }): Partial<LoadingPlan> & { httpDownloadInitialTimeoutMs?: number } {
   if (options.policy === 'library-default') return {};

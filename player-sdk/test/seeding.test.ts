@@ -30,7 +30,7 @@ describe('seedingRole', () => {
     assert.equal(seedingRole(answer(0), 1000 + COORDINATION_STALE_MS + 1), null);
   });
 
-  test('watched but not answered yet: a relay, fetching only what is due', () => {
+  test('watched but not answered yet: a relay (so it waits for peers before its first HTTP fetch)', () => {
     assert.deepEqual(seedingRole(undefined, 2000, true), { kind: 'relay' });
   });
 
@@ -53,9 +53,12 @@ describe('planLoading with a seeding role (live)', () => {
     assert.equal(plan.httpDownloadTimeWindow, horizon);
   });
 
-  test('a seeder with no peer cannot share: it waits like a relay and the backups take over', () => {
-    const plan = planLoading({ ...live, connectedPeers: 0, role: { kind: 'seeder' } }, options, 0);
-    assert.equal(plan.highDemandTimeWindow, options.httpFallbackBuffer);
+  test('with no peer connected (unreachable, or its peers gone) every role is HTTP-first: nobody to wait for', () => {
+    for (const role of [{ kind: 'seeder' as const }, { kind: 'backup' as const, order: 0 }, { kind: 'relay' as const }]) {
+      const plan = planLoading({ ...live, connectedPeers: 0, role }, options, 0);
+      assert.equal(plan.highDemandTimeWindow, HTTP_FIRST_WINDOW, role.kind);
+      assert.equal(plan.httpDownloadInitialTimeoutMs, JOIN_PEER_WAIT_MS, 'a joiner still waits for its first peers before that');
+    }
   });
 
   test('backups fetch at staggered deadlines between the floor and the live edge, earliest first', () => {
@@ -76,13 +79,9 @@ describe('planLoading with a seeding role (live)', () => {
     }
   });
 
-  test('a relay with no peer yet (startup) fetches only what is due, not the whole window', () => {
-    const plan = planLoading({ ...live, connectedPeers: 0, role: { kind: 'relay' } }, options, 0);
-    assert.equal(plan.highDemandTimeWindow, options.httpFallbackBuffer);
-  });
-
-  test('a coordinated player starts fetching only what is due; an uncoordinated one HTTP-first', () => {
-    assert.equal(initialCoreConfig({ ...options, coordination: true }).highDemandTimeWindow, options.httpFallbackBuffer);
+  test('a coordinated player first waits for peers; an uncoordinated one starts over HTTP at once', () => {
+    assert.equal(initialCoreConfig({ ...options, coordination: true }).httpDownloadInitialTimeoutMs, JOIN_PEER_WAIT_MS);
+    assert.equal(initialCoreConfig({ ...options, coordination: false }).httpDownloadInitialTimeoutMs, 0);
     assert.equal(initialCoreConfig({ ...options, coordination: false }).highDemandTimeWindow, HTTP_FIRST_WINDOW);
   });
 
