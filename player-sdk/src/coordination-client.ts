@@ -74,10 +74,6 @@ export class CoordinationClient {
     return this.answers.get(infoHash);
   }
 
-  /** Watched, and neither answered nor failed yet. */
-  awaitingFirstAnswer(infoHash: string): boolean {
-    return this.timers.has(infoHash) && !this.unsupported && !this.answers.has(infoHash) && !this.errors.has(infoHash);
-  }
 
   stop(): void {
     this.stopped = true;

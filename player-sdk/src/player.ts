@@ -101,7 +101,7 @@ export function createPlayer(video: HTMLVideoElement, input: SwarmcastOptions): 
 
   const seeding = (): SwarmcastStats['seeding'] => {
     const swarm = coordination ? currentSwarm() : undefined;
-    const role = swarm === undefined || !coordination ? null : seedingRole(coordination.get(swarm), performance.now(), coordination.awaitingFirstAnswer(swarm));
+    const role = swarm === undefined || !coordination ? null : seedingRole(coordination.get(swarm), performance.now());
     return role === null ? null : { role: role.kind, swarmSize: coordination?.get(swarm!)?.swarmSize ?? null };
   };
 
@@ -123,7 +123,7 @@ export function createPlayer(video: HTMLVideoElement, input: SwarmcastOptions): 
         connectedPeers: recorder.peerCount,
         recentStall: recorder.stalledWithin(STALL_MEMORY_MS),
         segmentDuration: details?.targetduration ?? 2,
-        role: swarm === undefined || !coordination ? null : seedingRole(coordination.get(swarm), performance.now(), coordination.awaitingFirstAnswer(swarm)),
+        role: swarm === undefined || !coordination ? null : seedingRole(coordination.get(swarm), performance.now()),
       },
       options,
       Math.random(),
@@ -218,6 +218,9 @@ export function createPlayer(video: HTMLVideoElement, input: SwarmcastOptions): 
         const responseUrl = details instanceof XMLHttpRequest ? details.responseURL : details instanceof Response ? details.url : data.url;
         const swarmId = options.swarmId ?? defaultSwarmId(responseUrl);
         for (const level of data.levels) levelSwarms.set(level.url, levelInfoHash(swarmId, level));
+        // Ask now, while the level playlist loads: the answer should be in before the first segment request.
+        const first = data.levels[options.level === 'auto' ? 0 : Math.min(options.level, data.levels.length - 1)];
+        if (first) coordination?.watch(levelSwarms.get(first.url)!);
       });
     }
     hls.on(Hls.Events.MANIFEST_PARSED, () => {
@@ -260,7 +263,7 @@ export function createPlayer(video: HTMLVideoElement, input: SwarmcastOptions): 
     const connection = (navigator as Navigator & { connection?: { type?: string } }).connection;
     const p2pEngine = new HlsJsP2PEngine({
       core: {
-        ...initialCoreConfig({ ...options, coordination: options.coordination && trackers.length > 0 }),
+        ...initialCoreConfig(options),
         trackerClientVersionPrefix: peerId,
         announceTrackers: trackers,
         rtcConfig: options.rtcConfig,

@@ -122,15 +122,15 @@ function coordinatedWindow(role: SeedingRole, options: PolicyOptions, horizon: n
 
 /**
  * Core settings at creation; `undefined` entries are left to p2p-media-loader's defaults.
- * A player starts HTTP-first and the first plan narrows it once peers are known. Coordinated, it
- * starts as a relay, so it first waits `JOIN_PEER_WAIT_MS` for peers until the tracker's answer
- * says whether anyone else watches (without the wait every joiner pulled the whole live window
- * from the origin before its peers connected).
+ * A player starts HTTP-first and the first plan narrows it once peers are known. A coordinated
+ * player asks the tracker as soon as it knows its swarm, before its first segment request: when
+ * the answer says others watch, that plan makes it wait for them (`JOIN_PEER_WAIT_MS`). A late
+ * answer costs a joiner's first buffer from the origin, never a slower start: waiting without an
+ * answer would delay a lone viewer by the whole wait.
  */
-export function initialCoreConfig(options: PolicyOptions & { coordination?: boolean }): Partial<LoadingPlan> & { httpDownloadInitialTimeoutMs?: number } {
+export function initialCoreConfig(options: PolicyOptions): Partial<LoadingPlan> & { httpDownloadInitialTimeoutMs?: number } {
   if (options.policy === 'library-default') return {};
-  const role = options.coordination ? { kind: 'relay' as const } : null;
-  return planLoading({ isLive: true, bufferAhead: 0, connectedPeers: 0, recentStall: false, segmentDuration: 2, role }, options, 0);
+  return planLoading({ isLive: true, bufferAhead: 0, connectedPeers: 0, recentStall: false, segmentDuration: 2 }, options, 0);
 }
 
 /** hls.js settings that follow from the policy. */

@@ -44,11 +44,8 @@ export const COORDINATION_STALE_MS = 20_000;
  * swarm that has members is a relay: it waits for the peers it is about to meet rather than pull
  * its first buffer from the origin.
  */
-export function seedingRole(coordination: SwarmCoordination | undefined, now: number, awaitingFirstAnswer = false): SeedingRole | null {
-  // Until the tracker's first answer, start as a relay (fetch only what is due): HTTP-first would
-  // pull the whole live window from the origin in that moment, for every viewer that joins.
-  if (coordination === undefined) return awaitingFirstAnswer ? { kind: 'relay' } : null;
-  if (now - coordination.receivedAt > COORDINATION_STALE_MS) return null;
+export function seedingRole(coordination: SwarmCoordination | undefined, now: number): SeedingRole | null {
+  if (coordination === undefined || now - coordination.receivedAt > COORDINATION_STALE_MS) return null;
   const others = coordination.swarmSize - (coordination.rank === null ? 0 : 1);
   if (others <= 0) return null;
   if (coordination.rank === null) return { kind: 'relay' };

@@ -30,10 +30,6 @@ describe('seedingRole', () => {
     assert.equal(seedingRole(answer(0), 1000 + COORDINATION_STALE_MS + 1), null);
   });
 
-  test('watched but not answered yet: a relay (so it waits for peers before its first HTTP fetch)', () => {
-    assert.deepEqual(seedingRole(undefined, 2000, true), { kind: 'relay' });
-  });
-
   test('not listed yet in a swarm that has members (starting up): a relay', () => {
     assert.deepEqual(seedingRole(answer(null), 2000), { kind: 'relay' });
   });
@@ -79,10 +75,9 @@ describe('planLoading with a seeding role (live)', () => {
     }
   });
 
-  test('a coordinated player first waits for peers; an uncoordinated one starts over HTTP at once', () => {
-    assert.equal(initialCoreConfig({ ...options, coordination: true }).httpDownloadInitialTimeoutMs, JOIN_PEER_WAIT_MS);
-    assert.equal(initialCoreConfig({ ...options, coordination: false }).httpDownloadInitialTimeoutMs, 0);
-    assert.equal(initialCoreConfig({ ...options, coordination: false }).highDemandTimeWindow, HTTP_FIRST_WINDOW);
+  test('before any answer a player starts over HTTP at once (a lone viewer must not wait)', () => {
+    assert.equal(initialCoreConfig(options).httpDownloadInitialTimeoutMs, 0);
+    assert.equal(initialCoreConfig(options).highDemandTimeWindow, HTTP_FIRST_WINDOW);
   });
 
   test('with a role (others watch) a joiner first waits for peers; without one it never does', () => {

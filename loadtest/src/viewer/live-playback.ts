@@ -120,7 +120,7 @@ export class LivePlayback {
     private readonly onOriginFetch: (fetch: OriginFetch) => void,
     private readonly coordination?: SwarmCoordinationSource,
   ) {
-    this.httpWindowSec = initialCoreConfig({ ...options, coordination: coordination !== undefined }).highDemandTimeWindow ?? LIBRARY_HTTP_WINDOW_SEC;
+    this.httpWindowSec = initialCoreConfig(options).highDemandTimeWindow ?? LIBRARY_HTTP_WINDOW_SEC;
     core.addEventListener('onSegmentStart', ({ segment, downloadSource }) => {
       if (downloadSource === 'p2p') this.peerAttempts.add(segment.url);
     });
@@ -332,7 +332,7 @@ export class LivePlayback {
   replan(): void {
     if (this.options.policy !== 'peer-first' || Number.isNaN(this.playhead)) return;
     const { client, infoHash } = this.coordination ?? {};
-    const role = client && infoHash ? seedingRole(client.get(infoHash), performance.now(), client.awaitingFirstAnswer(infoHash)) : null;
+    const role = client && infoHash ? seedingRole(client.get(infoHash), performance.now()) : null;
     this.role = role;
     const plan = planLoading(
       {

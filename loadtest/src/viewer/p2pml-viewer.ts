@@ -83,7 +83,7 @@ async function runPeer(options: PeerOptions): Promise<void> {
   const core = new Core({
     trackerClientVersionPrefix: peerId,
     // A live viewer starts as Swarmcast's player does; the policy re-plans it every second.
-    ...(options.live ? initialCoreConfig({ ...options.live, coordination: coordinated }) : {}),
+    ...(options.live ? initialCoreConfig(options.live) : {}),
     announceTrackers: options.trackers,
     rtcConfig: { iceServers: [] },
     // Runs once per request that really leaves for the origin (not for bytes already held), so
