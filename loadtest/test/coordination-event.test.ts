@@ -5,20 +5,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync } from 'node:fs';
-import { networkInterfaces, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { LoadtestResult } from '../src/result.ts';
 import type { PeerEvent } from '../src/viewer/p2pml-viewer.ts';
 import type { LiveStats } from '../src/viewer/live-playback.ts';
 import { startPeer, type PeerProcess } from '../src/viewer/viewer-process.ts';
-import { figure, runCli, startOrigin, startTracker } from './support/local-stack.ts';
+import { figure, runCli, startOrigin, startTracker, webrtcSkip } from './support/local-stack.ts';
 
-const offLoopback = Object.values(networkInterfaces()).some((addresses) => addresses?.some((a) => !a.internal));
-const skip =
-  offLoopback && process.env['SWARMCAST_WEBRTC_ANY_INTERFACE'] !== '1'
-    ? "opens WebRTC connections: run in a loopback-only namespace (unshare --net bash -c 'ip link set lo up && …') or set SWARMCAST_WEBRTC_ANY_INTERFACE=1"
-    : false;
+const skip = webrtcSkip;
 
 async function eventRun(coordination: 'on' | 'off'): Promise<LoadtestResult> {
   const [tracker, origin] = await Promise.all([startTracker(), startOrigin()]);

@@ -3,20 +3,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync } from 'node:fs';
-import { networkInterfaces, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { namespaceSupport } from '../src/network/test-hosts.ts';
 import type { LoadtestResult } from '../src/result.ts';
 import type { RenditionAnalysis, UplinkUse } from '../src/scenarios/event-analysis.ts';
-import { figure, runCli, startOrigin, startTracker } from './support/local-stack.ts';
+import { figure, runCli, startOrigin, startTracker, webrtcSkip } from './support/local-stack.ts';
 
-// WebRTC gathers ICE candidates on every interface: this runs only where traffic can reach
-// nothing but loopback (a loopback-only namespace), unless explicitly allowed.
-const offLoopback = Object.values(networkInterfaces()).some((addresses) => addresses?.some((a) => !a.internal));
-const skip =
-  offLoopback && process.env['SWARMCAST_WEBRTC_ANY_INTERFACE'] !== '1'
-    ? "opens WebRTC connections: run in a loopback-only namespace (unshare --net bash -c 'ip link set lo up && …') or set SWARMCAST_WEBRTC_ANY_INTERFACE=1"
-    : false;
+const skip = webrtcSkip;
 
 test('event: three virtual viewers of the live stream offload the origin through each other', { skip, timeout: 90_000 }, async (t) => {
   const [tracker, origin] = await Promise.all([startTracker(), startOrigin()]);
