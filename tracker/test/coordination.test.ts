@@ -12,7 +12,7 @@ import { ORDER_REFRESH_MS } from '../src/coordination/order-cache.ts';
 import type { CoordinationResponse } from '../src/coordination/routes.ts';
 import { seedersFor, seedingOrder } from '../src/coordination/seeding-order.ts';
 import { startRedis, startRedisCluster, type RedisCluster, type RedisServer } from './support/redis-server.ts';
-import { id20, startTracker, type RunningTracker } from './support/tracker-fixture.ts';
+import { closedAfterTests, id20, type RunningTracker } from './support/tracker-fixture.ts';
 import { isAnnounceResponse, WireClient, type Frame } from './support/wire-client.ts';
 import type { TrackerOptions } from '../src/app.ts';
 
@@ -20,23 +20,11 @@ import type { TrackerOptions } from '../src/app.ts';
 const SLOT_MS = 1000;
 const PEERS = 8;
 
-const running: RunningTracker[] = [];
-const clients: WireClient[] = [];
-after(async () => {
-  for (const client of clients) client.close();
-  await Promise.all(running.map((tracker) => tracker.close()));
-});
-
-async function start(options: TrackerOptions): Promise<RunningTracker> {
-  const tracker = await startTracker(options);
-  running.push(tracker);
-  return tracker;
-}
+const { start, keep } = closedAfterTests();
 
 async function connect(tracker: RunningTracker, query = ''): Promise<WireClient> {
   const client = await WireClient.connect(tracker.url + '/' + query);
-  clients.push(client);
-  return client;
+  return keep(client);
 }
 
 /** Announces as p2p-media-loader does, and returns the tracker's reply. */

@@ -4,33 +4,20 @@ import { execFile } from 'node:child_process';
 import { get } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { infoHashFor, mintToken, TokenVerifier } from '../src/access-token.ts';
 import { ConfigError, loadConfig } from '../src/config.ts';
-import { id20, startTracker, type RunningTracker } from './support/tracker-fixture.ts';
+import { closedAfterTests, id20, type RunningTracker } from './support/tracker-fixture.ts';
 import { isAnnounceResponse, isFailure, WireClient } from './support/wire-client.ts';
-import type { TrackerOptions } from '../src/app.ts';
 
 const CURRENT = 'current-key-0123456789';
 const PREVIOUS = 'previous-key-0123456789';
 
-const running: RunningTracker[] = [];
-const clients: WireClient[] = [];
-after(async () => {
-  for (const client of clients) client.close();
-  await Promise.all(running.map((tracker) => tracker.close()));
-});
-
-async function start(options: TrackerOptions): Promise<RunningTracker> {
-  const tracker = await startTracker(options);
-  running.push(tracker);
-  return tracker;
-}
+const { start, keep } = closedAfterTests();
 
 async function connect(url: string, headers: Record<string, string> = {}): Promise<WireClient> {
   const client = await WireClient.connect(url, { headers });
-  clients.push(client);
-  return client;
+  return keep(client);
 }
 
 async function rejections(tracker: RunningTracker): Promise<Record<string, number>> {

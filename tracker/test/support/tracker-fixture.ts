@@ -1,4 +1,5 @@
 /** Starts a tracker on a free loopback port for a test and stops it afterwards. */
+import { after } from 'node:test';
 import { buildTracker, type TrackerOptions } from '../../src/app.ts';
 
 export interface RunningTracker {
@@ -15,3 +16,24 @@ export async function startTracker(options: TrackerOptions = {}): Promise<Runnin
 
 /** A 20-character id from a short label, padded so tests read clearly. */
 export const id20 = (label: string): string => label.padEnd(20, '.').slice(0, 20);
+
+/** Trackers and clients a test file opens, all closed once its tests are done. */
+export function closedAfterTests(): { start(options: TrackerOptions): Promise<RunningTracker>; keep<C extends { close(): void }>(client: C): C } {
+  const running: RunningTracker[] = [];
+  const clients: Array<{ close(): void }> = [];
+  after(async () => {
+    for (const client of clients) client.close();
+    await Promise.all(running.map((tracker) => tracker.close()));
+  });
+  return {
+    async start(options) {
+      const tracker = await startTracker(options);
+      running.push(tracker);
+      return tracker;
+    },
+    keep(client) {
+      clients.push(client);
+      return client;
+    },
+  };
+}
