@@ -105,7 +105,9 @@ export interface SwarmcastOptions {
    * viewers of this rendition fetch new segments from the origin (a few seeders, rotated), so
    * the others wait for peers and origin fetches stay near one per segment however large the
    * audience. Without an answer the player behaves as if this were `false`. See `seeding-role.ts`.
-   * @default true
+   * Opt-in for now: measured with the load tester's virtual viewers, not yet in browsers at scale
+   * (the README says what was and was not measured).
+   * @default false
    */
   coordination?: boolean;
   /**
@@ -164,7 +166,7 @@ export const defaultOptions: Omit<ResolvedOptions, 'src'> = {
   liveLatency: 12,
   httpFallbackBuffer: 3,
   policy: 'peer-first',
-  coordination: true,
+  coordination: false,
   level: 'auto',
   rtcConfig: { iceServers: [{ urls: 'stun:stun.l.google.com:19302' }] },
   autoplay: true,

@@ -27,7 +27,7 @@ function browserSuite(): void {
 
     test('two viewers of one rendition: one seeds, the other backs up, and they share', async () => {
       for (let i = 0; i < 2; i++) {
-        viewers.push(await openViewer(browser, stack, { level: 0, trackers: [stack.trackerUrl] }));
+        viewers.push(await openViewer(browser, stack, { level: 0, trackers: [stack.trackerUrl], coordination: true }));
         await sleep(1000);
       }
       await sleep(20_000);
@@ -38,8 +38,8 @@ function browserSuite(): void {
       assert.ok(stats.every((s) => s.startupMs !== null && s.stalls === 0));
     });
 
-    test('coordination: false never asks, and plays as before', async () => {
-      const viewer = await openViewer(browser, stack, { level: 0, trackers: [stack.trackerUrl], coordination: false });
+    test('without coordination (the default) the player never asks, and plays as before', async () => {
+      const viewer = await openViewer(browser, stack, { level: 0, trackers: [stack.trackerUrl] });
       viewers.push(viewer);
       await sleep(6000);
       const stats = await viewer.stats();
