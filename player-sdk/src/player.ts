@@ -212,6 +212,8 @@ export function createPlayer(video: HTMLVideoElement, input: SwarmcastOptions): 
     hls = new Hls({ ...hlsConfig, ...options.hlsConfig });
     engine?.bindHls(hls);
     if (coordination) {
+      // Live or VOD is known now, before the first segment request: plan for it rather than a second later.
+      hls.once(Hls.Events.LEVEL_LOADED, () => replan());
       hls.on(Hls.Events.MANIFEST_LOADED, (_event, data) => {
         // p2p-media-loader names swarms after the response URL (after redirects), as here.
         const details: unknown = data.networkDetails;
@@ -228,8 +230,6 @@ export function createPlayer(video: HTMLVideoElement, input: SwarmcastOptions): 
       if (options.autoplay) video.play().catch(() => undefined);
     });
     hls.on(Hls.Events.ERROR, (_event, data) => onHlsError(data));
-    // Live or VOD is known now, before the first segment request: plan for it rather than a second later.
-    hls.once(Hls.Events.LEVEL_LOADED, () => replan());
     // Without p2p-media-loader its byte events are gone: count what hls.js itself fetched.
     if (!engine) {
       hls.on(Hls.Events.FRAG_LOADED, (_event, { frag }) => {
@@ -264,7 +264,8 @@ export function createPlayer(video: HTMLVideoElement, input: SwarmcastOptions): 
     const p2pEngine = new HlsJsP2PEngine({
       core: {
         ...initialCoreConfig(options),
-        trackerClientVersionPrefix: peerId,
+        // Only coordination needs to know its peer_id; otherwise p2p-media-loader draws its own.
+        ...(options.coordination ? { trackerClientVersionPrefix: peerId } : {}),
         announceTrackers: trackers,
         rtcConfig: options.rtcConfig,
         // Segments over HTTP are fetched by p2p-media-loader, not hls.js: the same request, with the token.

@@ -33,18 +33,24 @@ function browserSuite(): void {
       await sleep(20_000);
       const stats = await Promise.all(viewers.map((viewer) => viewer.stats()));
       assert.deepEqual(stats.map((s) => s.seeding?.swarmSize), [2, 2], JSON.stringify(stats.map((s) => s.seeding)));
-      assert.deepEqual(stats.map((s) => s.seeding?.role).sort(), ['backup', 'seeder']);
+      // Each asked in its own moment: across a slot boundary both may briefly hold the seeder's place.
+      const roles = stats.map((s) => s.seeding?.role);
+      assert.ok(roles.includes('seeder') && roles.every((role) => role === 'seeder' || role === 'backup'), JSON.stringify(roles));
       assert.ok(stats.some((s) => s.p2pBytes > 0), 'segments went from one to the other');
       assert.ok(stats.every((s) => s.startupMs !== null && s.stalls === 0));
+      for (const viewer of viewers.splice(0)) await viewer.close();
     });
 
     test('without coordination (the default) the player never asks, and plays as before', async () => {
       const viewer = await openViewer(browser, stack, { level: 0, trackers: [stack.trackerUrl] });
       viewers.push(viewer);
-      await sleep(6000);
-      const stats = await viewer.stats();
+      let stats = await viewer.stats();
+      for (let waited = 0; stats.startupMs === null && waited < 30_000; waited += 1000) {
+        await sleep(1000);
+        stats = await viewer.stats();
+      }
+      assert.ok(stats.startupMs !== null, 'it played');
       assert.equal(stats.seeding, null);
-      assert.ok(stats.startupMs !== null);
     });
   });
 }
