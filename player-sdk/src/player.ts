@@ -99,23 +99,31 @@ export function createPlayer(video: HTMLVideoElement, input: SwarmcastOptions): 
     return recorder.snapshot({ liveLatency: latency, bufferAhead: bufferAhead(video), mode, fallbackReason: fallbackReason(), seeding: seeding() });
   };
 
-  const seeding = (): SwarmcastStats['seeding'] => {
-    const swarm = coordination ? currentSwarm() : undefined;
-    const role = swarm === undefined || !coordination ? null : seedingRole(coordination.get(swarm), performance.now());
-    return role === null ? null : { role: role.kind, swarmSize: coordination?.get(swarm!)?.swarmSize ?? null };
-  };
-
   const currentSwarm = (): string | undefined => {
     const level = hls?.levels[hls.currentLevel >= 0 ? hls.currentLevel : hls.loadLevel];
-    const swarm = level ? levelSwarms.get(level.uri) : undefined;
-    if (swarm) coordination?.watch(swarm);
-    return swarm;
+    return level ? levelSwarms.get(level.uri) : undefined;
+  };
+
+  /** What the tracker said about the current swarm; undefined without coordination or before an answer. */
+  const currentCoordination = () => {
+    const swarm = coordination ? currentSwarm() : undefined;
+    return swarm === undefined ? undefined : coordination?.get(swarm);
+  };
+
+  const currentRole = () => seedingRole(currentCoordination(), performance.now());
+
+  const seeding = (): SwarmcastStats['seeding'] => {
+    const answer = currentCoordination();
+    const role = seedingRole(answer, performance.now());
+    return role === null ? null : { role: role.kind, swarmSize: answer?.swarmSize ?? null };
   };
 
   const replan = () => {
     if (!engine || !isPeerFirst(options.policy)) return;
     const details = liveDetails();
+    // Follow the level being played (it changes with ABR): the client then asks about that swarm.
     const swarm = coordination ? currentSwarm() : undefined;
+    if (swarm) coordination?.watch(swarm);
     const plan = planLoading(
       {
         isLive: details?.live ?? true,
@@ -123,7 +131,7 @@ export function createPlayer(video: HTMLVideoElement, input: SwarmcastOptions): 
         connectedPeers: recorder.peerCount,
         recentStall: recorder.stalledWithin(STALL_MEMORY_MS),
         segmentDuration: details?.targetduration ?? 2,
-        role: swarm === undefined || !coordination ? null : seedingRole(coordination.get(swarm), performance.now()),
+        role: currentRole(),
       },
       options,
       Math.random(),

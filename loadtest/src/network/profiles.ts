@@ -28,6 +28,8 @@ export interface NetworkProfile {
 // Faster plans exist (gigabit cable and fibre), but one 2-core machine cannot move more than about
 // this per viewer anyway, and shaping above what the machine delivers measures the machine.
 const MAX_SHAPED_KBIT = 100_000;
+/** The rate given to a direction nobody asked to limit (1 Gbit/s): far above any rendition, so in effect unshaped. */
+export const UNLIMITED_KBIT = 1_000_000;
 
 export const NETWORK_PROFILES: Record<NetworkName, NetworkProfile> = {
   lan: {

@@ -5,7 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { defaultOptions as playerDefaults } from '../../../player-sdk/src/options.ts';
 import type { PolicyName } from '../../../player-sdk/src/options.ts';
 import type { Variant } from '../hls-playlists.ts';
-import { drawLink, type LinkShape, type NetworkName } from '../network/profiles.ts';
+import { drawLink, UNLIMITED_KBIT, type LinkShape, type NetworkName } from '../network/profiles.ts';
 import type { TestHost, TestNetwork } from '../network/test-hosts.ts';
 import type { Progress } from '../progress.ts';
 import type { RunBudget } from '../run-budget.ts';
@@ -64,7 +64,7 @@ export function planAudience(renditions: Array<{ variant: Variant; streamIndex: 
       const drawn = drawLink(options.network, random);
       const link = drawn === null && options.uplinkKbit === undefined && options.downlinkKbit === undefined
         ? null
-        : { uplinkKbit: options.uplinkKbit ?? drawn?.uplinkKbit ?? 1_000_000, downlinkKbit: options.downlinkKbit ?? drawn?.downlinkKbit ?? 1_000_000 };
+        : { uplinkKbit: options.uplinkKbit ?? drawn?.uplinkKbit ?? UNLIMITED_KBIT, downlinkKbit: options.downlinkKbit ?? drawn?.downlinkKbit ?? UNLIMITED_KBIT };
       const { variant, streamIndex } = renditions[n % renditions.length]!;
       return {
         name: `viewer-${n + 1}`,

@@ -93,6 +93,8 @@ const MAX_LATENCY_MARGIN_SEC = 8;
 
 export class LivePlayback {
   private readonly segments = new Map<number, LiveSegment>();
+  /** The same segments by URL: every origin request is looked up here. */
+  private readonly segmentsByUrl = new Map<string, LiveSegment>();
   private targetDuration = 2;
   private edge = NaN;
   private edgeReadAt = 0;
@@ -128,7 +130,7 @@ export class LivePlayback {
 
   /** Called once per segment request that really goes to the origin (the core's httpRequestSetup hook, or ours). */
   originRequest(url: string, range: { start: number } | undefined): void {
-    const segment = [...this.segments.values()].find((s) => s.url === url);
+    const segment = this.segmentsByUrl.get(url);
     if (segment === undefined) return;
     const reason = classifyFetch({
       starting: !this.playing,
@@ -202,12 +204,14 @@ export class LivePlayback {
       const startTime = entry.sequence * playlist.targetDuration;
       const segment: LiveSegment = { runtimeId: entry.url, externalId: entry.sequence, url: entry.url, startTime, endTime: startTime + entry.duration, sequence: entry.sequence, state: 'pending' };
       this.segments.set(entry.sequence, segment);
+      this.segmentsByUrl.set(segment.url, segment);
       added.push(segment);
     }
     // Segments that left the playlist and are behind the playhead are gone for good, as in hls.js.
     const removed = [...this.segments.values()].filter((s) => s.sequence < playlist.mediaSequence && s.endTime <= this.playhead);
     for (const segment of removed) {
       this.segments.delete(segment.sequence);
+      this.segmentsByUrl.delete(segment.url);
       this.peerAttempts.delete(segment.url);
     }
     this.core.updateStream(this.options.playlistUrl, added, removed.map((s) => s.runtimeId));
