@@ -3,11 +3,11 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { ERROR_CACHE, type StreamCache } from './cache-control.ts';
 import { contentTypeOf } from './content-type.ts';
 import type { EgressMeter } from './egress.ts';
+import { INTEGRITY_MANIFEST } from './integrity-manifest.ts';
 import { LiveTimeline } from './live-timeline.ts';
 import { renderLivePlaylist } from './live-playlist.ts';
 import type { LiveRendition, MediaStream } from './media-catalog.ts';
 import { fileEntity, generatedEntity, sendEntity, sendNotFound } from './send-entity.ts';
-import { INTEGRITY_MANIFEST } from './vod-routes.ts';
 
 /**
  * Sequences older than this many windows behind the edge are 404: no current playlist names

@@ -29,8 +29,6 @@ export interface LiveRendition {
 export interface MediaStream {
   name: string;
   files: Map<string, MediaFile>;
-  /** `relPath → sha256` of every segment: the VOD integrity manifest. */
-  segmentHashes: Record<string, string>;
   /** Renditions the live loop plays, keyed by the name used in `/live/<name>/<rendition>/…`. */
   liveRenditions: Map<string, LiveRendition>;
   /** The master playlist rewritten to point at `<rendition>/index.m3u8`; null if not loopable. */
@@ -65,7 +63,7 @@ export async function loadCatalog(mediaDir: string): Promise<Map<string, MediaSt
 }
 
 async function loadStream(name: string, dir: string, memoryBudget: MemoryBudget): Promise<MediaStream | null> {
-  const relPaths = await listFiles(dir, '');
+  const relPaths = await listFiles(dir);
   if (!relPaths.includes(MASTER_PLAYLIST)) return null;
 
   const masterText = await readFile(join(dir, MASTER_PLAYLIST), 'utf8');
@@ -88,13 +86,7 @@ async function loadStream(name: string, dir: string, memoryBudget: MemoryBudget)
     }),
   );
 
-  const segmentHashes: Record<string, string> = {};
-  for (const relPath of [...files.keys()].sort()) {
-    const file = files.get(relPath)!;
-    if (file.kind === 'segment') segmentHashes[relPath] = file.sha256;
-  }
-
-  const stream: MediaStream = { name, files, segmentHashes, liveRenditions: new Map(), liveMaster: null, liveUnavailableReason: null };
+  const stream: MediaStream = { name, files, liveRenditions: new Map(), liveMaster: null, liveUnavailableReason: null };
   try {
     for (const uri of variantUris) {
       const rendition = await loadLiveRendition(dir, uri, files);
@@ -120,9 +112,14 @@ async function readFileFacts(absPath: string, budget: MemoryBudget): Promise<Pic
     const bytes = await readFile(absPath);
     return { size: bytes.length, mtimeMs, sha256: createHash('sha256').update(bytes).digest('hex'), bytes };
   }
+  return { size, mtimeMs, sha256: await sha256OfFile(absPath), bytes: null };
+}
+
+/** Lowercase hex SHA-256 of a file, streamed (any size). */
+export async function sha256OfFile(absPath: string): Promise<string> {
   const hash = createHash('sha256');
   await pipeline(createReadStream(absPath), hash);
-  return { size, mtimeMs, sha256: hash.digest('hex'), bytes: null };
+  return hash.digest('hex');
 }
 
 /** `240p/index.m3u8` → `240p`; a playlist at the stream root is named after its file. */
@@ -165,8 +162,8 @@ function rewriteVariantUris(masterText: string, rewrite: (uri: string) => string
     .join('\n');
 }
 
-/** Regular files only: symlinks and dot-files are never indexed. */
-async function listFiles(dir: string, prefix: string): Promise<string[]> {
+/** Paths of the files under `dir`, `/`-separated. Regular files only: symlinks and dot-files are never indexed. */
+export async function listFiles(dir: string, prefix = ''): Promise<string[]> {
   const relPaths: string[] = [];
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     if (entry.name.startsWith('.')) continue;

@@ -1,10 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { StreamCache } from './cache-control.ts';
 import type { EgressMeter } from './egress.ts';
+import { INTEGRITY_MANIFEST, integrityManifest } from './integrity-manifest.ts';
 import type { MediaStream } from './media-catalog.ts';
 import { fileEntity, generatedEntity, sendEntity, sendNotFound } from './send-entity.ts';
-
-export const INTEGRITY_MANIFEST = 'segments-sha256.json';
 
 export interface VodRouteOptions {
   streams: Map<string, MediaStream>;
@@ -17,7 +16,7 @@ export async function vodRoutes(app: FastifyInstance, { streams, egress, cache }
   const manifests = new Map(
     [...streams.values()].map((stream) => {
       const newestSegmentMs = Math.max(0, ...[...stream.files.values()].map((file) => file.mtimeMs));
-      return [stream.name, generatedEntity(JSON.stringify(stream.segmentHashes), 'application/json; charset=utf-8', cache.vodPlaylist, newestSegmentMs)];
+      return [stream.name, generatedEntity(JSON.stringify(integrityManifest(stream.files.values())), 'application/json; charset=utf-8', cache.vodPlaylist, newestSegmentMs)];
     }),
   );
 
