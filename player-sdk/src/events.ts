@@ -20,10 +20,15 @@ export interface SegmentEvent {
 export interface FallbackEvent {
   /**
    * A session-level reason (the player now plays from the origin only; also in `stats().fallbackReason`),
-   * or `'integrity'`: one segment from a peer failed its SHA-256 check, its data was dropped, the
-   * peer banned for the session and the segment is fetched again.
+   * or `'integrity'`: one segment peers contributed to did not pass its SHA-256 check (`verdict`),
+   * its data was dropped and the segment is fetched again.
    */
   reason: FallbackReason | 'integrity';
+  /**
+   * With `'integrity'`: `altered` (the hash differs; the peer, when it alone sent the segment, is
+   * banned for the session) or `unknown` (the manifest does not list the segment, or has not loaded).
+   */
+  verdict?: 'altered' | 'unknown';
   url?: string;
   peerId?: string;
 }
@@ -51,10 +56,21 @@ export type Listener<K extends SwarmcastEventName> = (event: SwarmcastEventMap[K
 export class Emitter {
   private readonly listeners = new Map<SwarmcastEventName, Set<(event: never) => void>>();
 
-  on<K extends SwarmcastEventName>(name: K, listener: Listener<K>): void {
+  /** Adds a listener; returns the function that removes it. */
+  on<K extends SwarmcastEventName>(name: K, listener: Listener<K>): () => void {
     let set = this.listeners.get(name);
     if (!set) this.listeners.set(name, (set = new Set()));
     set.add(listener);
+    return () => this.off(name, listener);
+  }
+
+  /** A listener for the next event of this name only; returns the function that removes it. */
+  once<K extends SwarmcastEventName>(name: K, listener: Listener<K>): () => void {
+    const unsubscribe = this.on(name, (event) => {
+      unsubscribe();
+      listener(event);
+    });
+    return unsubscribe;
   }
 
   off<K extends SwarmcastEventName>(name: K, listener: Listener<K>): void {

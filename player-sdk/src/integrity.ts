@@ -10,7 +10,38 @@ export const MANIFEST_REFRESH_MS = 1000;
 
 export type Verdict = 'valid' | 'altered' | 'unknown';
 
+/** Fetches and parses a JSON document; rejects with `ManifestHttpError` for an HTTP error status. */
 export type FetchJson = (url: string) => Promise<unknown>;
+
+/** The manifest request got an HTTP error status (a 404 in `'auto'` mode means "no manifest published"). */
+export class ManifestHttpError extends Error {
+  constructor(
+    readonly url: string,
+    readonly status: number,
+  ) {
+    super(`${url}: HTTP ${status}`);
+  }
+}
+
+export async function fetchManifestJson(url: string): Promise<unknown> {
+  const response = await fetch(url, { cache: 'no-store' });
+  if (!response.ok) throw new ManifestHttpError(url, response.status);
+  return response.json();
+}
+
+/**
+ * Wait before the next attempt at a manifest that failed to load: doubling from 1 s up to 30 s,
+ * drawn from the upper half of that so the viewers of an origin that failed together do not all
+ * come back at the same instant.
+ */
+export const MANIFEST_RETRY_MIN_MS = 1000;
+export const MANIFEST_RETRY_MAX_MS = 30_000;
+
+/** `failures`: attempts that failed so far (1 after the first); `random`: uniform in [0, 1). */
+export function manifestRetryDelayMs(failures: number, random: number): number {
+  const ceiling = Math.min(MANIFEST_RETRY_MAX_MS, MANIFEST_RETRY_MIN_MS * 2 ** Math.max(0, failures - 1));
+  return Math.round(ceiling / 2 + (ceiling / 2) * random);
+}
 
 export function manifestUrlFor(src: string): string {
   return new URL(INTEGRITY_MANIFEST, src).href;

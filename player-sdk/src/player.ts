@@ -1,6 +1,6 @@
 /**
  * `createPlayer`: the thin glue between a <video>, hls.js and p2p-media-loader. Decisions live in
- * `policy.ts`, counters in `stats.ts`, hash checks in `integrity.ts`.
+ * `policy.ts`, counters in `stats.ts`, hash checks in `integrity-check.ts`.
  */
 import Hls, { type ErrorData, type HlsConfig } from 'hls.js';
 import { HlsJsP2PEngine } from 'p2p-media-loader-hlsjs';
@@ -8,7 +8,8 @@ import type { CoreEventMap } from 'p2p-media-loader-core';
 import { CoordinationClient } from './coordination-client.ts';
 import { Emitter, type Listener, type SwarmcastEventName } from './events.ts';
 import { levelInfoHash } from './hls-swarm.ts';
-import { IntegrityManifest, manifestUrlFor } from './integrity.ts';
+import { fetchManifestJson } from './integrity.ts';
+import { integrityCheckFor, type IntegrityCheck } from './integrity-check.ts';
 import { resolveOptions, withToken, type ResolvedOptions, type SwarmcastOptions } from './options.ts';
 import {
   chooseTransport,
@@ -53,11 +54,12 @@ export function createPlayer(video: HTMLVideoElement, input: SwarmcastOptions): 
     webRtc: typeof RTCPeerConnection === 'function',
   });
   const mode: TransportMode = transport.mode === 'unsupported' ? 'http' : transport.mode;
-  let sessionReason: FallbackReason | null = transport.reason;
+  const sessionReason: FallbackReason | null = transport.reason;
   let reportedReason: FallbackReason | null = null;
   let trackerFailed = false;
   let hls: Hls | null = null;
   let engine: HlsJsP2PEngine | null = null;
+  let integrity: IntegrityCheck | null = null;
   let destroyed = false;
   let recoveries = 0;
   // One peer_id in every swarm, known to us, so the tracker's seeding coordination can be asked about it.
@@ -83,6 +85,7 @@ export function createPlayer(video: HTMLVideoElement, input: SwarmcastOptions): 
 
   const fallbackReason = (): FallbackReason | null => {
     if (sessionReason !== null || mode !== 'p2p') return sessionReason;
+    if (integrity?.holdsPeersOff) return 'integrity-manifest-unavailable';
     if (recorder.peerCount > 0) return null;
     return trackerFailed ? 'tracker-unreachable' : 'no-peers';
   };
@@ -264,10 +267,14 @@ export function createPlayer(video: HTMLVideoElement, input: SwarmcastOptions): 
   };
 
   const createEngine = (trackers: string[]): HlsJsP2PEngine => {
-    const integrity = integrityCheck(options, recorder, emitter, async (url) => fetchJson(await originUrl(url)), (reason) => {
-      sessionReason = reason;
-      engine?.applyDynamicConfig({ core: { isP2PDisabled: true } });
+    const check = integrityCheckFor(options, {
+      fetchJson: async (url) => fetchManifestJson(await originUrl(url)),
+      stats: recorder.integrity,
+      emitter,
+      onPeersAllowed: () => engine?.applyDynamicConfig({ core: { isP2PDisabled: false } }),
     });
+    integrity = check;
+    if (check) cleanups.push(() => check.stop());
     const connection = (navigator as Navigator & { connection?: { type?: string } }).connection;
     const p2pEngine = new HlsJsP2PEngine({
       core: {
@@ -285,16 +292,15 @@ export function createPlayer(video: HTMLVideoElement, input: SwarmcastOptions): 
           : {}),
         ...(options.swarmId === undefined ? {} : { swarmId: options.swarmId }),
         isP2PUploadDisabled: !uploadAllowed(options.upload, connection?.type),
-        ...(integrity ? { validateP2PSegment: integrity.validateP2P, validateHTTPSegment: integrity.validateHttp } : {}),
+        // Peers wait for the manifest: until it is in, nothing they send could be checked.
+        ...(check ? { isP2PDisabled: true, validateP2PSegment: check.validateP2P, validateHTTPSegment: check.validateHttp } : {}),
       },
     });
     const handlers: Partial<CoreEventMap> = {
       onChunkDownloaded: (bytes, source) => recorder.downloaded(bytes, source),
       onChunkUploaded: (bytes) => recorder.uploaded(bytes),
       onSegmentStart: ({ segment, downloadSource, peerId }) => {
-        if (downloadSource !== 'p2p' || !peerId || !integrity) return;
-        const peers = integrity.contributors.get(segment.url) ?? new Set<string>();
-        integrity.contributors.set(segment.url, peers.add(peerId));
+        if (downloadSource === 'p2p' && peerId) check?.peerStarted(segment.url, peerId);
       },
       onSegmentLoaded: ({ segmentUrl, bytesLength, downloadSource, peerId }) => {
         recorder.segmentLoaded(downloadSource);
@@ -352,92 +358,6 @@ export function createPlayer(video: HTMLVideoElement, input: SwarmcastOptions): 
     },
     options,
   };
-}
-
-interface IntegrityCheck {
-  /** Peers that sent bytes of each segment URL being loaded (p2p-media-loader does not tell the hook). */
-  contributors: Map<string, Set<string>>;
-  validateP2P: (url: string, byteRange: unknown, data: ArrayBuffer) => Promise<boolean>;
-  validateHttp: (url: string, byteRange: unknown, data: ArrayBuffer) => Promise<boolean>;
-}
-
-/**
- * The `validateP2PSegment` and `validateHTTPSegment` hooks. Both are needed: p2p-media-loader
- * resumes an interrupted peer download over HTTP with a Range request, so a segment "from HTTP"
- * can start with a peer's bytes. A peer that alone sent a segment that fails its check is banned:
- * anything it sends later is rejected unread, which also makes p2p-media-loader close its
- * connection each time. (When several peers contributed, none is banned: the culprit is unknown.)
- */
-function integrityCheck(
-  options: ResolvedOptions,
-  recorder: StatsRecorder,
-  emitter: Emitter,
-  fetchManifest: (url: string) => Promise<unknown>,
-  disableP2P: (reason: FallbackReason) => void,
-): IntegrityCheck | null {
-  if (options.integrity === false) return null;
-  const required = options.integrity !== 'auto';
-  const url = typeof options.integrity === 'string' && options.integrity !== 'auto' ? options.integrity : manifestUrlFor(options.src);
-  const manifest = new IntegrityManifest(url, fetchManifest);
-  const banned = new Set<string>();
-  const contributors = new Map<string, Set<string>>();
-  const ready = manifest.load().then(
-    () => {
-      recorder.integrity.enabled = true;
-      return true;
-    },
-    () => {
-      if (required) disableP2P('integrity-manifest-unavailable');
-      return false;
-    },
-  );
-
-  const altered = (segmentUrl: string, peers: Set<string>) => {
-    recorder.integrity.rejected++;
-    const [culprit] = peers;
-    if (peers.size === 1 && culprit !== undefined && !banned.has(culprit)) {
-      banned.add(culprit);
-      recorder.integrity.bannedPeers++;
-      emitter.emit('error', { code: 'integrity', message: `peer ${culprit} sent altered data for ${segmentUrl}; peer banned`, fatal: false });
-    }
-    emitter.emit('fallback', { reason: 'integrity', url: segmentUrl, ...(peers.size === 1 && culprit !== undefined ? { peerId: culprit } : {}) });
-  };
-
-  return {
-    contributors,
-    async validateP2P(segmentUrl, _byteRange, data) {
-      const peers = contributors.get(segmentUrl) ?? new Set<string>();
-      contributors.delete(segmentUrl);
-      if ([...peers].some((peer) => banned.has(peer))) {
-        recorder.integrity.rejected++;
-        return false;
-      }
-      if (!(await ready)) return !required;
-      const verdict = await manifest.verify(segmentUrl, data);
-      if (verdict === 'valid') {
-        recorder.integrity.verified++;
-        return true;
-      }
-      if (verdict === 'altered') altered(segmentUrl, peers);
-      else recorder.integrity.rejected++;
-      return false;
-    },
-    async validateHttp(segmentUrl, _byteRange, data) {
-      const peers = contributors.get(segmentUrl);
-      contributors.delete(segmentUrl);
-      if (!(await ready)) return true;
-      // The origin is trusted for what the manifest does not list; a mismatch means peer bytes got in.
-      if ((await manifest.verify(segmentUrl, data)) !== 'altered') return true;
-      altered(segmentUrl, peers ?? new Set());
-      return false;
-    },
-  };
-}
-
-async function fetchJson(url: string): Promise<unknown> {
-  const response = await fetch(url, { cache: 'no-store' });
-  if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
-  return response.json();
 }
 
 function bufferAhead(video: HTMLVideoElement): number {
