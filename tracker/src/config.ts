@@ -1,4 +1,5 @@
 import { accessSync, constants } from 'node:fs';
+import proxyAddr from '@fastify/proxy-addr';
 
 /**
  * Tracker configuration: every option, its default and the environment variable that sets it,
@@ -43,14 +44,22 @@ export interface TrackerConfig {
   maxScrapeHashes: number;
   /** OFFER_TTL: seconds an offer waits for its answer; later answers are refused. */
   offerTtlSeconds: number;
-  /** LOCALITY_HEADER: header the edge load balancer sets to the viewer's region. */
+  /** LOCALITY_HEADER: header the edge load balancer sets to the viewer's region; believed only from a TRUST_PROXY proxy. */
   localityHeader: string;
-  /** TRUST_PROXY: take the client address from X-Forwarded-For (behind a load balancer). */
-  trustProxy: boolean;
+  /**
+   * TRUST_PROXY: the proxies in front, whose X-Forwarded-For entries are believed: how many (`1`: the
+   * socket's peer) or their addresses and CIDR ranges (comma-separated; also `loopback`, `uniquelocal`).
+   * The client is the right-most address no trusted proxy wrote. Unset: the socket's peer is the client.
+   */
+  trustProxy: false | number | string[];
+  /** MAX_QUEUED_BYTES: bytes waiting to be written to all of this instance's sockets; over it, the client with the most waiting is cut off. */
+  maxQueuedBytes: number;
   /** TRACKER_AUTH: `required` refuses upgrades without a valid access token (`?token=`) with 401. */
   trackerAuth: 'off' | 'required';
   /** TRACKER_TOKEN_KEYS: HMAC keys accepted for tokens, comma-separated: current first, then the previous during a rotation. */
   tokenKeys: string[];
+  /** TOKEN_CHECKS_PER_MINUTE: access tokens not yet cached that one client address may present per minute (a minute's worth as burst); more get 429. */
+  tokenChecksPerMinute: number;
   /** ALLOWED_ORIGINS: exact `Origin` values allowed to open a WebSocket (comma-separated); unset: any. */
   allowedOrigins: string[] | undefined;
   /** ALLOW_EMPTY_ORIGIN: with ALLOWED_ORIGINS, also accept upgrades without an Origin header (non-browser clients). */
@@ -63,6 +72,14 @@ export interface TrackerConfig {
   telemetryPostsPerMinute: number;
   /** TELEMETRY_MAX_BODY_BYTES: largest telemetry POST body; larger gets 413. */
   telemetryMaxBodyBytes: number;
+  /** TELEMETRY_TOP_BITRATE: bits/s of the highest rendition of any stream: a beat adds at most the bytes its watch time allows at twice this. */
+  telemetryTopBitrate: number;
+  /** TELEMETRY_MAX_STREAMS: streams the telemetry store holds; a new one beyond this evicts the one with the least verified watch time. */
+  telemetryMaxStreams: number;
+  /** TELEMETRY_MAX_SESSIONS_PER_STREAM: viewer sessions held per stream; a new one beyond this evicts the one silent longest. */
+  telemetryMaxSessionsPerStream: number;
+  /** TELEMETRY_STREAMS: the only stream names beats are accepted for (comma-separated; an entry ending in `*` is a prefix); unset: any. */
+  telemetryStreams: string[] | undefined;
   /** COORDINATION: `off` answers `GET /coordination` with 404 (players then seed as p2p-media-loader does alone). */
   coordination: 'on' | 'off';
   /** COORDINATION_SLOT_MS: how long one seeding order lasts; the order, and so the seeders, change every slot. */
@@ -100,8 +117,12 @@ export const defaultConfig: TrackerConfig = {
   offerTtlSeconds: 60,
   localityHeader: 'x-swarmcast-region',
   trustProxy: false,
+  // 64 clients at the per-connection cap (4 MiB); healthy clients keep next to nothing waiting.
+  maxQueuedBytes: 256 * 1024 * 1024,
   trackerAuth: 'off',
   tokenKeys: [],
+  // Each viewer brings its own token about once per connection; 120 leaves room for a busy NAT address and its reconnects.
+  tokenChecksPerMinute: 120,
   allowedOrigins: undefined,
   allowEmptyOrigin: false,
   allowedInfoHashes: undefined,
@@ -109,6 +130,11 @@ export const defaultConfig: TrackerConfig = {
   // A viewer beats every 15 s; 120 a minute leaves room for ~30 viewers behind one NAT address.
   telemetryPostsPerMinute: 120,
   telemetryMaxBodyBytes: 16 * 1024,
+  // 2160p H.264 tops out near 25 Mb/s; a lower ladder can set its own top to tighten the bound.
+  telemetryTopBitrate: 25_000_000,
+  telemetryMaxStreams: 1000,
+  telemetryMaxSessionsPerStream: 50_000,
+  telemetryStreams: undefined,
   coordination: 'on',
   // Seeders rotate every 20 s, so no one viewer's uplink carries the whole event.
   coordinationSlotMs: 20_000,
@@ -139,14 +165,20 @@ export const configEnv: Record<keyof TrackerConfig, string> = {
   offerTtlSeconds: 'OFFER_TTL',
   localityHeader: 'LOCALITY_HEADER',
   trustProxy: 'TRUST_PROXY',
+  maxQueuedBytes: 'MAX_QUEUED_BYTES',
   trackerAuth: 'TRACKER_AUTH',
   tokenKeys: 'TRACKER_TOKEN_KEYS',
+  tokenChecksPerMinute: 'TOKEN_CHECKS_PER_MINUTE',
   allowedOrigins: 'ALLOWED_ORIGINS',
   allowEmptyOrigin: 'ALLOW_EMPTY_ORIGIN',
   allowedInfoHashes: 'ALLOWED_INFO_HASHES',
   egressPricePerGb: 'EGRESS_PRICE_PER_GB',
   telemetryPostsPerMinute: 'TELEMETRY_POSTS_PER_MINUTE',
   telemetryMaxBodyBytes: 'TELEMETRY_MAX_BODY_BYTES',
+  telemetryTopBitrate: 'TELEMETRY_TOP_BITRATE',
+  telemetryMaxStreams: 'TELEMETRY_MAX_STREAMS',
+  telemetryMaxSessionsPerStream: 'TELEMETRY_MAX_SESSIONS_PER_STREAM',
+  telemetryStreams: 'TELEMETRY_STREAMS',
   coordination: 'COORDINATION',
   coordinationSlotMs: 'COORDINATION_SLOT_MS',
   coordinationViewersPerSeeder: 'COORDINATION_VIEWERS_PER_SEEDER',
@@ -175,6 +207,22 @@ function booleanFlag(name: string, raw: string): boolean {
 }
 
 const commaList = (raw: string) => raw.split(',').map((item) => item.trim()).filter(Boolean);
+
+/** `true` is refused rather than guessed at: it used to mean the left-most X-Forwarded-For address, which the client writes. */
+function trustedProxies(name: string, raw: string): TrackerConfig['trustProxy'] {
+  if (/^(0|false|no)$/i.test(raw)) return false;
+  if (/^(true|yes)$/i.test(raw)) {
+    throw new ConfigError(`${name}=${raw} is no longer accepted (it let clients choose their address): set how many proxies are in front (${name}=1) or their addresses (${name}=10.0.0.0/8)`);
+  }
+  if (/^\d+$/.test(raw)) return integerIn(name, raw);
+  const list = commaList(raw);
+  try {
+    proxyAddr.compile(list);
+  } catch (error) {
+    throw new ConfigError(`${name} must be a hop count or a comma list of addresses, CIDR ranges, loopback, linklocal or uniquelocal: ${(error as Error).message}`);
+  }
+  return list;
+}
 
 function tokenKeys(name: string, raw: string): string[] {
   const keys = commaList(raw);
@@ -228,13 +276,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TrackerConfig 
     if (raw === undefined) continue;
     const name = configEnv[key];
     const current = defaultConfig[key];
-    if (key === 'trustProxy' || key === 'allowEmptyOrigin') config[key] = booleanFlag(name, raw);
+    if (key === 'allowEmptyOrigin') config[key] = booleanFlag(name, raw);
+    else if (key === 'trustProxy') config.trustProxy = trustedProxies(name, raw);
     else if (key === 'trackerAuth') config.trackerAuth = oneOf(name, raw, ['off', 'required']);
     else if (key === 'coordination') config.coordination = oneOf(name, raw, ['on', 'off']);
     else if (key === 'coordinationSlotMs') config.coordinationSlotMs = integerIn(name, raw, MIN_COORDINATION_SLOT_MS);
     else if (key === 'tokenKeys') config.tokenKeys = tokenKeys(name, raw);
     else if (key === 'allowedOrigins') config.allowedOrigins = origins(name, raw);
     else if (key === 'allowedInfoHashes') config.allowedInfoHashes = infoHashes(name, raw);
+    else if (key === 'telemetryStreams') config.telemetryStreams = commaList(raw);
+    // Up to 100 Gb/s: far above any ladder, and low enough that one beat's bytes stay exact.
+    else if (key === 'telemetryTopBitrate') config.telemetryTopBitrate = integerIn(name, raw, 1, 100e9);
     else if (key === 'egressPricePerGb') {
       const price = Number(raw);
       if (!Number.isFinite(price) || price < 0) throw new ConfigError(`${name} must be a number ≥ 0 (price of one GB), got "${raw}"`);

@@ -5,12 +5,20 @@
  *
  * Per stream and 10 s bucket, integer sums: `beats`, bytes `http` / `p2p` / `up`, `stall` ms,
  * `stalls`, `errors`, `peers` (sum over beats, for peers per viewer), `lat` / `latn` (latency sum
- * and count), `watch` ms and `w:<rendition>` ms. Counters arrive cumulative per session and are
+ * and count), `watch` ms, `w:<rendition>` ms and `vw` ms (below). Counters arrive cumulative per session and are
  * applied as deltas against the last beat applied for that session, so a lost beat loses nothing
  * and a repeated or older beat (same or lower `seq`) adds nothing. Bytes, stalls and errors land
  * in the bucket the beat arrives in; watch time is spread over the buckets it covers (the
  * `watchMs` delta, ending now), so viewers per bucket = watch ms / bucket ms is the exact average
  * audience of that bucket once every beat covering it has arrived.
+ *
+ * Beats come from anyone, so what one beat may add is bounded (`beatDeltas`): downloads by what
+ * its watch time allows at the ladder's top bitrate, uploads by that times its peers, stalls and
+ * errors by a count no player reaches in one beat. A beat that would still push a bucket's sum
+ * past `MAX_BUCKET_VALUE` is refused whole, so sums stay exact and nothing is written half-way.
+ * `vw` (verified watch) is the part of a beat's watch time that wall-clock time since the
+ * session's previous beat vouches for; streams are ranked by it (`RANK_MS`), because
+ * a flood of new sessions or streams cannot make it grow faster than real time passes.
  */
 import type { Beat } from './beat-schema.ts';
 
@@ -24,11 +32,26 @@ export const ACTIVE_MS = 75_000;
 export const MAX_WATCH_DELTA_MS = 300_000;
 /** The "now" figures that average over beats (peers per viewer, renditions) use this much recent history. */
 export const RECENT_MS = 60_000;
+/** Streams are ranked by their verified watch time over this much recent history. */
+export const RANK_MS = RECENT_MS;
+/**
+ * Media a player may fetch beyond what it has watched: the SDK prefetches up to 120 s ahead
+ * (VOD), plus room for a rendition switch fetching some of it twice.
+ */
+export const BUFFER_AHEAD_MS = 180_000;
+/** Headroom over the top bitrate: VBR peaks above the nominal rate, retried segments. */
+export const BITRATE_MARGIN = 2;
+/** Stalls or errors one beat may add: a player beats every 15 s, and no working one gets near this. */
+export const MAX_EVENTS_PER_BEAT = 1000;
+/** Largest value a bucket sum may reach: above it doubles (JavaScript, Lua) are no longer exact. */
+export const MAX_BUCKET_VALUE = Number.MAX_SAFE_INTEGER;
 /** Rebuffer ratio thresholds: under 1 % is good, under 3 % acceptable, above that viewers notice. */
 export const REBUFFER_GOOD = 0.01;
 export const REBUFFER_BAD = 0.03;
 
 export const bucketStart = (now: number): number => now - (now % BUCKET_MS);
+/** The oldest bucket whose verified watch ranks a stream at `now`. */
+export const firstRankedBucket = (now: number): number => bucketStart(now - RANK_MS);
 /** The oldest bucket in the window at `now`: buckets starting within the last `RETENTION_MS`. */
 export const firstBucket = (now: number): number => bucketStart(now - RETENTION_MS) + BUCKET_MS;
 
@@ -63,23 +86,61 @@ export interface BeatDeltas {
   stalls: number;
   stall: number;
   watch: number;
+  /** Verified watch: the watch delta, at most the wall-clock time since the session's previous beat (0 for its first). */
+  vw: number;
   errors: number;
 }
 
-/** Deltas of a beat against the session's previous one; a counter that went down (a restarted session id) adds nothing. */
-export function beatDeltas(beat: Beat, previous: SessionCounters | undefined): BeatDeltas {
+/** The previous beat applied for a session, and when it arrived. */
+export interface PreviousBeat extends SessionCounters {
+  seenAt: number;
+}
+
+/** Segment bytes a beat may add for `watchMs` of watching with streams of at most `topBitrate` bits/s. */
+export const byteAllowance = (watchMs: number, topBitrate: number): number =>
+  Math.floor(((watchMs + BUFFER_AHEAD_MS) * topBitrate * BITRATE_MARGIN) / 8000);
+
+/**
+ * Deltas of a beat against the session's previous one, bounded (see the top of this file); a
+ * counter that went down (a restarted session id) adds nothing. Downloads over the allowance are
+ * cut from the peer bytes first, so an inflated beat never raises the offload it reports.
+ */
+export function beatDeltas(beat: Beat, previous: PreviousBeat | undefined, now: number, topBitrate: number): BeatDeltas {
   const delta = (value: number, before: number | undefined) => Math.max(0, value - (before ?? 0));
   const watch = Math.min(delta(beat.watchMs, previous?.watchMs), MAX_WATCH_DELTA_MS);
+  const allowance = byteAllowance(watch, topBitrate);
+  const http = Math.min(delta(beat.http, previous?.http), allowance);
   return {
-    http: delta(beat.http, previous?.http),
-    p2p: delta(beat.p2p, previous?.p2p),
-    up: delta(beat.up, previous?.up),
-    stalls: delta(beat.stalls, previous?.stalls),
+    http,
+    p2p: Math.min(delta(beat.p2p, previous?.p2p), allowance - http),
+    // Each connected peer can take at most one copy of what this viewer fetched.
+    up: Math.min(delta(beat.up, previous?.up), allowance * Math.max(1, beat.peers)),
+    stalls: Math.min(delta(beat.stalls, previous?.stalls), MAX_EVENTS_PER_BEAT),
     // Stalled time is part of watch time; a beat claiming more is cut to it.
     stall: Math.min(delta(beat.stallMs, previous?.stallMs), watch),
     watch,
-    errors: delta(beat.errors, previous?.errors),
+    vw: previous ? Math.min(watch, Math.max(0, now - previous.seenAt)) : 0,
+    errors: Math.min(delta(beat.errors, previous?.errors), MAX_EVENTS_PER_BEAT),
   };
+}
+
+/** What a beat adds, as [bucket start, field, value] with value > 0; both stores apply exactly these. */
+export function beatAdditions(beat: Beat, deltas: BeatDeltas, now: number): Array<[start: number, field: string, value: number]> {
+  const current = bucketStart(now);
+  const additions: Array<[number, string, number]> = [
+    [current, 'beats', 1],
+    [current, 'http', deltas.http],
+    [current, 'p2p', deltas.p2p],
+    [current, 'up', deltas.up],
+    [current, 'stall', deltas.stall],
+    [current, 'stalls', deltas.stalls],
+    [current, 'errors', deltas.errors],
+    [current, 'peers', beat.peers],
+    [current, 'vw', deltas.vw],
+  ];
+  if (beat.latencyMs !== null) additions.push([current, 'lat', beat.latencyMs], [current, 'latn', 1]);
+  for (const [start, ms] of spreadOverBuckets(now, deltas.watch)) additions.push([start, 'watch', ms], [start, renditionField(beat.rendition), ms]);
+  return additions.filter(([, , value]) => value > 0);
 }
 
 export const renditionField = (rendition: string | null): string => `w:${rendition ?? 'unknown'}`;

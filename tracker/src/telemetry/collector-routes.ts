@@ -1,8 +1,10 @@
 /**
  * `POST /telemetry`: the collector the player SDK's beats go to. CORS-open (viewers' pages live
  * on other origins; beats carry no credentials), body size limit (413), per-address rate limit
- * (429, checked before the body is read), schema validation (400), and every refusal counted in
- * `swarmcast_telemetry_rejections_total`. A refused POST changes no figure.
+ * (429, checked before the body is read), schema validation (400), the stream allow-list (403),
+ * and every refusal counted in `swarmcast_telemetry_rejections_total`. A refused POST changes no
+ * figure, except that beats are applied one by one: a beat that would overflow a sum (422) changes
+ * nothing, the others of its POST are applied.
  *
  * Bodies are read as text whatever their Content-Type: `navigator.sendBeacon` with a string sends
  * `text/plain`, which (unlike `application/json`) needs no CORS preflight.
@@ -18,12 +20,22 @@ export interface CollectorOptions {
   metrics: TelemetryMetrics;
   maxBodyBytes: number;
   postsPerMinute: number;
+  /** Stream names (or `prefix*`) beats are accepted for; undefined: any. */
+  allowedStreams: string[] | undefined;
+}
+
+function streamFilter(allowed: string[] | undefined): (stream: string) => boolean {
+  if (!allowed) return () => true;
+  const exact = new Set(allowed.filter((entry) => !entry.endsWith('*')));
+  const prefixes = allowed.filter((entry) => entry.endsWith('*')).map((entry) => entry.slice(0, -1));
+  return (stream) => exact.has(stream) || prefixes.some((prefix) => stream.startsWith(prefix));
 }
 
 export async function collectorRoutes(app: FastifyInstance, options: CollectorOptions): Promise<void> {
   const { store, metrics } = options;
   const parse = createBatchParser();
   const limiter = new AddressRateLimiter(options.postsPerMinute);
+  const isAllowed = streamFilter(options.allowedStreams);
   const refuse = (reply: FastifyReply, status: number, reason: BeatRejectReason, message: string) => {
     metrics.rejections.inc({ reason });
     return reply.code(status).send({ error: message });
@@ -58,10 +70,17 @@ export async function collectorRoutes(app: FastifyInstance, options: CollectorOp
   app.post('/telemetry', async (request, reply) => {
     const parsed = parse(typeof request.body === 'string' ? request.body : '');
     if (!parsed.ok) return refuse(reply, 400, parsed.code, parsed.reason);
+    const refused = parsed.batch.beats.find((beat) => !isAllowed(beat.stream));
+    if (refused) return refuse(reply, 403, 'stream_not_allowed', `stream ${JSON.stringify(refused.stream)} is not in TELEMETRY_STREAMS`);
     const now = Date.now();
+    let overflowing = 0;
     for (const beat of parsed.batch.beats) {
       const outcome = await store.record(beat, now);
       metrics.beats.inc({ outcome });
+      if (outcome === 'overflow') overflowing++;
+    }
+    if (overflowing > 0) {
+      return refuse(reply, 422, 'counter_overflow', `${overflowing} beat(s) refused: their counters would overflow the stream's sums (no counter can grow this much)`);
     }
     return reply.code(204).send();
   });

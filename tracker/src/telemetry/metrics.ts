@@ -6,13 +6,23 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { StreamSummary } from './aggregate.ts';
 
-export type BeatRejectReason = 'invalid_json' | 'invalid_beat' | 'too_large' | 'unsupported_media_type' | 'rate_limited' | 'store_unavailable';
+export type BeatRejectReason =
+  | 'invalid_json'
+  | 'invalid_beat'
+  | 'too_large'
+  | 'unsupported_media_type'
+  | 'rate_limited'
+  | 'stream_not_allowed'
+  | 'counter_overflow'
+  | 'store_unavailable';
 
 export interface TelemetryMetrics {
-  /** Beats applied (`accepted`) or ignored as already applied (`stale`). */
+  /** Beats applied (`accepted`), ignored as already applied (`stale`) or refused as overflowing a sum (`overflow`). */
   beats: Counter<'outcome'>;
   /** POSTs refused, by reason. */
   rejections: Counter<'reason'>;
+  /** Streams and sessions the store evicted to stay within its bounds. */
+  evictions: Counter<'kind'>;
 }
 
 export function createTelemetryMetrics(registry: Registry, summaries: () => Promise<StreamSummary[]>): TelemetryMetrics {
@@ -60,6 +70,12 @@ export function createTelemetryMetrics(registry: Registry, summaries: () => Prom
       name: 'swarmcast_telemetry_rejections_total',
       help: 'Telemetry POSTs refused, by reason',
       labelNames: ['reason'],
+      registers: [registry],
+    }),
+    evictions: new Counter({
+      name: 'swarmcast_telemetry_evictions_total',
+      help: 'Telemetry streams and sessions evicted to make room (TELEMETRY_MAX_STREAMS, TELEMETRY_MAX_SESSIONS_PER_STREAM), by kind',
+      labelNames: ['kind'],
       registers: [registry],
     }),
   };

@@ -12,9 +12,9 @@ import { collectorRoutes } from './collector-routes.ts';
 import { createTelemetryMetrics } from './metrics.ts';
 import { MemoryTelemetryStore } from './store-memory.ts';
 import { RedisTelemetryStore } from './store-redis.ts';
-import type { TelemetryStore } from './store.ts';
+import type { TelemetryStore, TelemetryStoreLimits } from './store.ts';
 
-/** Streams the dashboard list and `/metrics` report, most recently seen first: bounds label cardinality. */
+/** Streams the dashboard list and `/metrics` report, highest ranked first (see `TelemetryStore.streams`): bounds label cardinality. */
 export const MAX_LISTED_STREAMS = 100;
 /** `/metrics` asks for the summaries once per gauge: one computation serves a whole scrape. */
 const SUMMARY_REUSE_MS = 1000;
@@ -24,19 +24,28 @@ export interface AudienceOptions {
   registry: Registry;
 }
 
-export async function createTelemetryStore(config: TrackerConfig): Promise<TelemetryStore> {
-  if (!config.redisUrl && !config.redisClusterNodes) return new MemoryTelemetryStore();
+export async function createTelemetryStore(config: TrackerConfig, onEviction: TelemetryStoreLimits['onEviction']): Promise<TelemetryStore> {
+  const limits: TelemetryStoreLimits = {
+    topBitrate: config.telemetryTopBitrate,
+    maxStreams: config.telemetryMaxStreams,
+    maxSessionsPerStream: config.telemetryMaxSessionsPerStream,
+    onEviction,
+  };
+  if (!config.redisUrl && !config.redisClusterNodes) return new MemoryTelemetryStore(limits);
   return RedisTelemetryStore.connect({
     url: config.redisUrl,
     clusterNodes: config.redisClusterNodes,
     keyPrefix: config.redisKeyPrefix,
     commandTimeoutMs: config.redisCommandTimeoutMs,
+    limits,
   });
 }
 
 export async function audiencePlugin(app: FastifyInstance, options: AudienceOptions): Promise<void> {
   const { config } = options;
-  const store = await createTelemetryStore(config);
+  // The gauges compute their summaries only when scraped, so the metrics can exist before the store.
+  const metrics = createTelemetryMetrics(options.registry, () => summaries());
+  const store = await createTelemetryStore(config, (kind) => metrics.evictions.inc({ kind }));
   app.addHook('onClose', () => store.close());
 
   const summary = async (stream: string, now = Date.now()) => {
@@ -54,12 +63,12 @@ export async function audiencePlugin(app: FastifyInstance, options: AudienceOpti
     return reused.summaries;
   };
 
-  const metrics = createTelemetryMetrics(options.registry, summaries);
   await app.register(collectorRoutes, {
     store,
     metrics,
     maxBodyBytes: config.telemetryMaxBodyBytes,
     postsPerMinute: config.telemetryPostsPerMinute,
+    allowedStreams: config.telemetryStreams,
   });
   await app.register(dashboardRoutes, { summaries, summary: (stream) => summary(stream) });
 }

@@ -2,20 +2,21 @@
 import type { Beat } from './beat-schema.ts';
 import {
   ACTIVE_MS,
+  beatAdditions,
   beatDeltas,
+  BUCKET_MS,
   bucketStart,
   firstBucket,
+  firstRankedBucket,
+  MAX_BUCKET_VALUE,
   percentilesOf,
-  renditionField,
   RETENTION_MS,
-  spreadOverBuckets,
-  type SessionCounters,
+  type PreviousBeat,
   type StreamState,
 } from './aggregate.ts';
-import type { RecordOutcome, TelemetryStore } from './store.ts';
+import type { RecordOutcome, TelemetryStore, TelemetryStoreLimits } from './store.ts';
 
-interface Session extends SessionCounters {
-  seenAt: number;
+interface Session extends PreviousBeat {
   startupRecorded: boolean;
 }
 
@@ -34,45 +35,46 @@ interface StreamAggregates {
   startup: Map<string, { ms: number; at: number }>;
 }
 
+/** Verified watch ms of the last `RANK_MS`: what streams are ranked by. */
+function rankOf(stream: StreamAggregates, now: number): number {
+  const from = firstRankedBucket(now);
+  let rank = 0;
+  for (const [start, fields] of stream.buckets) if (start >= from) rank += fields['vw'] ?? 0;
+  return rank;
+}
+
 export class MemoryTelemetryStore implements TelemetryStore {
+  /** Re-inserted on every accepted beat: Map order is by last beat, so eviction meets quiet streams first. */
   private readonly streamsByName = new Map<string, StreamAggregates>();
+  /** Streams nobody reads would otherwise keep their sessions for as long as beats keep coming. */
+  private readonly pruneTimer = setInterval(() => this.prune(Date.now()), BUCKET_MS).unref();
+
+  constructor(private readonly limits: TelemetryStoreLimits) {}
 
   async record(beat: Beat, now: number): Promise<RecordOutcome> {
     let stream = this.streamsByName.get(beat.stream);
     if (!stream) {
+      if (this.streamsByName.size >= this.limits.maxStreams) this.evictStream(now);
       stream = { lastSeen: now, trimmedAt: 0, buckets: new Map(), sessions: new Map(), active: new Map(), latency: new Map(), startup: new Map() };
       this.streamsByName.set(beat.stream, stream);
     }
     this.trim(stream, now);
     const previous = stream.sessions.get(beat.sid);
     if (previous && beat.seq <= previous.seq) return 'stale';
-    stream.lastSeen = now;
 
-    const deltas = beatDeltas(beat, previous);
-    const add = (start: number, field: string, value: number) => {
-      if (value === 0) return;
+    const additions = beatAdditions(beat, beatDeltas(beat, previous, now, this.limits.topBitrate), now);
+    const sum = (start: number, field: string) => stream.buckets.get(start)?.[field] ?? 0;
+    if (additions.some(([start, field, value]) => sum(start, field) + value > MAX_BUCKET_VALUE)) return 'overflow';
+    for (const [start, field, value] of additions) {
       let fields = stream.buckets.get(start);
       if (!fields) stream.buckets.set(start, (fields = {}));
-      fields[field] = (fields[field] ?? 0) + value;
-    };
-    const current = bucketStart(now);
-    add(current, 'beats', 1);
-    add(current, 'http', deltas.http);
-    add(current, 'p2p', deltas.p2p);
-    add(current, 'up', deltas.up);
-    add(current, 'stall', deltas.stall);
-    add(current, 'stalls', deltas.stalls);
-    add(current, 'errors', deltas.errors);
-    add(current, 'peers', beat.peers);
-    if (beat.latencyMs !== null) {
-      add(current, 'lat', beat.latencyMs);
-      add(current, 'latn', 1);
+      fields[field] = sum(start, field) + value;
     }
-    for (const [start, ms] of spreadOverBuckets(now, deltas.watch)) {
-      add(start, 'watch', ms);
-      add(start, renditionField(beat.rendition), ms);
-    }
+    stream.lastSeen = now;
+    this.streamsByName.delete(beat.stream);
+    this.streamsByName.set(beat.stream, stream);
 
+    if (!previous && stream.sessions.size >= this.limits.maxSessionsPerStream) this.evictSession(stream);
     const startupRecorded = previous?.startupRecorded === true || beat.startupMs !== null;
     if (beat.startupMs !== null && !previous?.startupRecorded) stream.startup.set(beat.sid, { ms: beat.startupMs, at: now });
     stream.sessions.delete(beat.sid);
@@ -92,8 +94,12 @@ export class MemoryTelemetryStore implements TelemetryStore {
   }
 
   async streams(now: number, limit: number): Promise<string[]> {
-    for (const [name, stream] of this.streamsByName) if (stream.lastSeen <= now - RETENTION_MS) this.streamsByName.delete(name);
-    return [...this.streamsByName].sort(([, a], [, b]) => b.lastSeen - a.lastSeen).slice(0, limit).map(([name]) => name);
+    this.prune(now);
+    return [...this.streamsByName]
+      .map(([name, stream]) => ({ name, rank: rankOf(stream, now), lastSeen: stream.lastSeen }))
+      .sort((a, b) => b.rank - a.rank || b.lastSeen - a.lastSeen)
+      .slice(0, limit)
+      .map(({ name }) => name);
   }
 
   async read(name: string, now: number): Promise<StreamState | null> {
@@ -116,7 +122,36 @@ export class MemoryTelemetryStore implements TelemetryStore {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.pruneTimer);
     this.streamsByName.clear();
+  }
+
+  private prune(now: number): void {
+    for (const [name, stream] of this.streamsByName) {
+      if (stream.lastSeen <= now - RETENTION_MS) this.streamsByName.delete(name);
+      else this.trim(stream, now);
+    }
+  }
+
+  /** The quietest stream without verified watch time; when every stream has some, the one with the least. */
+  private evictStream(now: number): void {
+    let victim: { name: string; rank: number } | undefined;
+    for (const [name, stream] of this.streamsByName) {
+      const rank = rankOf(stream, now);
+      if (!victim || rank < victim.rank) victim = { name, rank };
+      if (rank === 0) break;
+    }
+    if (!victim) return;
+    this.streamsByName.delete(victim.name);
+    this.limits.onEviction('stream');
+  }
+
+  /** The session silent longest (first in `sessions`' order). */
+  private evictSession(stream: StreamAggregates): void {
+    const sid = stream.sessions.keys().next().value;
+    if (sid === undefined) return;
+    for (const sessions of [stream.sessions, stream.active, stream.latency, stream.startup]) sessions.delete(sid);
+    this.limits.onEviction('session');
   }
 
   private trim(stream: StreamAggregates, now: number): void {

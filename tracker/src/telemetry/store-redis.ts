@@ -5,57 +5,84 @@
  *
  * Per stream, every key carries the hash tag `{<stream as hex>}`, so a stream lives in one slot:
  *   tm:{s}:b:<bucket start ms>  hash: the bucket's integer sums (`aggregate.ts`), expires after the window
- *   tm:{s}:s:<session id>       hash: the session's last applied counters, expires after the window
+ *   tm:{s}:s:<session id>       hash: the session's last applied counters and when, expires after the window
+ *   tm:{s}:sessions             sorted set session → last beat (ms): the sessions held, for evicting the quietest
  *   tm:{s}:active               sorted set session → last beat (ms): viewers = members newer than ACTIVE_MS
  *   tm:{s}:latency              sorted set session → live latency ms (active sessions only): exact percentiles by rank
  *   tm:{s}:startup              sorted set session → startup ms; tm:{s}:startup-at: session → when recorded
- * Global, one slot: `tm:streams`, stream hex → last beat, what the dashboard lists.
- * The scripts build bucket keys from the stream's base key (same hash tag, same slot), like the
- * swarm store builds its locality keys.
+ * Global: `tm:streams`, stream hex → last beat, the streams held (what the dashboard lists), and
+ * `tm:{rank}:<bucket start>`, stream hex → verified watch ms in that bucket, what streams are
+ * ranked by (one hash tag, so the recent buckets are summed by one command on a cluster too).
+ * The scripts build bucket and session keys from the stream's base key (same hash tag, same
+ * slot), like the swarm store builds its locality keys.
  */
 import { Buffer } from 'node:buffer';
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import type { Beat } from './beat-schema.ts';
-import { ACTIVE_MS, BUCKET_MS, MAX_WATCH_DELTA_MS, RETENTION_MS, renditionField, type Percentiles, type StreamState } from './aggregate.ts';
-import type { RecordOutcome, TelemetryStore } from './store.ts';
+import {
+  ACTIVE_MS,
+  BITRATE_MARGIN,
+  BUCKET_MS,
+  bucketStart,
+  BUFFER_AHEAD_MS,
+  firstRankedBucket,
+  MAX_BUCKET_VALUE,
+  MAX_EVENTS_PER_BEAT,
+  MAX_WATCH_DELTA_MS,
+  RANK_MS,
+  RETENTION_MS,
+  renditionField,
+  type Percentiles,
+  type StreamState,
+} from './aggregate.ts';
+import type { RecordOutcome, TelemetryStore, TelemetryStoreLimits } from './store.ts';
 
-/** The same rules as `MemoryTelemetryStore.record`, in Lua. Keys: session, active, latency, startup, startup-at. */
+/**
+ * The same rules as `MemoryTelemetryStore.record` with `beatDeltas` and `beatAdditions`, in Lua.
+ * Keys: session, active, latency, startup, startup-at, sessions. Every sum is checked before the
+ * first write, so a beat that would overflow one changes nothing.
+ * Returns {outcome, verified watch ms added, sessions evicted}.
+ */
 const recordScript = `
-local session, active, latency, startup, startupAt = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local session, active, latency, startup, startupAt, sessions = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
 local base = ARGV[1]
 local now, bucketMs, retention, activeMs, maxWatch = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
 local sid, seq = ARGV[7], tonumber(ARGV[8])
 local http, p2p, up, peers = tonumber(ARGV[9]), tonumber(ARGV[10]), tonumber(ARGV[11]), tonumber(ARGV[12])
 local stalls, stallMs, watchMs, errors = tonumber(ARGV[13]), tonumber(ARGV[14]), tonumber(ARGV[15]), tonumber(ARGV[16])
 local startupMs, latencyMs, rendition, ended = ARGV[17], ARGV[18], ARGV[19], ARGV[20] == '1'
+local topBitrate, bufferAhead, margin, maxEvents = tonumber(ARGV[21]), tonumber(ARGV[22]), tonumber(ARGV[23]), tonumber(ARGV[24])
+local maxValue, maxSessions = tonumber(ARGV[25]), tonumber(ARGV[26])
 local int = function(n) return string.format('%d', n) end
 
-local prev = redis.call('HMGET', session, 'seq', 'http', 'p2p', 'up', 'stalls', 'stallMs', 'watchMs', 'errors', 'startup')
-if prev[1] and seq <= tonumber(prev[1]) then return 'stale' end
+local prev = redis.call('HMGET', session, 'seq', 'http', 'p2p', 'up', 'stalls', 'stallMs', 'watchMs', 'errors', 'startup', 'at')
+local known = prev[1] ~= false
+if known and seq <= tonumber(prev[1]) then return {'stale', 0, 0} end
 local function delta(i, value)
   local d = value - (tonumber(prev[i]) or 0)
   if d < 0 then return 0 end
   return d
 end
 local watch = math.min(delta(7, watchMs), maxWatch)
-local stall = math.min(delta(6, stallMs), watch)
+local allowance = math.floor(((watch + bufferAhead) * topBitrate * margin) / 8000)
+local httpAdded = math.min(delta(2, http), allowance)
+local vw = 0
+if known then vw = math.min(watch, math.max(0, now - (tonumber(prev[10]) or now))) end
 
 local current = now - (now % bucketMs)
-local touched = {}
+local additions = {}
 local function add(start, field, value)
-  if value == 0 then return end
-  local key = base .. 'b:' .. int(start)
-  redis.call('HINCRBY', key, field, int(value))
-  touched[key] = true
+  if value > 0 then table.insert(additions, {base .. 'b:' .. int(start), field, value}) end
 end
 add(current, 'beats', 1)
-add(current, 'http', delta(2, http))
-add(current, 'p2p', delta(3, p2p))
-add(current, 'up', delta(4, up))
-add(current, 'stall', stall)
-add(current, 'stalls', delta(5, stalls))
-add(current, 'errors', delta(8, errors))
+add(current, 'http', httpAdded)
+add(current, 'p2p', math.min(delta(3, p2p), allowance - httpAdded))
+add(current, 'up', math.min(delta(4, up), allowance * math.max(1, peers)))
+add(current, 'stall', math.min(delta(6, stallMs), watch))
+add(current, 'stalls', math.min(delta(5, stalls), maxEvents))
+add(current, 'errors', math.min(delta(8, errors), maxEvents))
 add(current, 'peers', peers)
+add(current, 'vw', vw)
 if latencyMs ~= '' then
   add(current, 'lat', tonumber(latencyMs))
   add(current, 'latn', 1)
@@ -72,7 +99,27 @@ if watch > 0 then
     start = start + bucketMs
   end
 end
+for _, a in ipairs(additions) do
+  if (tonumber(redis.call('HGET', a[1], a[2])) or 0) + a[3] > maxValue then return {'overflow', 0, 0} end
+end
+local touched = {}
+for _, a in ipairs(additions) do
+  redis.call('HINCRBY', a[1], a[2], int(a[3]))
+  touched[a[1]] = true
+end
 for key in pairs(touched) do redis.call('PEXPIRE', key, retention + bucketMs) end
+
+local evicted = 0
+if not known then
+  redis.call('ZREMRANGEBYSCORE', sessions, '-inf', int(now - retention))
+  if redis.call('ZCARD', sessions) >= maxSessions then
+    local victim = redis.call('ZRANGE', sessions, 0, 0)[1]
+    redis.call('DEL', base .. 's:' .. victim)
+    for _, key in ipairs({sessions, active, latency, startup, startupAt}) do redis.call('ZREM', key, victim) end
+    evicted = 1
+  end
+end
+redis.call('ZADD', sessions, int(now), sid)
 
 local startupRecorded = prev[9] == '1'
 if startupMs ~= '' and not startupRecorded then
@@ -81,7 +128,7 @@ if startupMs ~= '' and not startupRecorded then
   startupRecorded = true
 end
 redis.call('HSET', session, 'seq', int(seq), 'http', int(http), 'p2p', int(p2p), 'up', int(up), 'stalls', int(stalls),
-  'stallMs', int(stallMs), 'watchMs', int(watchMs), 'errors', int(errors), 'startup', startupRecorded and '1' or '0')
+  'stallMs', int(stallMs), 'watchMs', int(watchMs), 'errors', int(errors), 'startup', startupRecorded and '1' or '0', 'at', int(now))
 redis.call('PEXPIRE', session, retention)
 if ended then
   redis.call('ZREM', active, sid)
@@ -90,8 +137,23 @@ else
   redis.call('ZADD', active, int(now), sid)
   if latencyMs == '' then redis.call('ZREM', latency, sid) else redis.call('ZADD', latency, latencyMs, sid) end
 end
-for _, key in ipairs({active, latency, startup, startupAt}) do redis.call('PEXPIRE', key, retention) end
-return 'accepted'
+for _, key in ipairs({active, latency, startup, startupAt, sessions}) do redis.call('PEXPIRE', key, retention) end
+return {'accepted', vw, evicted}
+`;
+
+/**
+ * Deletes an evicted stream: its buckets of the window, its sorted sets and every session they
+ * hold. Keys: active, latency, startup, startup-at, sessions.
+ */
+const evictScript = `
+local base = ARGV[1]
+local now, bucketMs, retention = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local int = function(n) return string.format('%d', n) end
+for _, sid in ipairs(redis.call('ZRANGE', KEYS[5], 0, -1)) do redis.call('DEL', base .. 's:' .. sid) end
+local current = now - (now % bucketMs)
+for start = current - retention - bucketMs, current, bucketMs do redis.call('DEL', base .. 'b:' .. int(start)) end
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5])
+return 1
 `;
 
 /**
@@ -133,7 +195,8 @@ return {redis.call('ZCARD', active), percentiles(startup), percentiles(latency),
 type PercentileReply = [count: number, p50: string, p95: string];
 
 interface TelemetryScripts {
-  telemetryRecord(...args: Array<string | number>): Promise<RecordOutcome>;
+  telemetryRecord(...args: Array<string | number>): Promise<[outcome: RecordOutcome, verifiedWatchMs: number, evictedSessions: number]>;
+  telemetryEvict(...args: Array<string | number>): Promise<number>;
   telemetryRead(...args: Array<string | number>): Promise<[viewers: number, startup: PercentileReply, latency: PercentileReply, buckets: Array<string | string[]>]>;
 }
 
@@ -144,7 +207,13 @@ export interface RedisTelemetryStoreOptions {
   clusterNodes?: string[] | undefined;
   keyPrefix: string;
   commandTimeoutMs: number;
+  limits: TelemetryStoreLimits;
 }
+
+/** Ranks are read at most this often for evictions: a flood of new streams must not read them once per stream. */
+const RANK_REUSE_MS = 1000;
+/** The stream to evict is looked for among this many least recently seen ones first. */
+const EVICTION_CANDIDATES = 32;
 
 const toHex = (text: string) => Buffer.from(text, 'utf8').toString('hex');
 const fromHex = (hex: string) => Buffer.from(hex, 'hex').toString('utf8');
@@ -152,8 +221,10 @@ const fromHex = (hex: string) => Buffer.from(hex, 'hex').toString('utf8');
 export class RedisTelemetryStore implements TelemetryStore {
   private readonly client: Client;
   private readonly prefix: string;
+  private readonly limits: TelemetryStoreLimits;
   /** When this instance last wrote each stream into `tm:streams`: once per bucket is enough. */
   private readonly listedAt = new Map<string, number>();
+  private ranksRead: { at: number; ranks: Promise<Map<string, number>> } | undefined;
 
   /** Connects, or throws if Redis cannot be reached now. */
   static async connect(options: RedisTelemetryStoreOptions): Promise<RedisTelemetryStore> {
@@ -164,6 +235,7 @@ export class RedisTelemetryStore implements TelemetryStore {
 
   private constructor(options: RedisTelemetryStoreOptions) {
     this.prefix = options.keyPrefix + 'tm:';
+    this.limits = options.limits;
     // Like the swarm store: fail a command at once while Redis is away (the beat gets a 503 and
     // its counters come again with the session's next beat), reconnect forever in the background.
     const nodeOptions: RedisOptions = {
@@ -182,29 +254,42 @@ export class RedisTelemetryStore implements TelemetryStore {
       : new Redis(options.url!, { ...nodeOptions, retryStrategy: retry });
     // Errors surface as failed commands (503s); the swarm store already logs Redis going away.
     client.on('error', () => undefined);
-    client.defineCommand('telemetryRecord', { numberOfKeys: 5, lua: recordScript });
+    client.defineCommand('telemetryRecord', { numberOfKeys: 6, lua: recordScript });
+    client.defineCommand('telemetryEvict', { numberOfKeys: 5, lua: evictScript });
     client.defineCommand('telemetryRead', { numberOfKeys: 4, lua: readScript });
     this.client = client as Client;
   }
 
   async record(beat: Beat, now: number): Promise<RecordOutcome> {
     const base = this.streamBase(beat.stream);
-    const [outcome] = await Promise.all([
+    const [[outcome, verifiedWatchMs, evictedSessions]] = await Promise.all([
       this.client.telemetryRecord(
-        `${base}s:${beat.sid}`, base + 'active', base + 'latency', base + 'startup', base + 'startup-at',
+        `${base}s:${beat.sid}`, base + 'active', base + 'latency', base + 'startup', base + 'startup-at', base + 'sessions',
         base, now, BUCKET_MS, RETENTION_MS, ACTIVE_MS, MAX_WATCH_DELTA_MS,
         beat.sid, beat.seq, beat.http, beat.p2p, beat.up, beat.peers, beat.stalls, beat.stallMs, beat.watchMs, beat.errors,
         beat.startupMs ?? '', beat.latencyMs ?? '', renditionField(beat.rendition), beat.end ? 1 : 0,
+        this.limits.topBitrate, BUFFER_AHEAD_MS, BITRATE_MARGIN, MAX_EVENTS_PER_BEAT, MAX_BUCKET_VALUE, this.limits.maxSessionsPerStream,
       ),
       this.list(beat.stream, now),
     ]);
+    if (evictedSessions > 0) this.limits.onEviction('session');
+    if (verifiedWatchMs > 0) {
+      const key = this.rankKey(bucketStart(now));
+      await Promise.all([this.client.zincrby(key, verifiedWatchMs, toHex(beat.stream)), this.client.pexpire(key, RANK_MS + 2 * BUCKET_MS)]);
+    }
     return outcome;
   }
 
   async streams(now: number, limit: number): Promise<string[]> {
     const key = this.prefix + 'streams';
     await this.client.zremrangebyscore(key, '-inf', now - RETENTION_MS);
-    return (await this.client.zrevrangebyscore(key, '+inf', `(${now - RETENTION_MS}`, 'LIMIT', 0, limit)).map(fromHex);
+    const [ranks, listed] = await Promise.all([this.ranks(now), this.client.zrange(key, 0, -1, 'WITHSCORES')]);
+    const streams: Array<{ hex: string; rank: number; lastSeen: number }> = [];
+    for (let i = 0; i < listed.length; i += 2) streams.push({ hex: listed[i]!, rank: ranks.get(listed[i]!) ?? 0, lastSeen: Number(listed[i + 1]) });
+    return streams
+      .sort((a, b) => b.rank - a.rank || b.lastSeen - a.lastSeen)
+      .slice(0, limit)
+      .map(({ hex }) => fromHex(hex));
   }
 
   async read(stream: string, now: number): Promise<StreamState | null> {
@@ -232,13 +317,49 @@ export class RedisTelemetryStore implements TelemetryStore {
     return `${this.prefix}{${toHex(stream)}}:`;
   }
 
+  private rankKey(start: number): string {
+    return `${this.prefix}{rank}:${start}`;
+  }
+
+  /** Verified watch ms per stream (hex) over the last `RANK_MS`. */
+  private async ranks(now: number): Promise<Map<string, number>> {
+    const keys: string[] = [];
+    for (let start = firstRankedBucket(now); start <= now; start += BUCKET_MS) keys.push(this.rankKey(start));
+    const flat = await this.client.zunion(keys.length, ...keys, 'WITHSCORES');
+    const ranks = new Map<string, number>();
+    for (let i = 0; i < flat.length; i += 2) ranks.set(flat[i]!, Number(flat[i + 1]));
+    return ranks;
+  }
+
   private async list(stream: string, now: number): Promise<void> {
     if ((this.listedAt.get(stream) ?? -Infinity) > now - BUCKET_MS) return;
     this.listedAt.set(stream, now);
     if (this.listedAt.size > 10_000) {
       for (const [name, at] of this.listedAt) if (at <= now - BUCKET_MS) this.listedAt.delete(name);
     }
-    await this.client.zadd(this.prefix + 'streams', now, toHex(stream));
+    const key = this.prefix + 'streams';
+    const hex = toHex(stream);
+    if ((await this.client.zadd(key, now, hex)) === 0) return;
+    // Evictions racing on this or another instance may pick the same stream: the loser tries again.
+    for (let attempt = 0; attempt < 3 && (await this.client.zcard(key)) > this.limits.maxStreams; attempt++) await this.evictStream(now, hex);
+  }
+
+  /** The least recently seen stream without verified watch time; when the oldest all have some, the one with the least. */
+  private async evictStream(now: number, newcomer: string): Promise<void> {
+    const key = this.prefix + 'streams';
+    if (!this.ranksRead || now - this.ranksRead.at > RANK_REUSE_MS) this.ranksRead = { at: now, ranks: this.ranks(now) };
+    const ranks = await this.ranksRead.ranks;
+    const rankOf = (hex: string) => ranks.get(hex) ?? 0;
+    const others = (hexes: string[]) => hexes.filter((hex) => hex !== newcomer);
+    let victim = others(await this.client.zrange(key, 0, EVICTION_CANDIDATES - 1)).find((hex) => rankOf(hex) === 0);
+    if (victim === undefined) {
+      victim = others(await this.client.zrange(key, 0, -1)).reduce<string | undefined>((least, hex) => (least === undefined || rankOf(hex) < rankOf(least) ? hex : least), undefined);
+    }
+    // Another instance may be evicting the same stream: the one that takes it off the list deletes it.
+    if (victim === undefined || (await this.client.zrem(key, victim)) === 0) return;
+    this.limits.onEviction('stream');
+    const base = this.streamBase(fromHex(victim));
+    await this.client.telemetryEvict(base + 'active', base + 'latency', base + 'startup', base + 'startup-at', base + 'sessions', base, now, BUCKET_MS, RETENTION_MS);
   }
 }
 

@@ -2,17 +2,37 @@
  * Where audience aggregates live: its own small interface, separate from the swarm store
  * (`../store/store.ts`), because it shares nothing with signalling but the Redis server.
  * `MemoryTelemetryStore` serves one instance; `RedisTelemetryStore` lets every tracker instance
- * behind a load balancer aggregate into one view. Both apply the rules in `aggregate.ts`.
+ * behind a load balancer aggregate into one view. Both apply the rules in `aggregate.ts` and
+ * hold at most `maxStreams` streams of at most `maxSessionsPerStream` sessions each.
  */
 import type { Beat } from './beat-schema.ts';
 import type { StreamState } from './aggregate.ts';
 
-/** `stale`: the session already had a beat with this `seq` or a later one; nothing was added. */
-export type RecordOutcome = 'accepted' | 'stale';
+/**
+ * `stale`: the session already had a beat with this `seq` or a later one; nothing was added.
+ * `overflow`: a bucket sum would pass `MAX_BUCKET_VALUE`; nothing was added.
+ */
+export type RecordOutcome = 'accepted' | 'stale' | 'overflow';
+
+export type EvictionKind = 'stream' | 'session';
+
+export interface TelemetryStoreLimits {
+  /** Top bitrate of any stream's ladder, bits/s: bounds the bytes one beat may add. */
+  topBitrate: number;
+  /** Streams held; a new one beyond this evicts the lowest-ranked (see `streams`). */
+  maxStreams: number;
+  /** Sessions held per stream; a new one beyond this evicts the one silent longest. */
+  maxSessionsPerStream: number;
+  /** Called for every stream or session evicted to make room. */
+  onEviction: (kind: EvictionKind) => void;
+}
 
 export interface TelemetryStore {
   record(beat: Beat, now: number): Promise<RecordOutcome>;
-  /** Streams with a beat within the window, most recently seen first, at most `limit`. */
+  /**
+   * Streams with a beat within the window, at most `limit`: by verified watch time over the last
+   * `RANK_MS` (see `aggregate.ts`), then most recently seen first.
+   */
   streams(now: number, limit: number): Promise<string[]>;
   /** Null for a stream without a beat in the window. */
   read(stream: string, now: number): Promise<StreamState | null>;

@@ -1,0 +1,280 @@
+/**
+ * Attacks on the telemetry collector of a running tracker, over HTTP (issue 14, items 1 and 7):
+ * a flood of new streams and sessions from several addresses (the store stays bounded, evictions
+ * are counted, the real stream is still listed first), forged huge counters on the Redis store
+ * (clamped: later honest beats are accepted and the figures are exact), a beat that would overflow
+ * a sum (refused whole, on both stores), and the TELEMETRY_STREAMS allow-list.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { after, before, describe, test } from 'node:test';
+import type { TrackerOptions } from '../src/app.ts';
+import type { StreamSummary } from '../src/telemetry/aggregate.ts';
+import type { Beat } from '../src/telemetry/beat-schema.ts';
+import { startRedis, type RedisServer } from './support/redis-server.ts';
+import { closedAfterTests } from './support/tracker-fixture.ts';
+import { startTrackerProcess, type TrackerProcess } from './support/tracker-process.ts';
+
+const REAL = 'https://cdn.example/live/real/master.m3u8';
+const HUGE = Number.MAX_SAFE_INTEGER;
+/** Heap growth tolerated after a flood, after a full GC: the unbounded store grew ~19 MB for 8,800 streams. */
+const HEAP_TOLERANCE_BYTES = 6 * 1024 * 1024;
+
+const { start } = closedAfterTests();
+
+function beat(stream: string, sid: string, seq: number, fields: Partial<Beat> = {}): Beat {
+  return {
+    v: 1, sid, seq, stream, http: 0, p2p: 0, up: 0, peers: 0, stalls: 0, stallMs: 0, watchMs: 0,
+    startupMs: null, latencyMs: null, errors: 0, rendition: null, ...fields,
+  };
+}
+
+const forged = (stream: string, sid: string, seq = 1): Beat =>
+  beat(stream, sid, seq, { http: HUGE, p2p: HUGE, up: HUGE, peers: 1000, stalls: HUGE, stallMs: HUGE, watchMs: HUGE, errors: HUGE });
+
+async function post(httpUrl: string, beats: Beat[], address = '10.9.9.9'): Promise<number> {
+  const response = await fetch(`${httpUrl}/telemetry`, {
+    method: 'POST',
+    headers: { 'content-type': 'text/plain', 'x-forwarded-for': address },
+    body: JSON.stringify({ beats }),
+  });
+  await response.arrayBuffer();
+  return response.status;
+}
+
+async function listed(httpUrl: string): Promise<string[]> {
+  const list = (await (await fetch(`${httpUrl}/dashboard/api/streams`)).json()) as { streams: Array<{ stream: string }> };
+  return list.streams.map((s) => s.stream);
+}
+
+async function summary(httpUrl: string, stream: string): Promise<StreamSummary> {
+  const response = await fetch(`${httpUrl}/dashboard/api/streams/${encodeURIComponent(stream)}`);
+  assert.equal(response.status, 200);
+  return (await response.json()) as StreamSummary;
+}
+
+async function metric(httpUrl: string, name: string, labels = ''): Promise<number | undefined> {
+  const text = await (await fetch(`${httpUrl}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(labels ? `${name}{${labels}} ` : `${name} `));
+  return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1));
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Three viewers of the real stream, beating every 2 s (players beat every 15 s; faster keeps the
+ * test short) with 2 s more watch time each: watch time the clock vouches for. Resolves once two
+ * beats are in; the returned function stops them.
+ */
+async function startRealViewers(httpUrl: string): Promise<() => Promise<void>> {
+  const sids = ['realviewer1', 'realviewer2', 'realviewer3'];
+  let seq = 0;
+  let stopped = false;
+  const beatAll = async () => {
+    seq++;
+    const beats = sids.map((sid) => beat(REAL, sid, seq, { http: 100_000 * seq, watchMs: 2000 * seq, startupMs: 900, rendition: '720p' }));
+    assert.equal(await post(httpUrl, beats, '10.0.0.1'), 204);
+  };
+  await beatAll();
+  await sleep(2100);
+  await beatAll();
+  const beating = (async () => {
+    while (!stopped) {
+      await sleep(2000);
+      if (!stopped) await beatAll();
+    }
+  })();
+  return async () => {
+    stopped = true;
+    await beating;
+  };
+}
+
+/**
+ * `posts` POSTs from `address`, 10 new streams in each; every stream gets two beats of one session
+ * claiming five minutes of watch time and huge counters, so they arrive together and the clock
+ * vouches for none of it.
+ */
+async function floodStreams(httpUrl: string, address: string, posts: number, round = 'flood'): Promise<number[]> {
+  const statuses: number[] = [];
+  for (let p = 0; p < posts; p++) {
+    const beats = Array.from({ length: 10 }, (_, i) => {
+      const stream = `https://evil.example/${round}/${address}/${p}/${i}`;
+      return [forged(stream, 'forgedsession', 1), forged(stream, 'forgedsession', 2)];
+    }).flat();
+    statuses.push(await post(httpUrl, beats, address));
+  }
+  return statuses;
+}
+
+describe('a flood of new streams and sessions (memory store, tracker process)', () => {
+  const MAX_STREAMS = 200;
+  const MAX_SESSIONS = 50;
+  const ADDRESSES = ['10.1.0.1', '10.1.0.2', '10.1.0.3', '10.1.0.4'];
+  const POSTS_PER_ADDRESS = 200;
+  let tracker: TrackerProcess;
+  before(async () => {
+    const gcEverySecond = new URL('./support/periodic-gc.mjs', import.meta.url).href;
+    tracker = await startTrackerProcess({
+      TRUST_PROXY: '1',
+      TELEMETRY_POSTS_PER_MINUTE: '1000000',
+      TELEMETRY_MAX_STREAMS: String(MAX_STREAMS),
+      TELEMETRY_MAX_SESSIONS_PER_STREAM: String(MAX_SESSIONS),
+      NODE_OPTIONS: `--expose-gc --import=${gcEverySecond}`,
+    });
+  });
+  after(() => tracker?.stop());
+
+  test('memory stays bounded, evictions are counted, the real stream is still listed first', { timeout: 180_000 }, async (t) => {
+    const heap = async () => (await metric(tracker.httpUrl, 'swarmcast_tracker_nodejs_heap_size_used_bytes'))!;
+    const stopViewers = await startRealViewers(tracker.httpUrl);
+    t.after(stopViewers);
+    const flood = async (posts: number, round: string) => {
+      const statuses = (await Promise.all(ADDRESSES.map((address) => floodStreams(tracker.httpUrl, address, posts, round)))).flat();
+      assert.deepEqual(new Set(statuses), new Set([204]));
+    };
+    // The store is full, and the code paths warm, before the baseline: what follows may not grow it.
+    await flood(POSTS_PER_ADDRESS / 4, 'warm-up');
+    await listed(tracker.httpUrl);
+    await sleep(1500);
+    const heapBefore = await heap();
+
+    await flood(POSTS_PER_ADDRESS, 'flood');
+    const floodStreamCount = ADDRESSES.length * POSTS_PER_ADDRESS * 10 * 1.25;
+    assert.equal(await metric(tracker.httpUrl, 'swarmcast_telemetry_evictions_total', 'kind="stream"'), floodStreamCount + 1 - MAX_STREAMS);
+
+    const names = await listed(tracker.httpUrl);
+    assert.equal(names.length, 100);
+    assert.equal(names[0], REAL, 'verified watch time ranks the real stream above every forged one');
+    assert.equal((await summary(tracker.httpUrl, REAL)).viewers, 3);
+
+    // New sessions flooding one stream: the quietest are evicted, the stream holds MAX_SESSIONS.
+    const target = 'https://evil.example/sessions';
+    for (let p = 0; p < 50; p++) {
+      const beats = Array.from({ length: 20 }, (_, i) => beat(target, `flood-${p}-${i}-session`, 1, { watchMs: 1000 }));
+      assert.equal(await post(tracker.httpUrl, beats, ADDRESSES[p % ADDRESSES.length]), 204);
+    }
+    assert.equal(await metric(tracker.httpUrl, 'swarmcast_telemetry_evictions_total', 'kind="session"'), 1000 - MAX_SESSIONS);
+    assert.equal((await summary(tracker.httpUrl, target)).viewers, MAX_SESSIONS);
+    assert.equal((await listed(tracker.httpUrl))[0], REAL);
+
+    let heapAfter = Infinity;
+    for (const deadline = Date.now() + 15_000; Date.now() < deadline; ) {
+      await sleep(1000);
+      heapAfter = Math.min(heapAfter, await heap());
+      if (heapAfter <= heapBefore + HEAP_TOLERANCE_BYTES) break;
+    }
+    const mb = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MB`;
+    t.diagnostic(`${ADDRESSES.length * POSTS_PER_ADDRESS * 10} forged streams after the warm-up: heap ${mb(heapBefore)} → ${mb(heapAfter)}`);
+    assert.ok(heapAfter <= heapBefore + HEAP_TOLERANCE_BYTES, `heap bounded: ${mb(heapBefore)} → ${mb(heapAfter)}`);
+  });
+});
+
+describe('forged counters on the Redis store', () => {
+  const STREAM = 'https://cdn.example/live/attacked/master.m3u8';
+  const TOP_BITRATE = 8_000_000;
+  let redis: RedisServer;
+  before(async () => {
+    redis = await startRedis();
+  });
+  after(() => redis?.stop());
+
+  test('huge counters are clamped per beat: later honest beats get 2xx and the figures are exact', async () => {
+    const options: TrackerOptions = { redisUrl: redis.url, redisKeyPrefix: 'forged:', telemetryPostsPerMinute: 1_000_000, telemetryTopBitrate: TOP_BITRATE };
+    const tracker = await start(options);
+    // Unclamped, 1,024 beats of 2^53 overflow a bucket's 64-bit sum: every later beat failed with 503.
+    const FORGED = 1100;
+    for (let p = 0; p < FORGED / 20; p++) {
+      const beats = Array.from({ length: 20 }, (_, i) => forged(STREAM, `forged-${p}-${i}-session`));
+      assert.equal(await post(tracker.httpUrl, beats), 204);
+    }
+    const honest = [
+      beat(STREAM, 'honestviewer1', 1, { http: 2_000_000, p2p: 1_000_000, up: 400_000, peers: 2, watchMs: 15_000, stalls: 1, stallMs: 300, errors: 1 }),
+      beat(STREAM, 'honestviewer2', 1, { http: 3_000_000, watchMs: 14_000 }),
+    ];
+    assert.equal(await post(tracker.httpUrl, honest, '10.2.0.1'), 204);
+    assert.equal(await post(tracker.httpUrl, [{ ...honest[0]!, seq: 2, http: 2_500_000, watchMs: 30_000 }], '10.2.0.1'), 204);
+
+    // A forged beat: five minutes of watch (the most one beat may claim) at twice the top bitrate plus 180 s of buffer.
+    const allowance = ((300_000 + 180_000) * TOP_BITRATE * 2) / 8000;
+    const s = await summary(tracker.httpUrl, STREAM);
+    assert.equal(s.httpBytes, FORGED * allowance + 2_500_000 + 3_000_000);
+    assert.equal(s.p2pBytes, 1_000_000, 'over the allowance, peer bytes are cut first: forged beats add no offload');
+    assert.equal(s.uploadedBytes, FORGED * allowance * 1000 + 400_000);
+    assert.equal(s.watchMs, FORGED * 300_000 + 30_000 + 14_000);
+    assert.equal(s.stallMs, FORGED * 300_000 + 300);
+    assert.equal(s.stalls, FORGED * 1000 + 1);
+    assert.equal(s.errors, FORGED * 1000 + 1);
+    assert.equal(s.viewers, FORGED + 2);
+  });
+});
+
+for (const storeKind of ['memory', 'redis'] as const) {
+  describe(`a beat that would overflow a sum is refused whole (${storeKind} store)`, () => {
+    let redis: RedisServer | undefined;
+    after(() => redis?.stop());
+
+    test('422, nothing of it counted, honest beats still accepted', async () => {
+      if (storeKind === 'redis') redis = await startRedis();
+      // The highest top bitrate allowed lets one beat's upload reach 2^53 − 1, the largest exact sum.
+      const tracker = await start({ ...(redis ? { redisUrl: redis.url } : {}), telemetryTopBitrate: 100e9, telemetryPostsPerMinute: 1000 });
+      const stream = 'overflow-target';
+      const first = forged(stream, 'forgedsessionX');
+      const second = forged(stream, 'forgedsessionY');
+      // One POST, one `now`: both land in the same bucket, whose `up` sum the second would push past 2^53 − 1.
+      assert.equal(await post(tracker.httpUrl, [first, second]), 422);
+      const afterAttack = await summary(tracker.httpUrl, stream);
+      assert.equal(afterAttack.uploadedBytes, HUGE);
+      assert.equal(afterAttack.viewers, 1, 'the refused beat left no session');
+      assert.equal(afterAttack.stalls, 1000, 'and added to no other sum either');
+
+      const honest = beat(stream, 'honestviewer', 1, { http: 1_000_000, p2p: 250_000, watchMs: 15_000 });
+      assert.equal(await post(tracker.httpUrl, [honest], '10.3.0.1'), 204);
+      const s = await summary(tracker.httpUrl, stream);
+      assert.equal(s.httpBytes, afterAttack.httpBytes + 1_000_000);
+      assert.equal(s.p2pBytes, afterAttack.p2pBytes + 250_000);
+      assert.equal(s.viewers, 2);
+      assert.equal(await metric(tracker.httpUrl, 'swarmcast_telemetry_rejections_total', 'reason="counter_overflow"'), 1);
+      assert.equal(await metric(tracker.httpUrl, 'swarmcast_telemetry_beats_total', 'outcome="overflow"'), 1);
+    });
+  });
+}
+
+describe('a flood of new streams on the Redis store', () => {
+  let redis: RedisServer;
+  before(async () => {
+    redis = await startRedis();
+  });
+  after(() => redis?.stop());
+
+  test('the streams held and their keys stay bounded, evictions are counted, the real stream is listed first', { timeout: 120_000 }, async (t) => {
+    const MAX_STREAMS = 20;
+    const tracker = await start({ redisUrl: redis.url, trustProxy: 1, telemetryPostsPerMinute: 1_000_000, telemetryMaxStreams: MAX_STREAMS });
+    t.after(await startRealViewers(tracker.httpUrl));
+    const statuses = (await Promise.all(['10.4.0.1', '10.4.0.2', '10.4.0.3'].map((address) => floodStreams(tracker.httpUrl, address, 10)))).flat();
+    assert.deepEqual(new Set(statuses), new Set([204]));
+    assert.equal(await metric(tracker.httpUrl, 'swarmcast_telemetry_evictions_total', 'kind="stream"'), 300 + 1 - MAX_STREAMS);
+    const names = await listed(tracker.httpUrl);
+    assert.equal(names.length, MAX_STREAMS);
+    assert.equal(names[0], REAL);
+    assert.equal((await summary(tracker.httpUrl, REAL)).viewers, 3);
+    // A forged stream holds ~36 keys (its 300 s of claimed watch spread over 31 buckets, a session,
+    // its sorted sets); an evicted stream's are deleted.
+    const keys = Number(spawnSync('redis-cli', ['-p', String(redis.port), 'dbsize'], { encoding: 'utf8' }).stdout.trim());
+    assert.ok(keys <= MAX_STREAMS * 40, `${keys} keys for ${MAX_STREAMS} streams`);
+  });
+});
+
+describe('TELEMETRY_STREAMS', () => {
+  test('beats for streams outside the allow-list are refused with 403 and change nothing', async () => {
+    const tracker = await start({ telemetryStreams: ['https://cdn.example/live/*', 'event-42'] });
+    assert.equal(await post(tracker.httpUrl, [beat('https://evil.example/x', 'anysession1', 1)]), 403);
+    assert.equal(await post(tracker.httpUrl, [beat('event-42', 'anysession1', 1), beat('event-43', 'anysession2', 1)]), 403);
+    const stored = async (stream: string) => (await fetch(`${tracker.httpUrl}/dashboard/api/streams/${encodeURIComponent(stream)}`)).status;
+    assert.equal(await stored('event-42'), 404, 'a refused POST stores none of its beats');
+    assert.equal(await post(tracker.httpUrl, [beat('event-42', 'anysession1', 1), beat(REAL, 'anysession2', 1)]), 204);
+    assert.equal(await stored('event-42'), 200);
+    assert.equal(await stored(REAL), 200);
+    assert.equal(await metric(tracker.httpUrl, 'swarmcast_telemetry_rejections_total', 'reason="stream_not_allowed"'), 2);
+  });
+});
