@@ -68,7 +68,7 @@ describe('docker-compose.yml', () => {
     }
     for (const [, service] of trackers) {
       const config = loadTrackerConfig(hostEnv(service));
-      assert.equal(config.trustProxy, true, 'trackers behind the load balancer trust X-Forwarded-For');
+      assert.equal(config.trustProxy, 1, 'trackers believe the one proxy in front, the load balancer');
       assert.ok(config.redisUrl?.startsWith('redis://redis:'), 'trackers share swarms through the redis service');
     }
     assert.ok(existsSync(loadOriginConfig(hostEnv(origins[0]![1])).origin.mediaDir));

@@ -1,6 +1,7 @@
 /** `buildTracker(options)`: the edge tracker as a Fastify instance, ready to listen. */
 import { readFileSync } from 'node:fs';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { proxyTrust } from './client-address.ts';
 import { configEnv, defaultConfig, type TrackerConfig } from './config.ts';
 import { coordinationRoutes } from './coordination/routes.ts';
 import { logSerializers, notFoundWithoutTokens } from './log-redaction.ts';
@@ -54,9 +55,11 @@ async function createStore(config: TrackerConfig, log: FastifyBaseLogger): Promi
 export async function buildTracker(options: TrackerOptions = {}): Promise<FastifyInstance> {
   const { logger = false, store: givenStore, ...overrides } = options;
   const config: TrackerConfig = { ...defaultConfig, ...overrides };
+  // One trust test for request.ip and the WebSocket upgrade, so both count the same client.
+  const trust = proxyTrust(config.trustProxy);
   const app = Fastify({
     logger: logger === false ? false : { ...(logger === true ? {} : logger), serializers: logSerializers },
-    trustProxy: config.trustProxy,
+    trustProxy: trust,
     // TLS_CERT + TLS_KEY: wss:// and https:// without a TLS-terminating load balancer in front.
     https: config.tlsCert && config.tlsKey ? { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) } : null,
     // Every WebSocket starts as a request: per-request lines would drown the log at scale.
@@ -77,7 +80,7 @@ export async function buildTracker(options: TrackerOptions = {}): Promise<Fastif
   }
   const startedAt = Date.now();
 
-  await app.register(websocketRoutes, { config, hub, access });
+  await app.register(websocketRoutes, { config, hub, access, trust });
   // Where each viewer stands in its swarm's seeding order: polled by the player SDK only.
   await app.register(coordinationRoutes, { config, store, access, registry: metrics.registry });
   // Telemetry beats, the audience dashboard and the swarmcast_audience_* metrics.
@@ -105,6 +108,7 @@ export async function buildTracker(options: TrackerOptions = {}): Promise<Fastif
     return {
       uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
       connections: hub.connectionCount,
+      queuedBytes: hub.queuedBytes,
       swarms: counts.swarms,
       peers: counts.peers,
       announces: await total('swarmcast_tracker_announces_total'),

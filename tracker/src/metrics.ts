@@ -9,6 +9,7 @@ export type RejectReason =
   | 'frame_too_large'
   | 'rate_limited'
   | 'too_many_connections'
+  | 'slow_reader'
   | 'unauthorized'
   | 'origin_not_allowed'
   | 'info_hash_not_allowed'

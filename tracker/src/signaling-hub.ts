@@ -8,7 +8,9 @@ import type { AccessGrant } from './access-token.ts';
 import type { FastifyBaseLogger } from 'fastify';
 import type { RawData, WebSocket } from 'ws';
 import type { TrackerConfig } from './config.ts';
+import { limitKey } from './client-address.ts';
 import type { RejectReason, TrackerMetrics } from './metrics.ts';
+import { OutputQueues } from './output-queues.ts';
 import { PeerConnection } from './peer-connection.ts';
 import {
   createMessageParser,
@@ -25,7 +27,7 @@ import {
 import type { Delivery, SwarmStore } from './store/store.ts';
 import type { SwarmAccess } from './swarm-access.ts';
 
-/** A client that stops reading is cut off once this much is queued for it. */
+/** A client that stops reading is cut off once this much is queued for it (MAX_QUEUED_BYTES caps all of them together). */
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 /**
  * How long shutdown waits for clients to answer the 1001 close frame; ws would wait 30 s, and an
@@ -40,7 +42,9 @@ export class SignalingHub {
   private readonly parse;
   private nextConnection = 0;
   private readonly corked: Socket[] = [];
+  /** Connections per client address (per /64 for IPv6). */
   private readonly connectionsPerIp = new Map<string, number>();
+  private readonly output: OutputQueues<PeerConnection>;
   private sweepTimer: NodeJS.Timeout | undefined;
   private shuttingDown = false;
 
@@ -52,6 +56,7 @@ export class SignalingHub {
     private readonly access: SwarmAccess,
   ) {
     this.parse = createMessageParser(config);
+    this.output = new OutputQueues(MAX_BUFFERED_BYTES, config.maxQueuedBytes);
     store.onDelivery((owner, delivery) => this.deliverLocally(owner, delivery));
     // Peers expire after two silent intervals; sweeping each half interval keeps that promise.
     this.sweepTimer = setInterval(() => this.sweep(Date.now()), (config.announceIntervalSeconds * 1000) / 2);
@@ -62,8 +67,13 @@ export class SignalingHub {
     return this.connections.size;
   }
 
+  /** Bytes waiting to be written to this instance's sockets. */
+  get queuedBytes(): number {
+    return this.output.queuedBytes;
+  }
+
   connectionsFrom(ip: string): number {
-    return this.connectionsPerIp.get(ip) ?? 0;
+    return this.connectionsPerIp.get(limitKey(ip)) ?? 0;
   }
 
   /** `stream` is the socket under the WebSocket, corked while a loop turn's frames are queued. */
@@ -71,7 +81,8 @@ export class SignalingHub {
     const key = `${this.instanceId}:${(this.nextConnection++).toString(36)}`;
     const connection = new PeerConnection(key, socket, stream, ip, locality, this.config.maxMessagesPerSecond, Date.now(), grant);
     this.connections.set(key, connection);
-    this.connectionsPerIp.set(ip, this.connectionsFrom(ip) + 1);
+    const address = limitKey(ip);
+    this.connectionsPerIp.set(address, this.connectionsFrom(ip) + 1);
     this.metrics.connections.inc();
     socket.on('message', (data, isBinary) => this.receive(connection, data, isBinary));
     // ws closes the socket itself on protocol errors (1009 oversized, 1007 bad UTF-8, …).
@@ -81,9 +92,10 @@ export class SignalingHub {
     });
     socket.once('close', () => {
       this.connections.delete(key);
+      this.output.release(connection);
       const left = this.connectionsFrom(ip) - 1;
-      if (left === 0) this.connectionsPerIp.delete(ip);
-      else this.connectionsPerIp.set(ip, left);
+      if (left === 0) this.connectionsPerIp.delete(address);
+      else this.connectionsPerIp.set(address, left);
       this.metrics.connections.dec();
       connection.queue = connection.queue.then(() => this.leaveAll(connection));
     });
@@ -289,10 +301,9 @@ export class SignalingHub {
   private send(connection: PeerConnection, frame: string): void {
     const { socket, stream } = connection;
     if (socket.readyState !== socket.OPEN) return;
-    if (socket.bufferedAmount + stream.writableLength > MAX_BUFFERED_BYTES) {
-      socket.terminate();
-      return;
-    }
+    const bytes = Buffer.byteLength(frame);
+    for (const slow of this.output.overflow(connection, bytes)) this.cutOff(slow);
+    if (socket.readyState !== socket.OPEN) return;
     // Frames for one peer in one event-loop turn (its announce response, offers and answers from
     // others) leave in one write: per-frame syscalls were most of the tracker's CPU time.
     if (!stream.writableCorked) {
@@ -300,7 +311,15 @@ export class SignalingHub {
       this.corked.push(stream);
       if (this.corked.length === 1) setImmediate(this.uncorkAll);
     }
-    socket.send(frame);
+    this.output.queued(connection, bytes);
+    socket.send(frame, () => this.output.written(connection, bytes));
+  }
+
+  /** A client that does not read what it is sent holds memory every other client needs. */
+  private cutOff(connection: PeerConnection): void {
+    this.reject('slow_reader');
+    this.output.release(connection);
+    connection.socket.terminate();
   }
 
   private readonly uncorkAll = (): void => {

@@ -10,6 +10,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { WebSocketServer } from 'ws';
+import { clientAddress, fromTrustedProxy, type ProxyTrust } from './client-address.ts';
 import type { TrackerConfig } from './config.ts';
 import { localityKey } from './locality.ts';
 import type { SignalingHub } from './signaling-hub.ts';
@@ -22,26 +23,20 @@ function refuse(socket: Socket, status: string, reason: string): void {
   socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
 }
 
-function clientIp(request: IncomingMessage, trustProxy: boolean): string {
-  const forwarded = request.headers['x-forwarded-for'];
-  if (trustProxy && typeof forwarded === 'string') return forwarded.split(',')[0]!.trim();
-  return request.socket.remoteAddress ?? 'unknown';
-}
-
 function queryParameter(url: string, name: string): string | undefined {
   const query = url.indexOf('?');
   return query < 0 ? undefined : (new URLSearchParams(url.slice(query + 1)).get(name) ?? undefined);
 }
 
-export async function websocketRoutes(app: FastifyInstance, options: { config: TrackerConfig; hub: SignalingHub; access: SwarmAccess }): Promise<void> {
-  const { config, hub, access } = options;
+export async function websocketRoutes(app: FastifyInstance, options: { config: TrackerConfig; hub: SignalingHub; access: SwarmAccess; trust: ProxyTrust }): Promise<void> {
+  const { config, hub, access, trust } = options;
   const server = new WebSocketServer({ noServer: true, maxPayload: config.maxFrameBytes, perMessageDeflate: false, clientTracking: false });
 
   app.server.on('upgrade', (request: IncomingMessage, socket: Socket, head: Buffer) => {
     const path = (request.url ?? '/').split('?', 1)[0]!;
     if (!WEBSOCKET_PATHS.has(path)) return refuse(socket, '404 Not Found', 'WebSocket endpoints are / and /announce');
     if (hub.closing) return refuse(socket, '503 Service Unavailable', 'tracker shutting down');
-    const ip = clientIp(request, config.trustProxy);
+    const ip = clientAddress(request, trust);
     if (hub.connectionsFrom(ip) >= config.maxConnectionsPerIp) {
       hub.reject('too_many_connections');
       return refuse(socket, '429 Too Many Requests', `at most ${config.maxConnectionsPerIp} connections per address`);
@@ -56,7 +51,7 @@ export async function websocketRoutes(app: FastifyInstance, options: { config: T
       hub.reject('unauthorized');
       return refuse(socket, '401 Unauthorized', admission.reason);
     }
-    const locality = localityKey(request.headers[config.localityHeader], ip);
+    const locality = localityKey(fromTrustedProxy(request, trust) ? request.headers[config.localityHeader] : undefined, ip);
     server.handleUpgrade(request, socket, head, (websocket) => hub.open(websocket, socket, ip, locality, admission.grant));
   });
 

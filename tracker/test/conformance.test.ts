@@ -353,10 +353,11 @@ export function conformanceSuite(storeName: string, storeOptions: () => Promise<
       }
     });
 
-    test('prefers peers with the same region header, then others', async () => {
+    test('prefers peers with the same region header (from a trusted proxy), then others', async () => {
       const swarm = id20('swarm-region');
-      const eu = await Promise.all([1, 2].map(() => connect(tracker, '/', { 'x-swarmcast-region': 'eu-west' })));
-      const us = await Promise.all([1, 2, 3].map(() => connect(tracker, '/', { 'x-swarmcast-region': 'us-east' })));
+      const behindProxy = await start({ trustProxy: 1 });
+      const eu = await Promise.all([1, 2].map(() => connect(behindProxy, '/', { 'x-swarmcast-region': 'eu-west' })));
+      const us = await Promise.all([1, 2, 3].map(() => connect(behindProxy, '/', { 'x-swarmcast-region': 'us-east' })));
       for (const [i, c] of eu.entries()) await announce(c, swarm, id20(`eu-${i}`));
       for (const [i, c] of us.entries()) await announce(c, swarm, id20(`us-${i}`));
       const [sender, neighbour] = eu as [WireClient, WireClient];

@@ -155,7 +155,7 @@ describe('telemetry collector refuses bad and flooding POSTs', () => {
   let tracker: RunningTracker;
   const POSTS_PER_MINUTE = 5;
   before(async () => {
-    tracker = await startTracker({ telemetryPostsPerMinute: POSTS_PER_MINUTE, telemetryMaxBodyBytes: 2048, trustProxy: true });
+    tracker = await startTracker({ telemetryPostsPerMinute: POSTS_PER_MINUTE, telemetryMaxBodyBytes: 2048, trustProxy: 1 });
   });
   after(() => tracker.close());
 

@@ -107,8 +107,9 @@ export class MemoryStore implements SwarmStore {
 
   async scrape(infoHashes: string[] | undefined, limit: number): Promise<Map<string, ScrapeFile>> {
     const files = new Map<string, ScrapeFile>();
-    const hashes = infoHashes ?? [...this.swarms.keys()].slice(0, limit);
-    for (const infoHash of hashes) {
+    for (const infoHash of infoHashes ?? this.swarms.keys()) {
+      // A bare scrape walks only as many swarms as it may list, however many there are.
+      if (files.size >= limit) break;
       const swarm = this.swarms.get(infoHash);
       files.set(infoHash, swarm
         ? { complete: swarm.seeders, incomplete: swarm.members.length - swarm.seeders, downloaded: swarm.downloaded }

@@ -2,6 +2,7 @@
  * Per-address token buckets for the tracker's HTTP endpoints (the telemetry collector,
  * `/coordination`): a full minute's allowance as burst, refilled continuously.
  */
+import { limitKey } from '../client-address.ts';
 
 /** Addresses tracked at most; beyond it the idle ones (full buckets) are forgotten first. */
 const MAX_ADDRESSES = 100_000;
@@ -11,8 +12,9 @@ export class AddressRateLimiter {
 
   constructor(private readonly perMinute: number) {}
 
-  /** Takes one token for `address`; false when it has none left. */
-  take(address: string, now: number): boolean {
+  /** Takes one token for `clientAddress` (its /64 when IPv6); false when it has none left. */
+  take(clientAddress: string, now: number): boolean {
+    const address = limitKey(clientAddress);
     const bucket = this.buckets.get(address);
     const tokens = bucket ? Math.min(this.perMinute, bucket.tokens + ((now - bucket.at) * this.perMinute) / 60_000) : this.perMinute;
     if (tokens < 1) {
