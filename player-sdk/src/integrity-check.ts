@@ -36,7 +36,12 @@ export interface IntegrityCheckOptions {
 export class IntegrityCheck {
   private currentStatus: ManifestStatus = 'loading';
   private readonly manifest: IntegrityManifest;
-  /** Peers that sent bytes of each segment URL being loaded (p2p-media-loader does not tell the hooks). */
+  /**
+   * Peers that started sending each segment URL being loaded (p2p-media-loader does not tell the
+   * hooks). A peer stays listed until the segment is judged, even when p2p-media-loader dropped its
+   * bytes meanwhile: the next HTTP load is then judged as peer data, so at worst a segment the
+   * manifest does not list is fetched twice.
+   */
   private readonly contributors = new Map<string, Set<string>>();
   private readonly banned = new Set<string>();
   private failures = 0;

@@ -58,10 +58,11 @@ export interface SwarmcastOptions {
    */
   upload?: boolean | 'auto';
   /**
-   * SHA-256 check of every segment received from a peer before hls.js sees it.
-   * `'auto'`: use `segments-sha256.json` next to the master playlist when the origin publishes
-   * one (if it does not, peer data is accepted unchecked and stats say so);
-   * a string: that manifest URL (required: if it cannot be loaded, P2P is turned off);
+   * SHA-256 check of every segment a peer contributed to before hls.js sees it. Peers stay off
+   * until the manifest loads (failed loads are retried with backoff; `fallbackReason` says so).
+   * `'auto'`: `segments-sha256.json` next to the master playlist; a 404 means the site publishes
+   * none, and peer data is then accepted unchecked (`stats.integrity.enabled` false);
+   * `true` or a string (that manifest URL): required, a 404 is retried like any failure;
    * `false`: no check.
    * @default 'auto'
    */

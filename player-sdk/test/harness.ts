@@ -152,6 +152,9 @@ export interface Viewer {
   close(): Promise<void>;
 }
 
+/** Page-script source: whether a binary WebRTC message is a p2p-media-loader command frame (`cstr`/`dstr`…) rather than segment data. */
+const IS_COMMAND_SOURCE = `(bytes) => bytes.length >= 4 && [0x63, 0x64].includes(bytes[0]) && bytes[1] === 0x73 && bytes[2] === 0x74 && bytes[3] === 0x72`;
+
 /**
  * Test-only adversary, injected into a page from outside the SDK: every binary WebRTC message
  * that is not a p2p-media-loader command frame (those start with `cstr`/`dstr`) is segment data;
@@ -159,7 +162,7 @@ export interface Viewer {
  */
 export const CORRUPT_UPLOADS_SCRIPT = `(() => {
   const send = RTCDataChannel.prototype.send;
-  const isCommand = (bytes) => bytes.length >= 4 && [0x63, 0x64].includes(bytes[0]) && bytes[1] === 0x73 && bytes[2] === 0x74 && bytes[3] === 0x72;
+  const isCommand = ${IS_COMMAND_SOURCE};
   window.__corruptedChunks = 0;
   RTCDataChannel.prototype.send = function (data) {
     if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) {
@@ -169,6 +172,32 @@ export const CORRUPT_UPLOADS_SCRIPT = `(() => {
         copy[copy.length >> 1] ^= 0xff;
         window.__corruptedChunks++;
         return send.call(this, copy);
+      }
+    }
+    return send.call(this, data);
+  };
+})();`;
+
+/**
+ * Test-only adversary: a peer that goes silent mid-transfer. A data channel sends the first
+ * segment-data message of its first upload (64 KiB at most) and then nothing at all, so the
+ * receiver holds part of a segment until it gives up on this peer and completes the segment
+ * elsewhere (an HTTP Range request). (Dropping only the data would not do: the "sending completed"
+ * command that follows makes the receiver discard the partial bytes.) Counted in
+ * `window.__truncatedUploads`.
+ */
+export const TRUNCATE_UPLOADS_SCRIPT = `(() => {
+  const send = RTCDataChannel.prototype.send;
+  const isCommand = ${IS_COMMAND_SOURCE};
+  const silent = new WeakSet();
+  window.__truncatedUploads = 0;
+  RTCDataChannel.prototype.send = function (data) {
+    if (silent.has(this)) return;
+    if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) {
+      const view = data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+      if (!isCommand(view)) {
+        silent.add(this);
+        window.__truncatedUploads++;
       }
     }
     return send.call(this, data);

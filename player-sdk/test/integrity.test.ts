@@ -1,6 +1,14 @@
+/**
+ * The integrity check: the manifest and the hooks as plain modules, then in headless Chromium
+ * (loopback-only namespace, as e2e.test.ts) against the real origin and tracker behind an HTTP
+ * proxy that can hold the manifest back and records Range requests.
+ */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { afterEach, beforeEach, describe, mock, test } from 'node:test';
+import { createServer, request as httpRequest, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { after, afterEach, before, beforeEach, describe, mock, test } from 'node:test';
 import { Emitter } from '../src/events.ts';
 import { integrityCheckFor } from '../src/integrity-check.ts';
 import {
@@ -12,6 +20,19 @@ import {
   manifestUrlFor,
   sha256Hex,
 } from '../src/integrity.ts';
+import type { FallbackEvent } from '../src/events.ts';
+import {
+  inChromiumNamespace,
+  launchChromium,
+  openViewer,
+  sleep,
+  startStack,
+  TRUNCATE_UPLOADS_SCRIPT,
+  type BrowserHandle,
+  type Stack,
+  type Viewer,
+  type ViewerOptions,
+} from './harness.ts';
 
 const bytes = (text: string) => new TextEncoder().encode(text).buffer as ArrayBuffer;
 const hex = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -205,5 +226,204 @@ describe('IntegrityCheck: segments', () => {
     assert.equal(await c.subject.validateP2P('http://o/s/240p/2.ts', undefined, bytes('two')), false, 'a banned peer is rejected unread');
     assert.equal(await c.subject.validateHttp('http://o/s/240p/1.ts', undefined, bytes('0ne')), false);
     assert.equal(c.stats.rejected, 4);
+  });
+});
+
+/**
+ * An HTTP proxy in front of the origin. `manifestStatus` makes `segments-sha256.json` requests
+ * answer that status instead (as an origin or CDN that lost the file); `?unlisted=<rendition>`
+ * on a manifest URL drops that rendition's keys from it. Segment requests carrying a Range header
+ * are recorded.
+ */
+class OriginProxy {
+  manifestStatus: number | null = null;
+  readonly rangeRequests: string[] = [];
+  private constructor(
+    private readonly server: Server,
+    readonly url: string,
+  ) {}
+
+  static async open(originUrl: string): Promise<OriginProxy> {
+    const origin = new URL(originUrl);
+    let proxy: OriginProxy;
+    const server = createServer((request, response) => {
+      const url = new URL(request.url ?? '/', origin);
+      if (url.pathname.endsWith('/segments-sha256.json') && proxy.manifestStatus !== null) {
+        response.writeHead(proxy.manifestStatus, { 'access-control-allow-origin': '*', 'content-type': 'text/plain' }).end('held back by the test proxy');
+        return;
+      }
+      if (request.headers.range && url.pathname.endsWith('.ts')) proxy.rangeRequests.push(url.href.replace(origin.origin, proxy.url));
+      const unlisted = url.searchParams.get('unlisted');
+      const upstream = httpRequest(new URL(url.pathname, origin), { method: request.method, headers: { ...request.headers, host: origin.host } }, (answer) => {
+        if (unlisted === null) {
+          response.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(response);
+          return;
+        }
+        const chunks: Buffer[] = [];
+        answer.on('data', (chunk: Buffer) => chunks.push(chunk));
+        answer.on('end', () => {
+          const hashes = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, string>;
+          const kept = Object.fromEntries(Object.entries(hashes).filter(([key]) => !key.startsWith(`${unlisted}/`)));
+          response.writeHead(200, { 'access-control-allow-origin': '*', 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify(kept));
+        });
+      });
+      upstream.on('error', () => response.destroy());
+      request.pipe(upstream);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    proxy = new OriginProxy(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    return proxy;
+  }
+
+  close(): Promise<void> {
+    this.server.closeAllConnections();
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+/** Collects the player's `fallback` events in `window.fallbacks`. */
+async function recordFallbacks(viewer: Viewer): Promise<void> {
+  await viewer.page.evaluate(() => {
+    const w = window as unknown as { fallbacks: unknown[]; player: { on(name: string, listener: (event: unknown) => void): void } };
+    w.fallbacks = [];
+    w.player.on('fallback', (event) => w.fallbacks.push(event));
+  });
+}
+
+const fallbacksOf = (viewer: Viewer) => viewer.page.evaluate(() => (window as unknown as { fallbacks: FallbackEvent[] }).fallbacks);
+
+/** Polls `read` until `done` holds or `timeoutMs` passes; returns the last value read. */
+async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let value = await read();
+  while (!done(value) && Date.now() < deadline) {
+    await sleep(500);
+    value = await read();
+  }
+  return value;
+}
+
+await inChromiumNamespace('integrity in Chromium', fileURLToPath(import.meta.url), () => {
+  describe('integrity in Chromium (loopback namespace)', { timeout: 4 * 60_000 }, () => {
+    let stack: Stack;
+    let browser: BrowserHandle;
+    let proxy: OriginProxy;
+    const open: Viewer[] = [];
+    before(async () => {
+      stack = await startStack();
+      browser = await launchChromium();
+      proxy = await OriginProxy.open(stack.originUrl);
+    });
+    after(async () => {
+      for (const viewer of open) await viewer.close().catch(() => undefined);
+      await browser?.close();
+      await proxy?.close();
+      await stack?.close();
+    });
+    /** A viewer whose page, playlists, segments and manifest all go through the proxy. */
+    const viewer = async (options: ViewerOptions, extra?: Parameters<typeof openViewer>[3]) => {
+      const opened = await openViewer(browser, { ...stack, originUrl: proxy.url }, options, extra);
+      open.push(opened);
+      await recordFallbacks(opened);
+      return opened;
+    };
+
+    test("'auto' with the manifest answering 503: peers stay off with the reason in stats, and come on once it is back", async () => {
+      const trackers = [stack.trackerUrl];
+      const peer = await viewer({ trackers, level: 0 });
+      await sleep(3000);
+      proxy.manifestStatus = 503;
+      const late = await viewer({ trackers, level: 0 });
+      const start = await late.currentTime();
+      await sleep(12_000);
+      const held = await late.stats();
+      const playedMeanwhile = (await late.currentTime()) - start;
+      proxy.manifestStatus = null;
+      const restoredAt = Date.now();
+      const checking = await waitFor(() => late.stats(), (stats) => stats.integrity.enabled, 45_000);
+      const checkingAfterMs = Date.now() - restoredAt;
+      const sharing = await waitFor(() => late.stats(), (stats) => stats.p2pBytes > 0, 40_000);
+      const fallbacks = await fallbacksOf(late);
+      const errors = await late.page.evaluate(() => (window as unknown as { swarmcastErrors: Array<{ code: string; message: string; fatal: boolean }> }).swarmcastErrors);
+      console.log(
+        `  held back: played ${playedMeanwhile.toFixed(1)} s, peers ${held.peers}, p2p ${held.p2pBytes} B, reason ${held.fallbackReason}; ` +
+          `manifest loaded ${(checkingAfterMs / 1000).toFixed(1)} s after it came back; then peers ${sharing.peers}, p2p ${sharing.p2pBytes} B, verified ${sharing.integrity.verified}`,
+      );
+      for (const closing of [late, peer]) await closing.close();
+
+      assert.equal(held.fallbackReason, 'integrity-manifest-unavailable');
+      assert.equal(held.p2pBytes, 0);
+      assert.equal(held.peers, 0, 'no peer connection before the manifest is in');
+      assert.equal(held.integrity.enabled, false);
+      assert.ok(playedMeanwhile > 4, `the viewer played only ${playedMeanwhile.toFixed(1)} s from the origin meanwhile`);
+      assert.ok(fallbacks.some((event) => event.reason === 'integrity-manifest-unavailable'), 'no fallback event said why');
+      assert.ok(errors.some((error) => error.code === 'integrity' && /HTTP 503/.test(error.message) && !error.fatal));
+      assert.equal(checking.integrity.enabled, true, 'the manifest never loaded after it came back');
+      assert.notEqual(checking.fallbackReason, 'integrity-manifest-unavailable');
+      assert.ok(sharing.p2pBytes > 0 && sharing.integrity.verified > 0, 'peers never came on after the manifest loaded');
+    });
+
+    test('a transfer a peer started and HTTP completed (Range) is dropped when the manifest does not list the segment', async () => {
+      const trackers = [stack.trackerUrl];
+      // The peer corrupts what it sends and stops after the first 64 KiB of each segment (720p
+      // segments are ~170 KB): the receiver holds peer bytes and completes them with a Range request.
+      const peer = await viewer({ trackers, level: 2 }, { corruptUploads: true, initScript: TRUNCATE_UPLOADS_SCRIPT });
+      await sleep(3000);
+      const ranged = proxy.rangeRequests.length;
+      // Its manifest lacks the 720p keys: every segment a peer touched comes back `unknown`.
+      const late = await viewer({ trackers, level: 2, integrity: `${proxy.url}/live/sample/segments-sha256.json?unlisted=720p` });
+      await late.page.evaluate(() => {
+        const w = window as unknown as { fragments: Array<[string, string]>; player: { hls: { on(e: string, f: (e: string, d: unknown) => void): void } } };
+        w.fragments = [];
+        w.player.hls.on('hlsFragLoaded', (_event, data) => {
+          const { frag, payload } = data as { frag: { url: string }; payload: ArrayBuffer };
+          void crypto.subtle.digest('SHA-256', payload).then((digest) => {
+            w.fragments.push([frag.url, [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('')]);
+          });
+        });
+      });
+      // The origin's own manifest, collected while the window slides, to check what hls.js got.
+      const truth = new Map<string, string>();
+      const rangedUnknown = () =>
+        fallbacksOf(late).then((events) =>
+          events.filter((event) => event.reason === 'integrity' && event.verdict === 'unknown' && proxy.rangeRequests.slice(ranged).includes(event.url!)),
+        );
+      const deadline = Date.now() + 60_000;
+      let rejected: FallbackEvent[] = [];
+      while (Date.now() < deadline) {
+        const hashes = (await (await fetch(`${stack.originUrl}/live/sample/segments-sha256.json`)).json()) as Record<string, string>;
+        for (const [key, hash] of Object.entries(hashes)) truth.set(key, hash);
+        rejected = await rangedUnknown();
+        if (rejected.length > 0) break;
+        await sleep(2000);
+      }
+      // A few more segments played after the rejection, to see that what replaced it is the origin's.
+      await sleep(6000);
+      const hashes = (await (await fetch(`${stack.originUrl}/live/sample/segments-sha256.json`)).json()) as Record<string, string>;
+      for (const [key, hash] of Object.entries(hashes)) truth.set(key, hash);
+      const fragments = await late.page.evaluate(() => (window as unknown as { fragments: Array<[string, string]> }).fragments);
+      const truncated = await peer.page.evaluate(() => (window as unknown as { __truncatedUploads: number }).__truncatedUploads);
+      const stats = await late.stats();
+      const fatal = await late.page.evaluate(() => (window as unknown as { swarmcastErrors: Array<{ fatal: boolean }> }).swarmcastErrors.filter((error) => error.fatal));
+      console.log(
+        `  peer truncated ${truncated} uploads; ${proxy.rangeRequests.length - ranged} Range requests; ${rejected.length} range-completed segments rejected as unknown; ` +
+          `late viewer: rejected ${stats.integrity.rejected}, verified ${stats.integrity.verified}, p2p ${stats.p2pBytes} B, ${fragments.length} fragments played`,
+      );
+      for (const closing of [late, peer]) await closing.close();
+
+      assert.ok(truncated > 0, 'the peer never uploaded: the test did not exercise the check');
+      let checked = 0;
+      for (const [url, hash] of fragments) {
+        const expected = truth.get(new URL(url).pathname.replace(/^\/live\/sample\//, ''));
+        if (expected === undefined) continue;
+        checked++;
+        assert.equal(hash, expected, `the viewer played altered bytes for ${url}`);
+      }
+      assert.ok(checked >= 5, `only ${checked} played fragments could be checked`);
+      assert.ok(rejected.length > 0, 'no peer-started transfer completed over HTTP was rejected');
+      assert.ok(rejected.every((event) => event.peerId !== undefined));
+      assert.deepEqual(fatal, []);
+    });
   });
 });
