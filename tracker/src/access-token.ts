@@ -27,6 +27,16 @@ export const MAX_TOKEN_LENGTH = 8192;
 export const MAX_TOKEN_ENTRIES = 64;
 /** Keys shorter than this are refused at start: an HMAC key is only as strong as it is long. */
 export const MIN_KEY_LENGTH = 16;
+/**
+ * Memory the grant cache may hold, estimated per entry as its token's length plus
+ * BYTES_PER_COVERED_HASH for each info_hash it covers: a 64-swarm token covers 4,096 (~250 KB once
+ * derived), so a count alone would let a few thousand such tokens take gigabytes.
+ */
+export const GRANT_CACHE_BYTES = 16 * 1024 * 1024;
+/** A 20-character info_hash in a Set: ~61 bytes measured with Node 20, rounded up. */
+const BYTES_PER_COVERED_HASH = 70;
+/** An HMAC-SHA256 in base64url without padding: 32 bytes, 43 characters. */
+const SIGNATURE_LENGTH = 43;
 
 export interface TokenClaims {
   /** Swarm ids covered ("*": all). */
@@ -75,16 +85,37 @@ export interface AccessGrant {
 
 export type Verification = { ok: true; grant: AccessGrant } | { ok: false; reason: string };
 
-function grantFor(claims: TokenClaims): AccessGrant {
-  const expiresAt = claims.exp * 1000;
-  if (claims.swarms?.includes('*')) return { expiresAt, covers: () => true };
+function coveredHashes(claims: TokenClaims): Set<string> {
   const covered = new Set(claims.hashes);
   for (const swarm of claims.swarms ?? []) {
     for (const type of ['main', 'secondary'] as const) {
       for (let index = 0; index < RENDITION_INDEXES; index++) covered.add(infoHashFor(swarm, type, String(index)));
     }
   }
-  return { expiresAt, covers: (infoHash) => covered.has(infoHash) };
+  return covered;
+}
+
+function grantFor(claims: TokenClaims): AccessGrant {
+  const expiresAt = claims.exp * 1000;
+  if (claims.swarms?.includes('*')) return { expiresAt, covers: () => true };
+  // Derived on first use: the origin checks only signature and expiry and never needs the hashes.
+  let covered: Set<string> | undefined;
+  return { expiresAt, covers: (infoHash) => (covered ??= coveredHashes(claims)).has(infoHash) };
+}
+
+/** The cache's estimate of what a grant for `claims` holds once derived. */
+function cacheWeight(token: string, claims: TokenClaims): number {
+  const hashes = claims.swarms?.includes('*') ? 0 : (claims.hashes?.length ?? 0) + (claims.swarms?.length ?? 0) * 2 * RENDITION_INDEXES;
+  return token.length + hashes * BYTES_PER_COVERED_HASH;
+}
+
+/**
+ * Whether `signature` is the one base64url spelling of 32 bytes. Node's decoder skips characters
+ * outside the alphabet, padding and the last character's spare bits, so without this check
+ * `token + "!"` and its siblings would verify too: each a new cache entry for the same token.
+ */
+function isCanonicalSignature(signature: string): boolean {
+  return signature.length === SIGNATURE_LENGTH && Buffer.from(signature, 'base64url').toString('base64url') === signature;
 }
 
 function parseClaims(payload: string): TokenClaims | undefined {
@@ -105,39 +136,57 @@ function parseClaims(payload: string): TokenClaims | undefined {
 
 /**
  * Checks tokens against the accepted keys (current and previous, for rotation). Grants are cached
- * per token, so the viewers of one event sharing a token cost one derivation between them.
+ * per token, so the viewers of one event sharing a token cost one derivation between them; the
+ * cache holds at most GRANT_CACHE_BYTES (estimated), least recently used first out.
  */
 export class TokenVerifier {
   private readonly keys: string[];
-  private readonly cache = new Map<string, AccessGrant>();
+  private readonly cache = new Map<string, { grant: AccessGrant; weight: number }>();
+  private cachedBytes = 0;
 
-  constructor(
-    keys: string[],
-    private readonly cacheSize = 10_000,
-  ) {
+  constructor(keys: string[]) {
     if (keys.length === 0) throw new RangeError('at least one token key is needed');
     this.keys = keys;
   }
 
+  /** The verdict on a token verified before, without hashing anything; undefined when it is not cached. */
+  cached(token: string | undefined, now = Date.now()): Verification | undefined {
+    const entry = token === undefined ? undefined : this.cache.get(token);
+    if (!entry) return undefined;
+    this.cache.delete(token!);
+    if (entry.grant.expiresAt <= now) {
+      this.cachedBytes -= entry.weight;
+      return { ok: false, reason: 'access token expired' };
+    }
+    this.cache.set(token!, entry);
+    return { ok: true, grant: entry.grant };
+  }
+
   verify(token: string | undefined, now = Date.now()): Verification {
     if (!token) return { ok: false, reason: 'an access token is required (?token=)' };
-    const cached = this.cache.get(token);
-    if (cached) return cached.expiresAt > now ? { ok: true, grant: cached } : { ok: false, reason: 'access token expired' };
+    const cached = this.cached(token, now);
+    if (cached) return cached;
     if (token.length > MAX_TOKEN_LENGTH) return { ok: false, reason: 'access token too long' };
     const [payload, signature, extra] = token.split('.');
-    if (!payload || !signature || extra !== undefined) return { ok: false, reason: 'malformed access token' };
+    if (!payload || !signature || extra !== undefined || !isCanonicalSignature(signature)) return { ok: false, reason: 'malformed access token' };
     const given = Buffer.from(signature, 'base64url');
-    const valid = this.keys.some((key) => {
-      const expected = sign(payload, key);
-      return given.length === expected.length && timingSafeEqual(given, expected);
-    });
-    if (!valid) return { ok: false, reason: 'access token signature is not valid' };
+    if (!this.keys.some((key) => timingSafeEqual(given, sign(payload, key)))) return { ok: false, reason: 'access token signature is not valid' };
     const claims = parseClaims(payload);
     if (!claims) return { ok: false, reason: 'malformed access token' };
     if (claims.exp * 1000 <= now) return { ok: false, reason: 'access token expired' };
     const grant = grantFor(claims);
-    if (this.cache.size >= this.cacheSize) this.cache.delete(this.cache.keys().next().value as string);
-    this.cache.set(token, grant);
+    this.remember(token, grant, cacheWeight(token, claims));
     return { ok: true, grant };
+  }
+
+  private remember(token: string, grant: AccessGrant, weight: number): void {
+    if (weight > GRANT_CACHE_BYTES) return;
+    for (const [oldest, entry] of this.cache) {
+      if (this.cachedBytes + weight <= GRANT_CACHE_BYTES) break;
+      this.cache.delete(oldest);
+      this.cachedBytes -= entry.weight;
+    }
+    this.cache.set(token, { grant, weight });
+    this.cachedBytes += weight;
   }
 }

@@ -11,6 +11,8 @@ export type RejectReason =
   | 'too_many_connections'
   | 'slow_reader'
   | 'unauthorized'
+  | 'token_checks_exceeded'
+  | 'token_expired'
   | 'origin_not_allowed'
   | 'info_hash_not_allowed'
   | 'too_many_swarms'

@@ -33,11 +33,15 @@ export class PeerConnection {
     readonly locality: string,
     private readonly messagesPerSecond: number,
     now: number,
-    /** The access token's grant, checked once at upgrade: it holds for the life of the socket. */
+    /** The access token's grant, checked at upgrade; the socket is closed once it expires. */
     readonly grant: AccessGrant | undefined,
   ) {
     this.tokens = messagesPerSecond * 2;
     this.refilledAt = now;
+  }
+
+  tokenExpired(now: number): boolean {
+    return this.grant !== undefined && this.grant.expiresAt <= now;
   }
 
   get swarmCount(): number {

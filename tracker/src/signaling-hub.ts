@@ -27,6 +27,8 @@ import {
 import type { Delivery, SwarmStore } from './store/store.ts';
 import type { SwarmAccess } from './swarm-access.ts';
 
+/** Close code for a socket whose access token expired: 4000 + HTTP 401, what an upgrade with that token would get. */
+const TOKEN_EXPIRED_CLOSE_CODE = 4401;
 /** A client that stops reading is cut off once this much is queued for it (MAX_QUEUED_BYTES caps all of them together). */
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 /**
@@ -131,7 +133,9 @@ export class SignalingHub {
   private receive(connection: PeerConnection, data: RawData, isBinary: boolean): void {
     // Frames already buffered when the connection was told to close are not handled.
     if (connection.socket.readyState !== connection.socket.OPEN) return;
-    if (!connection.takeToken(Date.now())) {
+    const now = Date.now();
+    if (connection.tokenExpired(now)) return this.closeExpired(connection);
+    if (!connection.takeToken(now)) {
       this.reject('rate_limited');
       connection.socket.close(1008, 'message rate limit exceeded');
       return;
@@ -290,8 +294,14 @@ export class SignalingHub {
   private deliverLocally(owner: string, delivery: Delivery): boolean {
     const connection = this.connections.get(owner);
     if (connection?.membership(delivery.infoHash)?.peerId !== delivery.toPeerId) return false;
+    const now = Date.now();
+    // Offers carry their senders' addresses: none for a bearer whose token ran out.
+    if (connection.tokenExpired(now)) {
+      this.closeExpired(connection);
+      return false;
+    }
     if (delivery.kind === 'offer') {
-      const expiresAt = Date.now() + this.config.offerTtlSeconds * 1000;
+      const expiresAt = now + this.config.offerTtlSeconds * 1000;
       connection.addPendingOffer(delivery.infoHash, delivery.fromPeerId, delivery.offerId, delivery.fromOwner, expiresAt);
     }
     this.send(connection, delivery.frame);
@@ -334,9 +344,18 @@ export class SignalingHub {
     );
   }
 
+  /** A grant is checked at upgrade; one that ran out since must not keep its swarms open. */
+  private closeExpired(connection: PeerConnection): void {
+    if (connection.socket.readyState !== connection.socket.OPEN) return;
+    this.reject('token_expired');
+    connection.socket.close(TOKEN_EXPIRED_CLOSE_CODE, 'access token expired');
+  }
+
   private sweep(now: number): void {
     const silentSince = now - this.config.announceIntervalSeconds * 2000;
     for (const connection of this.connections.values()) {
+      // Idle sockets too: a client that stays silent is closed within half an interval of its token's expiry.
+      if (connection.tokenExpired(now)) this.closeExpired(connection);
       connection.dropExpiredOffers(now);
       for (const { infoHash, peerId } of connection.expire(silentSince)) {
         this.store.leave(infoHash, peerId, connection.key).catch((error: unknown) => this.log.warn({ err: error }, 'expiry failed'));

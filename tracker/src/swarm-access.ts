@@ -5,17 +5,25 @@
  */
 import { TokenVerifier, type AccessGrant } from './access-token.ts';
 import type { TrackerConfig } from './config.ts';
+import { AddressRateLimiter } from './telemetry/rate-limit.ts';
 
-export type Admission = { ok: true; grant: AccessGrant | undefined } | { ok: false; reason: string };
+/** A refusal's status: 401 for the token itself, 429 when its address checked too many new tokens. */
+export type Admission = { ok: true; grant: AccessGrant | undefined } | { ok: false; status: 401 | 429; reason: string };
 
 export class SwarmAccess {
   private readonly verifier: TokenVerifier | undefined;
+  private readonly tokenChecks: AddressRateLimiter;
+  private readonly tokenChecksPerMinute: number;
   private readonly allowedOrigins: Set<string> | undefined;
   private readonly allowEmptyOrigin: boolean;
   private readonly allowedInfoHashes: Set<string> | undefined;
 
-  constructor(config: Pick<TrackerConfig, 'trackerAuth' | 'tokenKeys' | 'allowedOrigins' | 'allowEmptyOrigin' | 'allowedInfoHashes'>) {
+  constructor(
+    config: Pick<TrackerConfig, 'trackerAuth' | 'tokenKeys' | 'tokenChecksPerMinute' | 'allowedOrigins' | 'allowEmptyOrigin' | 'allowedInfoHashes'>,
+  ) {
     this.verifier = config.trackerAuth === 'required' ? new TokenVerifier(config.tokenKeys) : undefined;
+    this.tokenChecks = new AddressRateLimiter(config.tokenChecksPerMinute);
+    this.tokenChecksPerMinute = config.tokenChecksPerMinute;
     this.allowedOrigins = config.allowedOrigins && new Set(config.allowedOrigins);
     this.allowEmptyOrigin = config.allowEmptyOrigin;
     this.allowedInfoHashes = config.allowedInfoHashes && new Set(config.allowedInfoHashes);
@@ -36,9 +44,16 @@ export class SwarmAccess {
     return this.allowedOrigins.has(origin) ? undefined : `origin ${origin} is not allowed`;
   }
 
-  /** With TRACKER_AUTH=required, the token's grant or why it has none; otherwise no token is needed. */
-  admit(token: string | undefined): Admission {
-    return this.verifier ? this.verifier.verify(token) : { ok: true, grant: undefined };
+  /**
+   * With TRACKER_AUTH=required, the token's grant or why it has none; otherwise no token is needed.
+   * A token not seen before costs its verification and a cache entry, so each client address may
+   * bring only so many new ones a minute; a cached token is always let in.
+   */
+  admit(token: string | undefined, address: string, now = Date.now()): Admission {
+    if (!this.verifier) return { ok: true, grant: undefined };
+    const verdict = this.verifier.cached(token, now) ?? (!token || this.tokenChecks.take(address, now) ? this.verifier.verify(token, now) : undefined);
+    if (verdict === undefined) return { ok: false, status: 429, reason: `at most ${this.tokenChecksPerMinute} new access tokens per minute per address` };
+    return verdict.ok ? verdict : { ok: false, status: 401, reason: verdict.reason };
   }
 
   /** Why the bearer of `grant` may not join or look into this swarm; undefined when it may. */

@@ -46,10 +46,10 @@ export async function websocketRoutes(app: FastifyInstance, options: { config: T
       hub.reject('origin_not_allowed');
       return refuse(socket, '403 Forbidden', originRefusal);
     }
-    const admission = access.admit(queryParameter(request.url ?? '/', 'token'));
+    const admission = access.admit(queryParameter(request.url ?? '/', 'token'), ip);
     if (!admission.ok) {
-      hub.reject('unauthorized');
-      return refuse(socket, '401 Unauthorized', admission.reason);
+      hub.reject(admission.status === 429 ? 'token_checks_exceeded' : 'unauthorized');
+      return refuse(socket, admission.status === 429 ? '429 Too Many Requests' : '401 Unauthorized', admission.reason);
     }
     const locality = localityKey(fromTrustedProxy(request, trust) ? request.headers[config.localityHeader] : undefined, ip);
     server.handleUpgrade(request, socket, head, (websocket) => hub.open(websocket, socket, ip, locality, admission.grant));

@@ -137,8 +137,8 @@ export async function coordinationRoutes(app: FastifyInstance, options: Coordina
   );
 
   app.get<{ Querystring: CoordinationQuery }>('/coordination', { schema, attachValidation: true }, async (request, reply) => {
-    const admission = access.admit(tokenOf(request));
-    if (!admission.ok) return refuse(reply, 401, 'unauthorized', admission.reason);
+    const admission = access.admit(tokenOf(request), request.ip);
+    if (!admission.ok) return refuse(reply, admission.status, admission.status === 429 ? 'rate_limited' : 'unauthorized', admission.reason);
     if (request.validationError) return refuse(reply, 400, 'invalid_request', describeError(request.validationError.validation));
     const { info_hash: infoHash, peer_id: peerId } = request.query;
     const swarmRefusal = access.swarmRefusal(infoHash, admission.grant);
