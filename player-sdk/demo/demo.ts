@@ -72,7 +72,7 @@ function draw(canvas: HTMLCanvasElement, history: Array<{ p2p: number; http: num
 }
 
 document.getElementById('embed-snippet')!.textContent = `<script src="${new URL('/sdk/swarmcast.min.js', location.href).href}"></script>
-<swarmcast-player src="${liveSrc}" tracker="${tracker}"></swarmcast-player>
+<swarmcast-player src="${liveSrc}" tracker="${tracker}" controls muted autoplay></swarmcast-player>
 
 <!-- or, with the API: -->
 <video id="video" controls muted playsinline></video>

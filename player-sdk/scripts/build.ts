@@ -1,61 +1,70 @@
 /**
- * Builds the package into dist/: `esm/index.js` (ESM, dependencies external), `types/` (.d.ts),
- * `swarmcast.min.js` (IIFE, global `Swarmcast`, everything bundled, for <script> tags) and
- * `demo/index.html` (the demo page with its script inlined; the origin serves it at `/`).
+ * Builds the package into dist/:
+ * - `esm/` for npm users: `index.js` (createPlayer, the element) and `engine.js` (bring your own
+ *   hls.js), ESM with hls.js left to the site (a peer dependency: a site that ships hls.js has one
+ *   copy) and p2p-media-loader inside;
+ * - `types/` (.d.ts with `.js` specifiers, as Node and bundlers resolve them);
+ * - `swarmcast.min.js` (IIFE, global `Swarmcast`, hls.js/light inside: no DRM, subtitles, alternate
+ *   audio, CMCD or interstitials) and `swarmcast.full.min.js` (the full hls.js), for <script> tags;
+ * - `demo/index.html` (the demo page with its script inlined, on the light build; the origin serves it at `/`).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { build, type BuildOptions } from 'esbuild';
+import { bundleSizes, formatSizes } from './bundle-sizes.ts';
 
 const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = resolve(packageDir, 'dist');
+
+/** What every browser build shares. */
+const browser: BuildOptions = {
+  bundle: true,
+  platform: 'browser',
+  target: 'es2020',
+  // p2p-media-loader-core's self-contained build: its default entry needs Node's `events` and friends.
+  conditions: ['p2pml:core-as-bundle'],
+  define: { 'process.env.NODE_ENV': '"production"', global: 'globalThis' },
+  legalComments: 'none',
+  logLevel: 'warning',
+};
+
+/** hls.js without DRM, subtitles, alternate audio, CMCD and interstitials: 215 KiB less. */
+export const LIGHT_HLS = { 'hls.js': 'hls.js/light' };
 
 export async function buildSdk(): Promise<void> {
   await rm(dist, { recursive: true, force: true });
 
   await build({
-    entryPoints: [resolve(packageDir, 'src/index.ts')],
-    outfile: resolve(dist, 'esm/index.js'),
-    bundle: true,
+    ...browser,
+    entryPoints: [resolve(packageDir, 'src/index.ts'), resolve(packageDir, 'src/engine.ts')],
+    outdir: resolve(dist, 'esm'),
     format: 'esm',
-    platform: 'browser',
-    target: 'es2020',
-    packages: 'external',
-    logLevel: 'warning',
+    // The two entries share one copy of everything but hls.js (not imported by the engine entry at all).
+    splitting: true,
+    chunkNames: 'shared-[hash]',
+    external: ['hls.js'],
   });
 
   // `platform: 'browser'` picks the `browser` export of the webrtc-polyfill shim (the page's own
-  // RTCPeerConnection): @roamhq/wrtc must never reach the bundle, which `assertBrowserOnly` checks.
-  const result = await build({
-    entryPoints: [resolve(packageDir, 'src/browser-global.ts')],
-    outfile: resolve(dist, 'swarmcast.min.js'),
-    bundle: true,
-    format: 'iife',
-    globalName: 'Swarmcast',
-    platform: 'browser',
-    target: 'es2020',
-    minify: true,
-    sourcemap: true,
-    metafile: true,
-    // p2p-media-loader-core's self-contained build: its default entry needs Node's `events` and friends.
-    conditions: ['p2pml:core-as-bundle'],
-    define: { 'process.env.NODE_ENV': '"production"', global: 'globalThis' },
-    logLevel: 'warning',
-  });
-  assertBrowserOnly(Object.keys(result.metafile.inputs));
+  // RTCPeerConnection): @roamhq/wrtc must never reach a bundle, which `assertBrowserOnly` checks.
+  for (const [file, alias] of [['swarmcast.min.js', LIGHT_HLS], ['swarmcast.full.min.js', {}]] as const) {
+    const result = await build({
+      ...browser,
+      entryPoints: [resolve(packageDir, 'src/browser-global.ts')],
+      outfile: resolve(dist, file),
+      format: 'iife',
+      globalName: 'Swarmcast',
+      alias,
+      minify: true,
+      sourcemap: true,
+      metafile: true,
+    });
+    assertBrowserOnly(Object.keys(result.metafile.inputs));
+  }
 
-  const demo = await build({
-    entryPoints: [resolve(packageDir, 'demo/demo.ts')],
-    bundle: true,
-    format: 'iife',
-    platform: 'browser',
-    target: 'es2020',
-    minify: true,
-    write: false,
-    logLevel: 'warning',
-  });
+  const demo = await build({ ...browser, entryPoints: [resolve(packageDir, 'demo/demo.ts')], format: 'iife', alias: LIGHT_HLS, minify: true, write: false });
   const template = await readFile(resolve(packageDir, 'demo/index.html'), 'utf8');
   const script = demo.outputFiles[0]!.text.replaceAll('</script', '<\\/script');
   await mkdir(resolve(dist, 'demo'), { recursive: true });
@@ -64,6 +73,22 @@ export async function buildSdk(): Promise<void> {
   execFileSync(process.execPath, [resolve(packageDir, '../node_modules/typescript/bin/tsc'), '-p', resolve(packageDir, 'tsconfig.types.json')], {
     stdio: 'inherit',
   });
+  await useJsSpecifiers(resolve(dist, 'types'));
+}
+
+/**
+ * tsc keeps our `.ts` import specifiers in declarations (`rewriteRelativeImportExtensions` only
+ * rewrites JavaScript); a user's TypeScript resolves `./player.js` to `player.d.ts`, not `./player.ts`.
+ */
+async function useJsSpecifiers(dir: string): Promise<void> {
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) await useJsSpecifiers(path);
+    else if (entry.name.endsWith('.d.ts')) {
+      const text = await readFile(path, 'utf8');
+      await writeFile(path, text.replace(/((?:from|import)\s*\(?\s*['"]\.{1,2}\/[^'"]*?)\.ts(['"])/g, '$1.js$2'));
+    }
+  }
 }
 
 function assertBrowserOnly(inputs: string[]): void {
@@ -73,6 +98,5 @@ function assertBrowserOnly(inputs: string[]): void {
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   await buildSdk();
-  const { size } = await stat(resolve(dist, 'swarmcast.min.js'));
-  console.log(`player-sdk built: dist/swarmcast.min.js ${(size / 1024).toFixed(0)} KiB, dist/esm, dist/types, dist/demo/index.html`);
+  console.log(`player-sdk built into dist/:\n${formatSizes(await bundleSizes())}`);
 }

@@ -155,7 +155,16 @@ export interface ResolvedOptions {
   telemetry: ResolvedTelemetry | null;
 }
 
-export const defaultOptions: Omit<ResolvedOptions, 'src'> = {
+/** Frozen to the bottom: a page that edits the defaults would change every player after it. */
+function deepFreeze<T>(value: T): Readonly<T> {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+export const defaultOptions: Readonly<Omit<ResolvedOptions, 'src'>> = deepFreeze({
   trackers: [],
   swarmId: undefined,
   token: undefined,
@@ -175,7 +184,7 @@ export const defaultOptions: Omit<ResolvedOptions, 'src'> = {
   hlsConfig: {},
   // Resolved from the `telemetry` option (on by default) and the trackers.
   telemetry: null,
-};
+});
 
 /** Thrown by `createPlayer` for a bad option; `option` names it. */
 export class OptionError extends TypeError {
@@ -190,11 +199,15 @@ export class OptionError extends TypeError {
 
 const POLICIES: readonly PolicyName[] = ['peer-first', 'library-default'];
 
-export function resolveOptions(input: SwarmcastOptions, base: string | undefined = undefined): ResolvedOptions {
+/**
+ * Checks `input` and fills in the defaults. `srcOptional`: an empty `src` is allowed (the engine
+ * entry learns it from what hls.js loads); then `telemetry.stream` stays empty until it is known.
+ */
+export function resolveOptions(input: SwarmcastOptions, base: string | undefined = undefined, { srcOptional = false } = {}): ResolvedOptions {
   if (input === null || typeof input !== 'object') throw new OptionError('options', 'expected an object with at least { src }');
   const options = { ...defaultOptions, ...withoutUndefined(input) } as ResolvedOptions;
 
-  options.src = absoluteUrl('src', options.src, base, ['http:', 'https:']);
+  if (!(srcOptional && options.src === '')) options.src = absoluteUrl('src', options.src, base, ['http:', 'https:']);
   if (!Array.isArray(options.trackers)) throw new OptionError('trackers', 'expected an array of ws:// or wss:// URLs');
   options.trackers = options.trackers.map((tracker, i) => absoluteUrl(`trackers[${i}]`, tracker, undefined, ['ws:', 'wss:']));
   if (options.token !== undefined) {

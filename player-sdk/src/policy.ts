@@ -149,11 +149,13 @@ function retriesFor(windowMs: number): number {
   return retries;
 }
 
+/** hls.js jumps back to `liveSyncDuration` once latency exceeds it by this much (after stalls). */
+export const LIVE_LATENCY_SLACK_S = 8;
+
 export function hlsConfigFor(options: PolicyOptions): Partial<HlsConfig> {
   const config: Partial<HlsConfig> = {
     liveSyncDuration: options.liveLatency,
-    // hls.js jumps back to liveSyncDuration when latency exceeds this (after stalls).
-    liveMaxLatencyDuration: options.liveLatency + 8,
+    liveMaxLatencyDuration: options.liveLatency + LIVE_LATENCY_SLACK_S,
     // hls.js's default gives a playlist up after two retries (~3 s) and then sets renditions
     // aside; a viewer of a short origin outage was left with nothing to load (faults.test.ts).
     playlistLoadPolicy: {

@@ -96,7 +96,9 @@ export function resolveTelemetry(
     throw new OptionError('telemetry.intervalMs', `expected an integer from ${MIN_INTERVAL_MS} to ${MAX_INTERVAL_MS}, got ${String(intervalMs)}`);
   }
   const stream = given.stream ?? context.swarmId ?? context.src.split('?', 1)[0]!;
-  if (typeof stream !== 'string' || stream === '' || stream.length > MAX_STREAM_LENGTH) {
+  // No src yet (the engine entry): the stream is named once hls.js loads a playlist.
+  const later = given.stream === undefined && context.src === '';
+  if (typeof stream !== 'string' || (stream === '' && !later) || stream.length > MAX_STREAM_LENGTH) {
     throw new OptionError('telemetry.stream', `expected a string of 1 to ${MAX_STREAM_LENGTH} characters`);
   }
   return { url, intervalMs, stream };

@@ -1,0 +1,75 @@
+/**
+ * Bring your own player: Swarmcast mixed into the hls.js class a site (or its player: Vidstack,
+ * Plyr, Media Chrome, Clappr…) already uses. This entry does not import hls.js: the site's copy
+ * is the only one.
+ *
+ *     import Hls from 'hls.js';
+ *     import { swarmcastHls } from '@swarmcast/player-sdk/engine';
+ *     const SwarmcastHls = swarmcastHls(Hls, { trackers: ['wss://tracker.example'] });
+ *     const hls = new SwarmcastHls(yourConfig);      // or hand the class to your player
+ *     hls.swarmcast.on('stats', (stats) => …);        // the same handle as createPlayer's
+ *
+ * Every instance is its own session (players build a new hls.js per source); `destroy()` ends it.
+ */
+import type Hls from 'hls.js';
+import type { HlsConfig } from 'hls.js';
+import { Emitter } from './events.ts';
+import { OptionError, resolveOptions, type SwarmcastOptions } from './options.ts';
+import { chooseTransport } from './policy.ts';
+import { createSession, type SwarmcastHandle } from './session.ts';
+import { TokenSource } from './token-source.ts';
+
+export type { QualityLevel, SwarmcastHandle } from './session.ts';
+export type { SwarmcastStats, IntegrityStats, SegmentSource } from './stats.ts';
+export type { ErrorEvent, FallbackEvent, Listener, PeerEvent, SegmentEvent, SwarmcastEventMap, SwarmcastEventName } from './events.ts';
+export type { FallbackReason, TransportMode } from './policy.ts';
+export { OptionError, type SwarmcastOptions } from './options.ts';
+
+/**
+ * The options of `createPlayer` without what the player decides: `src` is optional (taken from
+ * what hls.js loads), `autoplay` and `hlsConfig` are the player's. `token` must be a string here:
+ * an hls.js instance is built synchronously, before a callback could answer.
+ */
+export type SwarmcastEngineOptions = Omit<SwarmcastOptions, 'src' | 'autoplay' | 'hlsConfig' | 'token'> & { src?: string; token?: string };
+
+/** An hls.js instance with Swarmcast in it. */
+export type SwarmcastHlsInstance = Hls & { readonly swarmcast: SwarmcastHandle };
+
+/** The class `swarmcastHls` returns: constructed like the site's own Hls class. */
+export type SwarmcastHlsClass<H extends typeof Hls> = (new (config?: Partial<HlsConfig>) => InstanceType<H> & { readonly swarmcast: SwarmcastHandle }) & H;
+
+export function swarmcastHls<H extends typeof Hls>(HlsClass: H, input: SwarmcastEngineOptions = {}): SwarmcastHlsClass<H> {
+  if (typeof HlsClass !== 'function' || typeof HlsClass.isSupported !== 'function') throw new TypeError('Swarmcast swarmcastHls: the first argument must be the hls.js class');
+  if (input !== null && typeof input === 'object' && typeof (input as { token?: unknown }).token === 'function') {
+    throw new OptionError('token', 'swarmcastHls takes the token as a string (mint it before building the player); createPlayer also accepts a callback');
+  }
+  // Checked now, so a bad option fails where it is written rather than in the player's constructor.
+  const base = resolveOptions({ ...input, src: input.src ?? '', autoplay: false }, typeof location === 'undefined' ? undefined : location.href, { srcOptional: true });
+  const transport = chooseTransport(base, { mediaSource: HlsClass.isSupported(), nativeHls: false, webRtc: typeof RTCPeerConnection === 'function' });
+
+  class SwarmcastHls extends (HlsClass as typeof Hls) {
+    declare readonly swarmcast: SwarmcastHandle;
+
+    constructor(config: Partial<HlsConfig> = {}) {
+      const emitter = new Emitter();
+      const session = createSession({
+        options: { ...base },
+        // Without MSE the site's player plays natively: the session still counts what it can.
+        mode: transport.mode === 'p2p' ? 'p2p' : 'http',
+        reason: transport.reason,
+        tokens: new TokenSource(base, emitter),
+        trackers: base.trackers,
+        emitter,
+      });
+      super({ ...session.hlsConfig, ...config, ...session.loaderConfig });
+      Object.defineProperty(this, 'swarmcast', { value: session.handle, enumerable: true });
+      session.bind(this);
+    }
+
+    override destroy(): void {
+      this.swarmcast.destroy();
+      super.destroy();
+    }
+  }
+  return SwarmcastHls as unknown as SwarmcastHlsClass<H>;
+}

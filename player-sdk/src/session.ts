@@ -1,0 +1,384 @@
+/**
+ * One Swarmcast session on one hls.js instance: p2p-media-loader wired in with the peer-first
+ * policy, integrity checks, seeding coordination, stats, events and telemetry. `createPlayer`
+ * builds its own hls.js on it; `swarmcastHls` (bring your own player) mixes it into the site's
+ * Hls class. It never imports hls.js itself: the instance's class brings `Events` and `ErrorTypes`,
+ * so the engine entry does not carry a second copy of hls.js.
+ *
+ * The <video> and the playlist URL are learnt from hls.js (MEDIA_ATTACHING, MANIFEST_LOADING):
+ * a player that builds hls.js itself decides when to attach and what to load.
+ */
+import type Hls from 'hls.js';
+import type { ErrorData, HlsConfig } from 'hls.js';
+import type { CoreEventMap } from 'p2p-media-loader-core';
+import { HlsJsP2PEngine } from 'p2p-media-loader-hlsjs';
+import { CoordinationClient } from './coordination-client.ts';
+import { Emitter, type Listener, type SwarmcastEventName } from './events.ts';
+import { levelInfoHash } from './hls-swarm.ts';
+import { fetchManifestJson } from './integrity.ts';
+import { integrityCheckFor, type IntegrityCheck } from './integrity-check.ts';
+import { OptionError, type ResolvedOptions } from './options.ts';
+import { hlsConfigFor, initialCoreConfig, isPeerFirst, LIVE_LATENCY_SLACK_S, planLoading, STALL_MEMORY_MS, uploadAllowed, type FallbackReason, type TransportMode } from './policy.ts';
+import { seedingRole } from './seeding-role.ts';
+import { StatsRecorder, type SwarmcastStats } from './stats.ts';
+import { defaultSwarmId, newPeerId } from './swarm-identity.ts';
+import { startTelemetry } from './telemetry-beacon.ts';
+import { describe, type TokenSource } from './token-source.ts';
+
+/** A rendition of the stream, as the quality API lists it. */
+export interface QualityLevel {
+  index: number;
+  width: number;
+  height: number;
+  /** Bits per second, from the playlist. */
+  bitrate: number;
+  name?: string;
+}
+
+/** What a page holds on to: counters, events, the quality and latency controls, and the way out. */
+export interface SwarmcastHandle {
+  /** Current counters (the same object the `stats` event carries). */
+  stats(): SwarmcastStats;
+  /** Adds a listener; returns the function that removes it. */
+  on<K extends SwarmcastEventName>(name: K, listener: Listener<K>): () => void;
+  /** A listener for the next event of that name only; returns the function that removes it. */
+  once<K extends SwarmcastEventName>(name: K, listener: Listener<K>): () => void;
+  off<K extends SwarmcastEventName>(name: K, listener: Listener<K>): void;
+  /** The stream's renditions (empty until the master playlist has loaded, and in native HLS). */
+  levels(): QualityLevel[];
+  /** The rendition playing now, or -1 (not yet, or native HLS). */
+  readonly currentLevel: number;
+  /** Lock a rendition by index, or `'auto'` for adaptive bitrate; switches at the next segment. */
+  setLevel(level: number | 'auto'): void;
+  /** Live latency target in seconds (hls.js's `liveSyncDuration` and the policy's horizon). */
+  setLiveLatency(seconds: number): void;
+  /** Stops the session: peer connections, timers and telemetry (the hls.js instance is the caller's). */
+  destroy(): void;
+}
+
+export interface SessionSetup {
+  /** A copy the session may change (`setLiveLatency`); `src` may be empty until hls.js loads one. */
+  options: ResolvedOptions;
+  mode: TransportMode;
+  /** Why this session is HTTP-only from the start (no WebRTC, p2p off, …); null in P2P mode. */
+  reason: FallbackReason | null;
+  tokens: TokenSource;
+  /** Tracker URLs with the token in them. */
+  trackers: string[];
+  emitter?: Emitter;
+}
+
+export interface Session {
+  /** hls.js settings of the policy; the caller's own settings may override them. */
+  readonly hlsConfig: Partial<HlsConfig>;
+  /** p2p-media-loader's loaders: they must win over any other config, or no segment reaches a peer. */
+  readonly loaderConfig: Partial<HlsConfig>;
+  /** Wires the session to the hls.js instance built with the configs above, before it loads anything. */
+  bind(hls: Hls): void;
+  /** For native HLS (no hls.js): stats and telemetry from the <video> alone. */
+  attachMedia(video: HTMLVideoElement): void;
+  readonly handle: SwarmcastHandle;
+}
+
+/** hls.js fatal errors the session recovers from before it gives up. */
+const MAX_RECOVERIES = 3;
+
+export function createSession(setup: SessionSetup): Session {
+  const { options, mode, tokens, trackers } = setup;
+  const emitter = setup.emitter ?? new Emitter();
+  const recorder = new StatsRecorder(() => performance.now());
+  let reportedReason: FallbackReason | null = null;
+  let trackerFailed = false;
+  let hls: Hls | null = null;
+  let video: HTMLVideoElement | null = null;
+  let integrity: IntegrityCheck | null = null;
+  let telemetry: { stop(): void } | null = null;
+  let recoveries = 0;
+  let destroyed = false;
+  // One peer_id in every swarm, known to us, so the tracker's seeding coordination can be asked about it.
+  const peerId = newPeerId();
+  /** info_hash of each level's swarm, by level URL (filled when the master playlist arrives). */
+  const levelSwarms = new Map<string, string>();
+  const cleanups: Array<() => void> = [];
+
+  const coordination =
+    mode === 'p2p' && options.coordination && isPeerFirst(options.policy) && trackers[0] !== undefined
+      ? new CoordinationClient({ tracker: trackers[0], peerId, onAnswer: () => replan() })
+      : null;
+  if (coordination) cleanups.push(() => coordination.stop());
+
+  const fallbackReason = (): FallbackReason | null => {
+    if (setup.reason !== null || mode !== 'p2p') return setup.reason;
+    if (integrity?.holdsPeersOff) return 'integrity-manifest-unavailable';
+    if (recorder.peerCount > 0) return null;
+    return trackerFailed ? 'tracker-unreachable' : 'no-peers';
+  };
+
+  const playingLevel = () => (hls ? hls.levels[hls.currentLevel >= 0 ? hls.currentLevel : hls.loadLevel] : undefined);
+
+  const snapshot = (): SwarmcastStats => {
+    const details = playingLevel()?.details;
+    const latency = details?.live && hls && video && Number.isFinite(hls.latency) && video.currentTime > 0 ? Math.round(hls.latency * 10) / 10 : null;
+    return recorder.snapshot({ liveLatency: latency, bufferAhead: bufferAhead(video), mode, fallbackReason: fallbackReason(), seeding: seeding() });
+  };
+
+  const currentSwarm = (): string | undefined => {
+    const level = playingLevel();
+    return level ? levelSwarms.get(level.uri) : undefined;
+  };
+
+  /** What the tracker said about the current swarm; undefined without coordination or before an answer. */
+  const currentCoordination = () => {
+    const swarm = coordination ? currentSwarm() : undefined;
+    return swarm === undefined ? undefined : coordination?.get(swarm);
+  };
+
+  const seeding = (): SwarmcastStats['seeding'] => {
+    const answer = currentCoordination();
+    const role = seedingRole(answer, performance.now());
+    return role === null ? null : { role: role.kind, swarmSize: answer?.swarmSize ?? null };
+  };
+
+  const replan = () => {
+    if (!engine || !isPeerFirst(options.policy)) return;
+    const details = playingLevel()?.details;
+    // Follow the level being played (it changes with ABR): the client then asks about that swarm.
+    const swarm = coordination ? currentSwarm() : undefined;
+    if (swarm) coordination?.watch(swarm);
+    const plan = planLoading(
+      {
+        isLive: details?.live ?? true,
+        bufferAhead: bufferAhead(video),
+        connectedPeers: recorder.peerCount,
+        recentStall: recorder.stalledWithin(STALL_MEMORY_MS),
+        segmentDuration: details?.targetduration ?? 2,
+        role: seedingRole(currentCoordination(), performance.now()),
+      },
+      options,
+      Math.random(),
+    );
+    engine.applyDynamicConfig({ core: plan });
+  };
+
+  const tick = setInterval(() => {
+    replan();
+    const stats = snapshot();
+    const reason = stats.fallbackReason;
+    if (reason !== reportedReason) {
+      reportedReason = reason;
+      if (reason !== null) emitter.emit('fallback', { reason });
+    }
+    emitter.emit('stats', stats);
+  }, options.statsIntervalMs);
+  cleanups.push(() => clearInterval(tick));
+
+  const engine = mode === 'p2p' ? createEngine() : null;
+
+  function createEngine(): HlsJsP2PEngine {
+    const connection = (navigator as Navigator & { connection?: { type?: string } }).connection;
+    const p2pEngine = new HlsJsP2PEngine({
+      core: {
+        ...initialCoreConfig(options),
+        // Only coordination needs to know its peer_id; otherwise p2p-media-loader draws its own.
+        ...(options.coordination ? { trackerClientVersionPrefix: peerId } : {}),
+        announceTrackers: trackers,
+        rtcConfig: options.rtcConfig,
+        // Segments over HTTP are fetched by p2p-media-loader, not hls.js: the same request, with the token.
+        ...(options.originToken
+          ? {
+              httpRequestSetup: async (url: string, _segmentRange: unknown, signal: AbortSignal, range: { start: number; end?: number } | undefined) =>
+                new Request(await tokens.originUrl(url), { signal, headers: range ? { Range: `bytes=${range.start}-${range.end ?? ''}` } : {} }),
+            }
+          : {}),
+        ...(options.swarmId === undefined ? {} : { swarmId: options.swarmId }),
+        isP2PUploadDisabled: !uploadAllowed(options.upload, connection?.type),
+        // Peers wait for the manifest (loaded with the playlist): until it is in, nothing they send could be checked.
+        ...(options.integrity === false
+          ? {}
+          : {
+              isP2PDisabled: true,
+              validateP2PSegment: (url: string, range: unknown, data: ArrayBuffer) => integrity?.validateP2P(url, range, data) ?? Promise.resolve(true),
+              validateHTTPSegment: (url: string, range: unknown, data: ArrayBuffer) => integrity?.validateHttp(url, range, data) ?? Promise.resolve(true),
+            }),
+      },
+    });
+    const handlers: Partial<CoreEventMap> = {
+      onChunkDownloaded: (bytes, source) => recorder.downloaded(bytes, source),
+      onChunkUploaded: (bytes) => recorder.uploaded(bytes),
+      onSegmentStart: ({ segment, downloadSource, peerId }) => {
+        if (downloadSource === 'p2p' && peerId) integrity?.peerStarted(segment.url, peerId);
+      },
+      onSegmentLoaded: ({ segmentUrl, bytesLength, downloadSource, peerId }) => {
+        recorder.segmentLoaded(downloadSource);
+        emitter.emit('segment', { url: segmentUrl, source: downloadSource, bytes: bytesLength, ...(peerId ? { peerId } : {}) });
+      },
+      onPeerConnect: ({ peerId }) => {
+        recorder.peerConnected(peerId);
+        trackerFailed = false;
+        emitter.emit('peer', { peerId, state: 'connected', peers: recorder.peerCount });
+        replan();
+      },
+      onPeerClose: ({ peerId }) => {
+        recorder.peerClosed(peerId);
+        emitter.emit('peer', { peerId, state: 'closed', peers: recorder.peerCount });
+        replan();
+      },
+      // bittorrent-tracker reports a refused WebSocket as a warning, not an error.
+      onTrackerWarning: ({ warning }) => {
+        trackerFailed = true;
+        emitter.emit('error', { code: 'tracker', message: describe(warning), fatal: false });
+      },
+      onTrackerError: ({ error }) => {
+        trackerFailed = true;
+        emitter.emit('error', { code: 'tracker', message: describe(error), fatal: false });
+      },
+    };
+    for (const [name, handler] of Object.entries(handlers)) p2pEngine.addEventListener(name as keyof CoreEventMap, handler as never);
+    return p2pEngine;
+  }
+
+  /** The playlist URL is known: the integrity manifest sits next to it, telemetry names the stream after it. */
+  const sourceKnown = (url: string) => {
+    if (!options.src) options.src = url;
+    if (options.telemetry && !options.telemetry.stream) options.telemetry = { ...options.telemetry, stream: options.swarmId ?? defaultSwarmId(options.src) };
+    if (engine && !integrity && options.integrity !== false) {
+      const check = integrityCheckFor(options, {
+        fetchJson: async (manifestUrl) => fetchManifestJson(await tokens.originUrl(manifestUrl)),
+        stats: recorder.integrity,
+        emitter,
+        onPeersAllowed: () => engine.applyDynamicConfig({ core: { isP2PDisabled: false } }),
+      });
+      integrity = check;
+      if (check) cleanups.push(() => check.stop());
+    }
+  };
+
+  const attachMedia = (media: HTMLVideoElement) => {
+    if (video === media || destroyed) return;
+    video = media;
+    const listen = <K extends keyof HTMLMediaElementEventMap>(name: K, handler: () => void) => {
+      media.addEventListener(name, handler);
+      cleanups.push(() => media.removeEventListener(name, handler));
+    };
+    listen('playing', () => recorder.playing());
+    listen('timeupdate', () => {
+      if (!media.paused && media.readyState >= HTMLMediaElement.HAVE_FUTURE_DATA) recorder.playing();
+    });
+    listen('waiting', () => {
+      if (!media.seeking) recorder.waiting();
+    });
+    listen('seeking', () => recorder.interrupted());
+    listen('pause', () => recorder.interrupted());
+    if (options.telemetry && options.telemetry.stream && !telemetry) {
+      const beacon = startTelemetry(options.telemetry, { video: media, stats: snapshot, hls: () => hls, emitter });
+      telemetry = beacon;
+      cleanups.push(() => beacon.stop());
+    }
+  };
+
+  const onHlsError = (data: ErrorData) => {
+    if (!data.fatal || !hls) return;
+    const message = `${data.type}: ${data.details}`;
+    if (recoveries < MAX_RECOVERIES) {
+      recoveries++;
+      emitter.emit('error', { code: 'hls', message, fatal: false });
+      if (data.type === (hls.constructor as typeof Hls).ErrorTypes.MEDIA_ERROR) hls.recoverMediaError();
+      else hls.startLoad();
+      return;
+    }
+    emitter.emit('error', { code: 'hls', message, fatal: true });
+  };
+
+  const bind = (instance: Hls) => {
+    hls = instance;
+    const { Events } = instance.constructor as typeof Hls;
+    engine?.bindHls(instance);
+    instance.on(Events.MANIFEST_LOADING, (_event, data) => sourceKnown(data.url));
+    instance.on(Events.MEDIA_ATTACHING, (_event, data) => attachMedia(data.media as HTMLVideoElement));
+    if (instance.media) attachMedia(instance.media as HTMLVideoElement);
+    if (coordination) {
+      // Live or VOD is known now, before the first segment request: plan for it rather than a second later.
+      instance.once(Events.LEVEL_LOADED, () => replan());
+      instance.on(Events.MANIFEST_LOADED, (_event, data) => {
+        // p2p-media-loader names swarms after the response URL (after redirects), as here.
+        const details: unknown = data.networkDetails;
+        const responseUrl = details instanceof XMLHttpRequest ? details.responseURL : details instanceof Response ? details.url : data.url;
+        const swarmId = options.swarmId ?? defaultSwarmId(responseUrl);
+        for (const level of data.levels) levelSwarms.set(level.url, levelInfoHash(swarmId, level));
+        // Ask now, while the level playlist loads: the answer should be in before the first segment request.
+        const first = data.levels[options.level === 'auto' ? 0 : Math.min(options.level, data.levels.length - 1)];
+        if (first) coordination.watch(levelSwarms.get(first.url)!);
+      });
+    }
+    instance.on(Events.MANIFEST_PARSED, () => {
+      if (options.level !== 'auto') instance.loadLevel = Math.min(options.level, instance.levels.length - 1);
+    });
+    instance.on(Events.ERROR, (_event, data) => onHlsError(data));
+    // Without p2p-media-loader its byte events are gone: count what hls.js itself fetched.
+    if (!engine) {
+      instance.on(Events.FRAG_LOADED, (_event, { frag }) => {
+        recorder.downloaded(frag.stats.loaded, 'http');
+        recorder.segmentLoaded('http');
+        emitter.emit('segment', { url: frag.url, source: 'http', bytes: frag.stats.loaded });
+      });
+    }
+  };
+
+  const hlsConfig: Partial<HlsConfig> = { ...hlsConfigFor(options) };
+  if (options.level !== 'auto') hlsConfig.startLevel = options.level;
+  // Playlists (and segments without P2P) go through hls.js's XHR loader. The token goes in a header:
+  // in the URL it would change the playlists' responseURL, which p2p-media-loader matches against the
+  // master's level URLs, and every segment would then bypass it (no peers, no tracker).
+  if (options.originToken) {
+    hlsConfig.xhrSetup = async (xhr, url) => {
+      const current = await tokens.fresh();
+      xhr.open('GET', url, true);
+      if (current) xhr.setRequestHeader('Authorization', `Bearer ${current}`);
+    };
+  }
+
+  const handle: SwarmcastHandle = {
+    stats: snapshot,
+    on: (name, listener) => emitter.on(name, listener),
+    once: (name, listener) => emitter.once(name, listener),
+    off: (name, listener) => emitter.off(name, listener),
+    levels: () =>
+      (hls?.levels ?? []).map((level, index) => ({ index, width: level.width, height: level.height, bitrate: level.bitrate, ...(level.name ? { name: level.name } : {}) })),
+    get currentLevel() {
+      return hls?.currentLevel ?? -1;
+    },
+    setLevel(level) {
+      if (level !== 'auto' && !(Number.isInteger(level) && level >= 0)) throw new OptionError('level', "expected 'auto' or a level index (integer ≥ 0)");
+      options.level = level;
+      if (!hls || hls.levels.length === 0) return; // applied at MANIFEST_PARSED
+      // nextLevel switches at the next segment boundary, without flushing what is buffered.
+      hls.nextLevel = level === 'auto' ? -1 : Math.min(level, hls.levels.length - 1);
+    },
+    setLiveLatency(seconds) {
+      if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds <= options.httpFallbackBuffer) {
+        throw new OptionError('liveLatency', `expected a number of seconds above httpFallbackBuffer (${options.httpFallbackBuffer}), got ${String(seconds)}`);
+      }
+      options.liveLatency = seconds;
+      if (hls) Object.assign(hls.config, { liveSyncDuration: seconds, liveMaxLatencyDuration: seconds + LIVE_LATENCY_SLACK_S });
+      replan();
+    },
+    destroy() {
+      if (destroyed) return;
+      destroyed = true;
+      for (const cleanup of cleanups) cleanup();
+      engine?.destroy();
+      emitter.clear();
+    },
+  };
+
+  return { hlsConfig, loaderConfig: (engine?.getConfigForHlsJs() ?? {}) as Partial<HlsConfig>, bind, attachMedia, handle };
+}
+
+function bufferAhead(video: HTMLVideoElement | null): number {
+  if (!video) return 0;
+  const { buffered, currentTime } = video;
+  for (let i = 0; i < buffered.length; i++) {
+    if (buffered.start(i) <= currentTime + 0.1 && currentTime < buffered.end(i)) return Math.round((buffered.end(i) - currentTime) * 10) / 10;
+  }
+  return 0;
+}

@@ -1,0 +1,104 @@
+/**
+ * The bring-your-own-player examples (`examples/`: plain hls.js, Plyr, Vidstack), built the way a
+ * site would build them (esbuild, the package by name through its exports) and played by two
+ * Chromium viewers each: the second must get segments from the first.
+ */
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import type { BrowserContext, Page } from 'playwright-core';
+import type { SwarmcastStats } from '../src/stats.ts';
+import { inChromiumNamespace, launchChromium, LIVE_SRC_PATH, sleep, startStack, type BrowserHandle, type Stack } from './harness.ts';
+
+const EXAMPLES = ['hlsjs', 'plyr', 'vidstack'] as const;
+const examplesDir = fileURLToPath(new URL('../examples/', import.meta.url));
+/** How long two viewers get to exchange a segment: a few live segments, generous for a loaded machine. */
+const P2P_WITHIN_MS = 60_000;
+
+/** Each example's page, script and styles, as a static site would serve them. */
+async function buildExamples(): Promise<Map<string, { body: string | Uint8Array; type: string }>> {
+  const files = new Map<string, { body: string | Uint8Array; type: string }>();
+  for (const name of EXAMPLES) {
+    const result = await build({
+      entryPoints: [`${examplesDir}${name}/main.ts`],
+      bundle: true,
+      format: 'esm',
+      platform: 'browser',
+      target: 'es2020',
+      outdir: '/virtual',
+      write: false,
+      minify: true,
+      define: { 'process.env.NODE_ENV': '"production"' },
+      logLevel: 'warning',
+    });
+    for (const output of result.outputFiles) {
+      const file = output.path.split('/').pop()!;
+      files.set(`/${name}/${file}`, { body: output.contents, type: file.endsWith('.css') ? 'text/css' : 'text/javascript' });
+    }
+    files.set(`/${name}/`, { body: await readFile(`${examplesDir}${name}/index.html`, 'utf8'), type: 'text/html' });
+  }
+  return files;
+}
+
+await inChromiumNamespace('player examples in Chromium', fileURLToPath(import.meta.url), () => {
+  describe('player examples in Chromium (loopback namespace)', { timeout: 6 * 60_000 }, () => {
+    let stack: Stack;
+    let browser: BrowserHandle;
+    let site: Server;
+    let siteUrl: string;
+    before(async () => {
+      stack = await startStack();
+      const files = await buildExamples();
+      site = createServer((request, response) => {
+        const file = files.get((request.url ?? '/').split('?', 1)[0]!);
+        if (!file) return void response.writeHead(404).end();
+        response.writeHead(200, { 'content-type': file.type }).end(file.body);
+      });
+      await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
+      siteUrl = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
+      browser = await launchChromium();
+    });
+    after(async () => {
+      await browser?.close();
+      await new Promise((resolve) => site?.close(resolve));
+      await stack?.close();
+    });
+
+    for (const name of EXAMPLES) {
+      test(`${name}: two viewers play the live sample and share segments over P2P`, async () => {
+        const query = new URLSearchParams({ src: `${stack.originUrl}${LIVE_SRC_PATH}`, tracker: stack.trackerUrl, ice: 'none' });
+        const viewers: Array<{ context: BrowserContext; page: Page; pageErrors: string[] }> = [];
+        for (let i = 0; i < 2; i++) {
+          const context = await browser.browser.newContext();
+          // Chromium offers a loopback ICE candidate only to pages allowed to capture media.
+          await context.grantPermissions(['camera', 'microphone'], { origin: siteUrl });
+          const page = await context.newPage();
+          const pageErrors: string[] = [];
+          page.on('pageerror', (error) => pageErrors.push(error.message));
+          await page.goto(`${siteUrl}/${name}/?${query}`);
+          viewers.push({ context, page, pageErrors });
+          await sleep(2000);
+        }
+        const statsOf = (i: number) => viewers[i]!.page.evaluate(() => (window as unknown as { swarmcast?: { stats(): SwarmcastStats } }).swarmcast?.stats() ?? null);
+        const deadline = Date.now() + P2P_WITHIN_MS;
+        let stats: Array<SwarmcastStats | null> = [];
+        while (Date.now() < deadline) {
+          stats = await Promise.all(viewers.map((_, i) => statsOf(i)));
+          if (stats.some((s) => (s?.p2pBytes ?? 0) > 0) && stats.every((s) => (s?.httpBytes ?? 0) + (s?.p2pBytes ?? 0) > 0)) break;
+          await sleep(1000);
+        }
+        const played = await Promise.all(viewers.map((viewer) => viewer.page.evaluate(() => document.querySelector('video')?.currentTime ?? 0)));
+        for (const viewer of viewers) await viewer.context.close();
+        console.log(`  ${name}: ${stats.map((s, i) => `viewer ${i}: ${s?.mode} http ${s?.httpBytes} B, p2p ${s?.p2pBytes} B, offload ${s?.offload}%, played ${played[i]!.toFixed(1)} s`).join('; ')}`);
+        assert.deepEqual(viewers.map((viewer) => viewer.pageErrors).flat(), [], 'the page threw');
+        assert.ok(stats.every((s) => s?.mode === 'p2p'), 'every viewer runs Swarmcast in P2P mode');
+        assert.ok(played.every((seconds) => seconds > 0), 'every viewer plays');
+        assert.ok(stats.some((s) => (s?.p2pBytes ?? 0) > 0 && (s?.offload ?? 0) > 0), 'no viewer got a segment from the other');
+      });
+    }
+  });
+});
