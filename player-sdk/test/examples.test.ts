@@ -5,6 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
@@ -15,6 +17,12 @@ import type { SwarmcastStats } from '../src/stats.ts';
 import { inChromiumNamespace, launchChromium, LIVE_SRC_PATH, sleep, startStack, type BrowserHandle, type Stack } from './harness.ts';
 
 const EXAMPLES = ['hlsjs', 'plyr', 'vidstack'] as const;
+const CONTENT_TYPES: Record<string, string> = { js: 'text/javascript', css: 'text/css', svg: 'image/svg+xml' };
+const require = createRequire(import.meta.url);
+/** Files a site copies next to the page from a package (Plyr's icon sprite: the package does not export it). */
+const HOSTED: Partial<Record<(typeof EXAMPLES)[number], Record<string, string>>> = {
+  plyr: { 'plyr.svg': join(dirname(require.resolve('plyr')), 'plyr.svg') },
+};
 const examplesDir = fileURLToPath(new URL('../examples/', import.meta.url));
 /** How long two viewers get to exchange a segment: a few live segments, generous for a loaded machine. */
 const P2P_WITHIN_MS = 60_000;
@@ -31,15 +39,18 @@ async function buildExamples(): Promise<Map<string, { body: string | Uint8Array;
       target: 'es2020',
       outdir: '/virtual',
       write: false,
-      minify: true,
+      minify: false,
       define: { 'process.env.NODE_ENV': '"production"' },
+      // Not player-sdk's tsconfig: its `paths` point at the sources; a site resolves the package's exports (dist/).
+      tsconfigRaw: {},
       logLevel: 'warning',
     });
     for (const output of result.outputFiles) {
       const file = output.path.split('/').pop()!;
-      files.set(`/${name}/${file}`, { body: output.contents, type: file.endsWith('.css') ? 'text/css' : 'text/javascript' });
+      files.set(`/${name}/${file}`, { body: output.contents, type: CONTENT_TYPES[file.split('.').pop()!] ?? 'application/octet-stream' });
     }
     files.set(`/${name}/`, { body: await readFile(`${examplesDir}${name}/index.html`, 'utf8'), type: 'text/html' });
+    for (const [file, path] of Object.entries(HOSTED[name] ?? {})) files.set(`/${name}/${file}`, { body: await readFile(path), type: CONTENT_TYPES[file.split('.').pop()!]! });
   }
   return files;
 }
@@ -78,7 +89,7 @@ await inChromiumNamespace('player examples in Chromium', fileURLToPath(import.me
           await context.grantPermissions(['camera', 'microphone'], { origin: siteUrl });
           const page = await context.newPage();
           const pageErrors: string[] = [];
-          page.on('pageerror', (error) => pageErrors.push(error.message));
+          page.on('pageerror', (error) => pageErrors.push(`${error.message} ${error.stack ?? ''}`.slice(0, 400)));
           await page.goto(`${siteUrl}/${name}/?${query}`);
           viewers.push({ context, page, pageErrors });
           await sleep(2000);

@@ -18,6 +18,8 @@ hls.on(Hls.Events.MANIFEST_PARSED, () => {
   const levels = hls.swarmcast.levels();
   const player = new Plyr(video, {
     autoplay: true,
+    // Plyr fetches its icon sprite from cdn.plyr.io unless told otherwise: host node_modules/plyr/dist/plyr.svg next to the page.
+    iconUrl: './plyr.svg',
     muted: true,
     quality: {
       default: 0,
