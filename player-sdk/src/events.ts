@@ -34,8 +34,8 @@ export interface FallbackEvent {
 }
 
 export interface ErrorEvent {
-  /** `hls` (from hls.js), `integrity` (a peer sent altered data), `tracker`, `unsupported`. */
-  code: 'hls' | 'integrity' | 'tracker' | 'token' | 'unsupported';
+  /** `hls` (from hls.js), `integrity` (a peer sent altered data), `tracker`, `token`, `unsupported`, `options` (`<swarmcast-player>` attributes that are not valid). */
+  code: 'hls' | 'integrity' | 'tracker' | 'token' | 'unsupported' | 'options';
   message: string;
   /** Whether playback stopped because of it (the player already tried to recover). */
   fatal: boolean;
