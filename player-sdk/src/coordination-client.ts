@@ -57,8 +57,10 @@ export class CoordinationClient {
   /** Set when the tracker says it does not coordinate (404): stop asking. */
   private unsupported = false;
   private stopped = false;
+  private tracker: string;
 
   constructor(private readonly options: CoordinationClientOptions) {
+    this.tracker = options.tracker;
     this.fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
     this.now = options.now ?? (() => performance.now());
     this.random = options.random ?? Math.random;
@@ -74,6 +76,10 @@ export class CoordinationClient {
     return this.answers.get(infoHash);
   }
 
+  /** The tracker URL with a renewed token: the next polls carry it. */
+  useTracker(tracker: string): void {
+    this.tracker = tracker;
+  }
 
   stop(): void {
     this.stopped = true;
@@ -87,7 +93,7 @@ export class CoordinationClient {
   }
 
   private async poll(infoHash: string): Promise<void> {
-    const url = new URL(trackerHttpUrl(this.options.tracker, '/coordination', ['token']));
+    const url = new URL(trackerHttpUrl(this.tracker, '/coordination', ['token']));
     url.searchParams.set('info_hash', infoHash);
     url.searchParams.set('peer_id', this.options.peerId);
     let next: number;

@@ -27,11 +27,11 @@ export interface SwarmcastOptions {
   /**
    * Access token for private streams (see the README's "Security model"), appended to every
    * tracker URL as `?token=<token>`, and to the origin's requests with `originToken`.
-   * A function is called for a fresh token before the player connects, and again for origin
-   * requests once the last one is older than `tokenRefreshSeconds`. p2p-media-loader builds its
-   * tracker URLs once, so a tracker reconnection reuses the first token: the tracker checks a
-   * token when a socket opens, so mint tracker tokens that outlive a reconnection or accept that
-   * a viewer reconnecting after expiry plays over HTTP.
+   * A function is called for a fresh token before the player connects, again for origin requests
+   * once the last one is older than `tokenRefreshSeconds`, and before each token expires (a minute
+   * before its `exp`; `token-renewal.ts`), when the tracker connections move to the new one. A
+   * string is never renewed: the tracker closes a socket once its token expires, so mint it to
+   * outlast a viewing session.
    * @default undefined
    */
   token?: string | (() => string | Promise<string>);
@@ -42,7 +42,8 @@ export interface SwarmcastOptions {
    */
   originToken?: boolean;
   /**
-   * With a `token` function: seconds after which origin requests ask it for a fresh token.
+   * With a `token` function: seconds after which origin requests ask it for a fresh token (sooner
+   * when the token is about to expire).
    * @default 60
    */
   tokenRefreshSeconds?: number;

@@ -9,6 +9,7 @@ import { resolveOptions, withToken, type ResolvedOptions, type SwarmcastOptions 
 import { chooseTransport } from './policy.ts';
 import { createSession, type Session, type SwarmcastHandle } from './session.ts';
 import { StatsRecorder } from './stats.ts';
+import { TrackerTokenRenewal } from './token-renewal.ts';
 import { TokenSource } from './token-source.ts';
 
 export interface SwarmcastPlayer extends SwarmcastHandle {
@@ -40,9 +41,18 @@ export function createPlayer(video: HTMLVideoElement, input: SwarmcastOptions): 
       emitter.emit('error', { code: 'unsupported', message: 'this browser has neither Media Source Extensions nor native HLS', fatal: true });
       return;
     }
-    // A string token is already in the tracker URLs (resolveOptions); a callback's goes in now.
-    const trackers = typeof options.token === 'function' && first ? options.trackers.map((tracker) => withToken(tracker, first)) : options.trackers;
-    session = createSession({ options: { ...options }, mode: transport.mode, reason: transport.reason, tokens, trackers, emitter });
+    // A string token is already in the tracker URLs (resolveOptions); a callback's goes in now, and is renewed before it expires.
+    const byCallback = typeof options.token === 'function';
+    const trackers = byCallback && first ? options.trackers.map((tracker) => withToken(tracker, first)) : options.trackers;
+    session = createSession({
+      options: { ...options },
+      mode: transport.mode,
+      reason: transport.reason,
+      tokens,
+      trackers,
+      emitter,
+      ...(byCallback ? { renewTrackerToken: (renewal) => new TrackerTokenRenewal(renewal) } : {}),
+    });
     if (transport.mode === 'native') {
       session.attachMedia(video);
       video.src = options.originToken && first ? withToken(options.src, first) : options.src;

@@ -23,6 +23,7 @@ import { seedingRole } from './seeding-role.ts';
 import { StatsRecorder, type SwarmcastStats } from './stats.ts';
 import { defaultSwarmId, newPeerId } from './swarm-identity.ts';
 import { startTelemetry } from './telemetry-beacon.ts';
+import type { TrackerTokenRenewal, TrackerTokenRenewalSetup } from './token-renewal.ts';
 import { describe, type TokenSource } from './token-source.ts';
 
 /** A rendition of the stream, as the quality API lists it. */
@@ -66,6 +67,11 @@ export interface SessionSetup {
   /** Tracker URLs with the token in them. */
   trackers: string[];
   emitter?: Emitter;
+  /**
+   * Keeps the tracker token current (`createPlayer` with a `token` callback). A factory rather than
+   * an import: the engine entry takes only token strings and leaves the renewal out of its bundle.
+   */
+  renewTrackerToken?: (setup: TrackerTokenRenewalSetup) => TrackerTokenRenewal;
 }
 
 export interface Session {
@@ -173,6 +179,11 @@ export function createSession(setup: SessionSetup): Session {
   cleanups.push(() => clearInterval(tick));
 
   const engine = mode === 'p2p' ? createEngine() : null;
+  const renewal =
+    engine && setup.renewTrackerToken
+      ? setup.renewTrackerToken({ engine, tokens, trackers: options.trackers, onRenewed: (renewed) => coordination?.useTracker(renewed[0]!) })
+      : null;
+  if (renewal) cleanups.push(() => renewal.stop());
 
   function createEngine(): HlsJsP2PEngine {
     const connection = (navigator as Navigator & { connection?: { type?: string } }).connection;
@@ -241,6 +252,7 @@ export function createSession(setup: SessionSetup): Session {
   const sourceKnown = (url: string) => {
     if (!options.src) options.src = url;
     if (options.telemetry && !options.telemetry.stream) options.telemetry = { ...options.telemetry, stream: options.swarmId ?? defaultSwarmId(options.src) };
+    startTelemetryOnce();
     if (engine && !integrity && options.integrity !== false) {
       const check = integrityCheckFor(options, {
         fetchJson: async (manifestUrl) => fetchManifestJson(await tokens.originUrl(manifestUrl)),
@@ -251,6 +263,14 @@ export function createSession(setup: SessionSetup): Session {
       integrity = check;
       if (check) cleanups.push(() => check.stop());
     }
+  };
+
+  /** Beats need the <video> and the stream's name (from the playlist URL): whichever comes last starts them. */
+  const startTelemetryOnce = () => {
+    if (telemetry || !video || !options.telemetry?.stream) return;
+    const beacon = startTelemetry(options.telemetry, { video, stats: snapshot, hls: () => hls, emitter });
+    telemetry = beacon;
+    cleanups.push(() => beacon.stop());
   };
 
   const attachMedia = (media: HTMLVideoElement) => {
@@ -269,11 +289,7 @@ export function createSession(setup: SessionSetup): Session {
     });
     listen('seeking', () => recorder.interrupted());
     listen('pause', () => recorder.interrupted());
-    if (options.telemetry && options.telemetry.stream && !telemetry) {
-      const beacon = startTelemetry(options.telemetry, { video: media, stats: snapshot, hls: () => hls, emitter });
-      telemetry = beacon;
-      cleanups.push(() => beacon.stop());
-    }
+    startTelemetryOnce();
   };
 
   const onHlsError = (data: ErrorData) => {
@@ -293,6 +309,7 @@ export function createSession(setup: SessionSetup): Session {
     hls = instance;
     const { Events } = instance.constructor as typeof Hls;
     engine?.bindHls(instance);
+    renewal?.watch(instance);
     instance.on(Events.MANIFEST_LOADING, (_event, data) => sourceKnown(data.url));
     instance.on(Events.MEDIA_ATTACHING, (_event, data) => attachMedia(data.media as HTMLVideoElement));
     if (instance.media) attachMedia(instance.media as HTMLVideoElement);

@@ -209,8 +209,12 @@ export async function openViewer(
   handle: BrowserHandle,
   stack: Stack,
   options: ViewerOptions,
-  /** `initScript`: a test-only adversary run in the page before anything else (as `corruptUploads`). `tokenCallback`: the page passes `token` as a callback answering this (asynchronously), counting calls in `window.tokenCalls`. */
-  extra: { corruptUploads?: boolean; debug?: boolean; tokenCallback?: string; initScript?: string } = {},
+  /**
+   * `initScript`: a test-only adversary run in the page before anything else (as `corruptUploads`).
+   * `tokenCallback`: the page passes `token` as a callback answering this (asynchronously), counting
+   * calls in `window.tokenCalls`; a function runs in Node at each call (e.g. to mint a fresh token).
+   */
+  extra: { corruptUploads?: boolean; debug?: boolean; tokenCallback?: string | (() => string); initScript?: string } = {},
 ): Promise<Viewer> {
   const context = await handle.browser.newContext();
   // Chromium offers a loopback ICE candidate only to pages allowed to capture media.
@@ -222,7 +226,10 @@ export async function openViewer(
   await page.goto(`${stack.originUrl}/`);
   const playerOptions: SwarmcastOptions = { src: `${stack.originUrl}${LIVE_SRC_PATH}`, rtcConfig: { iceServers: [] }, ...options } as SwarmcastOptions;
   // A string, not a function in the evaluated callback: tsx would wrap its name in a helper the page lacks.
-  if (extra.tokenCallback !== undefined) {
+  if (typeof extra.tokenCallback === 'function') {
+    await page.exposeFunction('nodeTokenCallback', extra.tokenCallback);
+    await page.evaluate(`window.tokenCallback = () => window.nodeTokenCallback().finally(() => window.tokenCalls++)`);
+  } else if (extra.tokenCallback !== undefined) {
     await page.evaluate(`window.tokenCallback = () => Promise.resolve(${JSON.stringify(extra.tokenCallback)}).finally(() => window.tokenCalls++)`);
   }
   await page.evaluate(

@@ -1,7 +1,8 @@
 /**
- * The `token` option (a string or a callback) and `originToken`: validation in Node, then a short
- * Chromium run against a private deployment (tracker TRACKER_AUTH=required, origin
- * ORIGIN_AUTH=required, one shared key; loopback-only namespace, as e2e.test.ts).
+ * The `token` option (a string or a callback) and `originToken`: validation in Node, then short
+ * Chromium runs against a private deployment (tracker TRACKER_AUTH=required, origin
+ * ORIGIN_AUTH=required, one shared key; loopback-only namespace, as e2e.test.ts): tokens that play,
+ * a forged one that does not, and 20 s tokens the player renews before they expire.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -48,7 +49,7 @@ describe('token options', () => {
   }
 });
 
-/** The tracker's /stats: announces accepted and upgrades refused by reason. */
+/** The tracker's /stats: announces accepted, sockets open, and refusals by reason. */
 async function trackerStats(stack: Stack): Promise<{ announces: number; connections: number; rejections: Record<string, number> }> {
   return (await (await fetch(`${stack.trackerUrl.replace(/^ws/, 'http')}/stats`)).json()) as { announces: number; connections: number; rejections: Record<string, number> };
 }
@@ -123,6 +124,70 @@ await inChromiumNamespace('private stream in Chromium', fileURLToPath(import.met
       );
       // The admitted viewer is unaffected by the intruder.
       assert.deepEqual(await fatalErrors(byCallback), []);
+    });
+  });
+
+  describe('short-lived tokens renewed in Chromium (loopback namespace)', { timeout: 3 * 60_000 }, () => {
+    const TTL_S = 20;
+    let stack: Stack;
+    let browser: BrowserHandle;
+    const open: Viewer[] = [];
+    before(async () => {
+      // Announces every 10 s and a sweep every 5 s: a socket outliving its token is closed (4401) within seconds.
+      stack = await startStack({ tracker: { trackerAuth: 'required', tokenKeys: [KEY], announceIntervalSeconds: 10 }, origin: { tokenKeys: [KEY] } });
+      browser = await launchChromium();
+    });
+    after(async () => {
+      for (const viewer of open) await viewer.close().catch(() => undefined);
+      await browser?.close();
+      await stack?.close();
+    });
+
+    test('two viewers with 20 s tokens keep the tracker and their peers long after the first token expired: renewed in time, never refused', async () => {
+      // The site's backend: every call mints a token that lasts 20 s from now.
+      const mint = () => mintToken({ swarms: ['*'], ttlSeconds: TTL_S }, KEY);
+      const startedAt = Date.now();
+      for (let i = 0; i < 2; i++) {
+        const viewer = await openViewer(browser, stack, { trackers: [stack.trackerUrl], originToken: true, level: 0 }, { tokenCallback: mint });
+        open.push(viewer);
+        await viewer.page.evaluate(() => {
+          const w = window as unknown as { peerConnects: number[]; player: { on(name: string, listener: (event: { state: string }) => void): void } };
+          w.peerConnects = [];
+          w.player.on('peer', (event) => event.state === 'connected' && w.peerConnects.push(Date.now()));
+        });
+        await sleep(1000);
+      }
+      // Every first token has expired (the second viewer's ~1 s after the first's).
+      const expiredAt = startedAt + (TTL_S + 2) * 1000;
+      await sleep(expiredAt + 2000 - Date.now());
+      const before = { stats: await Promise.all(open.map((v) => v.stats())), time: await Promise.all(open.map((v) => v.currentTime())), tracker: await trackerStats(stack) };
+      await sleep(startedAt + 65_000 - Date.now());
+      const later = { stats: await Promise.all(open.map((v) => v.stats())), time: await Promise.all(open.map((v) => v.currentTime())), tracker: await trackerStats(stack) };
+      const tokenCalls = await Promise.all(open.map((v) => v.page.evaluate(() => (window as unknown as { tokenCalls: number }).tokenCalls)));
+      const reconnects = await Promise.all(open.map((v) => v.page.evaluate((since) => (window as unknown as { peerConnects: number[] }).peerConnects.filter((at) => at > since).length, expiredAt)));
+      const p2pGrowth = later.stats.reduce((sum, s) => sum + s.p2pBytes, 0) - before.stats.reduce((sum, s) => sum + s.p2pBytes, 0);
+      // currentTime alone would hide a stall: hls.js jumps to the live edge once segments flow again.
+      const stalledMs = later.stats.map((s, i) => s.stalledMs - before.stats[i]!.stalledMs);
+      console.log(
+        `  20 s tokens, 65 s: callback asked ${tokenCalls.join(' / ')}×; peer connects after expiry ${reconnects.join(' / ')}; ` +
+          `p2p after expiry +${p2pGrowth} B; played after expiry ${later.time.map((t, i) => (t - before.time[i]!).toFixed(1)).join(' / ')} s, stalled ${stalledMs.join(' / ')} ms; ` +
+          `fallback ${later.stats.map((s) => s.fallbackReason).join(' / ')}; tracker ${JSON.stringify(later.tracker)}`,
+      );
+      const { rejections } = later.tracker;
+      assert.equal(rejections['token_expired'] ?? 0, 0, 'the tracker closed a socket whose token had expired: the player kept using its first token');
+      assert.equal(rejections['unauthorized'] ?? 0, 0, 'the tracker refused a reconnection (an expired token in the URL)');
+      assert.equal(rejections['peer_id_taken'] ?? 0, 0, 'a renewed socket announced before the tracker had seen the old one close');
+      for (const [i, viewer] of open.entries()) {
+        assert.deepEqual(await fatalErrors(viewer), [], `viewer ${i} had a fatal error`);
+        assert.ok(tokenCalls[i]! >= 4, `viewer ${i} asked its token callback only ${tokenCalls[i]}× in 65 s of 20 s tokens`);
+        assert.ok(later.time[i]! - before.time[i]! > 20, `viewer ${i} played only ${(later.time[i]! - before.time[i]!).toFixed(1)} s in the 41 s after its token expired`);
+        // Origin requests renew the token too (ORIGIN_AUTH=required): a refused segment would stall for the rest of the token's refresh interval.
+        assert.ok(stalledMs[i]! < 20_000, `viewer ${i} stalled ${stalledMs[i]} ms of the 41 s after its token expired`);
+        assert.ok(reconnects[i]! > 0, `viewer ${i} never reconnected to a peer after its first token expired`);
+        assert.notEqual(later.stats[i]!.fallbackReason, 'tracker-unreachable', `viewer ${i} lost the tracker`);
+      }
+      assert.ok(later.tracker.announces > before.tracker.announces, 'no announce reached the tracker after the first tokens expired');
+      assert.ok(p2pGrowth > 0, 'no segment data between the viewers after their first tokens expired');
     });
   });
 });
