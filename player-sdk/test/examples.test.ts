@@ -111,5 +111,14 @@ await inChromiumNamespace('player examples in Chromium', fileURLToPath(import.me
         assert.ok(stats.some((s) => (s?.p2pBytes ?? 0) > 0 && (s?.offload ?? 0) > 0), 'no viewer got a segment from the other');
       });
     }
+
+    test('the examples’ viewers sent audience telemetry (beats start once hls.js has a playlist and a <video>)', async () => {
+      const trackerHttp = stack.trackerUrl.replace(/^ws/, 'http');
+      const { streams } = (await (await fetch(`${trackerHttp}/dashboard/api/streams`)).json()) as { streams: Array<{ stream: string }> };
+      assert.ok(
+        streams.some((entry) => entry.stream === `${stack.originUrl}${LIVE_SRC_PATH}`),
+        `no beats for the live stream: ${JSON.stringify(streams.map((entry) => entry.stream))}`,
+      );
+    });
   });
 });
