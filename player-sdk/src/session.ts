@@ -86,6 +86,8 @@ export interface Session {
   readonly handle: SwarmcastHandle;
 }
 
+/** Segments p2p-media-loader loaded ahead that hls.js may still ask for (a minute of live segments is far fewer). */
+const MAX_COUNTED_SEGMENTS = 256;
 /** hls.js fatal errors the session recovers from before it gives up. */
 const MAX_RECOVERIES = 3;
 
@@ -106,6 +108,8 @@ export function createSession(setup: SessionSetup): Session {
   /** info_hash of each level's swarm, by level URL (filled when the master playlist arrives). */
   const levelSwarms = new Map<string, string>();
   const cleanups: Array<() => void> = [];
+  /** Segments p2p-media-loader reported (and counted) that hls.js has not taken yet. */
+  const countedByEngine = new Set<string>();
 
   const coordination =
     mode === 'p2p' && options.coordination && isPeerFirst(options.policy) && trackers[0] !== undefined
@@ -220,6 +224,8 @@ export function createSession(setup: SessionSetup): Session {
         if (downloadSource === 'p2p' && peerId) integrity?.peerStarted(segment.url, peerId);
       },
       onSegmentLoaded: ({ segmentUrl, bytesLength, downloadSource, peerId }) => {
+        countedByEngine.add(segmentUrl);
+        if (countedByEngine.size > MAX_COUNTED_SEGMENTS) countedByEngine.delete(countedByEngine.values().next().value!);
         recorder.segmentLoaded(downloadSource);
         emitter.emit('segment', { url: segmentUrl, source: downloadSource, bytes: bytesLength, ...(peerId ? { peerId } : {}) });
       },
@@ -331,14 +337,15 @@ export function createSession(setup: SessionSetup): Session {
       if (options.level !== 'auto') instance.loadLevel = Math.min(options.level, instance.levels.length - 1);
     });
     instance.on(Events.ERROR, (_event, data) => onHlsError(data));
-    // Without p2p-media-loader its byte events are gone: count what hls.js itself fetched.
-    if (!engine) {
-      instance.on(Events.FRAG_LOADED, (_event, { frag }) => {
-        recorder.downloaded(frag.stats.loaded, 'http');
-        recorder.segmentLoaded('http');
-        emitter.emit('segment', { url: frag.url, source: 'http', bytes: frag.stats.loaded });
-      });
-    }
+    // What hls.js fetched itself is counted here: everything without p2p-media-loader, and with it
+    // whatever its loader hands to hls.js's own (a segment its core does not know, as after an origin
+    // outage, or while peers are held off), which raises no p2p-media-loader event.
+    instance.on(Events.FRAG_LOADED, (_event, { frag }) => {
+      if (countedByEngine.delete(frag.url)) return;
+      recorder.downloaded(frag.stats.loaded, 'http');
+      recorder.segmentLoaded('http');
+      emitter.emit('segment', { url: frag.url, source: 'http', bytes: frag.stats.loaded });
+    });
   };
 
   const hlsConfig: Partial<HlsConfig> = { ...hlsConfigFor(options) };

@@ -204,6 +204,14 @@ export const TRUNCATE_UPLOADS_SCRIPT = `(() => {
   };
 })();`;
 
+/**
+ * In a loopback-only namespace Chromium reports `navigator.onLine === false` (it has no other
+ * interface), and hls.js then answers a request cut mid-transfer (status 0) by waiting for the
+ * browser's `online` event, which never comes: the page would stop loading for good. Real viewers
+ * of an origin outage are online, so test pages say so.
+ */
+export const ONLINE_SCRIPT = `Object.defineProperty(Navigator.prototype, 'onLine', { configurable: true, get: () => true });`;
+
 /** A page on the origin (same-origin requests) with one <video> and a Swarmcast player as `window.player`. */
 export async function openViewer(
   handle: BrowserHandle,
@@ -220,6 +228,7 @@ export async function openViewer(
   // Chromium offers a loopback ICE candidate only to pages allowed to capture media.
   await context.grantPermissions(['camera', 'microphone'], { origin: stack.originUrl });
   const page = await context.newPage();
+  await page.addInitScript(ONLINE_SCRIPT);
   if (extra.corruptUploads) await page.addInitScript(CORRUPT_UPLOADS_SCRIPT);
   if (extra.initScript) await page.addInitScript(extra.initScript);
   if (extra.debug) await page.addInitScript(`localStorage.debug = 'p2pml-core:*'`);
