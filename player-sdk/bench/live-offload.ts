@@ -5,7 +5,8 @@
  *
  * Options (environment): BENCH_VIEWERS (4), BENCH_SECONDS (120), BENCH_WARMUP_SECONDS (20: the
  * "steady" columns exclude it), BENCH_LIVE_LATENCY (policy default), BENCH_WINDOW (origin live
- * window, the origin's default), BENCH_MODES (peer-first,library-default,http-only).
+ * window, the origin's default), BENCH_MODES (peer-first,library-default,http-only; also
+ * `coordinated`: peer-first with seeding coordination).
  * Runs itself inside a loopback-only network namespace (WebRTC must stay on loopback).
  */
 import { fileURLToPath } from 'node:url';
@@ -19,7 +20,8 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 120);
 const WARMUP = Number(process.env.BENCH_WARMUP_SECONDS ?? 20);
 const LATENCY = process.env.BENCH_LIVE_LATENCY ? Number(process.env.BENCH_LIVE_LATENCY) : undefined;
 const WINDOW = Number(process.env.BENCH_WINDOW ?? defaultOriginOptions.liveWindowSegments);
-const MODES = (process.env.BENCH_MODES ?? 'peer-first,library-default,http-only').split(',') as Array<PolicyName | 'http-only'>;
+type Mode = PolicyName | 'coordinated' | 'http-only';
+const MODES = (process.env.BENCH_MODES ?? 'peer-first,library-default,http-only').split(',') as Mode[];
 
 interface ModeResult {
   mode: string;
@@ -37,13 +39,18 @@ interface ModeResult {
 const total = (list: SwarmcastStats[], key: 'p2pBytes' | 'httpBytes') => list.reduce((sum, s) => sum + s[key], 0);
 const pct = (p2p: number, http: number) => (p2p + http === 0 ? 0 : Math.round((1000 * p2p) / (p2p + http)) / 10);
 
-async function runMode(mode: PolicyName | 'http-only'): Promise<ModeResult> {
+async function runMode(mode: Mode): Promise<ModeResult> {
   const stack = await startStack({ liveWindowSegments: WINDOW });
   const browser = await launchChromium();
   const viewers: Viewer[] = [];
   try {
     for (let i = 0; i < VIEWERS; i++) {
-      const options = mode === 'http-only' ? { p2p: false } : { trackers: [stack.trackerUrl], policy: mode };
+      const options =
+        mode === 'http-only'
+          ? { p2p: false }
+          : mode === 'coordinated'
+            ? { trackers: [stack.trackerUrl], coordination: true }
+            : { trackers: [stack.trackerUrl], policy: mode };
       viewers.push(await openViewer(browser, stack, { level: 0, ...(LATENCY ? { liveLatency: LATENCY } : {}), ...options }));
       await sleep(1000);
     }
