@@ -259,9 +259,10 @@ describe('a flood of new streams on the Redis store', () => {
     assert.equal(names[0], REAL);
     assert.equal((await summary(tracker.httpUrl, REAL)).viewers, 3);
     // A forged stream holds ~36 keys (its 300 s of claimed watch spread over 31 buckets, a session,
-    // its sorted sets); an evicted stream's are deleted.
+    // its sorted sets), the real one more (three sessions, a bucket every 10 s while it beats); an
+    // evicted stream's are deleted. A store that kept all 301 streams would hold ~10,800 keys.
     const keys = Number(spawnSync('redis-cli', ['-p', String(redis.port), 'dbsize'], { encoding: 'utf8' }).stdout.trim());
-    assert.ok(keys <= MAX_STREAMS * 40, `${keys} keys for ${MAX_STREAMS} streams`);
+    assert.ok(keys <= MAX_STREAMS * 60, `${keys} keys for ${MAX_STREAMS} streams`);
   });
 });
 
