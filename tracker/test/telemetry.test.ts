@@ -4,8 +4,8 @@
  * spread over two tracker instances. Then malformed and flooding POSTs.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { BUCKET_MS, spreadOverBuckets, type StreamSummary } from '../src/telemetry/aggregate.ts';
+import { after, before, describe, test, type TestContext } from 'node:test';
+import { BUCKET_MS, bucketStart, RETENTION_MS, spreadOverBuckets, type StreamSummary } from '../src/telemetry/aggregate.ts';
 import type { Beat } from '../src/telemetry/beat-schema.ts';
 import { startRedis, type RedisServer } from './support/redis-server.ts';
 import { startTracker, type RunningTracker } from './support/tracker-fixture.ts';
@@ -48,8 +48,20 @@ const beats = {
   c2: beat(C, 2, { http: 700, watchMs: 2000, startupMs: 3000, end: true }),
 };
 
+/**
+ * The collector stamps each beat with Date.now(): the clock is held 5 s into `bucket` while the
+ * beats arrive, then moved to the next bucket to read, so each beat's watch time lands in known,
+ * complete buckets of the series.
+ */
+function holdClock(t: TestContext): { bucket: number; nextBucket(): void } {
+  const bucket = bucketStart(Date.now());
+  let now = bucket + 5000;
+  t.mock.method(Date, 'now', () => now);
+  return { bucket, nextBucket: () => { now = bucket + BUCKET_MS; } };
+}
+
 /** The same figures by hand: cumulative counters, so the last beat of each session is its total. */
-function assertExactFigures(s: StreamSummary): void {
+function assertExactFigures(s: StreamSummary, bucket: number): void {
   assert.equal(s.viewers, 2, 'A and B beat recently; C ended');
   assert.equal(s.httpBytes, 1500 + 2500 + 700);
   assert.equal(s.p2pBytes, 3000 + 6000);
@@ -73,10 +85,16 @@ function assertExactFigures(s: StreamSummary): void {
     { rendition: '360p', share: Math.round((15 / 41) * 1e4) / 1e4, viewers: Math.round((15 / 41) * 2 * 10) / 10 },
     { rendition: 'unknown', share: Math.round((2 / 41) * 1e4) / 1e4, viewers: Math.round((2 / 41) * 2 * 10) / 10 },
   ]);
-  // Complete buckets only: the series holds at most the watch time spread before the current bucket.
-  assert.equal(s.series.length, 359);
-  const seriesWatch = s.series.reduce((sum, point) => sum + point.viewers * BUCKET_MS, 0);
-  assert.ok(seriesWatch >= 0 && seriesWatch <= 41000 + 1);
+  // Every bucket of the window but the one still filling. Each beat's watch time is spread back
+  // from its arrival, 5 s into `bucket`: a2's 10 s and b3's 20 s reach into the buckets before.
+  assert.equal(s.series.length, RETENTION_MS / BUCKET_MS - 1);
+  assert.equal(s.series.at(-1)!.t, bucket);
+  const watched = s.series.filter((point) => point.viewers > 0).map((point) => [point.t, point.viewers]);
+  assert.deepEqual(watched, [
+    [bucket - 2 * BUCKET_MS, 5000 / BUCKET_MS],
+    [bucket - BUCKET_MS, (5000 + 10000) / BUCKET_MS],
+    [bucket, (5000 + 4000 + 1000 + 5000 + 5000 + 1000) / BUCKET_MS],
+  ]);
 }
 
 function metricValue(text: string, name: string, labels: string): number | undefined {
@@ -110,11 +128,13 @@ describe('telemetry aggregation (memory store)', () => {
   });
   after(() => tracker.close());
 
-  test('a known set of beats gives the hand-computed figures, on the API and /metrics', async () => {
+  test('a known set of beats gives the hand-computed figures, on the API and /metrics', async (t) => {
+    const clock = holdClock(t);
     for (const body of [[beats.a1, beats.b1], [beats.c1], [beats.a2], [beats.a2], [beats.b3, beats.c2]]) {
       assert.equal((await post(tracker, { beats: body })).status, 204);
     }
-    assertExactFigures(await summary(tracker));
+    clock.nextBucket();
+    assertExactFigures(await summary(tracker), clock.bucket);
     await assertMetrics(tracker);
     const list = (await (await fetch(`${tracker.httpUrl}/dashboard/api/streams`)).json()) as { streams: Array<Omit<StreamSummary, 'series'>> };
     assert.deepEqual(list.streams.map((s) => [s.stream, s.viewers, 'series' in s]), [[STREAM, 2, false]]);
@@ -140,12 +160,14 @@ describe('telemetry aggregation (Redis store, two instances)', () => {
     await redis?.stop();
   });
 
-  test('beats spread over two instances aggregate into one view with the hand-computed figures', async () => {
+  test('beats spread over two instances aggregate into one view with the hand-computed figures', async (t) => {
+    const clock = holdClock(t);
     const plan: Array<[RunningTracker, Beat[]]> = [[one, [beats.a1]], [two, [beats.b1, beats.c1]], [two, [beats.a2]], [one, [beats.a2]], [one, [beats.b3]], [two, [beats.c2]]];
     for (const [tracker, body] of plan) assert.equal((await post(tracker, { beats: body })).status, 204);
+    clock.nextBucket();
     const [fromOne, fromTwo] = [await summary(one), await summary(two)];
-    assertExactFigures(fromOne);
-    assert.deepEqual({ ...fromTwo, series: undefined }, { ...fromOne, series: undefined });
+    assertExactFigures(fromOne, clock.bucket);
+    assert.deepEqual(fromTwo, fromOne);
     await assertMetrics(one);
     await assertMetrics(two);
   });
