@@ -1,27 +1,36 @@
 /**
- * The README's configuration tables against the config modules: every variable a service reads is
- * documented under its section, nothing else is, and every plain documented default is the
- * module's (setting a variable to its documented default changes nothing).
+ * The README's configuration tables against the services' settings tables: each README table is
+ * the one `referenceTable` writes from the settings (variables, defaults and meanings, in order),
+ * `loadConfig` reads exactly those variables, and every plain documented default is the one the
+ * service uses (setting a variable to its documented default changes nothing).
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { loadConfig as loadOriginConfig, originEnv } from '../../origin/src/config.ts';
-import { configEnv, loadConfig as loadTrackerConfig } from '../../tracker/src/config.ts';
+import { referenceTable, type Settings } from '@swarmcast/config';
+import { loadConfig as loadOriginConfig, originSettings } from '@swarmcast/origin';
+import { loadConfig as loadTrackerConfig, trackerSettings } from '@swarmcast/tracker';
 import { ROOT } from './support/compose.ts';
 
 const readme = readFileSync(ROOT + 'README.md', 'utf8');
+const TABLE_HEADER = '| variable | default | meaning |';
 
-/** `variable → default cell` of the `| variable | default | meaning |` tables in a `## ` section. */
-function documented(section: string): Map<string, string> {
+/** The `| variable | default | meaning |` table of a `## ` section, as written. */
+function documentedTable(section: string): string {
   const body = readme.split(/^## /m).find((part) => part.startsWith(`${section}\n`)) ?? '';
+  const lines = body.split('\n');
+  const first = lines.indexOf(TABLE_HEADER);
+  if (first === -1) return '';
+  const end = lines.findIndex((line, i) => i > first && !line.startsWith('|'));
+  return lines.slice(first, end === -1 ? undefined : end).join('\n');
+}
+
+/** `variable → default cell` of a section's table. */
+function documented(section: string): Map<string, string> {
   const rows = new Map<string, string>();
-  for (const table of body.split(/^\| variable \| default \| meaning \|$/m).slice(1)) {
-    for (const line of table.split('\n').slice(2)) {
-      const cells = /^\| `([A-Z0-9_]+)` \| (.*?) \|/.exec(line);
-      if (!cells) break;
-      rows.set(cells[1]!, cells[2]!);
-    }
+  for (const line of documentedTable(section).split('\n').slice(2)) {
+    const cells = /^\| `([A-Z0-9_]+)` \| (.*?) \|/.exec(line);
+    if (cells) rows.set(cells[1]!, cells[2]!);
   }
   return rows;
 }
@@ -36,26 +45,25 @@ function variablesRead(load: (env: NodeJS.ProcessEnv) => unknown): Set<string> {
   return read;
 }
 
-test('the tracker table lists exactly the variables the tracker reads, with its defaults', () => {
-  const rows = documented('Tracker');
-  assert.deepEqual([...rows.keys()].sort(), Object.values(configEnv).sort());
-  assert.deepEqual([...variablesRead(loadTrackerConfig)].sort(), Object.values(configEnv).sort(), 'configEnv is what loadConfig reads');
-  for (const [name, cell] of rows) {
+function checkService(section: string, settings: Settings, load: (env: NodeJS.ProcessEnv) => unknown): void {
+  const expected = referenceTable(settings);
+  assert.equal(documentedTable(section), expected, `the README's ${section} table, written from the settings:\n${expected}\n`);
+  const variables = Object.values(settings).map((setting) => setting.env);
+  assert.deepEqual([...variablesRead(load)].sort(), [...variables].sort(), 'loadConfig reads the variables of its settings table');
+  for (const [name, cell] of documented(section)) {
     const value = plainDefault(cell);
-    if (value !== undefined) assert.deepEqual(loadTrackerConfig({ [name]: value }), loadTrackerConfig({}), `${name}'s documented default ${cell}`);
+    if (value !== undefined) assert.deepEqual(load({ [name]: value }), load({}), `${name}'s documented default ${cell}`);
   }
+}
+
+test('the tracker table is written from the tracker settings, with their defaults', () => {
+  checkService('Tracker', trackerSettings, loadTrackerConfig);
 });
 
-test('the origin table lists exactly the variables the origin reads, with its defaults', () => {
-  const rows = documented('Origin');
-  assert.deepEqual([...rows.keys()].sort(), [...originEnv].sort());
-  assert.deepEqual([...variablesRead(loadOriginConfig)].sort(), [...originEnv].sort(), 'originEnv is what loadConfig reads');
+test('the origin table is written from the origin settings, with their defaults', () => {
   // Documented paths are relative to the repository root, where npm start and npm test run.
   process.chdir(ROOT);
-  for (const [name, cell] of rows) {
-    const value = plainDefault(cell);
-    if (value !== undefined) assert.deepEqual(loadOriginConfig({ [name]: value }), loadOriginConfig({}), `${name}'s documented default ${cell}`);
-  }
+  checkService('Origin', originSettings, loadOriginConfig);
 });
 
 test('the npm start table lists exactly the variables scripts/start-stack.ts reads, with its defaults', () => {

@@ -1,10 +1,38 @@
-import { accessSync, constants, statSync } from 'node:fs';
+/**
+ * Origin configuration: `OriginOptions` for `buildOrigin`, and the table of environment variables
+ * `main.ts` reads into them. `loadConfig` fails fast with the variable's name when a value is unusable.
+ */
+import { statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import {
+  ConfigError,
+  defaults,
+  envNames,
+  integer,
+  invalid,
+  InvalidValue,
+  list,
+  loadSettings,
+  logLevelSetting,
+  oneOf,
+  path,
+  readableFile,
+  setting,
+  text,
+  tokenKeysSetting,
+  webOrigin,
+  type ConfigOf,
+} from '@swarmcast/config';
 import type { FastifyServerOptions } from 'fastify';
-import { MIN_KEY_LENGTH } from '../../tracker/src/access-token.ts';
+
+// The one ConfigError of every service, re-exported for those who load this configuration.
+export { ConfigError } from '@swarmcast/config';
 
 const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+/** The player SDK's folder, wherever the package manager put it; its dist/ holds the bundle and the demo page once built. */
+const playerSdkDir = dirname(createRequire(import.meta.url).resolve('@swarmcast/player-sdk/package.json'));
 
 /** Options of `buildOrigin`. Every default lives in `defaultOriginOptions` below. */
 export interface OriginOptions {
@@ -43,20 +71,6 @@ export interface OriginOptions {
   adminToken: string | undefined;
 }
 
-export const defaultOriginOptions: OriginOptions = {
-  mediaDir: resolve(packageDir, 'media'),
-  liveWindowSegments: 8,
-  liveEpochMs: 0,
-  corsOrigins: '*',
-  demoPage: resolve(packageDir, '../player-sdk/dist/demo/index.html'),
-  sdkBundle: resolve(packageDir, '../player-sdk/dist/swarmcast.min.js'),
-  now: Date.now,
-  tls: undefined,
-  logger: { level: 'info' },
-  tokenKeys: undefined,
-  adminToken: undefined,
-};
-
 /** A guessable admin secret would let anyone reset the egress counters offload is measured from. */
 export const MIN_ADMIN_TOKEN_LENGTH = 16;
 
@@ -64,139 +78,134 @@ export const MIN_ADMIN_TOKEN_LENGTH = 16;
 export const LIVE_WINDOW_MIN = 6;
 export const LIVE_WINDOW_MAX = 10;
 
+/** Milliseconds since the Unix epoch, or an ISO 8601 date. */
+function epoch(raw: string): number {
+  const value = /^\d+$/.test(raw) ? Number(raw) : Date.parse(raw);
+  if (!Number.isSafeInteger(value)) throw new InvalidValue('milliseconds since the Unix epoch or an ISO 8601 date');
+  return value;
+}
+
+const webOrigins = list('origins like https://example.com', webOrigin);
+
+function corsOrigins(raw: string): '*' | string[] {
+  if (raw.trim() === '*' || raw.trim() === '') return '*';
+  try {
+    return webOrigins(raw);
+  } catch {
+    throw new InvalidValue("'*' or a comma list of origins like https://example.com");
+  }
+}
+
+function adminToken(raw: string): string {
+  if (raw.length < MIN_ADMIN_TOKEN_LENGTH) throw new InvalidValue(`a secret of at least ${MIN_ADMIN_TOKEN_LENGTH} characters`);
+  return raw;
+}
+
+/** Every environment variable the origin reads, in the README's order. */
+export const originSettings = {
+  port: setting({ env: 'PORT', default: 8080, parse: integer(0, 65535), doc: 'listen port (`0` = any free port)' }),
+  host: setting({ env: 'HOST', default: '0.0.0.0', parse: text, doc: 'listen address' }),
+  mediaDir: setting({
+    env: 'MEDIA_DIR',
+    default: resolve(packageDir, 'media'),
+    parse: path,
+    docDefault: '`origin/media` (bundled sample)',
+    doc: 'each subfolder `<name>/` with a `master.m3u8` is a stream; indexed (sizes, SHA-256) once at start',
+  }),
+  liveWindowSegments: setting({
+    env: 'LIVE_WINDOW_SEGMENTS',
+    default: 8,
+    parse: integer(LIVE_WINDOW_MIN, LIVE_WINDOW_MAX),
+    doc: `segments in a live media playlist (${LIVE_WINDOW_MIN}–${LIVE_WINDOW_MAX}); the SDK's default 12 s latency needs 8 or more`,
+  }),
+  liveEpochMs: setting({
+    env: 'LIVE_EPOCH',
+    default: 0,
+    parse: epoch,
+    docDefault: '`0` (Unix epoch)',
+    doc: 'when live sequence 0 started: ms since the epoch or an ISO 8601 date; the same value on every origin gives the same live edge',
+  }),
+  corsOrigins: setting({ env: 'CORS_ORIGINS', default: '*', parse: corsOrigins, doc: '`*` or a comma list of exact origins' }),
+  demoPage: setting({
+    env: 'DEMO_PAGE',
+    default: resolve(playerSdkDir, 'dist/demo/index.html'),
+    parse: path,
+    docDefault: '`player-sdk/dist/demo/index.html`',
+    doc: 'served at `/` (a placeholder page while not built)',
+  }),
+  sdkBundle: setting({
+    env: 'SDK_BUNDLE',
+    default: resolve(playerSdkDir, 'dist/swarmcast.min.js'),
+    parse: path,
+    docDefault: '`player-sdk/dist/swarmcast.min.js`',
+    doc: 'served at `/sdk/swarmcast.min.js` (404 while not built)',
+  }),
+  logLevel: logLevelSetting,
+  originAuth: setting({
+    env: 'ORIGIN_AUTH',
+    default: 'off',
+    parse: oneOf(['off', 'required']),
+    doc: '`required`: /vod and /live need a valid access token (`?token=` or `Authorization: Bearer`), signed with `TRACKER_TOKEN_KEYS`',
+  }),
+  tokenKeys: { ...tokenKeysSetting, doc: "the tracker's token keys (needed with `ORIGIN_AUTH=required`)" },
+  adminToken: setting({
+    env: 'ORIGIN_ADMIN_TOKEN',
+    parse: adminToken,
+    secret: true,
+    doc: `secret (${MIN_ADMIN_TOKEN_LENGTH}+ characters) for \`POST /stats/reset\` and \`DELETE /stats\` (\`Authorization: Bearer\`); unset: those routes do not exist`,
+  }),
+  tlsCert: setting({ env: 'TLS_CERT', parse: readableFile, doc: 'PEM certificate (chain) file: with `TLS_KEY`, the origin serves `https://` itself' }),
+  tlsKey: setting({ env: 'TLS_KEY', parse: readableFile, doc: 'PEM private key file of `TLS_CERT`; set both or neither' }),
+};
+
+type OriginSettings = ConfigOf<typeof originSettings>;
+
+/** Every environment variable `loadConfig` reads. */
+export const originEnv = Object.values(originSettings).map((entry) => entry.env);
+
+const env = envNames(originSettings);
+
+function originOptions(values: OriginSettings): OriginOptions {
+  const { mediaDir, liveWindowSegments, liveEpochMs, corsOrigins, demoPage, sdkBundle, tlsCert, tlsKey, logLevel, originAuth, tokenKeys, adminToken } = values;
+  return {
+    mediaDir,
+    liveWindowSegments,
+    liveEpochMs,
+    corsOrigins,
+    demoPage,
+    sdkBundle,
+    now: Date.now,
+    tls: tlsCert && tlsKey ? { cert: tlsCert, key: tlsKey } : undefined,
+    logger: { level: logLevel },
+    // ORIGIN_AUTH=required takes its keys from TRACKER_TOKEN_KEYS, so one secret signs for both.
+    tokenKeys: originAuth === 'required' ? tokenKeys : undefined,
+    adminToken,
+  };
+}
+
+export const defaultOriginOptions: OriginOptions = originOptions(defaults(originSettings));
+
 export interface MainConfig {
   host: string;
   port: number;
   origin: OriginOptions;
 }
 
-export class ConfigError extends Error {
-  constructor(variable: string, value: string, expected: string) {
-    super(`${variable}=${JSON.stringify(value)} is invalid: expected ${expected}`);
-    this.name = 'ConfigError';
-  }
-}
-
-/** Every environment variable `loadConfig` reads, for the README's table and the deployment checks. */
-export const originEnv = [
-  'HOST',
-  'PORT',
-  'MEDIA_DIR',
-  'LIVE_WINDOW_SEGMENTS',
-  'LIVE_EPOCH',
-  'CORS_ORIGINS',
-  'DEMO_PAGE',
-  'SDK_BUNDLE',
-  'LOG_LEVEL',
-  'TLS_CERT',
-  'TLS_KEY',
-  'ORIGIN_AUTH',
-  'TRACKER_TOKEN_KEYS',
-  'ORIGIN_ADMIN_TOKEN',
-] as const;
-
 /** Reads the process environment; throws a `ConfigError` naming the first bad variable. */
-export function loadConfig(env: NodeJS.ProcessEnv): MainConfig {
-  const mediaDir = env.MEDIA_DIR ? resolve(env.MEDIA_DIR) : defaultOriginOptions.mediaDir;
-  if (!isDirectory(mediaDir)) throw new ConfigError('MEDIA_DIR', env.MEDIA_DIR ?? mediaDir, 'an existing directory');
-
-  return {
-    host: env.HOST || '0.0.0.0',
-    port: integerVar(env, 'PORT', 8080, 0, 65535),
-    origin: {
-      ...defaultOriginOptions,
-      mediaDir,
-      liveWindowSegments: integerVar(env, 'LIVE_WINDOW_SEGMENTS', defaultOriginOptions.liveWindowSegments, LIVE_WINDOW_MIN, LIVE_WINDOW_MAX),
-      liveEpochMs: epochVar(env),
-      corsOrigins: corsVar(env),
-      demoPage: env.DEMO_PAGE ? resolve(env.DEMO_PAGE) : defaultOriginOptions.demoPage,
-      sdkBundle: env.SDK_BUNDLE ? resolve(env.SDK_BUNDLE) : defaultOriginOptions.sdkBundle,
-      tls: tlsVars(env),
-      logger: { level: logLevelVar(env) },
-      tokenKeys: tokenKeysVar(env),
-      adminToken: adminTokenVar(env),
-    },
-  };
-}
-
-function adminTokenVar(env: NodeJS.ProcessEnv): string | undefined {
-  const raw = env.ORIGIN_ADMIN_TOKEN;
-  if (raw === undefined || raw === '') return undefined;
-  // The value itself is never echoed: it is a secret.
-  if (raw.length < MIN_ADMIN_TOKEN_LENGTH) throw new ConfigError('ORIGIN_ADMIN_TOKEN', '<redacted>', `a secret of at least ${MIN_ADMIN_TOKEN_LENGTH} characters`);
-  return raw;
-}
-
-function integerVar(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!/^\d+$/.test(raw) || value < min || value > max) throw new ConfigError(name, raw, `an integer from ${min} to ${max}`);
-  return value;
-}
-
-function epochVar(env: NodeJS.ProcessEnv): number {
-  const raw = env.LIVE_EPOCH;
-  if (raw === undefined || raw === '') return defaultOriginOptions.liveEpochMs;
-  const value = /^\d+$/.test(raw) ? Number(raw) : Date.parse(raw);
-  if (!Number.isSafeInteger(value)) throw new ConfigError('LIVE_EPOCH', raw, 'milliseconds since the Unix epoch or an ISO 8601 date');
-  return value;
-}
-
-function corsVar(env: NodeJS.ProcessEnv): '*' | string[] {
-  const raw = env.CORS_ORIGINS;
-  if (raw === undefined || raw.trim() === '' || raw.trim() === '*') return '*';
-  const origins = raw.split(',').map((origin) => origin.trim()).filter(Boolean);
-  for (const origin of origins) {
-    if (!/^https?:\/\/[^/\s]+$/.test(origin)) throw new ConfigError('CORS_ORIGINS', raw, "'*' or a comma list of origins like https://example.com");
+export function loadConfig(environment: NodeJS.ProcessEnv): MainConfig {
+  const values = loadSettings(originSettings, environment);
+  // Checked set or not: the default folder can be missing too, in an image built without the sample.
+  if (!isDirectory(values.mediaDir)) throw invalid(originSettings.mediaDir, values.mediaDir, 'an existing directory');
+  if (!values.tlsCert !== !values.tlsKey) throw new ConfigError(env.tlsKey, `set both ${env.tlsCert} and ${env.tlsKey}, or neither`);
+  if (values.originAuth === 'required' && values.tokenKeys.length === 0) {
+    throw new ConfigError(env.tokenKeys, `${env.originAuth}=required needs ${env.tokenKeys} (the key tokens are signed with)`);
   }
-  return origins;
+  return { host: values.host, port: values.port, origin: originOptions(values) };
 }
 
-/** ORIGIN_AUTH=required takes its keys from TRACKER_TOKEN_KEYS, so one secret signs for both. */
-function tokenKeysVar(env: NodeJS.ProcessEnv): string[] | undefined {
-  const mode = env.ORIGIN_AUTH;
-  const rawKeys = env.TRACKER_TOKEN_KEYS ?? '';
-  if (mode === undefined || mode === '' || mode === 'off') return undefined;
-  if (mode !== 'required') throw new ConfigError('ORIGIN_AUTH', mode, 'off or required');
-  const keys = rawKeys.split(',').map((key) => key.trim()).filter(Boolean);
-  if (keys.length === 0 || keys.length > 2 || keys.some((key) => key.length < MIN_KEY_LENGTH)) {
-    throw new ConfigError('TRACKER_TOKEN_KEYS', rawKeys, `one or two keys of at least ${MIN_KEY_LENGTH} characters (ORIGIN_AUTH=required)`);
-  }
-  return keys;
-}
-
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
-
-function logLevelVar(env: NodeJS.ProcessEnv): string {
-  const raw = env.LOG_LEVEL;
-  if (raw === undefined || raw === '') return 'info';
-  if (!LOG_LEVELS.includes(raw)) throw new ConfigError('LOG_LEVEL', raw, `one of ${LOG_LEVELS.join(', ')}`);
-  return raw;
-}
-
-function tlsVars(env: NodeJS.ProcessEnv): OriginOptions['tls'] {
-  const cert = env.TLS_CERT || undefined;
-  const key = env.TLS_KEY || undefined;
-  if (!cert !== !key) throw new ConfigError(cert ? 'TLS_KEY' : 'TLS_CERT', (cert ? key : cert) ?? '', 'set together with ' + (cert ? 'TLS_CERT' : 'TLS_KEY'));
-  if (!cert || !key) return undefined;
-  if (!isReadable(cert)) throw new ConfigError('TLS_CERT', cert, 'a readable PEM certificate file');
-  if (!isReadable(key)) throw new ConfigError('TLS_KEY', key, 'a readable PEM private key file');
-  return { cert, key };
-}
-
-function isReadable(path: string): boolean {
+function isDirectory(folder: string): boolean {
   try {
-    accessSync(path, constants.R_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function isDirectory(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
+    return statSync(folder).isDirectory();
   } catch {
     return false;
   }

@@ -4,7 +4,8 @@
  * Prints the token on stdout. The first key of TRACKER_TOKEN_KEYS signs (the current one).
  */
 import { parseArgs } from 'node:util';
-import { MIN_KEY_LENGTH, mintToken } from './access-token.ts';
+import { ConfigError, loadSettings, tokenKeysSetting } from '@swarmcast/config';
+import { mintToken } from '@swarmcast/protocol/access-token';
 
 const USAGE = 'usage: TRACKER_TOKEN_KEYS=<key> npm run token -w tracker -- --swarm <swarm id | *> [--swarm …] [--info-hash <info_hash>] [--ttl <seconds>]';
 
@@ -25,8 +26,15 @@ try {
 } catch (error) {
   fail((error as Error).message);
 }
-const key = process.env['TRACKER_TOKEN_KEYS']?.split(',')[0]?.trim();
-if (!key || key.length < MIN_KEY_LENGTH) fail(`TRACKER_TOKEN_KEYS must hold the signing key (at least ${MIN_KEY_LENGTH} characters)`);
+let keys: string[] = [];
+try {
+  ({ keys } = loadSettings({ keys: tokenKeysSetting }));
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  fail(error.message);
+}
+const key = keys[0];
+if (key === undefined) fail(`${tokenKeysSetting.env} must hold the signing key`);
 const ttlSeconds = Number(values.ttl);
 if (!Number.isInteger(ttlSeconds) || ttlSeconds <= 0) fail(`--ttl must be a positive number of seconds, got "${values.ttl}"`);
 if (values.swarm.length + values['info-hash'].length === 0) fail('give at least one --swarm or --info-hash');
