@@ -11,13 +11,15 @@
  */
 import { fileURLToPath } from 'node:url';
 import { defaultOriginOptions } from '../../origin/src/config.ts';
-import { canUnshare, inLoopbackNamespace, launchChromium, openViewer, rerunInLoopbackNamespace, sleep, startStack, type Viewer } from '../test/harness.ts';
-import type { SwarmcastStats } from '../src/stats.ts';
+import { canUnshare, inLoopbackNamespace, rerunInLoopbackNamespace, sleep } from '@swarmcast/testkit';
+import { launchChromium } from '@swarmcast/testkit/chromium';
+import { openViewer, startStack, type Viewer } from '../test/harness.ts';
+import { offloadPercent, type SwarmcastStats } from '../src/stats.ts';
 import type { PolicyName } from '../src/options.ts';
 
 const VIEWERS = Number(process.env.BENCH_VIEWERS ?? 4);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 120);
-const WARMUP = Number(process.env.BENCH_WARMUP_SECONDS ?? 20);
+const DURATION_SEC = Number(process.env.BENCH_SECONDS ?? 120);
+const WARMUP_SEC = Number(process.env.BENCH_WARMUP_SECONDS ?? 20);
 const LATENCY = process.env.BENCH_LIVE_LATENCY ? Number(process.env.BENCH_LIVE_LATENCY) : undefined;
 const WINDOW = Number(process.env.BENCH_WINDOW ?? defaultOriginOptions.liveWindowSegments);
 type Mode = PolicyName | 'coordinated' | 'http-only';
@@ -25,19 +27,18 @@ const MODES = (process.env.BENCH_MODES ?? 'peer-first,library-default,http-only'
 
 interface ModeResult {
   mode: string;
-  offload: number;
-  steadyOffload: number;
+  offloadPercent: number;
+  steadyOffloadPercent: number;
   originBytes: number;
   steadyOriginBytes: number;
   stalls: number;
   stalledMs: number;
   startupMs: number;
-  latency: number;
-  maxLatency: number;
+  latencySec: number;
+  maxLatencySec: number;
 }
 
 const total = (list: SwarmcastStats[], key: 'p2pBytes' | 'httpBytes') => list.reduce((sum, s) => sum + s[key], 0);
-const pct = (p2p: number, http: number) => (p2p + http === 0 ? 0 : Math.round((1000 * p2p) / (p2p + http)) / 10);
 
 async function runMode(mode: Mode): Promise<ModeResult> {
   const stack = await startStack({ liveWindowSegments: WINDOW });
@@ -60,14 +61,14 @@ async function runMode(mode: Mode): Promise<ModeResult> {
     };
     let warm: SwarmcastStats[] = [];
     let warmOrigin = 0;
-    for (let elapsed = 0; elapsed < SECONDS; elapsed += 5) {
+    for (let elapsed = 0; elapsed < DURATION_SEC; elapsed += 5) {
       await sleep(5000);
-      if (elapsed + 5 === WARMUP) {
+      if (elapsed + 5 === WARMUP_SEC) {
         warm = await Promise.all(viewers.map((v) => v.stats()));
         warmOrigin = await stack.liveSegmentBytes();
       }
-      if (elapsed + 5 > WARMUP) await sampleLatency();
-      process.stderr.write(`\r${mode}: ${elapsed + 5}/${SECONDS} s   `);
+      if (elapsed + 5 > WARMUP_SEC) await sampleLatency();
+      process.stderr.write(`\r${mode}: ${elapsed + 5}/${DURATION_SEC} s   `);
     }
     process.stderr.write('\n');
     const end = await Promise.all(viewers.map((v) => v.stats()));
@@ -76,15 +77,15 @@ async function runMode(mode: Mode): Promise<ModeResult> {
     const steadyHttp = total(end, 'httpBytes') - total(warm, 'httpBytes');
     return {
       mode,
-      offload: pct(total(end, 'p2pBytes'), total(end, 'httpBytes')),
-      steadyOffload: pct(steadyP2p, steadyHttp),
+      offloadPercent: offloadPercent(total(end, 'p2pBytes'), total(end, 'httpBytes')),
+      steadyOffloadPercent: offloadPercent(steadyP2p, steadyHttp),
       originBytes,
       steadyOriginBytes: originBytes - warmOrigin,
       stalls: end.reduce((sum, s) => sum + s.stalls, 0),
       stalledMs: end.reduce((sum, s) => sum + s.stalledMs, 0),
       startupMs: Math.round(end.reduce((sum, s) => sum + (s.startupMs ?? 0), 0) / end.length),
-      latency: Math.round((10 * latencies.reduce((a, b) => a + b, 0)) / Math.max(1, latencies.length)) / 10,
-      maxLatency: Math.max(0, ...latencies),
+      latencySec: Math.round((10 * latencies.reduce((a, b) => a + b, 0)) / Math.max(1, latencies.length)) / 10,
+      maxLatencySec: Math.max(0, ...latencies),
     };
   } finally {
     for (const viewer of viewers) await viewer.close();
@@ -98,7 +99,7 @@ if (!inLoopbackNamespace()) {
   process.exit(await rerunInLoopbackNamespace([fileURLToPath(import.meta.url)]));
 }
 
-console.log(`Swarmcast live bench: ${VIEWERS} viewers × ${SECONDS} s (steady = after ${WARMUP} s), 240p, origin window ${WINDOW} × 2 s`);
+console.log(`Swarmcast live bench: ${VIEWERS} viewers × ${DURATION_SEC} s (steady = after ${WARMUP_SEC} s), 240p, origin window ${WINDOW} × 2 s`);
 const results: ModeResult[] = [];
 for (const mode of MODES) results.push(await runMode(mode));
 const mib = (bytes: number) => (bytes / 1024 / 1024).toFixed(2);
@@ -106,7 +107,7 @@ console.log('\n| policy | offload (all / steady) | origin egress MiB (all / stea
 console.log('|---|---|---|---|---|---|');
 for (const r of results) {
   console.log(
-    `| ${r.mode} | ${r.offload}% / ${r.steadyOffload}% | ${mib(r.originBytes)} / ${mib(r.steadyOriginBytes)} | ${r.stalls} (${(r.stalledMs / 1000).toFixed(1)}) | ${r.startupMs} | ${r.latency} / ${r.maxLatency} |`,
+    `| ${r.mode} | ${r.offloadPercent}% / ${r.steadyOffloadPercent}% | ${mib(r.originBytes)} / ${mib(r.steadyOriginBytes)} | ${r.stalls} (${(r.stalledMs / 1000).toFixed(1)}) | ${r.startupMs} | ${r.latencySec} / ${r.maxLatencySec} |`,
   );
 }
-console.log(JSON.stringify({ viewers: VIEWERS, seconds: SECONDS, warmup: WARMUP, window: WINDOW, results }));
+console.log(JSON.stringify({ viewers: VIEWERS, durationSec: DURATION_SEC, warmupSec: WARMUP_SEC, windowSegments: WINDOW, results }));

@@ -11,7 +11,7 @@ const vodSrc = new URL(params.get('vod') ?? '/vod/sample/master.m3u8', location.
 const p2p = params.get('p2p') !== 'false';
 
 const FIELDS: Array<[keyof SwarmcastStats | 'p2pShare', string, (stats: SwarmcastStats) => string]> = [
-  ['offload', 'offload', (s) => `${s.offload.toFixed(1)} %`],
+  ['offloadPercent', 'offload', (s) => `${s.offloadPercent.toFixed(1)} %`],
   ['peers', 'peers', (s) => String(s.peers)],
   ['p2pBytes', 'from peers', (s) => bytes(s.p2pBytes)],
   ['httpBytes', 'from origin', (s) => bytes(s.httpBytes)],
@@ -81,7 +81,7 @@ document.getElementById('embed-snippet')!.textContent = `<script src="${new URL(
     src: '${liveSrc}',
     trackers: ['${tracker}'],
   });
-  player.on('stats', (s) => console.log(s.offload + '% from peers'));
+  player.on('stats', (s) => console.log(s.offloadPercent + '% from peers'));
 </script>`;
 
 mount('live', liveSrc);

@@ -21,7 +21,7 @@ const LIVE = ['level', 'latency', 'live-latency', 'token', 'controls', 'muted', 
 /** Player events forwarded as `swarmcast-<name>` DOM events. */
 const FORWARDED: SwarmcastEventName[] = ['stats', 'fallback', 'error'];
 /** A token attribute is cheap to read: ask it before every request rather than once a minute. */
-const ATTRIBUTE_TOKEN_REFRESH_S = 0.001;
+const ATTRIBUTE_TOKEN_REFRESH_SEC = 0.001;
 
 const levelOf = (value: string | null): number | 'auto' => (value === null || value === 'auto' ? 'auto' : Number(value));
 
@@ -34,7 +34,7 @@ export function optionsFromAttributes(get: (name: string) => string | null): Swa
   if (get('token')) {
     // The attribute is read at every refresh; removing it leaves the last token in use.
     options.token = () => get('token') ?? '';
-    options.tokenRefreshSeconds = ATTRIBUTE_TOKEN_REFRESH_S;
+    options.tokenRefreshSeconds = ATTRIBUTE_TOKEN_REFRESH_SEC;
   }
   if (get('p2p') === 'false') options.p2p = false;
   options.level = levelOf(get('level'));

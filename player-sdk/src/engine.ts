@@ -21,7 +21,7 @@ import { TokenSource } from './token-source.ts';
 
 export type { QualityLevel, SwarmcastHandle } from './session.ts';
 export type { SwarmcastStats, IntegrityStats, SegmentSource } from './stats.ts';
-export type { ErrorEvent, FallbackEvent, Listener, PeerEvent, SegmentEvent, SwarmcastEventMap, SwarmcastEventName } from './events.ts';
+export type { FallbackEvent, Listener, PeerEvent, SegmentEvent, SwarmcastErrorEvent, SwarmcastEventMap, SwarmcastEventName } from './events.ts';
 export type { FallbackReason, TransportMode } from './policy.ts';
 export { OptionError, type SwarmcastOptions } from './options.ts';
 

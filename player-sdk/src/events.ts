@@ -33,7 +33,7 @@ export interface FallbackEvent {
   peerId?: string;
 }
 
-export interface ErrorEvent {
+export interface SwarmcastErrorEvent {
   /** `hls` (from hls.js), `integrity` (a peer sent altered data), `tracker`, `token`, `unsupported`, `options` (`<swarmcast-player>` attributes that are not valid). */
   code: 'hls' | 'integrity' | 'tracker' | 'token' | 'unsupported' | 'options';
   message: string;
@@ -47,10 +47,17 @@ export interface SwarmcastEventMap {
   peer: PeerEvent;
   segment: SegmentEvent;
   fallback: FallbackEvent;
-  error: ErrorEvent;
+  error: SwarmcastErrorEvent;
 }
 
 export type SwarmcastEventName = keyof SwarmcastEventMap;
+
+/** The message of an `error` event for something thrown or reported: its own text, else `otherwise`. */
+export function errorMessage(error: unknown, otherwise: string): string {
+  if (error instanceof Error) return error.message;
+  if (typeof error === 'string') return error;
+  return otherwise;
+}
 export type Listener<K extends SwarmcastEventName> = (event: SwarmcastEventMap[K]) => void;
 
 export class Emitter {

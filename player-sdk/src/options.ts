@@ -234,9 +234,7 @@ export function resolveOptions(input: SwarmcastOptions, base: string | undefined
     throw new OptionError('httpFallbackBuffer', `must be lower than liveLatency (${options.liveLatency} s), got ${options.httpFallbackBuffer}`);
   }
   if (!POLICIES.includes(options.policy)) throw new OptionError('policy', `expected one of ${POLICIES.join(', ')}`);
-  if (options.level !== 'auto' && !(Number.isInteger(options.level) && options.level >= 0)) {
-    throw new OptionError('level', "expected 'auto' or a level index (integer ≥ 0)");
-  }
+  checkLevel(options.level);
   if (options.rtcConfig === null || typeof options.rtcConfig !== 'object') throw new OptionError('rtcConfig', 'expected an RTCConfiguration object');
   if (typeof options.autoplay !== 'boolean') throw new OptionError('autoplay', 'expected true or false');
   positive('statsIntervalMs', options.statsIntervalMs);
@@ -247,6 +245,18 @@ export function resolveOptions(input: SwarmcastOptions, base: string | undefined
 
 function withoutUndefined<T extends object>(input: T): Partial<T> {
   return Object.fromEntries(Object.entries(input).filter(([, value]) => value !== undefined)) as Partial<T>;
+}
+
+/** `level`, as the option and `setLevel` take it. */
+export function checkLevel(level: unknown): void {
+  if (level !== 'auto' && !(Number.isInteger(level) && (level as number) >= 0)) throw new OptionError('level', "expected 'auto' or a level index (integer ≥ 0)");
+}
+
+/** `setLiveLatency`'s argument: a latency the HTTP fallback buffer still fits under. */
+export function checkLiveLatency(seconds: unknown, httpFallbackBuffer: number): void {
+  if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds <= httpFallbackBuffer) {
+    throw new OptionError('liveLatency', `expected a number of seconds above httpFallbackBuffer (${httpFallbackBuffer}), got ${String(seconds)}`);
+  }
 }
 
 function positive(option: string, value: unknown): void {

@@ -5,10 +5,10 @@
  */
 import Hls from 'hls.js';
 import { Emitter } from './events.ts';
-import { resolveOptions, withToken, type ResolvedOptions, type SwarmcastOptions } from './options.ts';
+import { checkLevel, checkLiveLatency, resolveOptions, withToken, type ResolvedOptions, type SwarmcastOptions } from './options.ts';
 import { chooseTransport } from './policy.ts';
 import { createSession, type Session, type SwarmcastHandle } from './session.ts';
-import { StatsRecorder } from './stats.ts';
+import type { SwarmcastStats } from './stats.ts';
 import { TrackerTokenRenewal } from './token-renewal.ts';
 import { TokenSource } from './token-source.ts';
 
@@ -20,6 +20,23 @@ export interface SwarmcastPlayer extends SwarmcastHandle {
   /** The options after defaults. */
   readonly options: Readonly<ResolvedOptions>;
 }
+
+/** A player's stats before it has a session (a token callback has not answered yet): nothing loaded or played. */
+const ZERO_STATS: Omit<SwarmcastStats, 'mode' | 'fallbackReason'> = Object.freeze({
+  httpBytes: 0,
+  p2pBytes: 0,
+  uploadedBytes: 0,
+  offloadPercent: 0,
+  segments: Object.freeze({ http: 0, p2p: 0 }),
+  peers: 0,
+  liveLatency: null,
+  bufferAhead: 0,
+  stalls: 0,
+  stalledMs: 0,
+  startupMs: null,
+  integrity: Object.freeze({ enabled: false, verified: 0, rejected: 0, bannedPeers: 0 }),
+  seeding: null,
+});
 
 export function createPlayer(video: HTMLVideoElement, input: SwarmcastOptions): SwarmcastPlayer {
   if (!(video instanceof HTMLVideoElement)) throw new TypeError('Swarmcast createPlayer: the first argument must be a <video> element');
@@ -73,10 +90,9 @@ export function createPlayer(video: HTMLVideoElement, input: SwarmcastOptions): 
   else start(typeof options.token === 'string' ? options.token : undefined);
 
   // Until a token callback first answers there is no session: listeners wait on the emitter, stats are zeros.
-  const waiting = new StatsRecorder(() => performance.now());
-  const mode = transport.mode === 'unsupported' ? 'http' : transport.mode;
+  const zero = Object.freeze({ ...ZERO_STATS, mode: transport.mode === 'unsupported' ? 'http' : transport.mode, fallbackReason: transport.reason });
   return {
-    stats: () => session?.handle.stats() ?? waiting.snapshot({ liveLatency: null, bufferAhead: 0, mode, fallbackReason: transport.reason, seeding: null }),
+    stats: () => session?.handle.stats() ?? zero,
     on: (name, listener) => emitter.on(name, listener),
     once: (name, listener) => emitter.once(name, listener),
     off: (name, listener) => emitter.off(name, listener),
@@ -85,10 +101,12 @@ export function createPlayer(video: HTMLVideoElement, input: SwarmcastOptions): 
       return session?.handle.currentLevel ?? -1;
     },
     setLevel: (level) => {
+      checkLevel(level);
       if (session) session.handle.setLevel(level);
       else options.level = level;
     },
     setLiveLatency: (seconds) => {
+      checkLiveLatency(seconds, options.httpFallbackBuffer);
       if (session) session.handle.setLiveLatency(seconds);
       else options.liveLatency = seconds;
     },

@@ -58,16 +58,16 @@ export interface LoadingPlan {
 export type PolicyOptions = Pick<ResolvedOptions, 'liveLatency' | 'httpFallbackBuffer' | 'policy'>;
 
 /** Without peers every segment is fetched over HTTP as soon as hls.js wants it. */
-export const HTTP_FIRST_WINDOW = 60;
+export const HTTP_FIRST_WINDOW_SEC = 60;
 /** Spread of the per-viewer HTTP deadline, as a fraction of a segment: wide enough that the first fetch is announced before the next viewer's deadline. */
 export const DEADLINE_STAGGER_SEGMENTS = 1;
-/** Extra buffer kept after a stall, in seconds. */
-export const STALL_MARGIN = 2;
+/** Extra buffer kept after a stall. */
+export const STALL_MARGIN_SEC = 2;
 /** How long a stall keeps the extra margin. */
 export const STALL_MEMORY_MS = 30_000;
 /** VOD has no live edge to wait for: keep a deeper HTTP floor and prefetch far ahead through peers. */
-export const VOD_HTTP_FLOOR = 10;
-export const VOD_PREFETCH_WINDOW = 120;
+export const VOD_HTTP_FLOOR_SEC = 10;
+export const VOD_PREFETCH_WINDOW_SEC = 120;
 /** A peer that sends nothing for this long loses the request (default 2000 ms is a third of a live budget). */
 export const P2P_SILENCE_TIMEOUT_MS = 1500;
 
@@ -84,7 +84,7 @@ export const RELAY_STAGGER_SEC = 0.5;
 /** `random` is a number in [0, 1) (injected so tests are deterministic). */
 export function planLoading(snapshot: PlaybackSnapshot, options: PolicyOptions, random: number): LoadingPlan {
   const { segmentDuration } = snapshot;
-  const horizon = snapshot.isLive ? options.liveLatency + 2 * segmentDuration : VOD_PREFETCH_WINDOW;
+  const horizon = snapshot.isLive ? options.liveLatency + 2 * segmentDuration : VOD_PREFETCH_WINDOW_SEC;
   const base = {
     httpDownloadTimeWindow: horizon,
     p2pDownloadTimeWindow: horizon,
@@ -94,15 +94,15 @@ export function planLoading(snapshot: PlaybackSnapshot, options: PolicyOptions, 
     httpDownloadInitialTimeoutMs: snapshot.isLive && snapshot.role ? JOIN_PEER_WAIT_MS : 0,
   };
   // No peer connected: nobody to wait for (after a joiner's wait for its first peers), whatever the role.
-  if (snapshot.connectedPeers === 0) return { ...base, highDemandTimeWindow: HTTP_FIRST_WINDOW };
-  const margin = snapshot.recentStall ? STALL_MARGIN : 0;
+  if (snapshot.connectedPeers === 0) return { ...base, highDemandTimeWindow: HTTP_FIRST_WINDOW_SEC };
+  const margin = snapshot.recentStall ? STALL_MARGIN_SEC : 0;
   if (snapshot.isLive && snapshot.role) {
     const window = round(coordinatedWindow(snapshot.role, options, horizon, snapshot.segmentDuration, random) + margin);
     // The random loader fetches only inside httpDownloadTimeWindow: beyond the deadline, nobody but a seeder seeds.
     return { ...base, highDemandTimeWindow: window, httpDownloadTimeWindow: Math.max(window, snapshot.role.kind === 'seeder' ? horizon : window) };
   }
 
-  const floor = snapshot.isLive ? options.httpFallbackBuffer : Math.max(options.httpFallbackBuffer, VOD_HTTP_FLOOR);
+  const floor = snapshot.isLive ? options.httpFallbackBuffer : Math.max(options.httpFallbackBuffer, VOD_HTTP_FLOOR_SEC);
   const stagger = random * DEADLINE_STAGGER_SEGMENTS * segmentDuration;
   return { ...base, highDemandTimeWindow: round(floor + stagger + margin) };
 }
@@ -150,12 +150,14 @@ function retriesFor(windowMs: number): number {
 }
 
 /** hls.js jumps back to `liveSyncDuration` once latency exceeds it by this much (after stalls). */
-export const LIVE_LATENCY_SLACK_S = 8;
+export const LIVE_LATENCY_SLACK_SEC = 8;
+/** hls.js's buffer ahead (and behind) under the peer-first policy: requests reach the live edge. */
+export const PEER_FIRST_MAX_BUFFER_SEC = 30;
 
 export function hlsConfigFor(options: PolicyOptions): Partial<HlsConfig> {
   const config: Partial<HlsConfig> = {
     liveSyncDuration: options.liveLatency,
-    liveMaxLatencyDuration: options.liveLatency + LIVE_LATENCY_SLACK_S,
+    liveMaxLatencyDuration: options.liveLatency + LIVE_LATENCY_SLACK_SEC,
     // hls.js's default gives a playlist up after two retries (~3 s) and then sets renditions
     // aside; a viewer of a short origin outage was left with nothing to load (faults.test.ts).
     playlistLoadPolicy: {
@@ -170,8 +172,8 @@ export function hlsConfigFor(options: PolicyOptions): Partial<HlsConfig> {
   if (options.policy === 'peer-first') {
     // Let hls.js ask for segments up to the live edge (p2p-media-loader would cap its buffer to
     // highDemandTimeWindow), so a pending request waits for peers instead of not existing yet.
-    config.maxBufferLength = 30;
-    config.backBufferLength = 30;
+    config.maxBufferLength = PEER_FIRST_MAX_BUFFER_SEC;
+    config.backBufferLength = PEER_FIRST_MAX_BUFFER_SEC;
   }
   return config;
 }

@@ -13,18 +13,18 @@ import type { ErrorData, HlsConfig } from 'hls.js';
 import type { CoreEventMap } from 'p2p-media-loader-core';
 import { HlsJsP2PEngine } from 'p2p-media-loader-hlsjs';
 import { CoordinationClient } from './coordination-client.ts';
-import { Emitter, type Listener, type SwarmcastEventName } from './events.ts';
+import { Emitter, errorMessage, type Listener, type SwarmcastEventName } from './events.ts';
 import { levelInfoHash } from './hls-swarm.ts';
 import { fetchManifestJson } from './integrity.ts';
 import { integrityCheckFor, type IntegrityCheck } from './integrity-check.ts';
-import { OptionError, type ResolvedOptions } from './options.ts';
-import { hlsConfigFor, initialCoreConfig, isPeerFirst, LIVE_LATENCY_SLACK_S, planLoading, STALL_MEMORY_MS, uploadAllowed, type FallbackReason, type TransportMode } from './policy.ts';
+import { checkLevel, checkLiveLatency, type ResolvedOptions } from './options.ts';
+import { hlsConfigFor, initialCoreConfig, isPeerFirst, LIVE_LATENCY_SLACK_SEC, planLoading, STALL_MEMORY_MS, uploadAllowed, type FallbackReason, type TransportMode } from './policy.ts';
 import { seedingRole } from './seeding-role.ts';
 import { StatsRecorder, type SwarmcastStats } from './stats.ts';
 import { defaultSwarmId, newPeerId } from './swarm-identity.ts';
 import { startTelemetry } from './telemetry-beacon.ts';
 import type { TrackerTokenRenewal, TrackerTokenRenewalSetup } from './token-renewal.ts';
-import { describe, type TokenSource } from './token-source.ts';
+import type { TokenSource } from './token-source.ts';
 
 /** A rendition of the stream, as the quality API lists it. */
 export interface QualityLevel {
@@ -90,6 +90,8 @@ export interface Session {
 const MAX_COUNTED_SEGMENTS = 256;
 /** hls.js fatal errors the session recovers from before it gives up. */
 const MAX_RECOVERIES = 3;
+/** What a tracker error says when p2p-media-loader reports one without a message. */
+const TRACKER_FAILED = 'tracker connection failed';
 
 export function createSession(setup: SessionSetup): Session {
   const { options, mode, tokens, trackers } = setup;
@@ -243,11 +245,11 @@ export function createSession(setup: SessionSetup): Session {
       // bittorrent-tracker reports a refused WebSocket as a warning, not an error.
       onTrackerWarning: ({ warning }) => {
         trackerFailed = true;
-        emitter.emit('error', { code: 'tracker', message: describe(warning), fatal: false });
+        emitter.emit('error', { code: 'tracker', message: errorMessage(warning, TRACKER_FAILED), fatal: false });
       },
       onTrackerError: ({ error }) => {
         trackerFailed = true;
-        emitter.emit('error', { code: 'tracker', message: describe(error), fatal: false });
+        emitter.emit('error', { code: 'tracker', message: errorMessage(error, TRACKER_FAILED), fatal: false });
       },
     };
     for (const [name, handler] of Object.entries(handlers)) p2pEngine.addEventListener(name as keyof CoreEventMap, handler as never);
@@ -372,18 +374,16 @@ export function createSession(setup: SessionSetup): Session {
       return hls?.currentLevel ?? -1;
     },
     setLevel(level) {
-      if (level !== 'auto' && !(Number.isInteger(level) && level >= 0)) throw new OptionError('level', "expected 'auto' or a level index (integer ≥ 0)");
+      checkLevel(level);
       options.level = level;
       if (!hls || hls.levels.length === 0) return; // applied at MANIFEST_PARSED
       // nextLevel switches at the next segment boundary, without flushing what is buffered.
       hls.nextLevel = level === 'auto' ? -1 : Math.min(level, hls.levels.length - 1);
     },
     setLiveLatency(seconds) {
-      if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds <= options.httpFallbackBuffer) {
-        throw new OptionError('liveLatency', `expected a number of seconds above httpFallbackBuffer (${options.httpFallbackBuffer}), got ${String(seconds)}`);
-      }
+      checkLiveLatency(seconds, options.httpFallbackBuffer);
       options.liveLatency = seconds;
-      if (hls) Object.assign(hls.config, { liveSyncDuration: seconds, liveMaxLatencyDuration: seconds + LIVE_LATENCY_SLACK_S });
+      if (hls) Object.assign(hls.config, { liveSyncDuration: seconds, liveMaxLatencyDuration: seconds + LIVE_LATENCY_SLACK_SEC });
       replan();
     },
     destroy() {

@@ -22,7 +22,7 @@ export interface SwarmcastStats {
   /** Segment bytes sent to peers. */
   uploadedBytes: number;
   /** Share of downloaded segment bytes that came from peers, in percent (0–100). */
-  offload: number;
+  offloadPercent: number;
   /** Segments fully loaded, by source. */
   segments: Record<SegmentSource, number>;
   /** Peers currently connected. */
@@ -134,7 +134,7 @@ export class StatsRecorder {
       httpBytes: this.httpBytes,
       p2pBytes: this.p2pBytes,
       uploadedBytes: this.uploadedBytes,
-      offload: offloadPercent(this.p2pBytes, this.httpBytes),
+      offloadPercent: offloadPercent(this.p2pBytes, this.httpBytes),
       segments: { ...this.segments },
       peers: this.peers.size,
       liveLatency: live.liveLatency,

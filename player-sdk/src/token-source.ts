@@ -3,7 +3,7 @@
  * again once older than `tokenRefreshSeconds` or close to its expiry (`renewalDueMs`; one request
  * at a time; a failed call keeps the last).
  */
-import type { Emitter } from './events.ts';
+import { errorMessage, type Emitter } from './events.ts';
 import { withToken, type ResolvedOptions } from './options.ts';
 import { renewalDueMs } from './token-renewal.ts';
 
@@ -46,7 +46,7 @@ export class TokenSource {
           return fresh;
         },
         (error: unknown) => {
-          this.emitter.emit('error', { code: 'token', message: `token callback failed: ${describe(error)}`, fatal: false });
+          this.emitter.emit('error', { code: 'token', message: `token callback failed: ${errorMessage(error, 'no reason given')}`, fatal: false });
           return this.token;
         },
       )
@@ -59,10 +59,4 @@ export class TokenSource {
     const current = this.options.originToken ? await this.fresh() : undefined;
     return current ? withToken(url, current) : url;
   }
-}
-
-export function describe(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  if (typeof error === 'string') return error;
-  return 'tracker connection failed';
 }

@@ -6,12 +6,12 @@ import {
   DEADLINE_STAGGER_SEGMENTS,
   hlsConfigFor,
   PLAYLIST_RETRY_WINDOW_MS,
-  HTTP_FIRST_WINDOW,
+  HTTP_FIRST_WINDOW_SEC,
   initialCoreConfig,
   planLoading,
-  STALL_MARGIN,
+  STALL_MARGIN_SEC,
   uploadAllowed,
-  VOD_HTTP_FLOOR,
+  VOD_HTTP_FLOOR_SEC,
   type PlaybackSnapshot,
 } from '../src/policy.ts';
 
@@ -38,18 +38,18 @@ describe('planLoading (peer-first)', () => {
   });
 
   test('without peers there is nobody to wait for: HTTP first', () => {
-    assert.equal(planLoading({ ...live, connectedPeers: 0 }, options, 0.5).highDemandTimeWindow, HTTP_FIRST_WINDOW);
+    assert.equal(planLoading({ ...live, connectedPeers: 0 }, options, 0.5).highDemandTimeWindow, HTTP_FIRST_WINDOW_SEC);
   });
 
   test('after a stall it keeps a thicker buffer', () => {
     const calm = planLoading(live, options, 0.3).highDemandTimeWindow;
     const shaken = planLoading({ ...live, recentStall: true }, options, 0.3).highDemandTimeWindow;
-    assert.equal(Math.round((shaken - calm) * 100) / 100, STALL_MARGIN);
+    assert.equal(Math.round((shaken - calm) * 100) / 100, STALL_MARGIN_SEC);
   });
 
   test('VOD keeps a deeper HTTP floor and prefetches far ahead through peers', () => {
     const plan = planLoading({ ...live, isLive: false }, options, 0);
-    assert.equal(plan.highDemandTimeWindow, VOD_HTTP_FLOOR);
+    assert.equal(plan.highDemandTimeWindow, VOD_HTTP_FLOOR_SEC);
     assert.ok(plan.p2pDownloadTimeWindow > 60);
   });
 
@@ -63,7 +63,7 @@ describe('planLoading (peer-first)', () => {
 
 describe('initial configuration', () => {
   test('peer-first starts HTTP-first until peers are known', () => {
-    assert.equal(initialCoreConfig(options).highDemandTimeWindow, HTTP_FIRST_WINDOW);
+    assert.equal(initialCoreConfig(options).highDemandTimeWindow, HTTP_FIRST_WINDOW_SEC);
   });
 
   test('library-default leaves p2p-media-loader untouched', () => {

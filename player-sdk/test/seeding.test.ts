@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CoordinationClient } from '../src/coordination-client.ts';
 import { defaultOptions } from '../src/options.ts';
-import { HTTP_FIRST_WINDOW, initialCoreConfig, JOIN_PEER_WAIT_MS, planLoading, RELAY_STAGGER_SEC, STALL_MARGIN, type PlaybackSnapshot } from '../src/policy.ts';
+import { HTTP_FIRST_WINDOW_SEC, initialCoreConfig, JOIN_PEER_WAIT_MS, planLoading, RELAY_STAGGER_SEC, STALL_MARGIN_SEC, type PlaybackSnapshot } from '../src/policy.ts';
 import { BACKUP_LEAD, BACKUPS, COORDINATION_STALE_MS, seedingRole, type SwarmCoordination } from '../src/seeding-role.ts';
 import { newPeerId, swarmInfoHash } from '../src/swarm-identity.ts';
 
@@ -52,7 +52,7 @@ describe('planLoading with a seeding role (live)', () => {
   test('with no peer connected (unreachable, or its peers gone) every role is HTTP-first: nobody to wait for', () => {
     for (const role of [{ kind: 'seeder' as const }, { kind: 'backup' as const, order: 0 }, { kind: 'relay' as const }]) {
       const plan = planLoading({ ...live, connectedPeers: 0, role }, options, 0);
-      assert.equal(plan.highDemandTimeWindow, HTTP_FIRST_WINDOW, role.kind);
+      assert.equal(plan.highDemandTimeWindow, HTTP_FIRST_WINDOW_SEC, role.kind);
       assert.equal(plan.httpDownloadInitialTimeoutMs, JOIN_PEER_WAIT_MS, 'a joiner still waits for its first peers before that');
     }
   });
@@ -77,7 +77,7 @@ describe('planLoading with a seeding role (live)', () => {
 
   test('before any answer a player starts over HTTP at once (a lone viewer must not wait)', () => {
     assert.equal(initialCoreConfig(options).httpDownloadInitialTimeoutMs, 0);
-    assert.equal(initialCoreConfig(options).highDemandTimeWindow, HTTP_FIRST_WINDOW);
+    assert.equal(initialCoreConfig(options).highDemandTimeWindow, HTTP_FIRST_WINDOW_SEC);
   });
 
   test('with a role (others watch) a joiner first waits for peers; without one it never does', () => {
@@ -88,7 +88,7 @@ describe('planLoading with a seeding role (live)', () => {
 
   test('after a stall every role keeps the stall margin', () => {
     const plan = planLoading({ ...live, recentStall: true, role: { kind: 'relay' } }, options, 0);
-    assert.equal(plan.highDemandTimeWindow, options.httpFallbackBuffer + STALL_MARGIN);
+    assert.equal(plan.highDemandTimeWindow, options.httpFallbackBuffer + STALL_MARGIN_SEC);
   });
 
   test('VOD ignores roles', () => {

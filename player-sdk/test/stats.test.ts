@@ -24,7 +24,7 @@ test('bytes and segments add up by source', () => {
   stats.segmentLoaded('p2p');
   stats.uploaded(1200);
   const s = stats.snapshot(live);
-  assert.deepEqual([s.httpBytes, s.p2pBytes, s.uploadedBytes, s.offload, s.segments.p2p, s.segments.http], [300, 700, 1200, 70, 1, 0]);
+  assert.deepEqual([s.httpBytes, s.p2pBytes, s.uploadedBytes, s.offloadPercent, s.segments.p2p, s.segments.http], [300, 700, 1200, 70, 1, 0]);
 });
 
 test('peers are counted once and leave', () => {

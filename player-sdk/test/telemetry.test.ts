@@ -29,7 +29,7 @@ test('telemetry: false, no tracker, an explicit url, a stream name, bad values',
 });
 
 const stats = (fields: Partial<SwarmcastStats>): SwarmcastStats => ({
-  httpBytes: 0, p2pBytes: 0, uploadedBytes: 0, offload: 0, segments: { http: 0, p2p: 0 }, peers: 0, liveLatency: null, bufferAhead: 0,
+  httpBytes: 0, p2pBytes: 0, uploadedBytes: 0, offloadPercent: 0, segments: { http: 0, p2p: 0 }, peers: 0, liveLatency: null, bufferAhead: 0,
   stalls: 0, stalledMs: 0, startupMs: null, mode: 'p2p', fallbackReason: null,
   integrity: { enabled: false, verified: 0, rejected: 0, bannedPeers: 0 }, seeding: null, ...fields,
 });

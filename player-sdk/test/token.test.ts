@@ -128,7 +128,7 @@ await inChromiumNamespace('private stream in Chromium', fileURLToPath(import.met
   });
 
   describe('short-lived tokens renewed in Chromium (loopback namespace)', { timeout: 3 * 60_000 }, () => {
-    const TTL_S = 20;
+    const TTL_SEC = 20;
     let stack: Stack;
     let browser: BrowserHandle;
     const open: Viewer[] = [];
@@ -145,7 +145,7 @@ await inChromiumNamespace('private stream in Chromium', fileURLToPath(import.met
 
     test('two viewers with 20 s tokens keep the tracker and their peers long after the first token expired: renewed in time, never refused', async () => {
       // The site's backend: every call mints a token that lasts 20 s from now.
-      const mint = () => mintToken({ swarms: ['*'], ttlSeconds: TTL_S }, KEY);
+      const mint = () => mintToken({ swarms: ['*'], ttlSeconds: TTL_SEC }, KEY);
       const startedAt = Date.now();
       for (let i = 0; i < 2; i++) {
         const viewer = await openViewer(browser, stack, { trackers: [stack.trackerUrl], originToken: true, level: 0 }, { tokenCallback: mint });
@@ -158,7 +158,7 @@ await inChromiumNamespace('private stream in Chromium', fileURLToPath(import.met
         await sleep(1000);
       }
       // Every first token has expired (the second viewer's ~1 s after the first's).
-      const expiredAt = startedAt + (TTL_S + 2) * 1000;
+      const expiredAt = startedAt + (TTL_SEC + 2) * 1000;
       await sleep(expiredAt + 2000 - Date.now());
       const before = { stats: await Promise.all(open.map((v) => v.stats())), time: await Promise.all(open.map((v) => v.currentTime())), tracker: await trackerStats(stack) };
       await sleep(startedAt + 65_000 - Date.now());

@@ -19,6 +19,6 @@ export function showStats(swarmcast: SwarmcastHandle): void {
   (window as unknown as { swarmcast: SwarmcastHandle }).swarmcast = swarmcast;
   const line = document.getElementById('stats')!;
   swarmcast.on('stats', (stats) => {
-    line.textContent = `${stats.offload}% from peers · ${stats.peers} peers · ${stats.liveLatency ?? '–'} s behind live · ${stats.mode}`;
+    line.textContent = `${stats.offloadPercent}% from peers · ${stats.peers} peers · ${stats.liveLatency ?? '–'} s behind live · ${stats.mode}`;
   });
 }
