@@ -1,16 +1,17 @@
 /** `buildTracker(options)`: the edge tracker as a Fastify instance, ready to listen. */
 import { readFileSync } from 'node:fs';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import { logSerializers, notFoundWithoutTokens } from '@swarmcast/protocol/log-redaction';
+import type { TrackerStats } from '@swarmcast/protocol/stats';
 import { proxyTrust } from './client-address.ts';
-import { configEnv, defaultConfig, type TrackerConfig } from './config.ts';
+import { defaultConfig, type TrackerConfig } from './config.ts';
 import { coordinationRoutes } from './coordination/routes.ts';
-import { logSerializers, notFoundWithoutTokens } from './log-redaction.ts';
 import { createMetrics } from './metrics.ts';
 import { SignalingHub } from './signaling-hub.ts';
-import { MemoryStore } from './store/memory.ts';
 import { RedisStore } from './store/redis.ts';
 import { audiencePlugin } from './telemetry/plugin.ts';
 import type { SwarmStore } from './store/store.ts';
+import { openStorage, redisLocation, StoreUnavailableError } from './storage.ts';
 import { SwarmAccess } from './swarm-access.ts';
 import { websocketRoutes } from './websocket-routes.ts';
 
@@ -19,37 +20,6 @@ export interface TrackerOptions extends Partial<TrackerConfig> {
   logger?: boolean | { level: string; stream?: { write(line: string): void } };
   /** A store to use instead of the one the config selects. */
   store?: SwarmStore;
-}
-
-/** The configured store could not be reached at start; the message names the variable to check. */
-export class StoreUnavailableError extends Error {}
-
-/** The URL without its password, fit for a log line. */
-function redactedUrl(url: string): string {
-  const parsed = new URL(url);
-  if (parsed.password) parsed.password = '***';
-  return parsed.toString();
-}
-
-/** Which variable points at which Redis, for error messages. */
-function redisLocation(config: TrackerConfig): string {
-  if (config.redisClusterNodes) return `${configEnv.redisClusterNodes}=${config.redisClusterNodes.join(',')}`;
-  return config.redisUrl ? `${configEnv.redisUrl}=${redactedUrl(config.redisUrl)}` : 'the store given to buildTracker';
-}
-
-async function createStore(config: TrackerConfig, log: FastifyBaseLogger): Promise<SwarmStore> {
-  if (!config.redisUrl && !config.redisClusterNodes) return new MemoryStore();
-  try {
-    return await RedisStore.connect({
-      url: config.redisUrl,
-      clusterNodes: config.redisClusterNodes,
-      keyPrefix: config.redisKeyPrefix,
-      commandTimeoutMs: config.redisCommandTimeoutMs,
-      log,
-    });
-  } catch (error) {
-    throw new StoreUnavailableError(`cannot reach Redis at ${redisLocation(config)}: ${(error as Error).message}`);
-  }
 }
 
 export async function buildTracker(options: TrackerOptions = {}): Promise<FastifyInstance> {
@@ -66,7 +36,8 @@ export async function buildTracker(options: TrackerOptions = {}): Promise<Fastif
     logController: new LogController({ disableRequestLogging: true }),
   });
   app.setNotFoundHandler(notFoundWithoutTokens);
-  const store = givenStore ?? (await createStore(config, app.log));
+  const storage = await openStorage(config, app.log, givenStore);
+  const store = storage.swarms;
   const metrics = createMetrics(() => store.counts());
   const access = new SwarmAccess(config);
   const hub = new SignalingHub(config, store, metrics, app.log, access);
@@ -74,7 +45,7 @@ export async function buildTracker(options: TrackerOptions = {}): Promise<Fastif
   if (store instanceof RedisStore) {
     await store.attach(hub.instanceId).catch(async (error: Error) => {
       await hub.close();
-      await store.close();
+      await storage.close();
       throw new StoreUnavailableError(`cannot subscribe on Redis at ${redisLocation(config)}: ${error.message}`);
     });
   }
@@ -84,7 +55,7 @@ export async function buildTracker(options: TrackerOptions = {}): Promise<Fastif
   // Where each viewer stands in its swarm's seeding order: polled by the player SDK only.
   await app.register(coordinationRoutes, { config, store, access, registry: metrics.registry });
   // Telemetry beats, the audience dashboard and the swarmcast_audience_* metrics.
-  await app.register(audiencePlugin, { config, registry: metrics.registry });
+  await app.register(audiencePlugin, { config, registry: metrics.registry, openStore: storage.telemetry });
 
   app.get('/health', async (_request, reply) => {
     if (!(store instanceof RedisStore)) return { status: 'ok', store: 'memory' };
@@ -101,7 +72,7 @@ export async function buildTracker(options: TrackerOptions = {}): Promise<Fastif
     reply.type(metrics.registry.contentType);
     return metrics.registry.metrics();
   });
-  app.get('/stats', async () => {
+  app.get('/stats', async (): Promise<TrackerStats> => {
     const counts = await store.counts();
     const value = async (name: string) => (await metrics.registry.getSingleMetric(name)?.get())?.values ?? [];
     const total = async (name: string) => (await value(name)).reduce((sum, v) => sum + v.value, 0);
@@ -124,7 +95,7 @@ export async function buildTracker(options: TrackerOptions = {}): Promise<Fastif
     await hub.close();
   });
   app.addHook('onClose', async () => {
-    await store.close();
+    await storage.close();
   });
   return app;
 }

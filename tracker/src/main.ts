@@ -1,6 +1,7 @@
 /** Starts the tracker from environment variables (see config.ts and the README). */
-import { buildTracker, StoreUnavailableError } from './app.ts';
+import { buildTracker } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
+import { StoreUnavailableError } from './storage.ts';
 
 try {
   const config = loadConfig();

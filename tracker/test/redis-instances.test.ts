@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { after, before, describe, test } from 'node:test';
+import { Redis } from 'ioredis';
 import { startRedis, startRedisCluster } from './support/redis-server.ts';
 import { id20 } from './support/tracker-fixture.ts';
 import { runTracker, startTrackerProcess, type TrackerProcess } from './support/tracker-process.ts';
@@ -179,6 +180,26 @@ function closedPort(): Promise<number> {
     });
   });
 }
+
+describe('Redis connections', () => {
+  test('a tracker process holds two connections to one Redis node: its client, for swarms and telemetry alike, and the swarm subscriber', async () => {
+    const redis = await startRedis();
+    const s = session();
+    const probe = new Redis(redis.url);
+    try {
+      await s.start({ REDIS_URL: redis.url });
+      const own = await probe.client('ID');
+      const list = (await probe.client('LIST')) as string;
+      const trackers = list.trim().split('\n').filter((line) => !line.startsWith(`id=${own} `));
+      assert.equal(trackers.length, 2, list);
+      assert.equal(trackers.filter((line) => / sub=1 /.test(line)).length, 1, `one subscribed to the instance's channel:\n${list}`);
+    } finally {
+      probe.disconnect();
+      await s.close();
+      await redis.stop();
+    }
+  });
+});
 
 describe('Redis faults', () => {
   test('refuses to start when Redis is unreachable, naming the variable', async () => {

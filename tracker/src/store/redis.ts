@@ -18,8 +18,9 @@
  * cluster, so a message crosses one shard rather than the whole cluster bus; plain pub/sub on a node.
  */
 import { Buffer } from 'node:buffer';
-import { Cluster, Redis, type RedisOptions } from 'ioredis';
-import type { ScrapeFile } from '../protocol.ts';
+import { Cluster } from 'ioredis';
+import type { ScrapeFile } from '@swarmcast/protocol/wire';
+import { connectRedis, type RedisClient } from './redis-client.ts';
 import { decodeBatch, encodeBatch, encodeDelivery } from './redis-messages.ts';
 import { announceScript, countsScript, leaveScript, membersScript } from './redis-scripts.ts';
 import type { AnnounceInput, AnnounceOutcome, AnnounceOutput, Delivery, DeliveryHandler, StoreCounts, SwarmStore } from './store.ts';
@@ -28,8 +29,6 @@ import type { AnnounceInput, AnnounceOutcome, AnnounceOutput, Delivery, Delivery
 const HEARTBEAT_MS = 5000;
 /** An instance that missed this long of heartbeats no longer counts as live. */
 const HEARTBEAT_TTL_MS = 3 * HEARTBEAT_MS;
-/** Reconnection backs off to this and keeps trying: the tracker outlives a Redis restart. */
-const RECONNECT_MAX_MS = 1000;
 
 type AnnounceReply = [outcome: AnnounceOutcome, peers: number, seeders: number, picked: string[], owners: Array<string | null>];
 
@@ -40,7 +39,7 @@ interface SwarmScripts {
   swarmMembers(peers: string, limit: number): Promise<string[]>;
 }
 
-type Client = (Redis | Cluster) & SwarmScripts;
+type Client = RedisClient & SwarmScripts;
 
 export interface StoreLog {
   info(details: object, message: string): void;
@@ -48,36 +47,18 @@ export interface StoreLog {
 }
 
 export interface RedisStoreOptions {
-  /** One node: redis://… or rediss://… */
-  url?: string | undefined;
-  /** A cluster instead: host:port of some of its nodes. */
-  clusterNodes?: string[] | undefined;
   /** Prepended to every key and channel. */
   keyPrefix: string;
-  /** A command slower than this fails, rather than holding a peer's messages behind it. */
-  commandTimeoutMs: number;
   log: StoreLog;
 }
 
 const toHex = (binary: string) => Buffer.from(binary, 'latin1').toString('hex');
 const fromHex = (hex: string) => Buffer.from(hex, 'hex').toString('latin1');
 
-function nodeOptions(commandTimeoutMs: number): RedisOptions {
-  return {
-    lazyConnect: true,
-    // While Redis is away a command fails at once, so the hub answers "temporarily unavailable"
-    // instead of holding every message of the connection behind a reconnect.
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    commandTimeout: commandTimeoutMs,
-    retryStrategy: (attempt) => Math.min(attempt * 100, RECONNECT_MAX_MS),
-  };
-}
-
 export class RedisStore implements SwarmStore {
   private readonly client: Client;
-  /** The connection in subscriber mode: a separate one on a single node, the cluster's own otherwise. */
-  private readonly subscriber: Redis | Cluster;
+  /** The connection in subscriber mode: the process's client duplicated on a single node, the cluster's own otherwise. */
+  private readonly subscriber: RedisClient;
   private readonly sharded: boolean;
   private readonly prefix: string;
   private readonly log: StoreLog;
@@ -96,50 +77,27 @@ export class RedisStore implements SwarmStore {
   /** Peers whose sockets this instance holds, with their expiry: what `counts` reports. */
   private readonly localPeers = new Map<string, Map<string, number>>();
 
-  /** Connects, or throws if Redis cannot be reached now. */
-  static async connect(options: RedisStoreOptions): Promise<RedisStore> {
-    const store = new RedisStore(options);
-    const clients = store.client === store.subscriber ? [store.client] : [store.client, store.subscriber];
-    try {
-      await Promise.all(clients.map((client) => client.connect()));
-    } catch (error) {
-      for (const client of clients) client.disconnect();
-      // ioredis rejects with a bare "Connection is closed."; the error event before it says why.
-      const cause = store.lastError && store.lastError !== (error as Error).message ? ` (${store.lastError})` : '';
-      throw new Error((error as Error).message + cause);
-    }
+  /** On the process's client, connected (`connectRedis`); connects the subscriber, or throws if Redis cannot be reached now. */
+  static async connect(client: RedisClient, options: RedisStoreOptions): Promise<RedisStore> {
+    const store = new RedisStore(client, options);
+    if (store.subscriber !== client) await connectRedis(store.subscriber);
     store.started = true;
     store.lastError = undefined;
     return store;
   }
 
-  private constructor(options: RedisStoreOptions) {
+  private constructor(client: RedisClient, options: RedisStoreOptions) {
     this.prefix = options.keyPrefix;
     this.log = options.log;
-    this.sharded = options.clusterNodes !== undefined;
-    if (options.clusterNodes) {
-      const nodes = options.clusterNodes.map((node) => {
-        const at = node.lastIndexOf(':');
-        return { host: node.slice(0, at), port: Number(node.slice(at + 1)) };
-      });
-      const { retryStrategy, ...redisOptions } = nodeOptions(options.commandTimeoutMs);
-      const cluster = new Cluster(nodes, {
-        lazyConnect: true,
-        enableOfflineQueue: false,
-        enableAutoPipelining: true,
-        // One subscriber per shard, so SSUBSCRIBE lands on the node that owns the channel's slot.
-        shardedSubscribers: true,
-        clusterRetryStrategy: retryStrategy,
-        redisOptions,
-      });
-      cluster.on('node error', (error: Error) => this.failed(error));
-      this.client = cluster as Client;
-      this.subscriber = cluster;
-      cluster.on('smessage', (_channel: string, message: string) => this.received(message));
+    this.client = client as Client;
+    if (client instanceof Cluster) {
+      this.sharded = true;
+      client.on('node error', (error: Error) => this.failed(error));
+      this.subscriber = client;
+      client.on('smessage', (_channel: string, message: string) => this.received(message));
     } else {
-      const redis = new Redis(options.url!, { ...nodeOptions(options.commandTimeoutMs), enableAutoPipelining: true });
-      this.client = redis as Client;
-      this.subscriber = new Redis(options.url!, nodeOptions(options.commandTimeoutMs));
+      this.sharded = false;
+      this.subscriber = client.duplicate({ enableAutoPipelining: false });
       this.subscriber.on('message', (_channel: string, message: string) => this.received(message));
     }
     for (const client of new Set([this.client, this.subscriber])) {
@@ -235,10 +193,10 @@ export class RedisStore implements SwarmStore {
     return { instances: await this.client.zcount(this.prefix + 'instances', `(${Date.now()}`, '+inf') };
   }
 
+  /** Stops the heartbeat and closes the subscriber; the client is the process's, closed by its owner (storage.ts). */
   async close(): Promise<void> {
     clearInterval(this.heartbeatTimer);
-    const clients = new Set([this.client, this.subscriber]);
-    await Promise.all([...clients].map((client) => client.quit().catch(() => client.disconnect())));
+    if (this.subscriber !== this.client) await this.subscriber.quit().catch(() => this.subscriber.disconnect());
   }
 
   private swarmKeys(infoHash: string) {

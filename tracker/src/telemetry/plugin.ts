@@ -10,8 +10,6 @@ import { dashboardRoutes } from '../dashboard/routes.ts';
 import { summarize, type StreamSummary } from './aggregate.ts';
 import { collectorRoutes } from './collector-routes.ts';
 import { createTelemetryMetrics } from './metrics.ts';
-import { MemoryTelemetryStore } from './store-memory.ts';
-import { RedisTelemetryStore } from './store-redis.ts';
 import type { TelemetryStore, TelemetryStoreLimits } from './store.ts';
 
 /** Streams the dashboard list and `/metrics` report, highest ranked first (see `TelemetryStore.streams`): bounds label cardinality. */
@@ -22,30 +20,20 @@ const SUMMARY_REUSE_MS = 1000;
 export interface AudienceOptions {
   config: TrackerConfig;
   registry: Registry;
-}
-
-export async function createTelemetryStore(config: TrackerConfig, onEviction: TelemetryStoreLimits['onEviction']): Promise<TelemetryStore> {
-  const limits: TelemetryStoreLimits = {
-    topBitrate: config.telemetryTopBitrate,
-    maxStreams: config.telemetryMaxStreams,
-    maxSessionsPerStream: config.telemetryMaxSessionsPerStream,
-    onEviction,
-  };
-  if (!config.redisUrl && !config.redisClusterNodes) return new MemoryTelemetryStore(limits);
-  return RedisTelemetryStore.connect({
-    url: config.redisUrl,
-    clusterNodes: config.redisClusterNodes,
-    keyPrefix: config.redisKeyPrefix,
-    commandTimeoutMs: config.redisCommandTimeoutMs,
-    limits,
-  });
+  /** The telemetry store where the tracker keeps its state (storage.ts decides: memory or Redis). */
+  openStore: (limits: TelemetryStoreLimits) => TelemetryStore;
 }
 
 export async function audiencePlugin(app: FastifyInstance, options: AudienceOptions): Promise<void> {
   const { config } = options;
   // The gauges compute their summaries only when scraped, so the metrics can exist before the store.
   const metrics = createTelemetryMetrics(options.registry, () => summaries());
-  const store = await createTelemetryStore(config, (kind) => metrics.evictions.inc({ kind }));
+  const store = options.openStore({
+    topBitrate: config.telemetryTopBitrate,
+    maxStreams: config.telemetryMaxStreams,
+    maxSessionsPerStream: config.telemetryMaxSessionsPerStream,
+    onEviction: (kind) => metrics.evictions.inc({ kind }),
+  });
   app.addHook('onClose', () => store.close());
 
   const summary = async (stream: string, now = Date.now()) => {

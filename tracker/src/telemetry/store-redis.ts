@@ -17,8 +17,7 @@
  * slot), like the swarm store builds its locality keys.
  */
 import { Buffer } from 'node:buffer';
-import { Cluster, Redis, type RedisOptions } from 'ioredis';
-import type { Beat } from './beat-schema.ts';
+import type { Beat } from '@swarmcast/protocol/beat-schema';
 import {
   ACTIVE_MS,
   BITRATE_MARGIN,
@@ -35,6 +34,7 @@ import {
   type Percentiles,
   type StreamState,
 } from './aggregate.ts';
+import type { RedisClient } from '../store/redis-client.ts';
 import type { RecordOutcome, TelemetryStore, TelemetryStoreLimits } from './store.ts';
 
 /**
@@ -200,13 +200,11 @@ interface TelemetryScripts {
   telemetryRead(...args: Array<string | number>): Promise<[viewers: number, startup: PercentileReply, latency: PercentileReply, buckets: Array<string | string[]>]>;
 }
 
-type Client = (Redis | Cluster) & TelemetryScripts;
+type Client = RedisClient & TelemetryScripts;
 
 export interface RedisTelemetryStoreOptions {
-  url?: string | undefined;
-  clusterNodes?: string[] | undefined;
+  /** Prepended to every key, as for the swarm store. */
   keyPrefix: string;
-  commandTimeoutMs: number;
   limits: TelemetryStoreLimits;
 }
 
@@ -226,34 +224,14 @@ export class RedisTelemetryStore implements TelemetryStore {
   private readonly listedAt = new Map<string, number>();
   private ranksRead: { at: number; ranks: Promise<Map<string, number>> } | undefined;
 
-  /** Connects, or throws if Redis cannot be reached now. */
-  static async connect(options: RedisTelemetryStoreOptions): Promise<RedisTelemetryStore> {
-    const store = new RedisTelemetryStore(options);
-    await store.client.connect();
-    return store;
-  }
-
-  private constructor(options: RedisTelemetryStoreOptions) {
+  /**
+   * On the process's client (`redis-client.ts`), shared with the swarm store: like its commands, a
+   * command here fails at once while Redis is away (the beat gets a 503 and its counters come again
+   * with the session's next beat), and the client reconnects in the background.
+   */
+  constructor(client: RedisClient, options: RedisTelemetryStoreOptions) {
     this.prefix = options.keyPrefix + 'tm:';
     this.limits = options.limits;
-    // Like the swarm store: fail a command at once while Redis is away (the beat gets a 503 and
-    // its counters come again with the session's next beat), reconnect forever in the background.
-    const nodeOptions: RedisOptions = {
-      lazyConnect: true,
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      commandTimeout: options.commandTimeoutMs,
-      enableAutoPipelining: true,
-    };
-    const retry = (attempt: number) => Math.min(attempt * 100, 1000);
-    const client = options.clusterNodes
-      ? new Cluster(
-          options.clusterNodes.map((node) => ({ host: node.slice(0, node.lastIndexOf(':')), port: Number(node.slice(node.lastIndexOf(':') + 1)) })),
-          { lazyConnect: true, enableOfflineQueue: false, enableAutoPipelining: true, clusterRetryStrategy: retry, redisOptions: nodeOptions },
-        )
-      : new Redis(options.url!, { ...nodeOptions, retryStrategy: retry });
-    // Errors surface as failed commands (503s); the swarm store already logs Redis going away.
-    client.on('error', () => undefined);
     client.defineCommand('telemetryRecord', { numberOfKeys: 6, lua: recordScript });
     client.defineCommand('telemetryEvict', { numberOfKeys: 5, lua: evictScript });
     client.defineCommand('telemetryRead', { numberOfKeys: 4, lua: readScript });
@@ -309,8 +287,10 @@ export class RedisTelemetryStore implements TelemetryStore {
     return { stream, buckets, viewers, startup: percentiles(startup), latency: percentiles(latency) };
   }
 
+  /** The client is the process's, closed by its owner (storage.ts). */
   async close(): Promise<void> {
-    await this.client.quit().catch(() => this.client.disconnect());
+    this.listedAt.clear();
+    this.ranksRead = undefined;
   }
 
   private streamBase(stream: string): string {
