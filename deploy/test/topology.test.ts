@@ -24,6 +24,7 @@ import { startRedis, type RedisServer } from '../../tracker/test/support/redis-s
 import { id20 } from '../../tracker/test/support/tracker-fixture.ts';
 import { startTrackerProcess, type TrackerProcess } from '../../tracker/test/support/tracker-process.ts';
 import { isAnnounceResponse, isAnswer, isOffer, WireClient, type Frame } from '../../tracker/test/support/wire-client.ts';
+import type { TrackerStats } from '@swarmcast/protocol/stats';
 import { hostEnv, readCompose, servicesBuiltFrom, withOverlay } from './support/compose.ts';
 import { NGINX, startLoadBalancer, type LoadBalancer } from './support/load-balancer.ts';
 
@@ -57,7 +58,7 @@ function announce(client: WireClient, infoHash: string, peerId: string, extra: R
 }
 
 async function stats(tracker: TrackerProcess): Promise<{ connections: number }> {
-  return (await fetch(`${tracker.httpUrl}/stats`)).json() as Promise<{ connections: number }>;
+  return (await fetch(`${tracker.httpUrl}/stats`)).json() as Promise<TrackerStats>;
 }
 
 async function until(check: () => Promise<boolean>, what: string, timeoutMs = 5000): Promise<void> {

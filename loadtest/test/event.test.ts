@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { OriginStats } from '@swarmcast/protocol/stats';
 import { namespaceSupport } from '../src/network/test-hosts.ts';
 import type { LoadtestResult } from '../src/result.ts';
 import type { RenditionAnalysis, UplinkUse } from '../src/scenarios/event-analysis.ts';
@@ -49,7 +50,7 @@ interface ViewerDetail {
   lateSegments: number;
 }
 
-async function runEvent(t: { after(fn: () => Promise<void>): void }, args: string[]): Promise<{ result: LoadtestResult; originStats: { streams: Record<string, { renditions: Record<string, { kinds: { segment?: { requests: number } } }> }> }; stderr: string }> {
+async function runEvent(t: { after(fn: () => Promise<void>): void }, args: string[]): Promise<{ result: LoadtestResult; originStats: OriginStats; stderr: string }> {
   const [tracker, origin] = await Promise.all([startTracker(), startOrigin()]);
   t.after(async () => {
     await tracker.close();
@@ -59,7 +60,7 @@ async function runEvent(t: { after(fn: () => Promise<void>): void }, args: strin
   const run = await runCli(['event', '--origin', origin.url, '--tracker', tracker.url, '--out', out, ...args]);
   assert.equal(run.code, 0, run.stderr);
   // The origin's own counters, read after the run: this origin was started for the run, so they hold nothing else.
-  const originStats = (await (await fetch(`${origin.url}/stats`)).json()) as Awaited<ReturnType<typeof runEvent>>['originStats'];
+  const originStats = (await (await fetch(`${origin.url}/stats`)).json()) as OriginStats;
   return { result: JSON.parse(readFileSync(out, 'utf8')) as LoadtestResult, originStats, stderr: run.stderr };
 }
 

@@ -1,11 +1,11 @@
 /**
  * ORIGIN_AUTH=required: playlists and segments only for a bearer of a valid access token, the
- * tracker's (tracker/src/access-token.ts). The origin checks signature and expiry, not which
+ * tracker's (@swarmcast/protocol/access-token). The origin checks signature and expiry, not which
  * swarms the token lists: swarm ids name renditions by playlist URL and attributes, which the
  * origin cannot map back; the tracker does that scoping.
  */
 import type { FastifyInstance } from 'fastify';
-import { TokenVerifier } from '../../tracker/src/access-token.ts';
+import { TokenVerifier } from '@swarmcast/protocol/access-token';
 
 function tokenOf(url: string, authorization: string | undefined): string | undefined {
   if (authorization?.startsWith('Bearer ')) return authorization.slice(7).trim();

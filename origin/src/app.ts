@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import cors from '@fastify/cors';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { logSerializers, notFoundWithoutTokens } from '@swarmcast/protocol/log-redaction';
 import { streamCache } from './cache-control.ts';
 import { defaultOriginOptions, LIVE_WINDOW_MAX, LIVE_WINDOW_MIN, type OriginOptions } from './config.ts';
 import { demoRoutes } from './demo-routes.ts';
 import { EgressMeter } from './egress.ts';
 import { liveRoutes } from './live-routes.ts';
 import { loadCatalog } from './media-catalog.ts';
-import { logSerializers, notFoundWithoutTokens } from '../../tracker/src/log-redaction.ts';
 import { requireAccessToken } from './access-control.ts';
 import { statusRoutes } from './status-routes.ts';
 import { vodRoutes } from './vod-routes.ts';
@@ -24,7 +24,7 @@ export function buildOrigin(options: Partial<OriginOptions> = {}): FastifyInstan
   }
 
   const app = Fastify({
-    // A token in a playlist or segment URL must not reach the request log (tracker/src/log-redaction.ts).
+    // A token in a playlist or segment URL must not reach the request log (@swarmcast/protocol/log-redaction).
     logger: config.logger === false ? false : { ...(config.logger === true ? {} : config.logger), serializers: logSerializers },
     https: config.tls ? { cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) } : null,
   });

@@ -1,4 +1,5 @@
 import { extname } from 'node:path';
+import type { FileKind } from '@swarmcast/protocol/stats';
 
 const CONTENT_TYPES: Record<string, string> = {
   '.m3u8': 'application/vnd.apple.mpegurl',
@@ -20,8 +21,6 @@ export function contentTypeOf(path: string): string {
 const SEGMENT_EXTENSIONS = new Set(['.ts', '.m4s', '.mp4', '.m4a', '.aac']);
 
 /** What a file is to the egress counters: offload is measured on `segment` bytes. */
-export type FileKind = 'segment' | 'playlist' | 'manifest' | 'other';
-
 export function fileKindOf(path: string): FileKind {
   const extension = extname(path).toLowerCase();
   if (SEGMENT_EXTENSIONS.has(extension)) return 'segment';

@@ -1,5 +1,5 @@
+import type { FileKind, OriginStats, Tally } from '@swarmcast/protocol/stats';
 import { Counter, Registry } from 'prom-client';
-import type { FileKind } from './content-type.ts';
 
 /** Who a response is counted against. `stream` is `vod/<name>` or `live/<name>`. */
 export interface EgressKey {
@@ -8,32 +8,11 @@ export interface EgressKey {
   kind: FileKind;
 }
 
-export interface Tally {
-  requests: number;
-  /** Body bytes whose write completed on the socket; HEAD, 304 and 416 add none. */
-  bytes: number;
-  /** Responses whose connection closed before the whole body was written. */
-  aborted: number;
-}
-
 /** Counts one response; obtained from `EgressMeter.channel`. */
 export interface EgressChannel {
   request(): void;
   sent(bytes: number): void;
   aborted(): void;
-}
-
-type KindTallies = Partial<Record<FileKind, Tally>>;
-
-export interface StreamStats extends Tally {
-  kinds: KindTallies;
-  renditions: Record<string, Tally & { kinds: KindTallies }>;
-}
-
-export interface EgressStats {
-  since: string;
-  total: Tally;
-  streams: Record<string, StreamStats>;
 }
 
 /**
@@ -94,8 +73,8 @@ export class EgressMeter {
     return entry.channel;
   }
 
-  snapshot(): EgressStats {
-    const stats: EgressStats = { since: this.since.toISOString(), total: emptyTally(), streams: {} };
+  snapshot(): OriginStats {
+    const stats: OriginStats = { since: this.since.toISOString(), total: emptyTally(), streams: {} };
     for (const { key, tally } of this.channels.values()) {
       const stream = (stats.streams[key.stream] ??= { ...emptyTally(), kinds: {}, renditions: {} });
       const rendition = (stream.renditions[key.rendition] ??= { ...emptyTally(), kinds: {} });

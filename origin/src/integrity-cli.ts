@@ -9,7 +9,8 @@
 import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { folderIntegrityManifest, INTEGRITY_MANIFEST } from './integrity-manifest.ts';
+import { INTEGRITY_MANIFEST } from '@swarmcast/protocol/integrity';
+import { folderIntegrityManifest } from './integrity-manifest.ts';
 
 const USAGE = `usage: npm run integrity -w origin -- <folder> [--out <file>]   (default ${INTEGRITY_MANIFEST} in the folder; - = stdout)`;
 

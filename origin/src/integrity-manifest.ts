@@ -1,15 +1,11 @@
 /**
- * `segments-sha256.json`: the SHA-256 of every segment of a stream, keyed by its path under the
- * stream's folder (`240p/seg_000.ts`). Players check what peers send against it. The origin serves
- * it for each VOD stream; `integrity-cli.ts` writes the same file for a folder served elsewhere.
+ * The integrity manifest (`@swarmcast/protocol/integrity`) of a stream's segments. The origin
+ * serves it for each VOD stream; `integrity-cli.ts` writes the same file for a folder served elsewhere.
  */
 import { join } from 'node:path';
+import type { IntegrityManifest } from '@swarmcast/protocol/integrity';
 import { fileKindOf } from './content-type.ts';
 import { listFiles, sha256OfFile, type MediaFile } from './media-catalog.ts';
-
-export const INTEGRITY_MANIFEST = 'segments-sha256.json';
-
-export type IntegrityManifest = Record<string, string>;
 
 /** The manifest of indexed files: segments only, in path order (the same folder always gives the same bytes). */
 export function integrityManifest(files: Iterable<Pick<MediaFile, 'relPath' | 'kind' | 'sha256'>>): IntegrityManifest {

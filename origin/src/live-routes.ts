@@ -1,9 +1,9 @@
 import { extname } from 'node:path';
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { INTEGRITY_MANIFEST } from '@swarmcast/protocol/integrity';
 import { ERROR_CACHE, type StreamCache } from './cache-control.ts';
 import { contentTypeOf } from './content-type.ts';
 import type { EgressMeter } from './egress.ts';
-import { INTEGRITY_MANIFEST } from './integrity-manifest.ts';
 import { LiveTimeline } from './live-timeline.ts';
 import { renderLivePlaylist } from './live-playlist.ts';
 import type { LiveRendition, MediaStream } from './media-catalog.ts';

@@ -3,7 +3,8 @@ import { createReadStream } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { join, posix } from 'node:path';
-import { fileKindOf, type FileKind } from './content-type.ts';
+import type { FileKind } from '@swarmcast/protocol/stats';
+import { fileKindOf } from './content-type.ts';
 import { parseMasterVariants, parseMediaPlaylist } from './hls-playlist.ts';
 
 export interface MediaFile {

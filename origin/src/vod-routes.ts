@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
+import { INTEGRITY_MANIFEST } from '@swarmcast/protocol/integrity';
 import type { StreamCache } from './cache-control.ts';
 import type { EgressMeter } from './egress.ts';
-import { INTEGRITY_MANIFEST, integrityManifest } from './integrity-manifest.ts';
+import { integrityManifest } from './integrity-manifest.ts';
 import type { MediaStream } from './media-catalog.ts';
 import { fileEntity, generatedEntity, sendEntity, sendNotFound } from './send-entity.ts';
 

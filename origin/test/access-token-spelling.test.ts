@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { mintToken } from '../../tracker/src/access-token.ts';
+import { mintToken } from '@swarmcast/protocol/access-token';
 import { testOrigin } from './fixture.ts';
 
 const KEY = 'origin-spelling-key-0123456789';

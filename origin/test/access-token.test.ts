@@ -1,7 +1,7 @@
 /** ORIGIN_AUTH=required: playlists and segments need the tracker's access token; status routes stay open. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { mintToken } from '../../tracker/src/access-token.ts';
+import { mintToken } from '@swarmcast/protocol/access-token';
 import { ConfigError, loadConfig } from '../src/config.ts';
 import { testOrigin } from './fixture.ts';
 

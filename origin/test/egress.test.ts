@@ -4,7 +4,7 @@ import { get as httpGet } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, beforeEach, describe, test } from 'node:test';
-import type { EgressStats } from '../src/egress.ts';
+import type { OriginStats } from '@swarmcast/protocol/stats';
 import { clipStream, ManualClock, RENDITIONS, SAMPLE_DIR, SAMPLE_SEGMENTS, SEGMENT_MS, tempMediaDir, testOrigin } from './fixture.ts';
 
 const clock = new ManualClock(1_000 * SEGMENT_MS);
@@ -18,7 +18,7 @@ beforeEach(async () => {
 
 const sizeOf = async (relPath: string) => (await stat(join(SAMPLE_DIR, relPath))).size;
 
-async function stats(app = origin): Promise<EgressStats> {
+async function stats(app = origin): Promise<OriginStats> {
   return (await app.inject('/stats')).json();
 }
 

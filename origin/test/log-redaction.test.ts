@@ -2,7 +2,7 @@
 // `?token=` — a playlist, a segment, an unknown route — is logged with the token redacted.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { mintToken } from '../../tracker/src/access-token.ts';
+import { mintToken } from '@swarmcast/protocol/access-token';
 import { testOrigin } from './fixture.ts';
 
 test('no log line and no 404 body carries a token from the URL', async (t) => {

@@ -3,8 +3,8 @@
  * answer per swarm (see `seeding-role.ts` for what it means). No DOM: the load tester's virtual
  * viewers run the same client in Node.
  */
+import { trackerHttpUrl } from '@swarmcast/protocol/urls';
 import type { SwarmCoordination } from './seeding-role.ts';
-import { trackerHttpUrl } from './tracker-url.ts';
 
 export interface CoordinationClientOptions {
   /** The tracker's WebSocket URL (its `token` query parameter is passed on). */

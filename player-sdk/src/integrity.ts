@@ -1,10 +1,9 @@
 /**
- * SHA-256 check of peer segments against the origin's `segments-sha256.json`: a JSON object
- * mapping each segment's path relative to the manifest's folder (`240p/seg_000.ts`, or
- * `240p/1234.ts` for live) to its lowercase hex digest.
+ * SHA-256 check of peer segments against the origin's `segments-sha256.json` (its format:
+ * `@swarmcast/protocol/integrity`).
  */
+import { INTEGRITY_MANIFEST, readIntegrityManifest } from '@swarmcast/protocol/integrity';
 
-export const INTEGRITY_MANIFEST = 'segments-sha256.json';
 /** A live manifest lists the next window too; refetch it at most this often when a key is missing. */
 export const MANIFEST_REFRESH_MS = 1000;
 
@@ -75,12 +74,8 @@ export class IntegrityManifest {
 
   /** Loads the manifest; rejects when it is missing or malformed. */
   async load(): Promise<void> {
-    const body = await this.fetchJson(this.url);
-    if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new Error(`${this.url} is not a JSON object`);
-    const hashes = new Map<string, string>();
-    for (const [key, value] of Object.entries(body)) {
-      if (typeof value === 'string' && /^[0-9a-f]{64}$/i.test(value)) hashes.set(key, value.toLowerCase());
-    }
+    const hashes = readIntegrityManifest(await this.fetchJson(this.url));
+    if (!hashes) throw new Error(`${this.url} is not a JSON object`);
     this.hashes = hashes;
     this.refreshedAt = this.now();
   }

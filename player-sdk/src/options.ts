@@ -2,7 +2,8 @@
  * Every option of `createPlayer`, with its default, in one place.
  * `resolveOptions` validates user input and fails fast with the name of the bad option.
  */
-import { resolveTelemetry, type ResolvedTelemetry, type TelemetryOptions } from './telemetry.ts';
+import { DEFAULT_BEAT_INTERVAL_MS, MAX_BEAT_INTERVAL_MS, MAX_STREAM_LENGTH, MIN_BEAT_INTERVAL_MS } from '@swarmcast/protocol/telemetry';
+import { collectorUrlFor } from './telemetry.ts';
 
 /** Which segment-scheduling policy the player runs. */
 export type PolicyName =
@@ -126,10 +127,34 @@ export interface SwarmcastOptions {
    * Audience telemetry: a compact beat every `intervalMs` (15 s) to the tracker's collector, for
    * its dashboard: stream, bytes from peers / HTTP / uploaded, peers, stalls, startup, live
    * latency, errors, rendition, and a random per-session id (no user id, nothing else).
-   * `false` sends nothing; `{ url, intervalMs, stream }` overrides the defaults (see `telemetry.ts`).
+   * `false` sends nothing; `{ url, intervalMs, stream }` overrides the defaults (`TelemetryOptions`).
    * @default true (to the first tracker's http(s) URL + `/telemetry`; nothing without a tracker or url)
    */
   telemetry?: boolean | TelemetryOptions;
+}
+
+export interface TelemetryOptions {
+  /**
+   * Collector URL.
+   * @default the first tracker's URL with ws→http / wss→https and path `/telemetry`
+   */
+  url?: string;
+  /**
+   * Milliseconds between beats (1000–30000: the collector counts a viewer gone after 75 s without one).
+   * @default 15000
+   */
+  intervalMs?: number;
+  /**
+   * Stream name on the dashboard.
+   * @default `swarmId`, else the playlist URL without its query string
+   */
+  stream?: string;
+}
+
+export interface ResolvedTelemetry {
+  url: string;
+  intervalMs: number;
+  stream: string;
 }
 
 /** Options after defaults and validation. */
@@ -241,6 +266,42 @@ export function resolveOptions(input: SwarmcastOptions, base: string | undefined
   if (options.hlsConfig === null || typeof options.hlsConfig !== 'object') throw new OptionError('hlsConfig', 'expected an object');
   options.telemetry = resolveTelemetry(input.telemetry, { trackers: options.trackers, src: options.src, swarmId: options.swarmId });
   return options;
+}
+
+/** Null when telemetry is off, or on by default with no tracker to send to. */
+function resolveTelemetry(
+  input: unknown,
+  context: { trackers: string[]; src: string; swarmId: string | undefined },
+): ResolvedTelemetry | null {
+  if (input === false) return null;
+  if (input !== true && input !== undefined && (input === null || typeof input !== 'object')) {
+    throw new OptionError('telemetry', 'expected true, false or { url?, intervalMs?, stream? }');
+  }
+  const given = (typeof input === 'object' ? input : {}) as TelemetryOptions;
+  let url: string;
+  if (given.url !== undefined) {
+    try {
+      url = new URL(given.url, context.src).href;
+    } catch {
+      throw new OptionError('telemetry.url', `not a valid URL: ${String(given.url)}`);
+    }
+    if (!/^https?:$/.test(new URL(url).protocol)) throw new OptionError('telemetry.url', `expected an http: or https: URL, got ${given.url}`);
+  } else if (context.trackers[0] !== undefined) {
+    url = collectorUrlFor(context.trackers[0]);
+  } else {
+    return null;
+  }
+  const intervalMs = given.intervalMs ?? DEFAULT_BEAT_INTERVAL_MS;
+  if (!Number.isInteger(intervalMs) || intervalMs < MIN_BEAT_INTERVAL_MS || intervalMs > MAX_BEAT_INTERVAL_MS) {
+    throw new OptionError('telemetry.intervalMs', `expected an integer from ${MIN_BEAT_INTERVAL_MS} to ${MAX_BEAT_INTERVAL_MS}, got ${String(intervalMs)}`);
+  }
+  const stream = given.stream ?? context.swarmId ?? context.src.split('?', 1)[0]!;
+  // No src yet (the engine entry): the stream is named once hls.js loads a playlist.
+  const later = given.stream === undefined && context.src === '';
+  if (typeof stream !== 'string' || (stream === '' && !later) || stream.length > MAX_STREAM_LENGTH) {
+    throw new OptionError('telemetry.stream', `expected a string of 1 to ${MAX_STREAM_LENGTH} characters`);
+  }
+  return { url, intervalMs, stream };
 }
 
 function withoutUndefined<T extends object>(input: T): Partial<T> {

@@ -5,8 +5,9 @@
  */
 import type Hls from 'hls.js';
 import type { Emitter } from './events.ts';
+import type { ResolvedTelemetry } from './options.ts';
 import type { SwarmcastStats } from './stats.ts';
-import { BeatBatcher, BeatSequence, WatchClock, type BeatSample, type PostBeats, type ResolvedTelemetry, type Transport } from './telemetry.ts';
+import { BeatBatcher, BeatSequence, WatchClock, type BeatSample, type PostBeats, type Transport } from './telemetry.ts';
 
 /** fetch with keepalive (text/plain: a CORS-safelisted type, so no preflight), or sendBeacon when the page goes away. */
 export const postBeats: PostBeats = (url, body, transport) => {

@@ -16,6 +16,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { buildOrigin } from '../../origin/src/app.ts';
 import type { OriginOptions } from '../../origin/src/config.ts';
 import { buildTracker, type TrackerOptions } from '../../tracker/src/app.ts';
+import type { OriginStats } from '@swarmcast/protocol/stats';
 import type { SwarmcastOptions } from '../src/options.ts';
 import type { SwarmcastStats } from '../src/stats.ts';
 import { buildSdk } from '../scripts/build.ts';
@@ -101,9 +102,7 @@ export async function startStack(
   // The origin's counters only grow: sessions measure from a mark (resetting them is an admin action).
   let segmentBytesMark = 0;
   const readLiveSegmentBytes = async () => {
-    const stats = (await (await fetch(`${originUrl}/stats`)).json()) as {
-      streams: Record<string, { kinds: Partial<Record<string, { bytes: number }>> }>;
-    };
+    const stats = (await (await fetch(`${originUrl}/stats`)).json()) as OriginStats;
     return stats.streams['live/sample']?.kinds.segment?.bytes ?? 0;
   };
   const stopTracker = async () => {

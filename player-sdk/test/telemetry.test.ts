@@ -1,9 +1,10 @@
 /** Telemetry without a browser: where beats go, what they carry, how they are batched. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { Beat } from '@swarmcast/protocol/beat-schema';
 import { OptionError, resolveOptions } from '../src/options.ts';
 import type { SwarmcastStats } from '../src/stats.ts';
-import { BeatBatcher, BeatSequence, collectorUrlFor, WatchClock, type Beat } from '../src/telemetry.ts';
+import { BeatBatcher, BeatSequence, collectorUrlFor, WatchClock } from '../src/telemetry.ts';
 
 const SRC = 'https://cdn.example/live/show/master.m3u8?session=abc';
 

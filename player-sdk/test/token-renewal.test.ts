@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, mock, test } from 'node:test';
 import type Hls from 'hls.js';
-import { mintToken } from '../../tracker/src/access-token.ts';
+import { mintToken } from '@swarmcast/protocol/access-token';
 import { Emitter } from '../src/events.ts';
 import { MIN_RENEW_DELAY_MS, RECONNECT_PAUSE_MS, renewalDueMs, tokenExpiryMs, TrackerTokenRenewal, type TrackerTokenRenewalSetup } from '../src/token-renewal.ts';
 import { TokenSource } from '../src/token-source.ts';

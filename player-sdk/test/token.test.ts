@@ -7,7 +7,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { mintToken } from '../../tracker/src/access-token.ts';
+import { mintToken } from '@swarmcast/protocol/access-token';
+import type { TrackerStats } from '@swarmcast/protocol/stats';
+import { trackerHttpUrl } from '@swarmcast/protocol/urls';
 import { OptionError, resolveOptions, withToken } from '../src/options.ts';
 import { inChromiumNamespace, launchChromium, openViewer, sleep, startStack, type BrowserHandle, type Stack, type Viewer } from './harness.ts';
 
@@ -51,7 +53,7 @@ describe('token options', () => {
 
 /** The tracker's /stats: announces accepted, sockets open, and refusals by reason. */
 async function trackerStats(stack: Stack): Promise<{ announces: number; connections: number; rejections: Record<string, number> }> {
-  return (await (await fetch(`${stack.trackerUrl.replace(/^ws/, 'http')}/stats`)).json()) as { announces: number; connections: number; rejections: Record<string, number> };
+  return (await (await fetch(trackerHttpUrl(stack.trackerUrl, '/stats'))).json()) as TrackerStats;
 }
 
 const fatalErrors = (viewer: Viewer) =>

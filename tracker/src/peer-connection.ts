@@ -1,7 +1,7 @@
 /** What the tracker keeps per WebSocket: the swarms it joined, offers awaiting its answer, its rate budget. */
 import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
-import type { AccessGrant } from './access-token.ts';
+import type { AccessGrant } from '@swarmcast/protocol/access-token';
 
 export interface Membership {
   infoHash: string;

@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
-import type { AccessGrant } from './access-token.ts';
+import type { AccessGrant } from '@swarmcast/protocol/access-token';
 import type { FastifyBaseLogger } from 'fastify';
 import type { RawData, WebSocket } from 'ws';
 import type { TrackerConfig } from './config.ts';
@@ -23,7 +23,7 @@ import {
   type ScrapeFile,
   type ScrapeRequest,
   type ScrapeResponse,
-} from './protocol.ts';
+} from '@swarmcast/protocol/wire';
 import type { Delivery, SwarmStore } from './store/store.ts';
 import type { SwarmAccess } from './swarm-access.ts';
 

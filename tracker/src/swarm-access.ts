@@ -3,7 +3,7 @@
  * info_hash allow-list. One set of rules for the WebSocket upgrade, the announces and scrapes on
  * it, and `GET /coordination`, so an HTTP side door never lets in what the socket refuses.
  */
-import { TokenVerifier, type AccessGrant } from './access-token.ts';
+import { TokenVerifier, type AccessGrant } from '@swarmcast/protocol/access-token';
 import type { TrackerConfig } from './config.ts';
 import { AddressRateLimiter } from './telemetry/rate-limit.ts';
 

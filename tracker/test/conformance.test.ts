@@ -4,6 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { startRedis, startRedisCluster, type RedisCluster, type RedisServer } from './support/redis-server.ts';
 import { id20, startTracker, type RunningTracker } from './support/tracker-fixture.ts';
 import { isAnnounceResponse, isAnswer, isFailure, isOffer, WireClient, type Frame } from './support/wire-client.ts';
+import type { TrackerStats } from '@swarmcast/protocol/stats';
 import type { TrackerOptions } from '../src/app.ts';
 
 const sdp = (n: number) => 'v=0\r\n' + 'a=candidate:x\r\n'.repeat(n);
@@ -300,7 +301,7 @@ export function conformanceSuite(storeName: string, storeOptions: () => Promise<
       assert.equal(await flooder.closed, 1008);
       const frame = await scrape(calm);
       assert.equal(frame['action'], 'scrape');
-      const stats = (await (await fetch(strict.httpUrl + '/stats')).json()) as { rejections: Record<string, number> };
+      const stats = (await (await fetch(strict.httpUrl + '/stats')).json()) as TrackerStats;
       assert.equal(stats.rejections['rate_limited'], 1);
     });
 
@@ -375,8 +376,8 @@ export function conformanceSuite(storeName: string, storeOptions: () => Promise<
       const health = await fetch(tracker.httpUrl + '/health');
       assert.equal(health.status, 200);
       assert.equal(((await health.json()) as { status: string }).status, 'ok');
-      const stats = (await (await fetch(tracker.httpUrl + '/stats')).json()) as Record<string, number>;
-      assert.ok(stats['announces']! > 0 && stats['offersRelayed']! > 0 && stats['answersRelayed']! > 0);
+      const stats = (await (await fetch(tracker.httpUrl + '/stats')).json()) as TrackerStats;
+      assert.ok(stats.announces > 0 && stats.offersRelayed > 0 && stats.answersRelayed > 0);
       const metrics = await (await fetch(tracker.httpUrl + '/metrics')).text();
       for (const name of ['swarmcast_tracker_connections', 'swarmcast_tracker_swarms', 'swarmcast_tracker_peers', 'swarmcast_tracker_announces_total', 'swarmcast_tracker_offers_relayed_total', 'swarmcast_tracker_answers_relayed_total', 'swarmcast_tracker_rejections_total', 'swarmcast_tracker_nodejs_eventloop_lag_seconds']) {
         assert.match(metrics, new RegExp(`^${name}`, 'm'), name);

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { mintToken } from '../src/access-token.ts';
+import { mintToken } from '@swarmcast/protocol/access-token';
 import { loadConfig } from '../src/config.ts';
 import { ORDER_REFRESH_MS } from '../src/coordination/order-cache.ts';
 import type { CoordinationResponse } from '../src/coordination/routes.ts';

@@ -17,7 +17,6 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { test } from 'node:test';
-import { mintToken } from '../src/access-token.ts';
 import { startTrackerProcess } from './support/tracker-process.ts';
 import { startPeer, type PeerProcess } from '../../loadtest/src/viewer/viewer-process.ts';
 import type { PeerEvent, PeerOptions } from '../../loadtest/src/viewer/p2pml-viewer.ts';
@@ -28,6 +27,8 @@ const skip =
   offLoopback && process.env['SWARMCAST_WEBRTC_ANY_INTERFACE'] !== '1'
     ? "opens WebRTC connections: run in a loopback-only namespace (unshare --net bash -c 'ip link set lo up && …') or set SWARMCAST_WEBRTC_ANY_INTERFACE=1"
     : false;
+import { mintToken } from '@swarmcast/protocol/access-token';
+import type { TrackerStats } from '@swarmcast/protocol/stats';
 
 const KEY = 'instance-fault-key-0123456789';
 const SWARM = 'instance-fault-event';
@@ -78,7 +79,7 @@ test('viewers configured with two trackers keep sharing when one is killed', { s
   for (const index of bodies.keys()) assert.equal((await load(late, index)).source, 'p2p', `segment ${index} from the seeder`);
   assert.deepEqual(requests, bodies.map(() => 1), 'the origin served each segment once, to the seeder');
 
-  const stats = (await (await fetch(trackers[1]!.httpUrl + '/stats')).json()) as { offersRelayed: number; answersRelayed: number; rejections: Record<string, number> };
+  const stats = (await (await fetch(trackers[1]!.httpUrl + '/stats')).json()) as TrackerStats;
   assert.ok(stats.offersRelayed > 0 && stats.answersRelayed > 0, 'the surviving tracker paired them');
   assert.equal(stats.rejections['info_hash_not_allowed'] ?? 0, 0, 'the swarm-id token covered what the viewers announced');
   assert.equal(stats.rejections['unauthorized'] ?? 0, 0);

@@ -8,6 +8,7 @@ import { createServer, type Server } from 'node:http';
 import { once, type EventEmitter } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { networkInterfaces } from 'node:os';
+import type { TrackerStats } from '@swarmcast/protocol/stats';
 import type { TrackerOptions } from '../src/app.ts';
 import { startRedis } from './support/redis-server.ts';
 import { startTracker } from './support/tracker-fixture.ts';
@@ -179,7 +180,7 @@ test('p2p-media-loader-core peers on two tracker instances sharing Redis get seg
   for (const instance of instances) onClose(() => instance.stop());
   const { origin, viewer } = await startOriginFor(onClose, []);
   await seedThenLeech(origin, { ...viewer, trackers: [instances[0]!.url] }, { ...viewer, trackers: [instances[1]!.url] }, onClose);
-  const relayed = await Promise.all(instances.map(async (instance) => (await (await fetch(instance.httpUrl + '/stats')).json()) as { offersRelayed: number; answersRelayed: number }));
+  const relayed = await Promise.all(instances.map(async (instance) => (await (await fetch(instance.httpUrl + '/stats')).json()) as TrackerStats));
   assert.ok(relayed.every((stats) => stats.offersRelayed + stats.answersRelayed > 0), 'signalling crossed between the instances');
 });
 

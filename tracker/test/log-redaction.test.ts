@@ -3,8 +3,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { WebSocket } from 'ws';
+import { mintToken } from '@swarmcast/protocol/access-token';
 import { buildTracker } from '../src/app.ts';
-import { mintToken } from '../src/access-token.ts';
 
 test('no log line and no 404 body carries a token from the URL', async (t) => {
   const lines: string[] = [];

@@ -11,6 +11,7 @@ import { startRedis, startRedisCluster } from './support/redis-server.ts';
 import { id20 } from './support/tracker-fixture.ts';
 import { runTracker, startTrackerProcess, type TrackerProcess } from './support/tracker-process.ts';
 import { isAnnounceResponse, isAnswer, isFailure, isOffer, WireClient, type Frame } from './support/wire-client.ts';
+import type { TrackerStats } from '@swarmcast/protocol/stats';
 
 /** Short, so a killed instance's peers expire (after two intervals) within the test. */
 const ANNOUNCE_INTERVAL = '1';
@@ -233,7 +234,7 @@ describe('Redis faults', () => {
       // Nothing of the Redis error (its address, its words) reaches whoever asks.
       const body = await health.text();
       assert.doesNotMatch(body, /127\.0\.0\.1|ECONNREFUSED|Connection is closed|redis:\/\/|:\d{4,5}/i, body);
-      const stats = (await (await fetch(two.httpUrl + '/stats')).json()) as { peers: number };
+      const stats = (await (await fetch(two.httpUrl + '/stats')).json()) as TrackerStats;
       assert.equal(stats.peers, 1, 'metrics still answer, from what this instance holds');
 
       // Redis comes back empty; the peers' next announces rebuild the swarm.

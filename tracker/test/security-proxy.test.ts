@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import type { TrackerStats } from '@swarmcast/protocol/stats';
 import { limitKey } from '../src/client-address.ts';
 import { ConfigError, loadConfig } from '../src/config.ts';
 import { closedAfterTests, id20, type RunningTracker } from './support/tracker-fixture.ts';
@@ -37,7 +38,7 @@ async function announce(client: WireClient, infoHash: string, peerId: string, ex
 }
 
 async function stats(tracker: RunningTracker): Promise<{ connections: number; queuedBytes: number; rejections: Record<string, number> }> {
-  return (await fetch(tracker.httpUrl + '/stats')).json() as Promise<{ connections: number; queuedBytes: number; rejections: Record<string, number> }>;
+  return (await fetch(tracker.httpUrl + '/stats')).json() as Promise<TrackerStats>;
 }
 
 describe('TRUST_PROXY', () => {

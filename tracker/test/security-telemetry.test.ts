@@ -8,9 +8,9 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
+import type { Beat } from '@swarmcast/protocol/beat-schema';
 import type { TrackerOptions } from '../src/app.ts';
 import type { StreamSummary } from '../src/telemetry/aggregate.ts';
-import type { Beat } from '../src/telemetry/beat-schema.ts';
 import { startRedis, type RedisServer } from './support/redis-server.ts';
 import { closedAfterTests } from './support/tracker-fixture.ts';
 import { startTrackerProcess, type TrackerProcess } from './support/tracker-process.ts';

@@ -6,10 +6,11 @@
 import assert from 'node:assert/strict';
 import { get } from 'node:http';
 import { after, describe, test } from 'node:test';
-import { infoHashFor, mintToken } from '../src/access-token.ts';
 import { closedAfterTests, id20, type RunningTracker } from './support/tracker-fixture.ts';
 import { startTrackerProcess, type TrackerProcess } from './support/tracker-process.ts';
 import { isAnnounceResponse, WireClient } from './support/wire-client.ts';
+import { infoHashFor, mintToken } from '@swarmcast/protocol/access-token';
+import type { TrackerStats } from '@swarmcast/protocol/stats';
 
 const KEY = 'token-attack-key-0123456789';
 const { start, keep } = closedAfterTests();
@@ -62,7 +63,7 @@ async function metric(httpUrl: string, name: string): Promise<number> {
 }
 
 const rejections = async (tracker: RunningTracker | TrackerProcess) =>
-  ((await (await fetch(tracker.httpUrl + '/stats')).json()) as { rejections: Record<string, number> }).rejections;
+  ((await (await fetch(tracker.httpUrl + '/stats')).json()) as TrackerStats).rejections;
 
 describe('token spelling', () => {
   test('malleated spellings of a valid token are refused at upgrade (401); the token itself is let in', async () => {

@@ -5,8 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test, type TestContext } from 'node:test';
+import type { Beat } from '@swarmcast/protocol/beat-schema';
 import { BUCKET_MS, bucketStart, RETENTION_MS, spreadOverBuckets, type StreamSummary } from '../src/telemetry/aggregate.ts';
-import type { Beat } from '../src/telemetry/beat-schema.ts';
 import { startRedis, type RedisServer } from './support/redis-server.ts';
 import { startTracker, type RunningTracker } from './support/tracker-fixture.ts';
 import type { TrackerOptions } from '../src/app.ts';

@@ -2,8 +2,8 @@
 // them, each plays its rendition for real (its own process, and with a network profile its own
 // namespace and shaped link), and everything they and the origin report is recorded.
 import { performance } from 'node:perf_hooks';
-import { defaultOptions as playerDefaults } from '../../../player-sdk/src/options.ts';
-import type { PolicyName } from '../../../player-sdk/src/options.ts';
+import type { OriginStats } from '@swarmcast/protocol/stats';
+import { defaultOptions as playerDefaults, type PolicyName } from '@swarmcast/player-sdk/policy';
 import type { Variant } from '../hls-playlists.ts';
 import { drawLink, UNLIMITED_KBIT, type LinkShape, type NetworkName } from '../network/profiles.ts';
 import type { TestHost, TestNetwork } from '../network/test-hosts.ts';
@@ -13,7 +13,7 @@ import { round, sum } from '../samples.ts';
 import type { LiveStats } from '../viewer/live-playback.ts';
 import type { PeerEvent } from '../viewer/p2pml-viewer.ts';
 import { startPeer, type PeerProcess } from '../viewer/viewer-process.ts';
-import type { ViewerRecord } from './event-analysis.ts';
+import { offloadPercent, type ViewerRecord } from './event-analysis.ts';
 
 /** Who watches: the same audience (renditions, links, reachability) in every pass of a run. */
 export interface AudiencePlan {
@@ -99,7 +99,7 @@ export interface PassOptions {
   network: TestNetwork | null;
 }
 
-/** Egress of one stream in the origin's /stats (see origin/src/egress.ts). */
+/** What a pass compares of one stream's egress: the bytes and requests of the origin's /stats (`OriginStats`). */
 export interface StreamEgress {
   bytes: number;
   kinds: Partial<Record<'segment' | 'playlist' | 'manifest', { bytes: number; requests: number }>>;
@@ -154,8 +154,8 @@ async function finalStats(viewer: PeerProcess): Promise<LiveStats | undefined> {
 export async function readEgress(origin: string, stream: string, signal?: AbortSignal): Promise<StreamEgress> {
   const response = await fetch(new URL('/stats', origin), { signal: signal ?? AbortSignal.timeout(5000) });
   if (!response.ok) throw new Error(`GET ${origin}/stats: HTTP ${response.status}`);
-  const stats = (await response.json()) as { streams?: Record<string, StreamEgress> };
-  return stats.streams?.[`live/${stream}`] ?? EMPTY_EGRESS;
+  const stats = (await response.json()) as OriginStats;
+  return stats.streams[`live/${stream}`] ?? EMPTY_EGRESS;
 }
 
 type Counts = { bytes: number; requests: number };
@@ -300,8 +300,7 @@ export async function runAudiencePass(options: PassOptions, plan: AudiencePlan, 
         lateSegments: sum(stats.map((s) => s.lateSegments)),
       };
       ticks.push(tick);
-      const offload = tick.httpBytes + tick.p2pBytes === 0 ? 0 : (100 * tick.p2pBytes) / (tick.httpBytes + tick.p2pBytes);
-      progress.update(tick.second, `${label}: ${tick.viewers}/${options.viewers} viewers, offload ${round(offload, 0)} %, ${tick.lateSegments} late`);
+      progress.update(tick.second, `${label}: ${tick.viewers}/${options.viewers} viewers, offload ${round(offloadPercent(tick), 0)} %, ${tick.lateSegments} late`);
     }
     await Promise.all(starting);
     await sample();

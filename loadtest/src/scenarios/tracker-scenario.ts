@@ -2,6 +2,8 @@
 // addresses) announcing with offers and answering what is relayed to them, at a viewer's cadence
 // or in a closed loop; polled every second for a timeline, with the trackers' own /stats beside it.
 import { killAllChildren } from '../child-processes.ts';
+import type { TrackerStats } from '@swarmcast/protocol/stats';
+import { trackerHttpUrl } from '@swarmcast/protocol/urls';
 import { readCpuSeconds } from '../proc-stats.ts';
 import type { Progress } from '../progress.ts';
 import type { Chart, Figure, ScenarioOutcome } from '../result.ts';
@@ -22,15 +24,8 @@ export interface TrackerScenarioOptions {
   durationSec: number;
 }
 
-/** What our tracker's /stats says (summed over instances); other trackers have none. */
-interface TrackerStats {
-  connections: number;
-  peers: number;
-  announces: number;
-  offersRelayed: number;
-  answersRelayed: number;
-  rejections: Record<string, number>;
-}
+/** What our tracker's /stats says, summed over instances; other trackers have none. */
+type TrackerTotals = Pick<TrackerStats, 'connections' | 'peers' | 'announces' | 'offersRelayed' | 'answersRelayed' | 'rejections'>;
 
 const CONNECT_CONCURRENCY = 200;
 const MAX_CONNECT_MS = 120_000;
@@ -39,19 +34,15 @@ const SATURATED_LOAD_CPU_PERCENT = 90;
 
 /** The tracker's HTTP /stats beside its WebSocket endpoint. */
 export function trackerStatsUrl(wsUrl: string): string {
-  const url = new URL(wsUrl);
-  url.protocol = url.protocol === 'wss:' ? 'https:' : 'http:';
-  url.pathname = '/stats';
-  url.search = '';
-  return url.href;
+  return trackerHttpUrl(wsUrl, '/stats');
 }
 
-async function readTrackerStats(urls: string[]): Promise<TrackerStats | null> {
+async function readTrackerStats(urls: string[]): Promise<TrackerTotals | null> {
   try {
     const all = await Promise.all(urls.map(async (url) => {
       const response = await fetch(trackerStatsUrl(url), { signal: AbortSignal.timeout(2000) });
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
-      return (await response.json()) as TrackerStats;
+      return (await response.json()) as Partial<TrackerStats>;
     }));
     const rejections: Record<string, number> = {};
     for (const stats of all) for (const [reason, n] of Object.entries(stats.rejections ?? {})) rejections[reason] = (rejections[reason] ?? 0) + n;
@@ -107,7 +98,7 @@ export async function runTrackerScenario(options: TrackerScenarioOptions, budget
   const ticks: Tick[] = [];
   const failuresByReason = new Map<string, number>();
   const closesByCode = new Map<string, number>();
-  let trackerStats: TrackerStats | null = null;
+  let trackerStats: TrackerTotals | null = null;
   let windowSec = 0;
   let loadCpuPercent = NaN;
   try {

@@ -1,90 +1,66 @@
 /**
- * The telemetry beat the player SDK posts to `/telemetry`: the single source of truth for its
- * shape. Counters are cumulative for the session (since `createPlayer`), so the collector turns
- * them into exact deltas and a lost beat loses nothing: the next one carries it.
+ * The telemetry beat the player SDK posts to the tracker's `/telemetry`: the single source of truth
+ * for its shape, as a TypeBox schema that gives the `Beat` type and the collector's validator.
+ * Counters are cumulative for the session (since `createPlayer`), so the collector turns them into
+ * exact deltas and a lost beat loses nothing: the next one carries it.
  * Nothing identifies a person: `sid` is random per player session, only for telling concurrent
  * viewers apart and de-duplicating retries.
  */
+import { Type, type Static } from '@sinclair/typebox';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { constant, nullable } from './json-schema.ts';
+import { MAX_BEATS_PER_BATCH, MAX_STREAM_LENGTH } from './telemetry.ts';
 
-export interface Beat {
-  /** Format version. */
-  v: 1;
-  /** Random per player session (not per user): 8–64 characters of [A-Za-z0-9_-]. */
-  sid: string;
-  /** Increases with every beat of a session; a beat not newer than the last one applied is ignored. */
-  seq: number;
-  /** Stream name: the SDK's swarm id, or the playlist URL without its query. */
-  stream: string;
-  /** Cumulative segment bytes from the origin. */
-  http: number;
-  /** Cumulative segment bytes from peers. */
-  p2p: number;
-  /** Cumulative segment bytes sent to peers. */
-  up: number;
-  /** Peers connected now. */
-  peers: number;
-  /** Cumulative stalls after playback started. */
-  stalls: number;
-  /** Cumulative milliseconds stalled. */
-  stallMs: number;
-  /** Cumulative milliseconds of watching since the first frame: playing or stalled, not paused. */
-  watchMs: number;
-  /** Milliseconds from `createPlayer` to the first frame; null until then. */
-  startupMs: number | null;
-  /** Milliseconds behind the live edge now; null for VOD or before playback. */
-  latencyMs: number | null;
-  /** Cumulative player errors (fatal or not). */
-  errors: number;
-  /** Rendition playing now (`360p`, or `L2` for a level without a height); null before the first. */
-  rendition: string | null;
-  /** The session ended (player destroyed or page hidden for good): it stops counting as a viewer at once. */
-  end?: boolean;
-}
-
-export interface BeatBatch {
-  beats: Beat[];
-}
-
-/** Beats in one POST: one per player on the page, plus room for a retry. */
-export const MAX_BEATS_PER_BATCH = 20;
-export const MAX_STREAM_LENGTH = 256;
 /** Larger than any real session's counter (2^53 bytes ≈ 9 PB), so the arithmetic stays exact in doubles and Lua. */
 const MAX_COUNTER = Number.MAX_SAFE_INTEGER;
 
-const counter = { type: 'integer', minimum: 0, maximum: MAX_COUNTER } as const;
-const nullableMs = { type: ['integer', 'null'], minimum: 0, maximum: 24 * 3600_000 } as const;
+const counter = Type.Integer({ minimum: 0, maximum: MAX_COUNTER });
+const nullableMs = nullable('integer', { minimum: 0, maximum: 24 * 3600_000 });
 
-const beatSchema = {
-  type: 'object',
-  required: ['v', 'sid', 'seq', 'stream', 'http', 'p2p', 'up', 'peers', 'stalls', 'stallMs', 'watchMs', 'startupMs', 'latencyMs', 'errors', 'rendition'],
-  properties: {
-    v: { const: 1 },
-    sid: { type: 'string', pattern: '^[A-Za-z0-9_-]{8,64}$' },
-    seq: { type: 'integer', minimum: 0, maximum: MAX_COUNTER },
-    stream: { type: 'string', minLength: 1, maxLength: MAX_STREAM_LENGTH, pattern: '^[^\\u0000-\\u001f]+$' },
+export const beatSchema = Type.Object(
+  {
+    /** Format version. */
+    v: constant(1),
+    /** Random per player session (not per user): 8–64 characters of [A-Za-z0-9_-]. */
+    sid: Type.String({ pattern: '^[A-Za-z0-9_-]{8,64}$' }),
+    /** Increases with every beat of a session; a beat not newer than the last one applied is ignored. */
+    seq: Type.Integer({ minimum: 0, maximum: MAX_COUNTER }),
+    /** Stream name: the SDK's swarm id, or the playlist URL without its query. */
+    stream: Type.String({ minLength: 1, maxLength: MAX_STREAM_LENGTH, pattern: '^[^\\u0000-\\u001f]+$' }),
+    /** Cumulative segment bytes from the origin. */
     http: counter,
+    /** Cumulative segment bytes from peers. */
     p2p: counter,
+    /** Cumulative segment bytes sent to peers. */
     up: counter,
-    peers: { type: 'integer', minimum: 0, maximum: 1000 },
+    /** Peers connected now. */
+    peers: Type.Integer({ minimum: 0, maximum: 1000 }),
+    /** Cumulative stalls after playback started. */
     stalls: counter,
+    /** Cumulative milliseconds stalled. */
     stallMs: counter,
+    /** Cumulative milliseconds of watching since the first frame: playing or stalled, not paused. */
     watchMs: counter,
+    /** Milliseconds from `createPlayer` to the first frame; null until then. */
     startupMs: nullableMs,
+    /** Milliseconds behind the live edge now; null for VOD or before playback. */
     latencyMs: nullableMs,
+    /** Cumulative player errors (fatal or not). */
     errors: counter,
-    rendition: { type: ['string', 'null'], pattern: '^[A-Za-z0-9_.-]{1,16}$' },
-    end: { type: 'boolean' },
+    /** Rendition playing now (`360p`, or `L2` for a level without a height); null before the first. */
+    rendition: nullable('string', { pattern: '^[A-Za-z0-9_.-]{1,16}$' }),
+    /** The session ended (player destroyed or page hidden for good): it stops counting as a viewer at once. */
+    end: Type.Optional(Type.Boolean()),
   },
-  additionalProperties: false,
-} as const;
+  { additionalProperties: false },
+);
+export type Beat = Static<typeof beatSchema>;
 
-const batchSchema = {
-  type: 'object',
-  required: ['beats'],
-  properties: { beats: { type: 'array', minItems: 1, maxItems: MAX_BEATS_PER_BATCH, items: beatSchema } },
-  additionalProperties: false,
-} as const;
+export const beatBatchSchema = Type.Object(
+  { beats: Type.Array(beatSchema, { minItems: 1, maxItems: MAX_BEATS_PER_BATCH }) },
+  { additionalProperties: false },
+);
+export type BeatBatch = Static<typeof beatBatchSchema>;
 
 /**
  * Unicode bidirectional controls (LRM/RLM, ALM, embeddings and overrides, isolates): in a stream
@@ -107,7 +83,7 @@ function describe(errors: ErrorObject[] | null | undefined): string {
 /** Compiles the batch validator once; the parser takes the raw body text. */
 export function createBatchParser(): (text: string) => BatchParse {
   const ajv = new Ajv({ allErrors: false, strict: true, allowUnionTypes: true });
-  const validate: ValidateFunction<BeatBatch> = ajv.compile(batchSchema);
+  const validate: ValidateFunction<BeatBatch> = ajv.compile(beatBatchSchema);
   return (text) => {
     let data: unknown;
     try {

@@ -1,56 +1,75 @@
 /**
  * The WebTorrent tracker wire protocol as bittorrent-tracker's WebSocket server and
- * p2p-media-loader-core 2.3.x speak it: the single source of truth for message shapes.
+ * p2p-media-loader-core 2.3.x speak it: the single source of truth for message shapes. What
+ * clients send is a TypeBox schema, which gives both the TypeScript type and the Ajv validator;
+ * what the tracker sends is a plain type (it is never validated).
  * Ids (info_hash, peer_id, offer_id) are 20-character "binary" strings: code points 0–0xFF.
  */
+import { Type, type Static } from '@sinclair/typebox';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { constant, nullable, oneOf } from './json-schema.ts';
 
-export type AnnounceEvent = 'started' | 'stopped' | 'completed' | 'paused' | 'update';
+/** The longest SDP accepted; real ones are 0.5–3 KB. */
+export const MAX_SDP_LENGTH = 16 * 1024;
+/** Ids are exactly 20 characters, each a code point up to 0xFF (a byte string in latin1). */
+export const ID_PATTERN = '^[\\u0000-\\u00ff]{20}$';
 
-export interface SessionDescription {
-  type: string;
-  sdp: string;
-}
+const id = Type.String({ pattern: ID_PATTERN });
+const count = nullable('number', { minimum: 0 });
+const sessionDescription = <T extends string>(type: T) =>
+  Type.Object({ type: constant(type), sdp: Type.String({ maxLength: MAX_SDP_LENGTH }) }, { additionalProperties: false });
+const trackerid = Type.String({ maxLength: 64 });
 
-export interface Offer {
-  offer_id: string;
-  offer: SessionDescription;
-}
+export const ANNOUNCE_EVENTS = ['started', 'stopped', 'completed', 'paused', 'update'] as const;
+export type AnnounceEvent = (typeof ANNOUNCE_EVENTS)[number];
 
 /** A peer joining, refreshing or leaving a swarm, optionally with WebRTC offers for others. */
-export interface AnnounceRequest {
-  action: 'announce';
-  info_hash: string;
-  peer_id: string;
-  event?: AnnounceEvent;
-  numwant?: number;
-  uploaded?: number | null;
-  downloaded?: number | null;
-  left?: number | null;
-  offers?: Offer[];
-  trackerid?: string;
-}
+export const announceRequestSchema = (maxOffers: number) =>
+  Type.Object({
+    action: constant('announce'),
+    info_hash: id,
+    peer_id: id,
+    event: Type.Optional(oneOf(ANNOUNCE_EVENTS)),
+    numwant: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000 })),
+    uploaded: Type.Optional(count),
+    downloaded: Type.Optional(count),
+    left: Type.Optional(count),
+    trackerid: Type.Optional(trackerid),
+    offers: Type.Optional(
+      Type.Array(Type.Object({ offer_id: id, offer: sessionDescription('offer') }, { additionalProperties: false }), { maxItems: maxOffers }),
+    ),
+  });
+export type AnnounceRequest = Static<ReturnType<typeof announceRequestSchema>>;
+export type Offer = NonNullable<AnnounceRequest['offers']>[number];
 
 /** A peer's answer to an offer it was relayed; sent as an announce with `answer`. */
-export interface AnswerRequest {
-  action: 'announce';
-  info_hash: string;
-  peer_id: string;
-  to_peer_id: string;
-  offer_id: string;
-  answer: SessionDescription;
-  trackerid?: string;
-}
+export const answerRequestSchema = Type.Object({
+  action: constant('announce'),
+  info_hash: id,
+  peer_id: id,
+  to_peer_id: id,
+  offer_id: id,
+  answer: sessionDescription('answer'),
+  trackerid: Type.Optional(trackerid),
+});
+export type AnswerRequest = Static<typeof answerRequestSchema>;
 
-export interface ScrapeRequest {
-  action: 'scrape';
-  info_hash?: string | string[];
-}
+export const scrapeRequestSchema = (maxHashes: number) =>
+  Type.Object({
+    action: constant('scrape'),
+    info_hash: Type.Optional(Type.Union([id, Type.Array(id, { maxItems: maxHashes })])),
+  });
+export type ScrapeRequest = Static<ReturnType<typeof scrapeRequestSchema>>;
 
 export type ClientMessage =
   | { kind: 'announce'; message: AnnounceRequest }
   | { kind: 'answer'; message: AnswerRequest }
   | { kind: 'scrape'; message: ScrapeRequest };
+
+export interface SessionDescription {
+  type: string;
+  sdp: string;
+}
 
 export interface AnnounceResponse {
   action: 'announce';
@@ -94,75 +113,6 @@ export interface FailureResponse {
   info_hash?: string;
 }
 
-/** The longest SDP accepted; real ones are 0.5–3 KB. */
-export const MAX_SDP_LENGTH = 16 * 1024;
-/** Ids are exactly 20 characters, each a code point up to 0xFF (a byte string in latin1). */
-export const ID_PATTERN = '^[\\u0000-\\u00ff]{20}$';
-
-const id = { type: 'string', pattern: ID_PATTERN } as const;
-const count = { type: ['number', 'null'], minimum: 0 } as const;
-const sessionDescription = (type: string) =>
-  ({
-    type: 'object',
-    required: ['type', 'sdp'],
-    properties: { type: { const: type }, sdp: { type: 'string', maxLength: MAX_SDP_LENGTH } },
-    additionalProperties: false,
-  }) as const;
-const trackerid = { type: 'string', maxLength: 64 } as const;
-
-function announceSchema(maxOffers: number) {
-  return {
-    type: 'object',
-    required: ['action', 'info_hash', 'peer_id'],
-    properties: {
-      action: { const: 'announce' },
-      info_hash: id,
-      peer_id: id,
-      event: { enum: ['started', 'stopped', 'completed', 'paused', 'update'] },
-      numwant: { type: 'integer', minimum: 0, maximum: 1000 },
-      uploaded: count,
-      downloaded: count,
-      left: count,
-      trackerid,
-      offers: {
-        type: 'array',
-        maxItems: maxOffers,
-        items: {
-          type: 'object',
-          required: ['offer_id', 'offer'],
-          properties: { offer_id: id, offer: sessionDescription('offer') },
-          additionalProperties: false,
-        },
-      },
-    },
-  };
-}
-
-const answerSchema = {
-  type: 'object',
-  required: ['action', 'info_hash', 'peer_id', 'to_peer_id', 'offer_id', 'answer'],
-  properties: {
-    action: { const: 'announce' },
-    info_hash: id,
-    peer_id: id,
-    to_peer_id: id,
-    offer_id: id,
-    answer: sessionDescription('answer'),
-    trackerid,
-  },
-};
-
-function scrapeSchema(maxHashes: number) {
-  return {
-    type: 'object',
-    required: ['action'],
-    properties: {
-      action: { const: 'scrape' },
-      info_hash: { anyOf: [id, { type: 'array', items: id, maxItems: maxHashes }] },
-    },
-  };
-}
-
 export interface ProtocolLimits {
   maxOffers: number;
   maxScrapeHashes: number;
@@ -185,9 +135,9 @@ export function describeError(errors: ErrorObject[] | null | undefined): string 
 /** Compiles one validator per message kind for the given limits. */
 export function createMessageParser(limits: ProtocolLimits): (text: string) => ParseResult {
   const ajv = new Ajv({ allErrors: false, strict: true, allowUnionTypes: true });
-  const validateAnnounce: ValidateFunction<AnnounceRequest> = ajv.compile(announceSchema(limits.maxOffers));
-  const validateAnswer: ValidateFunction<AnswerRequest> = ajv.compile(answerSchema);
-  const validateScrape: ValidateFunction<ScrapeRequest> = ajv.compile(scrapeSchema(limits.maxScrapeHashes));
+  const validateAnnounce: ValidateFunction<AnnounceRequest> = ajv.compile(announceRequestSchema(limits.maxOffers));
+  const validateAnswer: ValidateFunction<AnswerRequest> = ajv.compile(answerRequestSchema);
+  const validateScrape: ValidateFunction<ScrapeRequest> = ajv.compile(scrapeRequestSchema(limits.maxScrapeHashes));
 
   return (text) => {
     let data: unknown;

@@ -12,8 +12,8 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Counter, type Registry } from 'prom-client';
+import { describeError, ID_PATTERN } from '@swarmcast/protocol/wire';
 import type { TrackerConfig } from '../config.ts';
-import { describeError, ID_PATTERN } from '../protocol.ts';
 import type { SwarmStore } from '../store/store.ts';
 import type { SwarmAccess } from '../swarm-access.ts';
 import { AddressRateLimiter } from '../telemetry/rate-limit.ts';

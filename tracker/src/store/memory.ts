@@ -1,5 +1,5 @@
 /** The embedded store: swarms in this process's memory, for a single tracker instance. */
-import type { ScrapeFile } from '../protocol.ts';
+import type { ScrapeFile } from '@swarmcast/protocol/wire';
 import type { AnnounceInput, AnnounceOutput, Delivery, DeliveryHandler, PickedPeer, StoreCounts, SwarmStore } from './store.ts';
 
 interface Member {

@@ -6,7 +6,7 @@
  * peer are delivered to its owner through the handler given to `onDelivery`, wherever the
  * announce that picked it arrived.
  */
-import type { ScrapeFile } from '../protocol.ts';
+import type { ScrapeFile } from '@swarmcast/protocol/wire';
 
 export interface AnnounceInput {
   infoHash: string;

@@ -20,14 +20,15 @@
  * session's previous beat vouches for; streams are ranked by it (`RANK_MS`), because
  * a flood of new sessions or streams cannot make it grow faster than real time passes.
  */
-import type { Beat } from './beat-schema.ts';
+import type { Beat } from '@swarmcast/protocol/beat-schema';
+import { MAX_BEAT_INTERVAL_MS } from '@swarmcast/protocol/telemetry';
 
 /** Resolution of the time series. */
 export const BUCKET_MS = 10_000;
 /** How long buckets, sessions and startup samples are kept: the dashboard's window. */
 export const RETENTION_MS = 3600_000;
-/** A session without a beat for this long no longer counts as a viewer: 2.5 × the SDK's longest beat interval (30 s). */
-export const ACTIVE_MS = 75_000;
+/** A session without a beat for this long no longer counts as a viewer: 2.5 × the SDK's longest beat interval. */
+export const ACTIVE_MS = 2.5 * MAX_BEAT_INTERVAL_MS;
 /** Watch time one beat may add: a session silent longer than this is treated as having left meanwhile. */
 export const MAX_WATCH_DELTA_MS = 300_000;
 /** The "now" figures that average over beats (peers per viewer, renditions) use this much recent history. */
@@ -41,7 +42,7 @@ export const RANK_MS = RECENT_MS;
 export const BUFFER_AHEAD_MS = 180_000;
 /** Headroom over the top bitrate: VBR peaks above the nominal rate, retried segments. */
 export const BITRATE_MARGIN = 2;
-/** Stalls or errors one beat may add: a player beats every 15 s, and no working one gets near this. */
+/** Stalls or errors one beat may add: a player beats every 15 s (`DEFAULT_BEAT_INTERVAL_MS`), and no working one gets near this. */
 export const MAX_EVENTS_PER_BEAT = 1000;
 /** Largest value a bucket sum may reach: above it doubles (JavaScript, Lua) are no longer exact. */
 export const MAX_BUCKET_VALUE = Number.MAX_SAFE_INTEGER;

@@ -10,7 +10,7 @@
  * `text/plain`, which (unlike `application/json`) needs no CORS preflight.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { createBatchParser } from './beat-schema.ts';
+import { createBatchParser } from '@swarmcast/protocol/beat-schema';
 import type { BeatRejectReason, TelemetryMetrics } from './metrics.ts';
 import { AddressRateLimiter } from './rate-limit.ts';
 import type { TelemetryStore } from './store.ts';

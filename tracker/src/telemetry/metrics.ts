@@ -4,7 +4,7 @@
  * shows (with Redis: every instance reports the shared figures, so do not sum them).
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { StreamSummary } from './aggregate.ts';
+import { ACTIVE_MS, type StreamSummary } from './aggregate.ts';
 
 export type BeatRejectReason =
   | 'invalid_json'
@@ -55,7 +55,7 @@ export function createTelemetryMetrics(registry: Registry, summaries: () => Prom
         }
       },
     });
-  audience('viewers', 'Viewers beating now (sessions with a telemetry beat in the last 75 s)', (s) => s.viewers);
+  audience('viewers', `Viewers beating now (sessions with a telemetry beat in the last ${ACTIVE_MS / 1000} s)`, (s) => s.viewers);
   audience('offload_ratio', 'Share of segment bytes from peers over the last hour', (s) => s.offloadRatio);
   audience('egress_saved_bytes', 'Origin egress replaced by peers over the last hour (segment bytes from peers)', (s) => s.p2pBytes);
   audience('http_bytes', 'Segment bytes from the origin over the last hour', (s) => s.httpBytes);

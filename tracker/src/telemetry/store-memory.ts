@@ -1,5 +1,5 @@
 /** Audience aggregates in this process: the default, for a single tracker instance. */
-import type { Beat } from './beat-schema.ts';
+import type { Beat } from '@swarmcast/protocol/beat-schema';
 import {
   ACTIVE_MS,
   beatAdditions,

@@ -5,7 +5,7 @@
  * behind a load balancer aggregate into one view. Both apply the rules in `aggregate.ts` and
  * hold at most `maxStreams` streams of at most `maxSessionsPerStream` sessions each.
  */
-import type { Beat } from './beat-schema.ts';
+import type { Beat } from '@swarmcast/protocol/beat-schema';
 import type { StreamState } from './aggregate.ts';
 
 /**
