@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { TSX_EXEC_ARGV } from '@swarmcast/testkit';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const trackerPort = process.env['TRACKER_PORT'] ?? '8000';
@@ -39,7 +40,7 @@ function stop(code: number): void {
 }
 
 function start(service: Service): Promise<void> {
-  const child = spawn(process.execPath, ['--import', 'tsx', service.entry], {
+  const child = spawn(process.execPath, [...TSX_EXEC_ARGV, service.entry], {
     cwd: root,
     env: { ...process.env, PORT: service.port },
     stdio: ['ignore', 'pipe', 'inherit'],

@@ -6,10 +6,8 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
-import { buildOrigin } from '../../origin/src/app.ts';
-import { loadConfig as loadOriginConfig, originEnv } from '../../origin/src/config.ts';
-import { buildTracker } from '../../tracker/src/app.ts';
-import { configEnv, defaultConfig, loadConfig as loadTrackerConfig } from '../../tracker/src/config.ts';
+import { buildOrigin, loadConfig as loadOriginConfig, originEnv } from '@swarmcast/origin';
+import { buildTracker, configEnv, defaultConfig, loadConfig as loadTrackerConfig } from '@swarmcast/tracker';
 import {
   containerPorts,
   healthcheckUrl,

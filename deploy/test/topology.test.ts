@@ -9,22 +9,16 @@ import { X509Certificate } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { get } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { networkInterfaces, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { TLSSocket } from 'node:tls';
 import type { FastifyInstance } from 'fastify';
-import { startPeer, type PeerProcess } from '../../loadtest/src/viewer/viewer-process.ts';
-import type { PeerEvent } from '../../loadtest/src/viewer/p2pml-viewer.ts';
-import { buildOrigin } from '../../origin/src/app.ts';
-import { loadConfig as loadOriginConfig } from '../../origin/src/config.ts';
-import { buildTracker } from '../../tracker/src/app.ts';
-import { loadConfig as loadTrackerConfig } from '../../tracker/src/config.ts';
-import { startRedis, type RedisServer } from '../../tracker/test/support/redis-server.ts';
-import { id20 } from '../../tracker/test/support/tracker-fixture.ts';
-import { startTrackerProcess, type TrackerProcess } from '../../tracker/test/support/tracker-process.ts';
-import { isAnnounceResponse, isAnswer, isOffer, WireClient, type Frame } from '../../tracker/test/support/wire-client.ts';
+import { startPeer, type PeerEvent, type PeerProcess } from '@swarmcast/loadtest/viewer';
+import { buildOrigin, loadConfig as loadOriginConfig } from '@swarmcast/origin';
 import type { TrackerStats } from '@swarmcast/protocol/stats';
+import { buildTracker, loadConfig as loadTrackerConfig } from '@swarmcast/tracker';
+import { id20, isAnnounceResponse, isAnswer, isOffer, startRedis, startTrackerProcess, until, webrtcSkip, WireClient, type Frame, type RedisServer, type TrackerProcess } from '@swarmcast/testkit';
 import { hostEnv, readCompose, servicesBuiltFrom, withOverlay } from './support/compose.ts';
 import { NGINX, startLoadBalancer, type LoadBalancer } from './support/load-balancer.ts';
 
@@ -33,12 +27,7 @@ if (nginxMissing && process.env['CI'] === 'true') throw new Error(nginxMissing);
 if (nginxMissing) console.warn(`SKIPPING the deployment topology tests: ${nginxMissing}`);
 
 // WebRTC gathers ICE candidates on every interface: only in a loopback-only namespace, or opted in.
-const offLoopback = Object.values(networkInterfaces()).some((addresses) => addresses?.some((a) => !a.internal));
-const webrtcSkip =
-  nginxMissing ||
-  (offLoopback && process.env['SWARMCAST_WEBRTC_ANY_INTERFACE'] !== '1'
-    ? "opens WebRTC connections: run in a loopback-only namespace (unshare --net bash -c 'ip link set lo up && …') or set SWARMCAST_WEBRTC_ANY_INTERFACE=1"
-    : false);
+const webrtcOrNginxSkip = nginxMissing || webrtcSkip;
 
 const compose = readCompose();
 const tlsCompose = withOverlay(compose, readCompose('deploy/docker-compose.tls.yml'));
@@ -61,13 +50,8 @@ async function stats(tracker: TrackerProcess): Promise<{ connections: number }> 
   return (await fetch(`${tracker.httpUrl}/stats`)).json() as Promise<TrackerStats>;
 }
 
-async function until(check: () => Promise<boolean>, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+/** Polls a tracker's /stats (no rate limit there), briskly. */
+const STATS_POLL = { timeoutMs: 5000, intervalMs: 50 };
 
 describe('the compose topology as processes', { skip: nginxMissing }, () => {
   let redis: RedisServer;
@@ -88,7 +72,7 @@ describe('the compose topology as processes', { skip: nginxMissing }, () => {
   const connections = () => Promise.all(trackers.map(async (tracker) => (await stats(tracker)).connections));
   async function closeViewers(): Promise<void> {
     for (const client of clients.splice(0)) client.close();
-    await until(async () => (await connections()).every((count) => count === 0), 'viewers gone');
+    await until(async () => (await connections()).every((count) => count === 0), 'viewers gone', STATS_POLL);
   }
 
   before(async () => {
@@ -126,7 +110,7 @@ describe('the compose topology as processes', { skip: nginxMissing }, () => {
     const [aId, bId] = [id20('compose-a'), id20('compose-b')];
     const a = await viewer('127.0.0.11');
     const b = await viewer('127.0.0.12');
-    await until(async () => (await connections()).join() === '1,1', 'one viewer on each instance');
+    await until(async () => (await connections()).join() === '1,1', 'one viewer on each instance', STATS_POLL);
     assert.equal((await announce(a, swarm, aId))['incomplete'], 1);
     const incoming = a.next(isOffer, 5000);
     assert.equal((await announce(b, swarm, bId, { numwant: 1, offers: [{ offer_id: id20('compose-o'), offer: { type: 'offer', sdp: 'v=0' } }] }))['incomplete'], 2);
@@ -179,7 +163,7 @@ describe('the compose topology as processes', { skip: nginxMissing }, () => {
     await closeViewers();
   });
 
-  test('two p2p-media-loader viewers on different instances exchange a segment of the origin\'s stream', { skip: webrtcSkip, timeout: 60_000 }, async () => {
+  test('two p2p-media-loader viewers on different instances exchange a segment of the origin\'s stream', { skip: webrtcOrNginxSkip, timeout: 60_000 }, async () => {
     const playlist = `${originUrl}/vod/sample/240p/index.m3u8`;
     const hashes = (await (await fetch(`${originUrl}/vod/sample/segments-sha256.json`)).json()) as Record<string, string>;
     const options = {

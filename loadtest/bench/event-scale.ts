@@ -3,20 +3,21 @@
 // the HTTP-only control measured in the same run (--compare http-only). With --runs > 1 every
 // number is "min / median" over the runs.
 //
-//   node --import tsx loadtest/bench/event-scale.ts [--viewers 4,8,16,32] [--networks lan,residential]
+//   node --conditions=swarmcast-source --import tsx loadtest/bench/event-scale.ts [--viewers 4,8,16,32] [--networks lan,residential]
 //     [--coordination on] [--latency 12] [--duration 60] [--ramp 10] [--runs 1] [--churn 0]
 //     [--control on|off] [--out table.md]
 //
 // It opens WebRTC connections and builds test hosts: it runs itself inside a loopback-only network
 // namespace when it can (root, unshare), and refuses otherwise.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { buildOrigin } from '../../origin/src/app.ts';
-import { buildTracker } from '../../tracker/src/app.ts';
+import { buildOrigin } from '@swarmcast/origin';
+import { canUnshare, rerunInLoopbackNamespace } from '@swarmcast/testkit';
+import { buildTracker } from '@swarmcast/tracker';
 import { namespaceSupport } from '../src/network/test-hosts.ts';
 import type { LoadtestResult } from '../src/result.ts';
 import { percentiles, round } from '../src/samples.ts';
@@ -40,13 +41,11 @@ const { values } = parseArgs({
 const SELF = fileURLToPath(import.meta.url);
 if (!values['in-namespace']) {
   // WebRTC must only reach loopback: rerun inside a namespace of our own (see DESIGN.md).
-  const args = process.argv.slice(2).map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
-  const run = spawnSync('unshare', ['--net', 'sh', '-c', `ip link set lo up && exec '${process.execPath}' --import tsx '${SELF}' --in-namespace ${args}`], { stdio: 'inherit' });
-  if (run.error) {
-    process.stderr.write(`event-scale needs a loopback-only network namespace (root and unshare): ${run.error.message}\n`);
+  if (!canUnshare()) {
+    process.stderr.write('event-scale needs a loopback-only network namespace (root and unshare)\n');
     process.exit(2);
   }
-  process.exit(run.status ?? 1);
+  process.exit(await rerunInLoopbackNamespace([SELF, '--in-namespace', ...process.argv.slice(2)]));
 }
 const missing = await namespaceSupport({ firewall: true });
 if (missing) {

@@ -3,13 +3,13 @@
 // CPU seconds per minute of playing, and resident memory. Each viewer plays the live sample alone
 // against a tracker and origin started here (no WebRTC: one viewer has nobody to meet).
 //
-//   node --import tsx loadtest/bench/viewer-cost.ts [--runs 3] [--seconds 20]
+//   node --conditions=swarmcast-source --import tsx loadtest/bench/viewer-cost.ts [--runs 3] [--seconds 20]
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { buildOrigin } from '../../origin/src/app.ts';
-import { buildTracker } from '../../tracker/src/app.ts';
+import { buildOrigin } from '@swarmcast/origin';
+import { buildTracker } from '@swarmcast/tracker';
 import { readCpuSeconds, readRssBytes } from '../src/proc-stats.ts';
 import { percentiles, round } from '../src/samples.ts';
 import type { PeerOptions } from '../src/viewer/p2pml-viewer.ts';

@@ -8,11 +8,12 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { webrtcSkip } from '@swarmcast/testkit';
 import type { LoadtestResult } from '../src/result.ts';
 import type { PeerEvent } from '../src/viewer/p2pml-viewer.ts';
 import type { LiveStats } from '../src/viewer/live-playback.ts';
 import { startPeer, type PeerProcess } from '../src/viewer/viewer-process.ts';
-import { figure, runCli, startOrigin, startTracker, webrtcSkip } from './support/local-stack.ts';
+import { figure, runCli, startOrigin, startTracker } from './support/local-stack.ts';
 
 const skip = webrtcSkip;
 

@@ -6,10 +6,11 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { OriginStats } from '@swarmcast/protocol/stats';
+import { webrtcSkip } from '@swarmcast/testkit';
 import { namespaceSupport } from '../src/network/test-hosts.ts';
 import type { LoadtestResult } from '../src/result.ts';
 import type { RenditionAnalysis, UplinkUse } from '../src/scenarios/event-analysis.ts';
-import { figure, runCli, startOrigin, startTracker, webrtcSkip } from './support/local-stack.ts';
+import { figure, runCli, startOrigin, startTracker } from './support/local-stack.ts';
 
 const skip = webrtcSkip;
 

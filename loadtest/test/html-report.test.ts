@@ -1,17 +1,13 @@
 // The HTML report renders by itself in a real browser: no network, charts drawn with size.
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium } from 'playwright-core';
+import { chromiumTest, launchChromium } from '@swarmcast/testkit/chromium';
 import { runCli, startOrigin } from './support/local-stack.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
-
-test('the HTML report is self-contained and its SVG charts render in Chromium', { timeout: 60_000 }, async (t) => {
+await chromiumTest('the HTML report is self-contained and its SVG charts render in Chromium', { timeout: 60_000 }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'loadtest-report-'));
   const origin = await startOrigin();
   t.after(() => origin.close());
@@ -21,8 +17,8 @@ test('the HTML report is self-contained and its SVG charts render in Chromium', 
   const html = readFileSync(report, 'utf8');
   assert.doesNotMatch(html, /<script|<link|src="http|href="http/, 'nothing to fetch');
 
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS });
-  t.after(() => browser.close());
+  const { browser, close } = await launchChromium();
+  t.after(close);
   const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
   const requests: string[] = [];
   page.on('request', (request) => requests.push(request.url()));

@@ -9,7 +9,7 @@ import { createServer, type AddressInfo, type Server, type Socket } from 'node:n
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { stopChild, track } from '../src/child-processes.ts';
+import { stopChild, track } from '@swarmcast/testkit';
 import { burstBytesFor, namespaceSupport, TestNetwork, type TestHost } from '../src/network/test-hosts.ts';
 import type { LinkShape } from '../src/network/profiles.ts';
 

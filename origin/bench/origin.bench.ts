@@ -6,10 +6,10 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort, TSX_EXEC_ARGV } from '@swarmcast/testkit';
 import autocannon, { type Result } from 'autocannon';
 
 const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -18,17 +18,6 @@ const STREAM = 'sample';
 const DURATION_S = Number(process.env.BENCH_SECONDS ?? 10);
 const WARMUP_S = 2;
 const CONNECTIONS = 32;
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolvePort(port));
-    });
-  });
-}
 
 async function waitUntilServing(url: string, child: ChildProcess): Promise<void> {
   for (let attempt = 0; attempt < 100; attempt++) {
@@ -52,7 +41,7 @@ function stop(child: ChildProcess): Promise<void> {
 }
 
 async function startOrigin(port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, [...TSX_EXEC_ARGV, 'src/main.ts'], {
     cwd: packageDir,
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', MEDIA_DIR, LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'inherit', 'inherit'],

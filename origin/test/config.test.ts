@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { TSX_EXEC_ARGV } from '@swarmcast/testkit';
 import { buildOrigin } from '../src/app.ts';
 import { defaultOriginOptions, loadConfig } from '../src/config.ts';
 import { SAMPLE_MEDIA_DIR } from './fixture.ts';
@@ -73,7 +74,7 @@ describe('loadConfig', () => {
 
 function runMain(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: packageDir, env: { ...process.env, ...env } });
+    const child = spawn(process.execPath, [...TSX_EXEC_ARGV, 'src/main.ts'], { cwd: packageDir, env: { ...process.env, ...env } });
     let output = '';
     const collect = (chunk: Buffer) => {
       output += chunk.toString();

@@ -10,7 +10,7 @@
  * Runs itself inside a loopback-only network namespace (WebRTC must stay on loopback).
  */
 import { fileURLToPath } from 'node:url';
-import { defaultOriginOptions } from '../../origin/src/config.ts';
+import { defaultOriginOptions } from '@swarmcast/origin';
 import { canUnshare, inLoopbackNamespace, rerunInLoopbackNamespace, sleep } from '@swarmcast/testkit';
 import { launchChromium } from '@swarmcast/testkit/chromium';
 import { openViewer, startStack, type Viewer } from '../test/harness.ts';

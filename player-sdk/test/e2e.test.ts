@@ -10,18 +10,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import {
-  inChromiumNamespace,
-  launchChromium,
-  LIVE_SRC_PATH,
-  openViewer,
-  sleep,
-  startStack,
-  type BrowserHandle,
-  type Stack,
-  type Viewer,
-  type ViewerOptions,
-} from './harness.ts';
+import { sleep } from '@swarmcast/testkit';
+import { inChromiumNamespace, launchChromium, type BrowserHandle } from '@swarmcast/testkit/chromium';
+import { LIVE_SRC_PATH, openViewer, startStack, type Stack, type Viewer, type ViewerOptions } from './harness.ts';
 
 /** Length of the sharing session and its HTTP-only control: long enough that the all-HTTP start (before peers connect) does not dominate. */
 const SESSION_MS = Number(process.env.SWARMCAST_E2E_SESSION_MS ?? 60_000);

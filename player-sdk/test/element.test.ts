@@ -7,17 +7,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
-import { inChromiumNamespace, launchChromium, LIVE_SRC_PATH, sleep, startStack, type BrowserHandle, type Stack } from './harness.ts';
-
-/** Polls `condition` in the page until it holds or `ms` pass; returns whether it held. */
-async function until(page: Page, condition: string, ms = 30_000): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await page.evaluate(condition)) return true;
-    await sleep(250);
-  }
-  return false;
-}
+import { sleep } from '@swarmcast/testkit';
+import { inChromiumNamespace, launchChromium, pageUntil, type BrowserHandle } from '@swarmcast/testkit/chromium';
+import { LIVE_SRC_PATH, startStack, type Stack } from './harness.ts';
 
 await inChromiumNamespace('the element and the handle in Chromium', fileURLToPath(import.meta.url), () => {
   describe('<swarmcast-player> and the handle (loopback namespace)', { timeout: 4 * 60_000 }, () => {
@@ -54,9 +46,9 @@ await inChromiumNamespace('the element and the handle in Chromium', fileURLToPat
         },
         [src, stack.trackerUrl] as const,
       );
-      assert.ok(await until(page, `window.seen['swarmcast-stats'].some((s) => s.mode === 'p2p') && document.querySelector('swarmcast-player video').currentTime > 0`), 'no stats events, or it never played');
+      assert.ok(await pageUntil(page, `window.seen['swarmcast-stats'].some((s) => s.mode === 'p2p') && document.querySelector('swarmcast-player video').currentTime > 0`), 'no stats events, or it never played');
       // Alone in its swarm: the player says why it uses the origin only.
-      assert.ok(await until(page, `window.seen['swarmcast-fallback'].some((f) => f.reason === 'no-peers')`), 'no swarmcast-fallback event');
+      assert.ok(await pageUntil(page, `window.seen['swarmcast-fallback'].some((f) => f.reason === 'no-peers')`), 'no swarmcast-fallback event');
       const video = await page.evaluate(() => {
         const v = document.querySelector('swarmcast-player video') as HTMLVideoElement;
         return { controls: v.controls, muted: v.muted, autoplay: v.autoplay };
@@ -107,7 +99,7 @@ await inChromiumNamespace('the element and the handle in Chromium', fileURLToPat
         },
         [`${stack.originUrl}${LIVE_SRC_PATH}`, stack.trackerUrl] as const,
       );
-      assert.ok(await until(page, 'window.counted >= 3'), 'stats listener not called');
+      assert.ok(await pageUntil(page, 'window.counted >= 3'), 'stats listener not called');
       await page.evaluate(() => (window as unknown as { unsubscribe(): void }).unsubscribe());
       const counted = await page.evaluate(() => (window as unknown as { counted: number }).counted);
       await sleep(2500);
@@ -118,7 +110,7 @@ await inChromiumNamespace('the element and the handle in Chromium', fileURLToPat
       assert.deepEqual(levels.map((level) => level.index), levels.map((_, i) => i));
       const top = levels.length - 1;
       await page.evaluate((index) => (window as unknown as { player: { setLevel(l: number): void } }).player.setLevel(index), top);
-      assert.ok(await until(page, `window.player.currentLevel === ${top}`), `currentLevel never became ${top}`);
+      assert.ok(await pageUntil(page, `window.player.currentLevel === ${top}`), `currentLevel never became ${top}`);
       await page.evaluate(() => (window as unknown as { player: { setLevel(l: 'auto'): void } }).player.setLevel('auto'));
       assert.equal(await page.evaluate(() => (window as unknown as { player: { hls: { autoLevelEnabled: boolean } } }).player.hls.autoLevelEnabled), true);
 

@@ -14,7 +14,9 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import type { BrowserContext, Page } from 'playwright-core';
 import type { SwarmcastStats } from '../src/stats.ts';
-import { inChromiumNamespace, launchChromium, LIVE_SRC_PATH, sleep, startStack, type BrowserHandle, type Stack } from './harness.ts';
+import { sleep, waitFor } from '@swarmcast/testkit';
+import { inChromiumNamespace, launchChromium, newWebRtcContext, type BrowserHandle } from '@swarmcast/testkit/chromium';
+import { LIVE_SRC_PATH, startStack, type Stack } from './harness.ts';
 
 const EXAMPLES = ['hlsjs', 'plyr', 'vidstack'] as const;
 const CONTENT_TYPES: Record<string, string> = { js: 'text/javascript', css: 'text/css', svg: 'image/svg+xml' };
@@ -84,9 +86,7 @@ await inChromiumNamespace('player examples in Chromium', fileURLToPath(import.me
         const query = new URLSearchParams({ src: `${stack.originUrl}${LIVE_SRC_PATH}`, tracker: stack.trackerUrl, ice: 'none' });
         const viewers: Array<{ context: BrowserContext; page: Page; pageErrors: string[] }> = [];
         for (let i = 0; i < 2; i++) {
-          const context = await browser.browser.newContext();
-          // Chromium offers a loopback ICE candidate only to pages allowed to capture media.
-          await context.grantPermissions(['camera', 'microphone'], { origin: siteUrl });
+          const context = await newWebRtcContext(browser.browser, siteUrl);
           const page = await context.newPage();
           const pageErrors: string[] = [];
           page.on('pageerror', (error) => pageErrors.push(`${error.message} ${error.stack ?? ''}`.slice(0, 400)));
@@ -95,13 +95,11 @@ await inChromiumNamespace('player examples in Chromium', fileURLToPath(import.me
           await sleep(2000);
         }
         const statsOf = (i: number) => viewers[i]!.page.evaluate(() => (window as unknown as { swarmcast?: { stats(): SwarmcastStats } }).swarmcast?.stats() ?? null);
-        const deadline = Date.now() + P2P_WITHIN_MS;
-        let stats: Array<SwarmcastStats | null> = [];
-        while (Date.now() < deadline) {
-          stats = await Promise.all(viewers.map((_, i) => statsOf(i)));
-          if (stats.some((s) => (s?.p2pBytes ?? 0) > 0) && stats.every((s) => (s?.httpBytes ?? 0) + (s?.p2pBytes ?? 0) > 0)) break;
-          await sleep(1000);
-        }
+        const stats = await waitFor(
+          () => Promise.all(viewers.map((_, i) => statsOf(i))),
+          (all) => all.some((s) => (s?.p2pBytes ?? 0) > 0) && all.every((s) => (s?.httpBytes ?? 0) + (s?.p2pBytes ?? 0) > 0),
+          { timeoutMs: P2P_WITHIN_MS, intervalMs: 1000 },
+        );
         const played = await Promise.all(viewers.map((viewer) => viewer.page.evaluate(() => document.querySelector('video')?.currentTime ?? 0)));
         for (const viewer of viewers) await viewer.context.close();
         console.log(`  ${name}: ${stats.map((s, i) => `viewer ${i}: ${s?.mode} http ${s?.httpBytes} B, p2p ${s?.p2pBytes} B, offload ${s?.offloadPercent}%, played ${played[i]!.toFixed(1)} s`).join('; ')}`);

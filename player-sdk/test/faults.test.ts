@@ -8,17 +8,9 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import {
-  inChromiumNamespace,
-  launchChromium,
-  openViewer,
-  sleep,
-  startStack,
-  type BrowserHandle,
-  type Stack,
-  type Viewer,
-  type ViewerOptions,
-} from './harness.ts';
+import { sleep } from '@swarmcast/testkit';
+import { inChromiumNamespace, launchChromium, type BrowserHandle } from '@swarmcast/testkit/chromium';
+import { openViewer, startStack, type Stack, type Viewer, type ViewerOptions } from './harness.ts';
 import type { SwarmcastStats } from '../src/stats.ts';
 
 /**

@@ -1,71 +1,28 @@
 /**
  * What the browser tests and the bench share: the real origin and tracker in-process on
- * 127.0.0.1:0, headless Debian Chromium, and viewer pages that load the built IIFE bundle.
- *
- * WebRTC gathers candidates on every interface, so anything that opens peer connections must run
- * in a loopback-only network namespace: `inLoopbackNamespace()` tells, `rerunInLoopbackNamespace`
- * re-executes a command inside a fresh one (`unshare --net`, needs root).
+ * 127.0.0.1:0, and viewer pages that load the built IIFE bundle in headless Chromium (launched,
+ * and put in a loopback-only network namespace, by `@swarmcast/testkit/chromium`).
  */
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { networkInterfaces } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { buildOrigin } from '../../origin/src/app.ts';
-import type { OriginOptions } from '../../origin/src/config.ts';
-import { buildTracker, type TrackerOptions } from '../../tracker/src/app.ts';
+import type { BrowserContext, Page } from 'playwright-core';
+import { buildOrigin, type OriginOptions } from '@swarmcast/origin';
 import type { OriginStats } from '@swarmcast/protocol/stats';
+import { newWebRtcContext, type BrowserHandle } from '@swarmcast/testkit/chromium';
+import { buildTracker, type TrackerOptions } from '@swarmcast/tracker';
 import type { SwarmcastOptions } from '../src/options.ts';
 import type { SwarmcastStats } from '../src/stats.ts';
-import { buildSdk } from '../scripts/build.ts';
-
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-
-/** DESIGN.md's flags: no background traffic, no QUIC, loopback allowed in peer connections. */
-export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-  '--allow-loopback-in-peer-connection',
-  '--autoplay-policy=no-user-gesture-required',
-  // Every viewer is a foreground viewer: no timer throttling or media suspension for pages Chromium thinks are hidden.
-  '--disable-background-timer-throttling',
-  '--disable-renderer-backgrounding',
-  '--disable-backgrounding-occluded-windows',
-  '--disable-background-media-suspend',
-];
+import { ensureSdkBuilt } from './sdk-build.ts';
 
 export const LIVE_SRC_PATH = '/live/sample/master.m3u8';
 export const VOD_SRC_PATH = '/vod/sample/master.m3u8';
 
 let built: Promise<void> | null = null;
-/** Builds dist/ once per process (the origin serves the bundle from it). */
+/** dist/ as built from the current sources, checked once per process (the origin serves the bundle from it). */
 export function ensureBuilt(): Promise<void> {
-  built ??= buildSdk();
+  built ??= ensureSdkBuilt();
   return built;
-}
-
-export function inLoopbackNamespace(): boolean {
-  return Object.entries(networkInterfaces()).every(([name, addresses]) => name === 'lo' || (addresses ?? []).every((a) => a.internal));
-}
-
-/** Runs `node --import tsx <args>` inside a fresh loopback-only namespace; resolves with its exit code. */
-export function rerunInLoopbackNamespace(args: string[]): Promise<number> {
-  // Without this the child believes it is a subprocess of our runner and silently runs nothing.
-  const { NODE_TEST_CONTEXT: _, ...env } = process.env;
-  const command = [process.execPath, '--import', 'tsx', ...args].map((part) => `'${part.replaceAll("'", "'\\''")}'`).join(' ');
-  const child = spawn('unshare', ['--net', 'bash', '-c', `ip link set lo up && exec ${command}`], { stdio: 'inherit', env });
-  return new Promise((resolve) => child.once('exit', (code) => resolve(code ?? 1)));
-}
-
-export function canUnshare(): boolean {
-  return process.getuid?.() === 0 && existsSync('/usr/bin/unshare');
 }
 
 export interface Stack {
@@ -126,17 +83,6 @@ export async function startStack(
       await origin.close();
     },
   };
-}
-
-export interface BrowserHandle {
-  browser: Browser;
-  close(): Promise<void>;
-}
-
-/** Playwright's `launch` gives every browser a fresh temporary profile (user-data dir) of its own. */
-export async function launchChromium(): Promise<BrowserHandle> {
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-  return { browser, close: () => browser.close() };
 }
 
 export interface ViewerOptions extends Omit<SwarmcastOptions, 'src'> {
@@ -223,9 +169,7 @@ export async function openViewer(
    */
   extra: { corruptUploads?: boolean; debug?: boolean; tokenCallback?: string | (() => string); initScript?: string } = {},
 ): Promise<Viewer> {
-  const context = await handle.browser.newContext();
-  // Chromium offers a loopback ICE candidate only to pages allowed to capture media.
-  await context.grantPermissions(['camera', 'microphone'], { origin: stack.originUrl });
+  const context = await newWebRtcContext(handle.browser, stack.originUrl);
   const page = await context.newPage();
   await page.addInitScript(ONLINE_SCRIPT);
   if (extra.corruptUploads) await page.addInitScript(CORRUPT_UPLOADS_SCRIPT);
@@ -270,34 +214,4 @@ export async function openViewer(
       await context.close();
     },
   };
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/**
- * A Chromium test file's entry: runs `suite` when already in a loopback-only namespace, else
- * re-runs `file` inside a fresh one (root), else skips loudly (fails under CI=true).
- */
-export async function inChromiumNamespace(name: string, file: string, suite: () => void, timeoutMs = 5 * 60_000): Promise<void> {
-  const { test } = await import('node:test');
-  const { fail } = await import('node:assert/strict');
-  const unavailable = (reason: string) => {
-    if (process.env.CI === 'true') {
-      test(name, () => fail(`CI=true and ${reason}`));
-      return;
-    }
-    console.error(`\n${'!'.repeat(78)}\n!! ${name}: browser tests NOT RUN: ${reason}\n${'!'.repeat(78)}\n`);
-    test(name, { skip: reason }, () => undefined);
-  };
-  if (!existsSync(CHROMIUM)) unavailable(`${CHROMIUM} is missing (apt-get install chromium)`);
-  else if (inLoopbackNamespace()) suite();
-  else if (!canUnshare()) unavailable('not in a loopback-only network namespace and cannot create one (needs root and unshare): WebRTC would use real interfaces');
-  else {
-    test(`${name}, re-run inside a loopback-only network namespace`, { timeout: timeoutMs }, async () => {
-      const code = await rerunInLoopbackNamespace(['--test-reporter=spec', file]);
-      if (code !== 0) fail('the run inside the namespace failed (its output is above)');
-    });
-  }
 }

@@ -21,18 +21,9 @@ import {
   sha256Hex,
 } from '../src/integrity.ts';
 import type { FallbackEvent } from '../src/events.ts';
-import {
-  inChromiumNamespace,
-  launchChromium,
-  openViewer,
-  sleep,
-  startStack,
-  TRUNCATE_UPLOADS_SCRIPT,
-  type BrowserHandle,
-  type Stack,
-  type Viewer,
-  type ViewerOptions,
-} from './harness.ts';
+import { sleep, waitFor } from '@swarmcast/testkit';
+import { inChromiumNamespace, launchChromium, type BrowserHandle } from '@swarmcast/testkit/chromium';
+import { openViewer, startStack, TRUNCATE_UPLOADS_SCRIPT, type Stack, type Viewer, type ViewerOptions } from './harness.ts';
 
 const bytes = (text: string) => new TextEncoder().encode(text).buffer as ArrayBuffer;
 const hex = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -293,17 +284,6 @@ async function recordFallbacks(viewer: Viewer): Promise<void> {
 
 const fallbacksOf = (viewer: Viewer) => viewer.page.evaluate(() => (window as unknown as { fallbacks: FallbackEvent[] }).fallbacks);
 
-/** Polls `read` until `done` holds or `timeoutMs` passes; returns the last value read. */
-async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let value = await read();
-  while (!done(value) && Date.now() < deadline) {
-    await sleep(500);
-    value = await read();
-  }
-  return value;
-}
-
 await inChromiumNamespace('integrity in Chromium', fileURLToPath(import.meta.url), () => {
   describe('integrity in Chromium (loopback namespace)', { timeout: 4 * 60_000 }, () => {
     let stack: Stack;
@@ -341,9 +321,9 @@ await inChromiumNamespace('integrity in Chromium', fileURLToPath(import.meta.url
       const playedMeanwhile = (await late.currentTime()) - start;
       proxy.manifestStatus = null;
       const restoredAt = Date.now();
-      const checking = await waitFor(() => late.stats(), (stats) => stats.integrity.enabled, 45_000);
+      const checking = await waitFor(() => late.stats(), (stats) => stats.integrity.enabled, { timeoutMs: 45_000, intervalMs: 500 });
       const checkingAfterMs = Date.now() - restoredAt;
-      const sharing = await waitFor(() => late.stats(), (stats) => stats.p2pBytes > 0, 40_000);
+      const sharing = await waitFor(() => late.stats(), (stats) => stats.p2pBytes > 0, { timeoutMs: 40_000, intervalMs: 500 });
       const fallbacks = await fallbacksOf(late);
       const errors = await late.page.evaluate(() => (window as unknown as { swarmcastErrors: Array<{ code: string; message: string; fatal: boolean }> }).swarmcastErrors);
       console.log(
@@ -389,15 +369,15 @@ await inChromiumNamespace('integrity in Chromium', fileURLToPath(import.meta.url
         fallbacksOf(late).then((events) =>
           events.filter((event) => event.reason === 'integrity' && event.verdict === 'unknown' && proxy.rangeRequests.slice(ranged).includes(event.url!)),
         );
-      const deadline = Date.now() + 60_000;
-      let rejected: FallbackEvent[] = [];
-      while (Date.now() < deadline) {
-        const hashes = (await (await fetch(`${stack.originUrl}/live/sample/segments-sha256.json`)).json()) as Record<string, string>;
-        for (const [key, hash] of Object.entries(hashes)) truth.set(key, hash);
-        rejected = await rangedUnknown();
-        if (rejected.length > 0) break;
-        await sleep(2000);
-      }
+      const rejected = await waitFor(
+        async () => {
+          const hashes = (await (await fetch(`${stack.originUrl}/live/sample/segments-sha256.json`)).json()) as Record<string, string>;
+          for (const [key, hash] of Object.entries(hashes)) truth.set(key, hash);
+          return rangedUnknown();
+        },
+        (events) => events.length > 0,
+        { timeoutMs: 60_000, intervalMs: 2000 },
+      );
       // A few more segments played after the rejection, to see that what replaced it is the origin's.
       await sleep(6000);
       const hashes = (await (await fetch(`${stack.originUrl}/live/sample/segments-sha256.json`)).json()) as Record<string, string>;

@@ -7,7 +7,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { inChromiumNamespace, launchChromium, openViewer, sleep, startStack, type BrowserHandle, type Stack, type Viewer } from './harness.ts';
+import { sleep } from '@swarmcast/testkit';
+import { inChromiumNamespace, launchChromium, type BrowserHandle } from '@swarmcast/testkit/chromium';
+import { openViewer, startStack, type Stack, type Viewer } from './harness.ts';
 
 function browserSuite(): void {
   describe('seeding coordination in Chromium', { timeout: 3 * 60_000 }, () => {

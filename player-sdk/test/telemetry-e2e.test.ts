@@ -8,17 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import {
-  inChromiumNamespace,
-  launchChromium,
-  LIVE_SRC_PATH,
-  openViewer,
-  sleep,
-  startStack,
-  type BrowserHandle,
-  type Stack,
-  type Viewer,
-} from './harness.ts';
+import { sleep } from '@swarmcast/testkit';
+import { inChromiumNamespace, launchChromium, type BrowserHandle } from '@swarmcast/testkit/chromium';
+import { LIVE_SRC_PATH, openViewer, startStack, type Stack, type Viewer } from './harness.ts';
 
 const SESSION_MS = 40_000;
 const BEAT_MS = 5000;

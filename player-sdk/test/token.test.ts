@@ -11,7 +11,9 @@ import { mintToken } from '@swarmcast/protocol/access-token';
 import type { TrackerStats } from '@swarmcast/protocol/stats';
 import { trackerHttpUrl } from '@swarmcast/protocol/urls';
 import { OptionError, resolveOptions, withToken } from '../src/options.ts';
-import { inChromiumNamespace, launchChromium, openViewer, sleep, startStack, type BrowserHandle, type Stack, type Viewer } from './harness.ts';
+import { sleep } from '@swarmcast/testkit';
+import { inChromiumNamespace, launchChromium, type BrowserHandle } from '@swarmcast/testkit/chromium';
+import { openViewer, startStack, type Stack, type Viewer } from './harness.ts';
 
 const SRC = 'http://origin.example/live/sample/master.m3u8';
 const KEY = 'swarmcast-test-key-0123456789';

@@ -5,11 +5,11 @@ import { writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { LoadFleet, type FleetOptions } from '../../loadtest/src/tracker/load-fleet.ts';
-import { readCpuSeconds, readMachineBusySeconds, readRssBytes } from '../../loadtest/src/proc-stats.ts';
-import { startRedis } from '../test/support/redis-server.ts';
+import { LoadFleet, type FleetOptions } from '@swarmcast/loadtest/tracker-load';
+import { readCpuSeconds, readMachineBusySeconds, readRssBytes } from '@swarmcast/loadtest/proc-stats';
+import { startRedis } from '@swarmcast/testkit';
 import { describeRun, formatTable, summarize, type IdleMeasurement, type MemoryReading, type LoadRound, type Targets } from './report.ts';
-import { startTrackers, type TrackerGroup, type TrackerKind } from './tracker-process.ts';
+import { startTrackers, type TrackerGroup, type TrackerKind } from './tracker-group.ts';
 
 const TARGETS: Targets = { minCpuEfficiencyRatio: 3, maxRssPerIdlePeerKB: 4 };
 /** Sockets per load process: each process may open 20,000 files here. */
@@ -319,7 +319,7 @@ async function main(): Promise<void> {
 }
 
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-  // Exiting kills every child (child-processes.ts hooks 'exit').
+  // Exiting kills every child (the testkit's process registry hooks 'exit').
   process.on(signal, () => process.exit(130));
 }
 

@@ -1,5 +1,5 @@
-import { percentiles, sum } from '../../loadtest/src/samples.ts';
-import type { LoadReport } from '../../loadtest/src/tracker/load-peer.ts';
+import { percentiles, sum } from '@swarmcast/loadtest/samples';
+import type { LoadReport } from '@swarmcast/loadtest/tracker-load';
 
 /** One closed-loop window against one tracker. */
 export interface LoadRound {

@@ -1,10 +1,9 @@
 /** The tracker's wire contract, checked through the WebSocket and HTTP only. */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { startRedis, startRedisCluster, type RedisCluster, type RedisServer } from './support/redis-server.ts';
-import { id20, startTracker, type RunningTracker } from './support/tracker-fixture.ts';
-import { isAnnounceResponse, isAnswer, isFailure, isOffer, WireClient, type Frame } from './support/wire-client.ts';
 import type { TrackerStats } from '@swarmcast/protocol/stats';
+import { id20, isAnnounceResponse, isAnswer, isFailure, isOffer, startRedis, startRedisCluster, until, WireClient, type Frame, type RedisCluster, type RedisServer } from '@swarmcast/testkit';
+import { startTracker, type RunningTracker } from './support/tracker-fixture.ts';
 import type { TrackerOptions } from '../src/app.ts';
 
 const sdp = (n: number) => 'v=0\r\n' + 'a=candidate:x\r\n'.repeat(n);
@@ -19,15 +18,6 @@ function announce(client: WireClient, infoHash: string, peerId: string, extra: R
 async function scrape(client: WireClient, infoHash?: string | string[]): Promise<Frame> {
   client.send(infoHash === undefined ? { action: 'scrape' } : { action: 'scrape', info_hash: infoHash });
   return client.next((frame) => frame['action'] === 'scrape');
-}
-
-/** Polls `check`, spaced so the polling stays within the default per-connection message rate. */
-async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
 }
 
 export function conformanceSuite(storeName: string, storeOptions: () => Promise<TrackerOptions> | TrackerOptions) {
@@ -120,7 +110,7 @@ export function conformanceSuite(storeName: string, storeOptions: () => Promise<
       const relayed = await answerer.next(isOffer);
       offerer.close();
       await offerer.closed;
-      await until(async () => ((await scrape(answerer, swarm))['files'] as Record<string, { incomplete: number }>)[swarm]!.incomplete === 1, 2000);
+      await until(async () => ((await scrape(answerer, swarm))['files'] as Record<string, { incomplete: number }>)[swarm]!.incomplete === 1, 'the closed offerer leaves the swarm', { timeoutMs: 2000 });
       answerer.send({ action: 'announce', info_hash: swarm, peer_id: id20('gone-b'), to_peer_id: relayed['peer_id'], offer_id: relayed['offer_id'], answer: { type: 'answer', sdp: 'late' } });
       assert.match(String((await answerer.next(isFailure))['failure reason']), /no longer in this swarm/);
     });
@@ -211,7 +201,7 @@ export function conformanceSuite(storeName: string, storeOptions: () => Promise<
         second.send({ action: 'announce', info_hash: swarm, peer_id: id20('owner-p') });
         const frame = await second.next((f) => f['info_hash'] === swarm);
         return !isFailure(frame);
-      }, 2000);
+      }, 'the closed socket releases its peer_id', { timeoutMs: 2000 });
     });
 
     test('drops every membership of a socket when it closes', async () => {
@@ -225,7 +215,7 @@ export function conformanceSuite(storeName: string, storeOptions: () => Promise<
       await until(async () => {
         const files = (await scrape(observer, [s1, s2]))['files'] as Record<string, { incomplete: number }>;
         return files[s1]!.incomplete === 1 && files[s2]!.incomplete === 0;
-      }, 2000);
+      }, 'the closed socket leaves both swarms', { timeoutMs: 2000 });
     });
 
     test('expires a peer that stops re-announcing while its socket stays open', async () => {
@@ -239,7 +229,7 @@ export function conformanceSuite(storeName: string, storeOptions: () => Promise<
       await until(async () => {
         await announce(active, swarm, id20('exp-a'));
         return ((await scrape(active, swarm))['files'] as Record<string, { incomplete: number }>)[swarm]!.incomplete === 1;
-      }, 5000);
+      }, 'the quiet peer expires', { timeoutMs: 5000 });
       assert.ok(Date.now() - firstSeen >= 1900, 'not before two intervals');
       assert.equal(quiet.closeCode, undefined, 'the quiet socket stays open');
     });
@@ -312,7 +302,7 @@ export function conformanceSuite(storeName: string, storeOptions: () => Promise<
       await assert.rejects(WireClient.connect(limited.url), /429/);
       one.close();
       await one.closed;
-      await until(() => WireClient.connect(limited.url).then((c) => (clients.push(c), true), () => false), 2000);
+      await until(() => WireClient.connect(limited.url).then((c) => (clients.push(c), true), () => false), 'a connection is let in again', { timeoutMs: 2000 });
     });
 
     test('enforces peers per swarm and swarms per connection', async () => {

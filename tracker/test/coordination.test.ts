@@ -11,9 +11,8 @@ import { loadConfig } from '../src/config.ts';
 import { ORDER_REFRESH_MS } from '../src/coordination/order-cache.ts';
 import type { CoordinationResponse } from '../src/coordination/routes.ts';
 import { seedersFor, seedingOrder } from '../src/coordination/seeding-order.ts';
-import { startRedis, startRedisCluster, type RedisCluster, type RedisServer } from './support/redis-server.ts';
-import { closedAfterTests, id20, type RunningTracker } from './support/tracker-fixture.ts';
-import { isAnnounceResponse, WireClient, type Frame } from './support/wire-client.ts';
+import { id20, isAnnounceResponse, sleep, startRedis, startRedisCluster, waitFor, WireClient, type Frame, type RedisCluster, type RedisServer } from '@swarmcast/testkit';
+import { closedAfterTests, type RunningTracker } from './support/tracker-fixture.ts';
 import type { TrackerOptions } from '../src/app.ts';
 
 /** Short slots, so a test sees several orders within seconds. */
@@ -74,8 +73,6 @@ function orderOf(answers: CoordinationResponse[], peerIds: string[]): string[] {
   answers.forEach((answer, i) => (order[answer.rank!] = peerIds[i]!));
   return order;
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 test('the seeding order: deterministic, a permutation, independent of listing order, different per slot', () => {
   const members = Array.from({ length: 50 }, (_, i) => id20(`unit-${i}`));
@@ -152,12 +149,10 @@ function coordinationSuite(storeName: string, storeOptions: () => Promise<Tracke
 
       const newcomer = id20('fresh-newcomer');
       await announce(await connect(tracker), swarm, newcomer);
-      const deadline = Date.now() + ORDER_REFRESH_MS + 500;
-      let answer = await coordination(tracker, swarm, newcomer);
-      while (answer.rank === null && Date.now() < deadline) {
-        await sleep(100);
-        answer = await coordination(tracker, swarm, newcomer);
-      }
+      const answer = await waitFor(() => coordination(tracker, swarm, newcomer), (reply) => reply.rank !== null, {
+        timeoutMs: ORDER_REFRESH_MS + 500,
+        intervalMs: 100,
+      });
       assert.equal(answer.swarm_size, 2);
       assert.ok(answer.rank === 0 || answer.rank === 1, `newcomer rank ${answer.rank}`);
 

@@ -15,26 +15,17 @@ import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { networkInterfaces } from 'node:os';
 import { test } from 'node:test';
-import { startTrackerProcess } from './support/tracker-process.ts';
-import { startPeer, type PeerProcess } from '../../loadtest/src/viewer/viewer-process.ts';
-import type { PeerEvent, PeerOptions } from '../../loadtest/src/viewer/p2pml-viewer.ts';
-
-// WebRTC gathers candidates on every interface: run in a loopback-only namespace, or opt in.
-const offLoopback = Object.values(networkInterfaces()).some((addresses) => addresses?.some((a) => !a.internal));
-const skip =
-  offLoopback && process.env['SWARMCAST_WEBRTC_ANY_INTERFACE'] !== '1'
-    ? "opens WebRTC connections: run in a loopback-only namespace (unshare --net bash -c 'ip link set lo up && …') or set SWARMCAST_WEBRTC_ANY_INTERFACE=1"
-    : false;
 import { mintToken } from '@swarmcast/protocol/access-token';
+import { startPeer, type PeerEvent, type PeerOptions, type PeerProcess } from '@swarmcast/loadtest/viewer';
 import type { TrackerStats } from '@swarmcast/protocol/stats';
+import { startTrackerProcess, webrtcSkip } from '@swarmcast/testkit';
 
 const KEY = 'instance-fault-key-0123456789';
 const SWARM = 'instance-fault-event';
 const bodies = Array.from({ length: 3 }, (_, index) => createHash('sha512').update(`segment ${index}`).digest().toString('hex').repeat(800));
 
-test('viewers configured with two trackers keep sharing when one is killed', { skip, timeout: 60_000 }, async (t) => {
+test('viewers configured with two trackers keep sharing when one is killed', { skip: webrtcSkip, timeout: 60_000 }, async (t) => {
   const requests = bodies.map(() => 0);
   const origin = createServer((request, response) => {
     const index = Number(/^\/seg-(\d+)\.ts$/.exec(request.url ?? '')?.[1]);

@@ -1,15 +1,12 @@
 /**
  * Graceful shutdown through the wire: SIGTERM makes the tracker say goodbye (1001) to every
  * socket, leave its swarms in the store, close Redis and exit 0; a new process takes the same
- * port at once. Tracker processes run with --unhandled-rejections=strict (support/tracker-process.ts).
+ * port at once. Tracker processes run with --unhandled-rejections=strict (@swarmcast/testkit's tracker launcher).
  */
 import assert from 'node:assert/strict';
 import { connect as tcpConnect } from 'node:net';
 import { after, test } from 'node:test';
-import { startRedis, type RedisServer } from './support/redis-server.ts';
-import { id20 } from './support/tracker-fixture.ts';
-import { startTrackerProcess, type TrackerProcess } from './support/tracker-process.ts';
-import { isAnnounceResponse, WireClient } from './support/wire-client.ts';
+import { id20, isAnnounceResponse, startRedis, startTrackerProcess, WireClient, type RedisServer, type TrackerProcess } from '@swarmcast/testkit';
 
 const processes: TrackerProcess[] = [];
 let redis: RedisServer | undefined;

@@ -16,9 +16,8 @@ import assert from 'node:assert/strict';
 import { connect as tcpConnect } from 'node:net';
 import { after, test } from 'node:test';
 import { WebSocket } from 'ws';
-import { id20 } from './support/tracker-fixture.ts';
-import { startTrackerProcess, type TrackerProcess } from './support/tracker-process.ts';
-import { isAnnounceResponse, isAnswer, isOffer, WireClient } from './support/wire-client.ts';
+import type { TrackerStats } from '@swarmcast/protocol/stats';
+import { id20, isAnnounceResponse, isAnswer, isOffer, startTrackerProcess, waitFor, WireClient, type TrackerProcess } from '@swarmcast/testkit';
 
 const FRAMES = 100_000;
 const CONNECTIONS = 50;
@@ -196,18 +195,18 @@ test('survives 100k malformed frames while honest peers keep relaying', { timeou
   assert.equal(sent.frames, FRAMES);
   assert.ok(relays.every((count) => count > 0), `every honest pair relayed: ${relays.join(', ')}`);
   assert.equal((await fetch(tracker.httpUrl + '/health')).status, 200);
-  const stats = (await (await fetch(tracker.httpUrl + '/stats')).json()) as { answersRelayed: number; rejections: Record<string, number> };
+  const stats = (await (await fetch(tracker.httpUrl + '/stats')).json()) as TrackerStats;
   assert.ok(stats.answersRelayed >= relays.reduce((sum, n) => sum + n, 0));
 
   // Wait for the fuzzers' state to go and the heap to settle back (V8 collects when it likes).
-  let heapAfter = Infinity;
-  const deadline = Date.now() + 20_000;
-  while (Date.now() < deadline) {
-    const { connections, peers } = (await (await fetch(tracker.httpUrl + '/stats')).json()) as { connections: number; peers: number };
-    heapAfter = await metric(tracker, 'swarmcast_tracker_nodejs_heap_size_used_bytes');
-    if (connections === 0 && peers === 0 && heapAfter <= heapBefore + HEAP_TOLERANCE_BYTES) break;
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
+  const { heap: heapAfter } = await waitFor(
+    async () => {
+      const { connections, peers } = (await (await fetch(tracker!.httpUrl + '/stats')).json()) as TrackerStats;
+      return { connections, peers, heap: await metric(tracker!, 'swarmcast_tracker_nodejs_heap_size_used_bytes') };
+    },
+    (after) => after.connections === 0 && after.peers === 0 && after.heap <= heapBefore + HEAP_TOLERANCE_BYTES,
+    { timeoutMs: 20_000, intervalMs: 500 },
+  );
   const rssAfter = await metric(tracker, 'swarmcast_tracker_process_resident_memory_bytes');
   const mb = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MB`;
   t.diagnostic(`frames ${sent.frames} (+5000 warm-up), sockets closed by the tracker ${sent.closes}, honest relays ${relays.join('/')}`);

@@ -7,22 +7,11 @@ import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { once, type EventEmitter } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import { networkInterfaces } from 'node:os';
+import { startPeer, type PeerEvent, type PeerOptions, type PeerProcess } from '@swarmcast/loadtest/viewer';
 import type { TrackerStats } from '@swarmcast/protocol/stats';
+import { startRedis, startTrackerProcess, webrtcSkip } from '@swarmcast/testkit';
 import type { TrackerOptions } from '../src/app.ts';
-import { startRedis } from './support/redis-server.ts';
 import { startTracker } from './support/tracker-fixture.ts';
-import { startTrackerProcess } from './support/tracker-process.ts';
-import { startPeer, type PeerProcess } from '../../loadtest/src/viewer/viewer-process.ts';
-import type { PeerEvent, PeerOptions } from '../../loadtest/src/viewer/p2pml-viewer.ts';
-
-// WebRTC gathers ICE candidates on every interface. Where test traffic must stay on loopback the
-// suite runs in a loopback-only network namespace (.ci/run); anywhere else it takes an opt-in.
-const offLoopback = Object.values(networkInterfaces()).some((addresses) => addresses?.some((a) => !a.internal));
-const skip =
-  offLoopback && process.env['SWARMCAST_WEBRTC_ANY_INTERFACE'] !== '1'
-    ? "opens WebRTC connections: run in a loopback-only namespace (unshare --net bash -c 'ip link set lo up && …') or set SWARMCAST_WEBRTC_ANY_INTERFACE=1"
-    : false;
 
 const SEGMENT_COUNT = 4;
 const SEGMENT_SECONDS = 4;
@@ -166,13 +155,13 @@ async function seedThenLeech(origin: Origin, seederOptions: PeerOptions, leecher
   assert.equal((await stats(seeder)).uploadedBytes, total);
 }
 
-test('a p2p-media-loader-core peer gets segments from another through our tracker', { skip, timeout: 45_000 }, async (t) => {
+test('a p2p-media-loader-core peer gets segments from another through our tracker', { skip: webrtcSkip, timeout: 45_000 }, async (t) => {
   const onClose = closer(t);
   const { origin, viewer } = await startStream(onClose);
   await seedThenLeech(origin, viewer, viewer, onClose);
 });
 
-test('p2p-media-loader-core peers on two tracker instances sharing Redis get segments from each other', { skip, timeout: 60_000 }, async (t) => {
+test('p2p-media-loader-core peers on two tracker instances sharing Redis get segments from each other', { skip: webrtcSkip, timeout: 60_000 }, async (t) => {
   const onClose = closer(t);
   const redis = await startRedis();
   onClose(() => redis.stop());
@@ -184,7 +173,7 @@ test('p2p-media-loader-core peers on two tracker instances sharing Redis get seg
   assert.ok(relayed.every((stats) => stats.offersRelayed + stats.answersRelayed > 0), 'signalling crossed between the instances');
 });
 
-test('a p2p-media-loader-core peer our tracker refuses gets the failure reason and plays over HTTP', { skip, timeout: 30_000 }, async (t) => {
+test('a p2p-media-loader-core peer our tracker refuses gets the failure reason and plays over HTTP', { skip: webrtcSkip, timeout: 30_000 }, async (t) => {
   const onClose = closer(t);
   const { viewer } = await startStream(onClose, { maxPeersPerSwarm: 1 });
   const first = await startViewer(onClose, 'first', viewer);
@@ -225,7 +214,7 @@ type TrackerClientClass = new (options: {
 }) => TrackerClient;
 const BITTORRENT_TRACKER = 'bittorrent-tracker';
 
-test("bittorrent-tracker's WebSocket client announces and two of them connect through our tracker", { skip, timeout: 20_000 }, async (t) => {
+test("bittorrent-tracker's WebSocket client announces and two of them connect through our tracker", { skip: webrtcSkip, timeout: 20_000 }, async (t) => {
   const onClose = closer(t);
   const { Client } = (await import(BITTORRENT_TRACKER)) as { Client: TrackerClientClass };
   const tracker = await startTracker();

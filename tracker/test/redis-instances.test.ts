@@ -6,12 +6,9 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { Redis } from 'ioredis';
-import { startRedis, startRedisCluster } from './support/redis-server.ts';
-import { id20 } from './support/tracker-fixture.ts';
-import { runTracker, startTrackerProcess, type TrackerProcess } from './support/tracker-process.ts';
-import { isAnnounceResponse, isAnswer, isFailure, isOffer, WireClient, type Frame } from './support/wire-client.ts';
 import type { TrackerStats } from '@swarmcast/protocol/stats';
+import { id20, isAnnounceResponse, isAnswer, isFailure, isOffer, runTracker, startRedis, startRedisCluster, startTrackerProcess, until, WireClient, type Frame, type TrackerProcess } from '@swarmcast/testkit';
+import { Redis } from 'ioredis';
 
 /** Short, so a killed instance's peers expire (after two intervals) within the test. */
 const ANNOUNCE_INTERVAL = '1';
@@ -28,15 +25,6 @@ async function incomplete(client: WireClient, infoHash: string): Promise<number>
   client.send({ action: 'scrape', info_hash: infoHash });
   const frame = await client.next((f) => f['action'] === 'scrape');
   return (frame['files'] as Record<string, { incomplete: number }>)[infoHash]!.incomplete;
-}
-
-/** Polls `check` every 200 ms (well inside the per-connection message rate). */
-async function until(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
 }
 
 /** `offerer` sends one offer; `answerer`, on whichever instance, gets it and answers back. */
@@ -156,7 +144,7 @@ function instancesSuite(name: string, startBackend: () => Promise<Backend>) {
           remaining += await incomplete(q, swarm);
         }
         return remaining === 4;
-      }, 6000, 'the killed instance\'s peer expires from both swarms');
+      }, 'the killed instance\'s peer expires from both swarms', { timeoutMs: 6000 });
       await pair(q, id20('kill-q'), p, id20('kill-p'), swarms[0]!, 'kill');
     });
   });
@@ -242,13 +230,13 @@ describe('Redis faults', () => {
       await until(async () => {
         const [ra, rb] = [await announce(a, swarm, id20('fault-a')), await announce(b, swarm, id20('fault-b'))];
         return !isFailure(ra) && !isFailure(rb) && rb['incomplete'] === 2;
-      }, 5000, 'announces succeed again');
+      }, 'announces succeed again', { timeoutMs: 5000 });
       // The channels are subscribed again too, so signalling crosses instances once more.
       await until(async () => {
         const incoming = a.next(isOffer, 500);
         await announce(b, swarm, id20('fault-b'), { numwant: 1, offers: offers('probe', 1) });
         return incoming.then(() => true, () => false);
-      }, 5000, 'offers cross instances again');
+      }, 'offers cross instances again', { timeoutMs: 5000 });
       await pair(a, id20('fault-a'), b, id20('fault-b'), swarm, 'after');
       assert.equal((await fetch(one.httpUrl + '/health')).status, 200);
       for (const tracker of [one, two]) {

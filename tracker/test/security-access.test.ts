@@ -7,8 +7,8 @@ import { promisify } from 'node:util';
 import { describe, test } from 'node:test';
 import { infoHashFor, mintToken, TokenVerifier } from '@swarmcast/protocol/access-token';
 import { ConfigError, loadConfig } from '../src/config.ts';
-import { closedAfterTests, id20, type RunningTracker } from './support/tracker-fixture.ts';
-import { isAnnounceResponse, isFailure, WireClient } from './support/wire-client.ts';
+import { id20, isAnnounceResponse, isFailure, TSX_EXEC_ARGV, WireClient } from '@swarmcast/testkit';
+import { closedAfterTests, type RunningTracker } from './support/tracker-fixture.ts';
 
 const CURRENT = 'current-key-0123456789';
 const PREVIOUS = 'previous-key-0123456789';
@@ -99,7 +99,7 @@ describe('access tokens', () => {
 
   test('npm run token prints a token the tracker accepts', async () => {
     const cli = fileURLToPath(new URL('../src/token-cli.ts', import.meta.url));
-    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', cli, '--swarm', 'cli-event', '--ttl', '600'], {
+    const { stdout } = await promisify(execFile)(process.execPath, [...TSX_EXEC_ARGV, cli, '--swarm', 'cli-event', '--ttl', '600'], {
       env: { ...process.env, TRACKER_TOKEN_KEYS: `${CURRENT},${PREVIOUS}` },
     });
     const verified = new TokenVerifier([CURRENT]).verify(stdout.trim());

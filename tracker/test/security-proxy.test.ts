@@ -9,8 +9,8 @@ import { describe, test } from 'node:test';
 import type { TrackerStats } from '@swarmcast/protocol/stats';
 import { limitKey } from '../src/client-address.ts';
 import { ConfigError, loadConfig } from '../src/config.ts';
-import { closedAfterTests, id20, type RunningTracker } from './support/tracker-fixture.ts';
-import { isAnnounceResponse, isOffer, WireClient, type Frame } from './support/wire-client.ts';
+import { id20, isAnnounceResponse, isOffer, WireClient, type Frame } from '@swarmcast/testkit';
+import { closedAfterTests, type RunningTracker } from './support/tracker-fixture.ts';
 
 const { start, keep } = closedAfterTests();
 

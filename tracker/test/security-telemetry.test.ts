@@ -11,9 +11,8 @@ import { after, before, describe, test } from 'node:test';
 import type { Beat } from '@swarmcast/protocol/beat-schema';
 import type { TrackerOptions } from '../src/app.ts';
 import type { StreamSummary } from '../src/telemetry/aggregate.ts';
-import { startRedis, type RedisServer } from './support/redis-server.ts';
+import { sleep, startRedis, startTrackerProcess, type RedisServer, type TrackerProcess } from '@swarmcast/testkit';
 import { closedAfterTests } from './support/tracker-fixture.ts';
-import { startTrackerProcess, type TrackerProcess } from './support/tracker-process.ts';
 
 const REAL = 'https://cdn.example/live/real/master.m3u8';
 const HUGE = Number.MAX_SAFE_INTEGER;
@@ -58,8 +57,6 @@ async function metric(httpUrl: string, name: string, labels = ''): Promise<numbe
   const line = text.split('\n').find((l) => l.startsWith(labels ? `${name}{${labels}} ` : `${name} `));
   return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1));
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Three viewers of the real stream, beating every 2 s (players beat every 15 s; faster keeps the

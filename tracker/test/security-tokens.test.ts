@@ -6,35 +6,16 @@
 import assert from 'node:assert/strict';
 import { get } from 'node:http';
 import { after, describe, test } from 'node:test';
-import { closedAfterTests, id20, type RunningTracker } from './support/tracker-fixture.ts';
-import { startTrackerProcess, type TrackerProcess } from './support/tracker-process.ts';
-import { isAnnounceResponse, WireClient } from './support/wire-client.ts';
 import { infoHashFor, mintToken } from '@swarmcast/protocol/access-token';
 import type { TrackerStats } from '@swarmcast/protocol/stats';
+import { id20, isAnnounceResponse, malleatedSpellings, startTrackerProcess, WireClient, type TrackerProcess } from '@swarmcast/testkit';
+import { closedAfterTests, type RunningTracker } from './support/tracker-fixture.ts';
 
 const KEY = 'token-attack-key-0123456789';
 const { start, keep } = closedAfterTests();
 
 /** The swarm ids of a token as wide as allowed: 64 swarms, 4,096 info_hashes once derived. */
 const wideSwarms = (label: string) => Array.from({ length: 64 }, (_, i) => `${label}-${i}`);
-
-/** Spellings of `token` that Node's lenient base64url decoder reads as the same signature. */
-function malleated(token: string): string[] {
-  const [payload, signature] = token.split('.') as [string, string];
-  const last = signature.at(-1)!;
-  // 43 characters carry 258 bits for 256: the last one's two low bits are spare.
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
-  const spareBits = alphabet[alphabet.indexOf(last) ^ 1]!;
-  return [
-    `${token}!`,
-    `${token}=`,
-    `${token}==`,
-    `${payload}.${signature.slice(0, -1)}${spareBits}`,
-    `${payload}.${signature.slice(0, 10)}*${signature.slice(10)}`,
-    `${payload}.${signature.slice(0, 20)} ${signature.slice(20)}`,
-    `${payload}.${Buffer.from(signature, 'base64url').toString('base64')}`,
-  ];
-}
 
 /** Status of a WebSocket upgrade to `url` (101 when accepted; the socket is then dropped). */
 function upgradeStatus(url: string, localAddress?: string): Promise<number> {
@@ -70,9 +51,9 @@ describe('token spelling', () => {
     const tracker = await start({ trackerAuth: 'required', tokenKeys: [KEY], tokenChecksPerMinute: 1000 });
     const token = mintToken({ swarms: ['event'], ttlSeconds: 600 }, KEY);
     assert.equal(await upgradeStatus(withToken(tracker, token)), 101);
-    for (const variant of malleated(token)) assert.equal(await upgradeStatus(withToken(tracker, variant)), 401, variant);
+    for (const variant of malleatedSpellings(token)) assert.equal(await upgradeStatus(withToken(tracker, variant)), 401, variant);
     // Once the genuine token is cached, its variants must not ride on the cache either.
-    for (const variant of malleated(token)) assert.equal(await upgradeStatus(withToken(tracker, variant)), 401, variant);
+    for (const variant of malleatedSpellings(token)) assert.equal(await upgradeStatus(withToken(tracker, variant)), 401, variant);
   });
 });
 

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test, type TestContext } from 'node:test';
 import type { Beat } from '@swarmcast/protocol/beat-schema';
 import { BUCKET_MS, bucketStart, RETENTION_MS, spreadOverBuckets, type StreamSummary } from '../src/telemetry/aggregate.ts';
-import { startRedis, type RedisServer } from './support/redis-server.ts';
+import { startRedis, type RedisServer } from '@swarmcast/testkit';
 import { startTracker, type RunningTracker } from './support/tracker-fixture.ts';
 import type { TrackerOptions } from '../src/app.ts';
 

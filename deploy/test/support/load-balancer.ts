@@ -6,10 +6,9 @@
  */
 import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createConnection, createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { track } from '../../../loadtest/src/child-processes.ts';
+import { acceptsConnections, freePort, track } from '@swarmcast/testkit';
 import { mounts, ROOT, type ComposeService } from './compose.ts';
 
 export const NGINX = '/usr/sbin/nginx';
@@ -29,28 +28,6 @@ export interface LoadBalancerOptions {
   upstreams: Record<string, string>;
   /** PEM files to put where the config's ssl_certificate and ssl_certificate_key point. */
   tls?: { cert: string; key: string };
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }
 
 export async function startLoadBalancer(lb: ComposeService, options: LoadBalancerOptions): Promise<LoadBalancer> {
@@ -106,7 +83,7 @@ export async function startLoadBalancer(lb: ComposeService, options: LoadBalance
     rmSync(prefix, { recursive: true, force: true });
   };
   const deadline = Date.now() + START_TIMEOUT_MS;
-  while (!(await accepts(port)) || (hasTls && !(await accepts(tlsPort)))) {
+  while (!(await acceptsConnections(port)) || (hasTls && !(await acceptsConnections(tlsPort)))) {
     if (child.exitCode !== null || Date.now() > deadline) {
       const message = `nginx did not start: ${stderr}${log()}`;
       await stop();

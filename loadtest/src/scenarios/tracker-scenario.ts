@@ -1,9 +1,9 @@
 // `tracker`: thousands of WebSocket peers (load-fleet.ts: worker processes, 127.0.x.y source
 // addresses) announcing with offers and answering what is relayed to them, at a viewer's cadence
 // or in a closed loop; polled every second for a timeline, with the trackers' own /stats beside it.
-import { killAllChildren } from '../child-processes.ts';
 import type { TrackerStats } from '@swarmcast/protocol/stats';
 import { trackerHttpUrl } from '@swarmcast/protocol/urls';
+import { killAllChildren } from '@swarmcast/testkit';
 import { readCpuSeconds } from '../proc-stats.ts';
 import type { Progress } from '../progress.ts';
 import type { Chart, Figure, ScenarioOutcome } from '../result.ts';

@@ -1,8 +1,8 @@
 import type { ChildProcess } from 'node:child_process';
 import { setPriority } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { forkTs, stopChild } from '@swarmcast/testkit';
 import type { LoadCommand, LoadEvent, LoadPlan, LoadReport } from './load-peer.ts';
-import { forkTs, stopChild } from '../child-processes.ts';
 
 const LOAD_PEER = fileURLToPath(new URL('./load-peer.ts', import.meta.url));
 const LOAD_NICENESS = 5;

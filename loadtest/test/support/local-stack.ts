@@ -1,11 +1,10 @@
 // The local stack for loadtest tests: tracker and origin in this process on free loopback ports,
 // and the CLI run as a user runs it (its own process, through the package's bin shim).
 import { spawn } from 'node:child_process';
-import { networkInterfaces } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
-import { buildOrigin } from '../../../origin/src/app.ts';
-import { buildTracker, type TrackerOptions } from '../../../tracker/src/app.ts';
+import { buildOrigin } from '@swarmcast/origin';
+import { buildTracker, type TrackerOptions } from '@swarmcast/tracker';
 import type { LoadtestResult } from '../../src/result.ts';
 
 const CLI = fileURLToPath(new URL('../../bin/swarmcast-loadtest.mjs', import.meta.url));
@@ -52,12 +51,3 @@ export function figure(result: LoadtestResult, label: string): number {
   if (found === undefined) throw new Error(`no figure '${label}' in ${result.figures.map((f) => f.label).join(', ')}`);
   return Number(found.value);
 }
-
-/**
- * WebRTC gathers ICE candidates on every interface: tests that open WebRTC connections run only
- * where traffic can reach nothing but loopback (a loopback-only namespace), unless explicitly allowed.
- */
-export const webrtcSkip: string | false =
-  Object.values(networkInterfaces()).some((addresses) => addresses?.some((a) => !a.internal)) && process.env['SWARMCAST_WEBRTC_ANY_INTERFACE'] !== '1'
-    ? "opens WebRTC connections: run in a loopback-only namespace (unshare --net bash -c 'ip link set lo up && …') or set SWARMCAST_WEBRTC_ANY_INTERFACE=1"
-    : false;

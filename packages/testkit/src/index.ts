@@ -1,1 +1,9 @@
-export {};
+// Test and bench plumbing shared by every package. Chromium is `@swarmcast/testkit/chromium`.
+export { malleatedSpellings } from './access-token-spellings.ts';
+export { canUnshare, inLoopbackNamespace, rerunInLoopbackNamespace, webrtcSkip } from './loopback.ts';
+export { acceptsConnections, freePort, portIsFree } from './ports.ts';
+export { exitOf, forkTs, forwardLabelled, killAllChildren, stopChild, track, TSX_EXEC_ARGV } from './processes.ts';
+export { startRedis, startRedisCluster, type RedisCluster, type RedisServer } from './redis-server.ts';
+export { runTracker, startTrackerProcess, type TrackerProcess, type TrackerProcessOptions } from './tracker-process.ts';
+export { sleep, until, waitFor, type PollOptions } from './wait.ts';
+export { id20, isAnnounceResponse, isAnswer, isFailure, isOffer, WireClient, type Frame } from './wire-client.ts';

@@ -14,9 +14,6 @@ export async function startTracker(options: TrackerOptions = {}): Promise<Runnin
   return { url: address.replace(/^http/, 'ws'), httpUrl: address, close: () => app.close() };
 }
 
-/** A 20-character id from a short label, padded so tests read clearly. */
-export const id20 = (label: string): string => label.padEnd(20, '.').slice(0, 20);
-
 /** Trackers and clients a test file opens, all closed once its tests are done. */
 export function closedAfterTests(): { start(options: TrackerOptions): Promise<RunningTracker>; keep<C extends { close(): void }>(client: C): C } {
   const running: RunningTracker[] = [];

@@ -79,3 +79,6 @@ export const isAnnounceResponse = (infoHash: string) => (frame: Frame) =>
 export const isOffer = (frame: Frame) => frame['offer'] !== undefined;
 export const isAnswer = (frame: Frame) => frame['answer'] !== undefined;
 export const isFailure = (frame: Frame) => typeof frame['failure reason'] === 'string';
+
+/** A 20-character id (info_hash, peer_id, offer_id) from a short label, padded so tests read clearly. */
+export const id20 = (label: string): string => label.padEnd(20, '.').slice(0, 20);

@@ -4,10 +4,12 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { track } from '../../../loadtest/src/child-processes.ts';
+import { freePort, portIsFree } from './ports.ts';
+import { track } from './processes.ts';
+import { sleep, until } from './wait.ts';
 
 const HOST = '127.0.0.1';
 const START_TIMEOUT_MS = 10_000;
@@ -33,19 +35,14 @@ export interface RedisCluster {
   stop(): Promise<void>;
 }
 
-function portIsFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, HOST, () => server.close(() => resolve(true)));
-  });
-}
+/** Redis Cluster talks between nodes on the client port + 10000. */
+const CLUSTER_BUS_OFFSET = 10_000;
 
-/** A free port whose cluster bus port (+10000) is free too. */
-async function freePort(): Promise<number> {
+/** A free port whose cluster bus port is free too. */
+async function freeRedisPort(): Promise<number> {
   for (;;) {
-    const port = 20_000 + Math.floor(Math.random() * 30_000);
-    if ((await portIsFree(port)) && (await portIsFree(port + 10_000))) return port;
+    const port = await freePort(HOST);
+    if (port + CLUSTER_BUS_OFFSET <= 65_535 && (await portIsFree(port + CLUSTER_BUS_OFFSET, HOST))) return port;
   }
 }
 
@@ -76,7 +73,7 @@ async function launch(port: number, extraArgs: string[] = []): Promise<ChildProc
   while (!(await answersPing(port))) {
     if (child.exitCode !== null) throw new Error(`redis-server on port ${port} exited with code ${child.exitCode}`);
     if (Date.now() > deadline) throw new Error(`redis-server did not answer on port ${port}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await sleep(50);
   }
   return child;
 }
@@ -90,7 +87,7 @@ function kill(child: ChildProcess | undefined): Promise<void> {
 }
 
 export async function startRedis(): Promise<RedisServer> {
-  const port = await freePort();
+  const port = await freeRedisPort();
   let child: ChildProcess | undefined = await launch(port);
   return {
     port,
@@ -121,7 +118,7 @@ export async function startRedisCluster(): Promise<RedisCluster> {
   try {
     const ports: number[] = [];
     for (let i = 0; i < 3; i++) {
-      const port = await freePort();
+      const port = await freeRedisPort();
       ports.push(port);
       children.push(await launch(port, ['--cluster-enabled', 'yes', '--cluster-config-file', join(dir, `nodes-${port}.conf`), '--dir', dir]));
     }
@@ -129,12 +126,8 @@ export async function startRedisCluster(): Promise<RedisCluster> {
     const create = spawnSync('redis-cli', ['--cluster', 'create', ...nodes, '--cluster-replicas', '0', '--cluster-yes'], { encoding: 'utf8' });
     if (create.status !== 0) throw new Error(`redis-cli --cluster create failed: ${create.stdout}${create.stderr}`);
     // Nodes learn about each other over the bus a moment after the slots are assigned.
-    const deadline = Date.now() + START_TIMEOUT_MS;
     const ok = (port: number) => spawnSync('redis-cli', ['-p', String(port), 'cluster', 'info'], { encoding: 'utf8' }).stdout.includes('cluster_state:ok');
-    while (!ports.every(ok)) {
-      if (Date.now() > deadline) throw new Error('redis cluster did not reach cluster_state:ok');
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    await until(() => ports.every(ok), 'redis cluster reaching cluster_state:ok', { timeoutMs: START_TIMEOUT_MS, intervalMs: 100 });
     const dbsize = (port: number) => Number(spawnSync('redis-cli', ['-p', String(port), 'dbsize'], { encoding: 'utf8' }).stdout.trim());
     return { nodes, nodesWithKeys: () => ports.filter((port) => dbsize(port) > 0).length, stop };
   } catch (error) {

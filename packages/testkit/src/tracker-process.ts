@@ -1,0 +1,99 @@
+/**
+ * The tracker as its own process (`@swarmcast/tracker/main`), configured by environment variables
+ * the way it runs in production, for tests that need several instances or kill one, and for
+ * benches that measure one process per tracker. Every process is killed when the test process
+ * exits, even if a test forgot to stop it.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { acceptsConnections, freePort } from './ports.ts';
+import { exitOf, forwardLabelled, track, TSX_EXEC_ARGV } from './processes.ts';
+import { sleep } from './wait.ts';
+
+const START_TIMEOUT_MS = 30_000;
+
+export interface TrackerProcessOptions {
+  /** Another tracker entry that takes PORT and HOST (the bench's reference server); default: ours. */
+  entry?: string;
+  /** More `node` flags, after tsx's (e.g. `--expose-gc`, a preloaded probe). */
+  execArgv?: string[];
+  /** An IPC channel to the process (`child.send`), for a preloaded probe. */
+  ipc?: boolean;
+  /** Also forward the process's output to stderr, each line prefixed `[label] `. */
+  label?: string;
+}
+
+export interface TrackerProcess {
+  url: string;
+  httpUrl: string;
+  child: ChildProcess;
+  /** Everything the process wrote so far, stdout and stderr. */
+  output(): string;
+  /** Resolves with the exit code (or the signal) when the process ends. */
+  exited: Promise<number | NodeJS.Signals>;
+  /** SIGKILL: no shutdown, no leave; its peers must expire on their own. */
+  kill(): Promise<void>;
+  /** SIGTERM, as an orchestrator stops it; waits however long its shutdown takes. */
+  stop(): Promise<void>;
+}
+
+/** Runs the tracker with `env` until it exits; for start-up failures. */
+export function runTracker(env: Record<string, string>): { exited: Promise<number | NodeJS.Signals>; output(): string } {
+  const { child, output } = launch(env, {});
+  return { exited: exitOf(child), output };
+}
+
+/**
+ * Starts a tracker on `env.HOST` (default 127.0.0.1) and `env.PORT` (default a free port) and
+ * resolves once that port accepts connections (the one readiness rule: it holds for any entry and
+ * any log level).
+ */
+export async function startTrackerProcess(env: Record<string, string> = {}, options: TrackerProcessOptions = {}): Promise<TrackerProcess> {
+  const host = env['HOST'] ?? '127.0.0.1';
+  const port = env['PORT'] ? Number(env['PORT']) : await freePort(host);
+  const { child, output } = launch({ ...env, HOST: host, PORT: String(port) }, options);
+  const exited = exitOf(child);
+  let exitCode: number | NodeJS.Signals | undefined;
+  void exited.then((code) => (exitCode = code));
+  const end = async (signal: NodeJS.Signals) => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    await exited;
+  };
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  while (!(await acceptsConnections(port, host))) {
+    if (exitCode !== undefined) throw new Error(`tracker exited (${exitCode}) before listening:\n${output()}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`tracker did not listen on ${host}:${port} within ${START_TIMEOUT_MS} ms:\n${output()}`);
+    }
+    await sleep(50);
+  }
+  return {
+    url: `ws://${host}:${port}`,
+    httpUrl: `http://${host}:${port}`,
+    child,
+    output,
+    exited,
+    kill: () => end('SIGKILL'),
+    stop: () => end('SIGTERM'),
+  };
+}
+
+function launch(env: Record<string, string>, options: TrackerProcessOptions): { child: ChildProcess; output(): string } {
+  const entry = options.entry ?? fileURLToPath(import.meta.resolve('@swarmcast/tracker/main'));
+  // Strict: an unhandled rejection anywhere in the tracker kills it, and so fails the test.
+  const child = spawn(process.execPath, ['--unhandled-rejections=strict', ...TSX_EXEC_ARGV, ...(options.execArgv ?? []), entry], {
+    env: { ...process.env, LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe', ...(options.ipc ? (['ipc'] as const) : [])],
+    serialization: 'advanced',
+  });
+  let output = '';
+  const collect = (data: Buffer) => {
+    output += data.toString();
+  };
+  child.stdout!.on('data', collect);
+  child.stderr!.on('data', collect);
+  if (options.label) forwardLabelled(child, options.label);
+  track(child);
+  return { child, output: () => output };
+}
