@@ -31,7 +31,7 @@ const options: PeerOptions = {
 };
 const source = fileURLToPath(new URL('../src/viewer/p2pml-viewer.ts', import.meta.url));
 const launchers = {
-  'tsx (TypeScript per process)': ['--conditions=p2pml:core-as-bundle', '--import', import.meta.resolve('tsx'), source],
+  'tsx (TypeScript per process)': ['--conditions=p2pml:core-as-bundle', '--conditions=swarmcast-source', '--import', import.meta.resolve('tsx'), source],
   'bundle (esbuild, once per run)': [await viewerBundle()],
 };
 

@@ -1,7 +1,7 @@
 // swarmcast-loadtest <origin|tracker|event> [options]: rehearse a live event against a Swarmcast
 // deployment (by default the local stack of `npm start`).
 import { Command, CommanderError, Option } from 'commander';
-import { defaultOptions as playerDefaults } from '../../player-sdk/src/options.ts';
+import { defaultOptions as playerDefaults } from '@swarmcast/player-sdk/policy';
 import { abrMix, fraction, integer, nonNegative, oneOf, rate, seconds, url, urlList } from './cli-options.ts';
 import { TargetRefusedError } from './loopback-guard.ts';
 import type { NetworkName } from './network/profiles.ts';

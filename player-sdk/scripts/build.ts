@@ -1,8 +1,9 @@
 /**
  * Builds the package into dist/:
- * - `esm/` for npm users: `index.js` (createPlayer, the element) and `engine.js` (bring your own
- *   hls.js), ESM with hls.js left to the site (a peer dependency: a site that ships hls.js has one
- *   copy) and p2p-media-loader inside;
+ * - `esm/` for npm users: `index.js` (createPlayer, the element), `engine.js` (bring your own
+ *   hls.js) and `headless.js` (the policy without a browser, `@swarmcast/player-sdk/policy`), ESM
+ *   with hls.js left to the site (a peer dependency: a site that ships hls.js has one copy) and
+ *   p2p-media-loader inside;
  * - `types/` (.d.ts with `.js` specifiers, as Node and bundlers resolve them);
  * - `swarmcast.min.js` (IIFE, global `Swarmcast`, hls.js/light inside: no DRM, subtitles, alternate
  *   audio, CMCD or interstitials) and `swarmcast.full.min.js` (the full hls.js), for <script> tags;
@@ -38,10 +39,10 @@ export async function buildSdk(): Promise<void> {
 
   await build({
     ...browser,
-    entryPoints: [resolve(packageDir, 'src/index.ts'), resolve(packageDir, 'src/engine.ts')],
+    entryPoints: ['index', 'engine', 'headless'].map((entry) => resolve(packageDir, `src/${entry}.ts`)),
     outdir: resolve(dist, 'esm'),
     format: 'esm',
-    // The two entries share one copy of everything but hls.js (not imported by the engine entry at all).
+    // The entries share one copy of everything but hls.js (not imported by the engine entry at all).
     splitting: true,
     chunkNames: 'shared-[hash]',
     external: ['hls.js'],

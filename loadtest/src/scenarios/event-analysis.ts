@@ -137,6 +137,11 @@ export function uplinkUse(viewer: ViewerRecord, endSec: number): UplinkUse {
   };
 }
 
+/** Share of segment bytes that came from peers, in percent (0–100; 0 before any byte). */
+export function offloadPercent(stats: { httpBytes: number; p2pBytes: number }): number {
+  return stats.httpBytes + stats.p2pBytes === 0 ? 0 : (100 * stats.p2pBytes) / (stats.httpBytes + stats.p2pBytes);
+}
+
 /** Requests per watched segment over every rendition: the headline of a pass. */
 export function overallFetchesPerSegment(renditions: RenditionAnalysis[]): number {
   const watched = sum(renditions.map((r) => r.segmentsWatched));

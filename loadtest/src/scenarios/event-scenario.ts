@@ -4,7 +4,7 @@
 // renditions, and followed by the same audience over HTTP only (--compare http-only). The origin's
 // egress comes from its /stats (read before and after each pass); every origin request also comes with the
 // viewer's reason for it, so the report says where each origin byte came from.
-import type { PolicyName } from '../../../player-sdk/src/options.ts';
+import type { PolicyName } from '@swarmcast/player-sdk/policy';
 import { fetchText, parseMasterPlaylist, parseMediaPlaylist } from '../hls-playlists.ts';
 import { NETWORK_PROFILES, type NetworkName } from '../network/profiles.ts';
 import { TestNetwork } from '../network/test-hosts.ts';
@@ -14,7 +14,7 @@ import type { RunBudget } from '../run-budget.ts';
 import { percentiles, round, sum } from '../samples.ts';
 import { FETCH_REASONS } from '../viewer/fetch-reason.ts';
 import type { LiveStats } from '../viewer/live-playback.ts';
-import { analyseRendition, describeReasons, fetchesPerSegmentAfter, overallFetchesPerSegment, uplinkUse, type RenditionAnalysis } from './event-analysis.ts';
+import { analyseRendition, describeReasons, fetchesPerSegmentAfter, offloadPercent, overallFetchesPerSegment, uplinkUse, type RenditionAnalysis } from './event-analysis.ts';
 import { planAudience, runAudiencePass, type PassOptions, type PassResult } from './event-audience.ts';
 
 export interface EventScenarioOptions {
@@ -56,9 +56,6 @@ interface PassSummary {
   startup: ReturnType<typeof percentiles>;
   latency: ReturnType<typeof percentiles>;
 }
-
-const offload = (stats: { httpBytes: number; p2pBytes: number }) =>
-  stats.httpBytes + stats.p2pBytes === 0 ? 0 : (100 * stats.p2pBytes) / (stats.httpBytes + stats.p2pBytes);
 
 function summarise(pass: PassResult): PassSummary {
   const byRendition = new Map<string, PassResult['records']>();
@@ -130,8 +127,7 @@ function outcome(options: EventScenarioOptions, passes: PassSummary[], rendition
   const playlistBytes = (pass.egress.kinds.playlist?.bytes ?? 0) + (pass.egress.kinds.manifest?.bytes ?? 0);
   const computedBaseline = totals.segmentBytes + playlistBytes;
   const baselineBytes = control ? control.pass.egress.bytes : computedBaseline;
-  const perViewerOffload = main.finals.map(offload);
-  const spread = percentiles(perViewerOffload);
+  const spread = percentiles(main.finals.map(offloadPercent));
   const uplinks = pass.records.map((record) => uplinkUse(record, pass.windowSec));
   const capped = uplinks.filter((u) => u.capKbit !== null);
   const renditionNames = main.renditions.map((r) => r.rendition).join(', ');
@@ -145,7 +141,7 @@ function outcome(options: EventScenarioOptions, passes: PassSummary[], rendition
 
   const figures: Figure[] = [
     { label: 'viewers', value: pass.records.length, meaning: `virtual viewers that played (of ${pass.joined} started; ${pass.failedToStart.length} failed to start), ${renditionNames} (of ${renditionCount}), joined over ${options.rampSec} s, ${where}${churn}, policy ${options.p2p ? `${options.policy}${options.policy === 'peer-first' ? `, coordination ${options.coordination ? 'on' : 'off'}` : ''}` : 'HTTP only (--no-p2p)'}` },
-    { label: 'offload', value: round(offload(totals)), unit: '%', meaning: 'segment bytes the viewers got from peers, of all segment bytes they downloaded' },
+    { label: 'offload', value: round(offloadPercent(totals)), unit: '%', meaning: 'segment bytes the viewers got from peers, of all segment bytes they downloaded' },
     { label: 'offload per viewer', value: `${round(spread.min, 0)} / ${round(spread.p50, 0)} / ${round(spread.max, 0)}`, unit: '%', meaning: 'min / median / max over the viewers' },
     { label: 'origin fetches per segment', value: round(overallFetchesPerSegment(main.renditions), 2), meaning: `segment responses the origin counted ÷ distinct segments the viewers watched, per rendition: ${main.renditions.map((r) => `${r.rendition} ${round(r.fetchesPerSegment, 2)} (p50 ${r.perSegment.p50}, p95 ${r.perSegment.p95}, ${r.segmentsWatched} segments)`).join('; ')}. 1 is one copy of the stream` },
     {
@@ -212,9 +208,9 @@ function charts(main: PassSummary, uplinks: ReturnType<typeof uplinkUse>[], cont
           : { name: 'HTTP-only (viewers\' consumption)', points: rate(ticks, (t) => t.consumedBytes) },
       ],
     },
-    { title: 'Offload (cumulative)', unit: '%', kind: 'line', series: [{ name: 'from peers', points: ticks.map((t) => [t.second, round(offload(t))]) }] },
+    { title: 'Offload (cumulative)', unit: '%', kind: 'line', series: [{ name: 'from peers', points: ticks.map((t) => [t.second, round(offloadPercent(t))]) }] },
     { title: 'Viewers and connected peers', unit: 'count', kind: 'line', series: [{ name: 'viewers', points: ticks.map((t) => [t.second, t.viewers]) }, { name: 'peer connections open (both ends)', points: ticks.map((t) => [t.second, t.peers]) }, { name: 'late segments (cumulative)', points: ticks.map((t) => [t.second, t.lateSegments]) }] },
-    { title: 'Offload per viewer', unit: '%', kind: 'bar', labels, series: [{ name: 'offload', points: records.map((r, i) => [i, round(r.stats ? offload(r.stats) : 0)]) }] },
+    { title: 'Offload per viewer', unit: '%', kind: 'bar', labels, series: [{ name: 'offload', points: records.map((r, i) => [i, round(r.stats ? offloadPercent(r.stats) : 0)]) }] },
     { title: 'Uplink per viewer: mean rate vs cap', unit: 'kbit/s', kind: 'bar', labels, series: [{ name: 'used (mean)', points: uplinks.map((u, i) => [i, round(u.meanKbit)]) }, ...(uplinks.some((u) => u.capKbit !== null) ? [{ name: 'cap', points: uplinks.map((u, i) => [i, u.capKbit ?? 0] as [number, number]) }] : [])] },
     { title: 'Late segments per viewer', unit: 'segments', kind: 'bar', labels, series: [{ name: 'late segments', points: records.map((r, i) => [i, r.stats?.lateSegments ?? 0]) }] },
   ];
@@ -236,7 +232,7 @@ function details(options: EventScenarioOptions, passes: PassSummary[], uplinks: 
       unreachable: record.unreachable,
       joinedAtSec: record.joinedAtSec,
       leftAtSec: record.leftAtSec,
-      offloadPercent: round(record.stats ? offload(record.stats) : 0),
+      offloadPercent: round(record.stats ? offloadPercent(record.stats) : 0),
       ...(withUplinks ? { uplink: { ...uplinks[i], burstBytes: record.burstBytes } } : {}),
       ...record.stats,
     })),

@@ -5,9 +5,17 @@
 // segment not loaded when the playhead reaches it is a late segment, and playback stalls on it.
 import { performance } from 'node:perf_hooks';
 import type { Core, Segment } from 'p2p-media-loader-core';
-import type { CoordinationClient } from '../../../player-sdk/src/coordination-client.ts';
-import { initialCoreConfig, planLoading, STALL_MEMORY_MS, type PolicyOptions } from '../../../player-sdk/src/policy.ts';
-import { seedingRole, type SeedingRole } from '../../../player-sdk/src/seeding-role.ts';
+import {
+  initialCoreConfig,
+  LIVE_LATENCY_SLACK_SEC,
+  PEER_FIRST_MAX_BUFFER_SEC,
+  planLoading,
+  seedingRole,
+  STALL_MEMORY_MS,
+  type CoordinationClient,
+  type PolicyOptions,
+  type SeedingRole,
+} from '@swarmcast/player-sdk/policy';
 import { fetchText, parseMediaPlaylist, type MediaPlaylist } from '../hls-playlists.ts';
 import { classifyFetch, FETCH_REASONS, type FetchReason } from './fetch-reason.ts';
 
@@ -43,7 +51,7 @@ export interface LiveStats {
   /** Seconds between the playhead and the live edge; null before playback starts. */
   latencySec: number | null;
   startupSec: number | null;
-  /** Times the playhead fell more than `liveLatency + 8` s behind and jumped forward, as hls.js does. */
+  /** Times the playhead fell more than `liveLatency + LIVE_LATENCY_SLACK_SEC` behind and jumped forward, as hls.js does. */
   latencyResyncs: number;
   segmentErrors: number;
   playlistErrors: number;
@@ -86,10 +94,6 @@ interface LiveSegment extends Segment {
 
 const TICK_MS = 250;
 const REPLAN_MS = 1000;
-/** hls.js's maxBufferLength under the peer-first policy: how far ahead segments are requested. */
-const MAX_BUFFER_SEC = 30;
-/** hls.js's liveMaxLatencyDuration is liveLatency plus this (policy.ts hlsConfigFor). */
-const MAX_LATENCY_MARGIN_SEC = 8;
 
 export class LivePlayback {
   private readonly segments = new Map<number, LiveSegment>();
@@ -249,7 +253,7 @@ export class LivePlayback {
     }
     this.roleSec[this.role?.kind ?? 'none'] += elapsed;
     if (this.playing) this.advance(elapsed, now);
-    if (this.playing && this.edge - this.playhead > this.options.liveLatency + MAX_LATENCY_MARGIN_SEC) {
+    if (this.playing && this.edge - this.playhead > this.options.liveLatency + LIVE_LATENCY_SLACK_SEC) {
       this.playhead = this.edge - this.options.liveLatency;
       this.stalledOn = null;
       this.counts.latencyResyncs++;
@@ -283,7 +287,7 @@ export class LivePlayback {
   private requestNext(): void {
     if (this.loading) return;
     const from = Math.floor(this.playhead / this.targetDuration);
-    for (let sequence = from; sequence * this.targetDuration < this.playhead + MAX_BUFFER_SEC; sequence++) {
+    for (let sequence = from; sequence * this.targetDuration < this.playhead + PEER_FIRST_MAX_BUFFER_SEC; sequence++) {
       const segment = this.segments.get(sequence);
       if (segment === undefined) return;
       if (segment.state === 'loaded') continue;

@@ -1,7 +1,7 @@
 // A virtual viewer: one p2p-media-loader-core 2.3.1 peer in Node, driven the way its hls.js
 // integration drives it, reporting what happens as JSON lines on stdout.
 //
-//   node --conditions=p2pml:core-as-bundle --import tsx p2pml-viewer.ts '<PeerOptions as JSON>'
+//   node --conditions=p2pml:core-as-bundle --conditions=swarmcast-source --import tsx p2pml-viewer.ts '<PeerOptions as JSON>'
 //
 // One peer per process: @roamhq/wrtc is not thread-safe, and the core keeps module state (one
 // tracker socket, one peer id per swarm) that peers in one process would share.
@@ -15,9 +15,7 @@ import { createInterface } from 'node:readline';
 import wrtc from '@roamhq/wrtc';
 import { WebSocket } from 'ws';
 import type { CoreConfig, DownloadSource, Segment } from 'p2p-media-loader-core';
-import { CoordinationClient } from '../../../player-sdk/src/coordination-client.ts';
-import { initialCoreConfig } from '../../../player-sdk/src/policy.ts';
-import { defaultSwarmId, newPeerId, swarmInfoHash } from '../../../player-sdk/src/swarm-identity.ts';
+import { CoordinationClient, defaultSwarmId, initialCoreConfig, newPeerId, swarmInfoHash } from '@swarmcast/player-sdk/policy';
 import { LivePlayback, type LivePlaybackOptions, type LiveStats, type OriginFetch, type TransferCounters } from './live-playback.ts';
 
 export interface PeerOptions {
@@ -199,7 +197,7 @@ process.on('unhandledRejection', (error) => emit({ event: 'error', message: mess
 
 const [optionsJson] = process.argv.slice(2);
 if (optionsJson === undefined) {
-  process.stderr.write("usage: node --conditions=p2pml:core-as-bundle --import tsx p2pml-viewer.ts '<PeerOptions JSON>'\n");
+  process.stderr.write("usage: node --conditions=p2pml:core-as-bundle --conditions=swarmcast-source --import tsx p2pml-viewer.ts '<PeerOptions JSON>'\n");
   process.exit(2);
 }
 await runPeer(JSON.parse(optionsJson) as PeerOptions);

@@ -1,4 +1,4 @@
-// player-sdk/src/options.ts (imported for Swarmcast's policy and its defaults) names the browser's
+// @swarmcast/player-sdk/policy resolves to the SDK's sources, whose options name the browser's
 // RTCConfiguration, which the Node-only type library of the root tsconfig lacks. Only the part
 // the viewers set is declared.
 interface RTCConfiguration {

@@ -2,8 +2,8 @@
 // viewer process compile the same TypeScript again (measured in the loadtest README: startup CPU
 // and memory per viewer); one esbuild pass per CLI run makes a process that only loads JavaScript.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
@@ -16,38 +16,35 @@ const CACHE_DIR = fileURLToPath(new URL('../../node_modules/.cache/swarmcast-vie
 
 let built: Promise<string> | undefined;
 
-/** Path of the bundled viewer, built once per process and cached on disk by source hash. */
+/** Path of the bundled viewer, built once per process and named by its content. */
 export function viewerBundle(): Promise<string> {
   built ??= buildBundle();
   return built;
 }
 
-function sourceHash(): string {
-  const hash = createHash('sha256');
-  for (const dir of [dirname(ENTRY), fileURLToPath(new URL('../../../player-sdk/src/', import.meta.url)), fileURLToPath(new URL('../', import.meta.url))]) {
-    for (const name of readdirSync(dir).filter((n) => n.endsWith('.ts')).sort()) hash.update(name).update(readFileSync(join(dir, name)));
-  }
-  return hash.digest('hex').slice(0, 16);
-}
-
 async function buildBundle(): Promise<string> {
-  const outfile = join(CACHE_DIR, `viewer-${sourceHash()}.mjs`);
-  if (existsSync(outfile)) return outfile;
-  mkdirSync(CACHE_DIR, { recursive: true });
-  const partial = `${outfile}.${process.pid}.tmp`;
-  await build({
+  const { outputFiles } = await build({
     entryPoints: [ENTRY],
-    outfile: partial,
+    write: false,
     bundle: true,
     platform: 'node',
     format: 'esm',
     target: 'node20',
-    conditions: ['p2pml:core-as-bundle'],
+    // The SDK and the shared packages by name, from their TypeScript sources (their "exports").
+    conditions: ['swarmcast-source', 'p2pml:core-as-bundle'],
     // Native (or optionally native) modules stay where npm installed them.
     external: ['@roamhq/wrtc', 'ws'],
     logLevel: 'silent',
   });
-  // Concurrent CLI runs may build the same bundle: the rename makes the last one win whole.
+  const code = outputFiles[0]!.contents;
+  // Named by what it holds rather than by a hash of chosen source folders: a change in any
+  // package the viewer imports makes a new file, and a run never starts a stale one.
+  const outfile = join(CACHE_DIR, `viewer-${createHash('sha256').update(code).digest('hex').slice(0, 16)}.mjs`);
+  if (existsSync(outfile)) return outfile;
+  mkdirSync(CACHE_DIR, { recursive: true });
+  const partial = `${outfile}.${process.pid}.tmp`;
+  writeFileSync(partial, code);
+  // Concurrent CLI runs may write the same bundle: the rename makes the last one win whole.
   renameSync(partial, outfile);
   return outfile;
 }
