@@ -17,7 +17,7 @@ import {
   sdpOf,
   sequenceOfOfferId,
   stringField,
-} from './signalling-frames.ts';
+} from './signaling-frames.ts';
 
 export interface LoadPlan {
   mode: 'loop' | 'idle';
