@@ -1,13 +1,12 @@
 /** Access control: signed tokens at the tracker (the tokens themselves: packages/protocol), the origin and info_hash allow-lists, the token CLI. */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { get } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, test } from 'node:test';
 import { infoHashFor, mintToken, TokenVerifier } from '@swarmcast/protocol/access-token';
 import { ConfigError, loadConfig } from '../src/config.ts';
-import { id20, isAnnounceResponse, isFailure, TSX_EXEC_ARGV, WireClient } from '@swarmcast/testkit';
+import { id20, isAnnounceResponse, isFailure, tryUpgrade, TSX_EXEC_ARGV, WireClient } from '@swarmcast/testkit';
 import { closedAfterTests, type RunningTracker } from './support/tracker-fixture.ts';
 
 const CURRENT = 'current-key-0123456789';
@@ -34,14 +33,7 @@ describe('access tokens', () => {
     await assert.rejects(connect(`${tracker.url}/?token=garbage`), /401/);
     await assert.rejects(connect(`${tracker.url}/?token=${mintToken({ swarms: [swarm], ttlSeconds: -1 }, CURRENT)}`), /401/);
     await assert.rejects(connect(`${tracker.url}/?token=${mintToken({ swarms: [swarm], ttlSeconds: 60 }, 'not-our-key-0123456789')}`), /401/);
-    const refused = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const upgrade = { connection: 'upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' };
-      get(tracker.httpUrl + '/', { headers: upgrade }, (response) => {
-        let body = '';
-        response.on('data', (chunk: Buffer) => (body += chunk.toString()));
-        response.on('end', () => resolve({ status: response.statusCode!, body }));
-      }).on('error', reject);
-    });
+    const refused = await tryUpgrade(tracker.httpUrl + '/');
     assert.equal(refused.status, 401);
     assert.deepEqual(JSON.parse(refused.body), { error: 'an access token is required (?token=)' });
 

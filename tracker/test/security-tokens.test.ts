@@ -4,11 +4,10 @@
  * from one address (429), and a socket that outlives its token (closed with 4401).
  */
 import assert from 'node:assert/strict';
-import { get } from 'node:http';
 import { after, describe, test } from 'node:test';
 import { infoHashFor, mintToken } from '@swarmcast/protocol/access-token';
 import type { TrackerStats } from '@swarmcast/protocol/stats';
-import { id20, isAnnounceResponse, malleatedSpellings, startTrackerProcess, WireClient, type TrackerProcess } from '@swarmcast/testkit';
+import { id20, isAnnounceResponse, malleatedSpellings, startTrackerProcess, tryUpgrade, WireClient, type TrackerProcess } from '@swarmcast/testkit';
 import { closedAfterTests, type RunningTracker } from './support/tracker-fixture.ts';
 
 const KEY = 'token-attack-key-0123456789';
@@ -17,22 +16,7 @@ const { start, keep } = closedAfterTests();
 /** The swarm ids of a token as wide as allowed: 64 swarms, 4,096 info_hashes once derived. */
 const wideSwarms = (label: string) => Array.from({ length: 64 }, (_, i) => `${label}-${i}`);
 
-/** Status of a WebSocket upgrade to `url` (101 when accepted; the socket is then dropped). */
-function upgradeStatus(url: string, localAddress?: string): Promise<number> {
-  const headers = { connection: 'upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' };
-  return new Promise((resolve, reject) => {
-    const request = get(url.replace(/^ws/, 'http'), { headers, localAddress, agent: false });
-    request.on('upgrade', (_response, socket) => {
-      socket.destroy();
-      resolve(101);
-    });
-    request.on('response', (response) => {
-      response.resume();
-      resolve(response.statusCode!);
-    });
-    request.on('error', reject);
-  });
-}
+const upgradeStatus = async (url: string, localAddress?: string) => (await tryUpgrade(url, localAddress)).status;
 
 const withToken = (tracker: { url: string }, token: string) => `${tracker.url}/?token=${encodeURIComponent(token)}`;
 
@@ -63,14 +47,7 @@ describe('upgrades per address', () => {
     const token = mintToken({ swarms: ['*'], ttlSeconds: 600 }, KEY);
     assert.equal(await upgradeStatus(withToken(tracker, token)), 101);
     for (let i = 0; i < 4; i++) assert.equal(await upgradeStatus(withToken(tracker, `garbage-${i}`)), 401);
-    const refused = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const headers = { connection: 'upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' };
-      get(`${tracker.httpUrl}/?token=garbage-5`, { headers }, (response) => {
-        let body = '';
-        response.on('data', (chunk: Buffer) => (body += chunk.toString()));
-        response.on('end', () => resolve({ status: response.statusCode!, body }));
-      }).on('error', reject);
-    });
+    const refused = await tryUpgrade(`${tracker.httpUrl}/?token=garbage-5`);
     assert.equal(refused.status, 429);
     assert.deepEqual(JSON.parse(refused.body), { error: 'at most 5 new access tokens per minute per address' });
     assert.equal(await upgradeStatus(withToken(tracker, mintToken({ swarms: ['other'], ttlSeconds: 600 }, KEY))), 429, 'even a valid new token waits');

@@ -6,4 +6,4 @@ export { exitOf, forkTs, forwardLabelled, killAllChildren, stopChild, track, TSX
 export { startRedis, startRedisCluster, type RedisCluster, type RedisServer } from './redis-server.ts';
 export { runTracker, startTrackerProcess, type TrackerProcess, type TrackerProcessOptions } from './tracker-process.ts';
 export { sleep, until, waitFor, type PollOptions } from './wait.ts';
-export { id20, isAnnounceResponse, isAnswer, isFailure, isOffer, WireClient, type Frame } from './wire-client.ts';
+export { id20, isAnnounceResponse, isAnswer, isFailure, isOffer, tryUpgrade, WireClient, type Frame } from './wire-client.ts';

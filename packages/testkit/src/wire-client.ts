@@ -1,4 +1,5 @@
 /** A raw WebSocket client for tests: speaks the tracker's wire directly and awaits frames. */
+import { get } from 'node:http';
 import { WebSocket, type ClientOptions } from 'ws';
 
 export type Frame = Record<string, unknown>;
@@ -82,3 +83,24 @@ export const isFailure = (frame: Frame) => typeof frame['failure reason'] === 's
 
 /** A 20-character id (info_hash, peer_id, offer_id) from a short label, padded so tests read clearly. */
 export const id20 = (label: string): string => label.padEnd(20, '.').slice(0, 20);
+
+/**
+ * A bare WebSocket upgrade request to `url` (ws:// or http://), from `localAddress` if given:
+ * status 101 when accepted (the socket is then dropped), else the refusal's status and body.
+ */
+export function tryUpgrade(url: string, localAddress?: string): Promise<{ status: number; body: string }> {
+  const headers = { connection: 'upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' };
+  return new Promise((resolve, reject) => {
+    const request = get(url.replace(/^ws/, 'http'), { headers, localAddress, agent: false });
+    request.on('upgrade', (_response, socket) => {
+      socket.destroy();
+      resolve({ status: 101, body: '' });
+    });
+    request.on('response', (response) => {
+      let body = '';
+      response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      response.on('end', () => resolve({ status: response.statusCode!, body }));
+    });
+    request.on('error', reject);
+  });
+}
