@@ -12,7 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { sleep } from '@swarmcast/testkit';
 import { inChromiumNamespace, launchChromium, type BrowserHandle } from '@swarmcast/testkit/chromium';
-import { LIVE_SRC_PATH, openViewer, startStack, type Stack, type Viewer, type ViewerOptions } from './harness.ts';
+import { LIVE_SRC_PATH, openViewer, playedFragmentHashes, recordFragmentHashes, startStack, type Stack, type Viewer, type ViewerOptions } from './harness.ts';
 
 /** Length of the sharing session and its HTTP-only control: long enough that the all-HTTP start (before peers connect) does not dominate. */
 const SESSION_MS = Number(process.env.SWARMCAST_E2E_SESSION_MS ?? 60_000);
@@ -136,19 +136,8 @@ function browserSuite(): void {
         stack,
         [{ options: { trackers }, corruptUploads: true }, { options: { trackers } }, { options: { trackers } }],
         async (viewers) => {
-          // Record what hls.js itself receives in the honest pages, independently of the SDK's check.
-          for (const viewer of viewers.slice(1)) {
-            await viewer.page.evaluate(() => {
-              const w = window as unknown as { fragments: Array<[string, string]>; player: { hls: { on(e: string, f: (e: string, d: unknown) => void): void } } };
-              w.fragments = [];
-              w.player.hls.on('hlsFragLoaded', (_event, data) => {
-                const { frag, payload } = data as { frag: { url: string }; payload: ArrayBuffer };
-                void crypto.subtle.digest('SHA-256', payload).then((digest) => {
-                  w.fragments.push([frag.url, [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('')]);
-                });
-              });
-            });
-          }
+          // The honest pages record what hls.js itself receives.
+          for (const viewer of viewers.slice(1)) await recordFragmentHashes(viewer);
           for (let elapsed = 0; elapsed < SHORT_SESSION_MS; elapsed += 8000) {
             await collectManifest();
             await sleep(8000);
@@ -158,9 +147,7 @@ function browserSuite(): void {
       );
       await collectManifest();
       const corrupted = await result.open[0]!.page.evaluate(() => (window as unknown as { __corruptedChunks: number }).__corruptedChunks);
-      const fragments = await Promise.all(
-        result.open.slice(1).map((viewer) => viewer.page.evaluate(() => (window as unknown as { fragments: Array<[string, string]> }).fragments)),
-      );
+      const fragments = await Promise.all(result.open.slice(1).map(playedFragmentHashes));
       for (const viewer of result.open) await viewer.close();
 
       const honest = result.viewers.slice(1);

@@ -215,3 +215,24 @@ export async function openViewer(
     },
   };
 }
+
+/**
+ * Records in the page the SHA-256 of every fragment hls.js itself receives, independently of the
+ * SDK's integrity check; {@link playedFragmentHashes} reads them back as [url, hex] pairs.
+ */
+export async function recordFragmentHashes(viewer: Viewer): Promise<void> {
+  await viewer.page.evaluate(() => {
+    const w = window as unknown as { fragments: Array<[string, string]>; player: { hls: { on(e: string, f: (e: string, d: unknown) => void): void } } };
+    w.fragments = [];
+    w.player.hls.on('hlsFragLoaded', (_event, data) => {
+      const { frag, payload } = data as { frag: { url: string }; payload: ArrayBuffer };
+      void crypto.subtle.digest('SHA-256', payload).then((digest) => {
+        w.fragments.push([frag.url, [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('')]);
+      });
+    });
+  });
+}
+
+export function playedFragmentHashes(viewer: Viewer): Promise<Array<[string, string]>> {
+  return viewer.page.evaluate(() => (window as unknown as { fragments: Array<[string, string]> }).fragments);
+}

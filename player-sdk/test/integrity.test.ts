@@ -23,7 +23,16 @@ import {
 import type { FallbackEvent } from '../src/events.ts';
 import { sleep, waitFor } from '@swarmcast/testkit';
 import { inChromiumNamespace, launchChromium, type BrowserHandle } from '@swarmcast/testkit/chromium';
-import { openViewer, startStack, TRUNCATE_UPLOADS_SCRIPT, type Stack, type Viewer, type ViewerOptions } from './harness.ts';
+import {
+  openViewer,
+  playedFragmentHashes,
+  recordFragmentHashes,
+  startStack,
+  TRUNCATE_UPLOADS_SCRIPT,
+  type Stack,
+  type Viewer,
+  type ViewerOptions,
+} from './harness.ts';
 
 const bytes = (text: string) => new TextEncoder().encode(text).buffer as ArrayBuffer;
 const hex = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -353,16 +362,7 @@ await inChromiumNamespace('integrity in Chromium', fileURLToPath(import.meta.url
       const ranged = proxy.rangeRequests.length;
       // Its manifest lacks the 720p keys: every segment a peer touched comes back `unknown`.
       const late = await viewer({ trackers, level: 2, integrity: `${proxy.url}/live/sample/segments-sha256.json?unlisted=720p` });
-      await late.page.evaluate(() => {
-        const w = window as unknown as { fragments: Array<[string, string]>; player: { hls: { on(e: string, f: (e: string, d: unknown) => void): void } } };
-        w.fragments = [];
-        w.player.hls.on('hlsFragLoaded', (_event, data) => {
-          const { frag, payload } = data as { frag: { url: string }; payload: ArrayBuffer };
-          void crypto.subtle.digest('SHA-256', payload).then((digest) => {
-            w.fragments.push([frag.url, [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('')]);
-          });
-        });
-      });
+      await recordFragmentHashes(late);
       // The origin's own manifest, collected while the window slides, to check what hls.js got.
       const truth = new Map<string, string>();
       const rangedUnknown = () =>
@@ -382,7 +382,7 @@ await inChromiumNamespace('integrity in Chromium', fileURLToPath(import.meta.url
       await sleep(6000);
       const hashes = (await (await fetch(`${stack.originUrl}/live/sample/segments-sha256.json`)).json()) as Record<string, string>;
       for (const [key, hash] of Object.entries(hashes)) truth.set(key, hash);
-      const fragments = await late.page.evaluate(() => (window as unknown as { fragments: Array<[string, string]> }).fragments);
+      const fragments = await playedFragmentHashes(late);
       const truncated = await peer.page.evaluate(() => (window as unknown as { __truncatedUploads: number }).__truncatedUploads);
       const stats = await late.stats();
       const fatal = await late.page.evaluate(() => (window as unknown as { swarmcastErrors: Array<{ fatal: boolean }> }).swarmcastErrors.filter((error) => error.fatal));
