@@ -5,6 +5,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { OriginStats } from '@swarmcast/protocol/stats';
+import { until } from '@swarmcast/testkit';
 import type { LoadtestResult } from '../src/result.ts';
 import { runCli, startOrigin } from './support/local-stack.ts';
 
@@ -55,15 +57,24 @@ test('a network profile where test hosts cannot be made exits 2 and says what is
   assert.match(run.stderr, /--network residential needs test hosts.*missing ip \(apt-get install iproute2\)/);
 });
 
+/** Live segment requests the origin has answered, from its `/stats`. */
+async function segmentRequests(originUrl: string): Promise<number> {
+  const stats = (await (await fetch(`${originUrl}/stats`)).json()) as OriginStats;
+  return stats.streams['live/sample']?.kinds.segment?.requests ?? 0;
+}
+
 test('Ctrl-C stops a run cleanly with a partial result and report', { timeout: 30_000 }, async (t) => {
   const origin = await startOrigin();
   t.after(() => origin.close());
   const out = join(dir, 'partial.json');
   const report = join(dir, 'partial.html');
   const startedAt = Date.now();
-  const run = await runCli(['origin', '--origin', origin.url, '--viewers', '10', '--duration', '60', '--out', out, '--report', report], (pid) => {
-    setTimeout(() => process.kill(pid, 'SIGINT'), 3000);
-  });
+  let pid = 0;
+  const running = runCli(['origin', '--origin', origin.url, '--viewers', '10', '--duration', '60', '--out', out, '--report', report], (spawned) => (pid = spawned));
+  // Interrupted once it is measuring: its viewers fetch segments, its setup only playlists.
+  await until(async () => (await segmentRequests(origin.url)) > 0, 'the run fetched a segment', { timeoutMs: 15_000, intervalMs: 100 });
+  process.kill(pid, 'SIGINT');
+  const run = await running;
   assert.equal(run.code, 130, run.stderr);
   assert.ok(Date.now() - startedAt < 20_000, 'stopped well before its 60 s');
   const result = JSON.parse(readFileSync(out, 'utf8')) as LoadtestResult;
