@@ -41,7 +41,16 @@ const plainDefault = (cell: string) => /^`([^`]*)`/.exec(cell)?.[1];
 /** The variables `loadConfig` reads, whatever it does with them. */
 function variablesRead(load: (env: NodeJS.ProcessEnv) => unknown): Set<string> {
   const read = new Set<string>();
-  load(new Proxy({}, { get: (_target, name) => (typeof name === 'string' && read.add(name), undefined), has: (_target, name) => (read.add(String(name)), false) }));
+  load(new Proxy({}, {
+    get: (_target, name) => {
+      if (typeof name === 'string') read.add(name);
+      return undefined;
+    },
+    has: (_target, name) => {
+      read.add(String(name));
+      return false;
+    },
+  }));
   return read;
 }
 

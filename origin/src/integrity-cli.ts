@@ -19,22 +19,20 @@ function fail(message: string): never {
   process.exit(2);
 }
 
-let parsed;
-try {
-  parsed = parseArgs({ allowPositionals: true, options: { out: { type: 'string' } } });
-} catch (error) {
-  fail((error as Error).message);
+function parseCommandLine() {
+  try {
+    return parseArgs({ allowPositionals: true, options: { out: { type: 'string' } } });
+  } catch (error) {
+    return fail((error as Error).message);
+  }
 }
+
+const parsed = parseCommandLine();
 if (parsed.positionals.length !== 1) fail('give exactly one folder');
 // `npm run -w origin` runs in origin/: paths are taken from where the user typed the command.
 const here = process.env['INIT_CWD'] ?? process.cwd();
 const folder = resolve(here, parsed.positionals[0]!);
-let manifest;
-try {
-  manifest = await folderIntegrityManifest(folder);
-} catch (error) {
-  fail(`cannot read ${folder}: ${(error as Error).message}`);
-}
+const manifest = await folderIntegrityManifest(folder).catch((error: Error) => fail(`cannot read ${folder}: ${error.message}`));
 const segments = Object.keys(manifest).length;
 if (segments === 0) fail(`no segment files (.ts, .m4s, .mp4, .m4a, .aac) under ${folder}`);
 const json = JSON.stringify(manifest);

@@ -133,12 +133,9 @@ async function loadLiveRendition(dir: string, variantUri: string, files: Map<str
   const name = renditionName(variantUri);
   const playlistPath = posix.normalize(variantUri);
   if (!SAFE_NAME.test(name) || !files.has(playlistPath)) throw new Error(`variant ${variantUri} is not a playlist inside the stream folder`);
-  let playlist;
-  try {
-    playlist = parseMediaPlaylist(await readFile(join(dir, playlistPath), 'utf8'));
-  } catch (error) {
-    throw new Error(`${playlistPath}: ${(error as Error).message}`);
-  }
+  const playlist = await readFile(join(dir, playlistPath), 'utf8').then((text) => parseMediaPlaylist(text)).catch((error: Error) => {
+    throw new Error(`${playlistPath}: ${error.message}`);
+  });
   const segments = playlist.segments.map(({ uri, durationMs }) => {
     const file = files.get(posix.normalize(posix.join(posix.dirname(playlistPath), uri)));
     if (!file) throw new Error(`${playlistPath}: segment ${uri} is not a file inside the stream folder`);

@@ -74,7 +74,10 @@ export function defineSwarmcastElement(name = ELEMENT_NAME): CustomElementConstr
     attributeChangedCallback(attribute: string, before: string | null, after: string | null): void {
       if (!this.isConnected || !this.video || before === after) return;
       const player = this.player;
-      if (!player || (RESTARTING as readonly string[]).includes(attribute) || (attribute === 'token' && !this.startedWithToken)) return this.restart();
+      if (!player || (RESTARTING as readonly string[]).includes(attribute) || (attribute === 'token' && !this.startedWithToken)) {
+        this.restart();
+        return;
+      }
       if (attribute === 'level') player.setLevel(levelOf(after));
       else if (attribute === 'latency' || attribute === 'live-latency') {
         if (after !== null) player.setLiveLatency(Number(after));

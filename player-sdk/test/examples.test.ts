@@ -103,7 +103,7 @@ await inChromiumNamespace('player examples in Chromium', fileURLToPath(import.me
         const played = await Promise.all(viewers.map((viewer) => viewer.page.evaluate(() => document.querySelector('video')?.currentTime ?? 0)));
         for (const viewer of viewers) await viewer.context.close();
         console.log(`  ${name}: ${stats.map((s, i) => `viewer ${i}: ${s?.mode} http ${s?.httpBytes} B, p2p ${s?.p2pBytes} B, offload ${s?.offloadPercent}%, played ${played[i]!.toFixed(1)} s`).join('; ')}`);
-        assert.deepEqual(viewers.map((viewer) => viewer.pageErrors).flat(), [], 'the page threw');
+        assert.deepEqual(viewers.flatMap((viewer) => viewer.pageErrors), [], 'the page threw');
         assert.ok(stats.every((s) => s?.mode === 'p2p'), 'every viewer runs Swarmcast in P2P mode');
         assert.ok(played.every((seconds) => seconds > 0), 'every viewer plays');
         assert.ok(stats.some((s) => (s?.p2pBytes ?? 0) > 0 && (s?.offloadPercent ?? 0) > 0), 'no viewer got a segment from the other');

@@ -118,7 +118,9 @@ async function sample(viewers: Viewer[], ms: number, zero: number, into: Sample[
     const tick = sleep(1000);
     const rows = await Promise.all(viewers.map(async (viewer) => ({ currentTime: await viewer.currentTime(), stats: await viewer.stats() })));
     const at = Date.now() - zero;
-    rows.forEach((row, i) => into[i]!.push({ at, ...row }));
+    rows.forEach((row, i) => {
+      into[i]!.push({ at, ...row });
+    });
     await tick;
   }
 }

@@ -61,7 +61,10 @@ test('a key missing from a live manifest triggers one refetch, at most once a se
   let now = 0;
   let fetches = 0;
   const body: Record<string, string> = { '240p/1.ts': hex('one') };
-  const manifest = new IntegrityManifest('http://o/s/segments-sha256.json', async () => (fetches++, { ...body }), () => now);
+  const manifest = new IntegrityManifest('http://o/s/segments-sha256.json', async () => {
+    fetches++;
+    return { ...body };
+  }, () => now);
   await manifest.load();
   body['240p/2.ts'] = hex('two');
   assert.equal(await manifest.verify('http://o/s/240p/2.ts', bytes('two')), 'unknown', 'refetch is rate-limited');

@@ -153,7 +153,10 @@ describe('CoordinationClient', () => {
 
   test('a tracker without coordination (404) is asked once, whatever is watched after', async () => {
     let calls = 0;
-    const client = new CoordinationClient({ tracker: 'ws://t:8000', peerId: newPeerId(), fetch: async () => (calls++, reply({ 'failure reason': 'seeding coordination is off' }, 404)) });
+    const client = new CoordinationClient({ tracker: 'ws://t:8000', peerId: newPeerId(), fetch: async () => {
+      calls++;
+      return reply({ 'failure reason': 'seeding coordination is off' }, 404);
+    } });
     client.watch('a');
     await sleep(20);
     client.watch('b');

@@ -134,7 +134,10 @@ export class SignalingHub {
     // Frames already buffered when the connection was told to close are not handled.
     if (connection.socket.readyState !== connection.socket.OPEN) return;
     const now = Date.now();
-    if (connection.tokenExpired(now)) return this.closeExpired(connection);
+    if (connection.tokenExpired(now)) {
+      this.closeExpired(connection);
+      return;
+    }
     if (!connection.takeToken(now)) {
       this.reject('rate_limited');
       connection.socket.close(1008, 'message rate limit exceeded');

@@ -14,18 +14,21 @@ function fail(message: string): never {
   process.exit(2);
 }
 
-let values;
-try {
-  ({ values } = parseArgs({
-    options: {
-      swarm: { type: 'string', multiple: true, default: [] },
-      'info-hash': { type: 'string', multiple: true, default: [] },
-      ttl: { type: 'string', default: '3600' },
-    },
-  }));
-} catch (error) {
-  fail((error as Error).message);
+function parseCommandLine() {
+  try {
+    return parseArgs({
+      options: {
+        swarm: { type: 'string', multiple: true, default: [] },
+        'info-hash': { type: 'string', multiple: true, default: [] },
+        ttl: { type: 'string', default: '3600' },
+      },
+    });
+  } catch (error) {
+    return fail((error as Error).message);
+  }
 }
+
+const { values } = parseCommandLine();
 let keys: string[] = [];
 try {
   ({ keys } = loadSettings({ keys: tokenKeysSetting }));

@@ -70,7 +70,9 @@ function orderOf(answers: CoordinationResponse[], peerIds: string[]): string[] {
   }
   assert.deepEqual(answers.map((answer) => answer.rank).sort((a, b) => a! - b!), [...Array(n).keys()], 'ranks are a permutation of 0..n-1');
   const order: string[] = [];
-  answers.forEach((answer, i) => (order[answer.rank!] = peerIds[i]!));
+  answers.forEach((answer, i) => {
+    order[answer.rank!] = peerIds[i]!;
+  });
   return order;
 }
 

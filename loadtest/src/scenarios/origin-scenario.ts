@@ -102,7 +102,9 @@ export async function runOriginScenario(options: OriginScenarioOptions, budget: 
     instances.push(instance);
   };
 
-  const stopAll = () => instances.forEach((instance) => instance.stop());
+  const stopAll = () => {
+    for (const instance of instances) instance.stop();
+  };
   budget.signal.addEventListener('abort', stopAll);
   try {
     for (let step = 0; step < steps && !budget.stopped; step++) {

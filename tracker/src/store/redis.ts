@@ -248,8 +248,12 @@ export class RedisStore implements SwarmStore {
       const message = encodeBatch(messages);
       (this.sharded ? this.client.spublish(channel, message) : this.client.publish(channel, message)).then(
         // Nobody listening: the owner's instance is gone, and so are its peers' sockets.
-        (receivers) => settle.forEach(({ resolve }) => resolve(Number(receivers) > 0)),
-        (error: unknown) => settle.forEach(({ reject }) => reject(error)),
+        (receivers) => {
+          for (const { resolve } of settle) resolve(Number(receivers) > 0);
+        },
+        (error: unknown) => {
+          for (const { reject } of settle) reject(error);
+        },
       );
     }
   };

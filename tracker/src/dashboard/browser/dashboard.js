@@ -1,7 +1,7 @@
 // @ts-check
 // The dashboard page's script, inlined into the page by page.ts as it is: no build step, so it is
 // written for the browser as is, and type-checked against the API's types by ./tsconfig.json.
-(function () {
+(() => {
   /** @typedef {import('../../telemetry/aggregate.ts').StreamSummary} StreamSummary */
   /** @typedef {import('../../telemetry/aggregate.ts').SeriesPoint} SeriesPoint */
   /** @typedef {Omit<StreamSummary, 'series'>} StreamFigures */
@@ -15,7 +15,7 @@
   var streamsBody = byId('streams');
   var detail = byId('detail');
   var statusLine = byId('status');
-  byId('window').addEventListener('change', function (event) {
+  byId('window').addEventListener('change', (event) => {
     windowMinutes = Number(/** @type {HTMLSelectElement} */ (event.target).value);
     refresh();
   });
@@ -28,7 +28,7 @@
   }
 
   /** @param {string} text */
-  function esc(text) { return String(text).replace(/[&<>"']/g, function (c) { return '&#' + c.charCodeAt(0) + ';'; }); }
+  function esc(text) { return String(text).replace(/[&<>"']/g, (c) => '&#' + c.charCodeAt(0) + ';'); }
   /** @param {number | null} ratio @param {number} [digits] */
   function pct(ratio, digits) { return ratio === null ? '–' : (ratio * 100).toFixed(digits === undefined ? 1 : digits) + ' %'; }
   /** @param {number | null} ms */
@@ -67,15 +67,15 @@
     var W = 400, H = 150, L = 40, R = 6, T = 8, B = 18;
     var values = series.map(pick);
     var max = options.max || 0;
-    values.forEach(function (v) { if (v !== null && v > max) max = v; });
-    (options.thresholds || []).forEach(function (t) { if (t.value * 1.2 > max) max = t.value * 1.2; });
+    values.forEach((v) => { if (v !== null && v > max) max = v; });
+    (options.thresholds || []).forEach((t) => { if (t.value * 1.2 > max) max = t.value * 1.2; });
     if (max <= 0) max = 1;
     /** @param {number} i */
-    var x = function (i) { return L + (series.length < 2 ? 0 : (i * (W - L - R)) / (series.length - 1)); };
+    var x = (i) => L + (series.length < 2 ? 0 : (i * (W - L - R)) / (series.length - 1));
     /** @param {number} v */
-    var y = function (v) { return T + (H - T - B) * (1 - v / max); };
+    var y = (v) => T + (H - T - B) * (1 - v / max);
     var d = '', pen = false;
-    values.forEach(function (v, i) {
+    values.forEach((v, i) => {
       if (v === null) { pen = false; return; }
       d += (pen ? 'L' : 'M') + x(i).toFixed(1) + ' ' + y(v).toFixed(1);
       pen = true;
@@ -89,7 +89,7 @@
       svg += '<text x="' + L + '" y="' + (H - 4) + '">' + new Date(first.t).toLocaleTimeString() + '</text>';
       svg += '<text x="' + (W - R) + '" y="' + (H - 4) + '" text-anchor="end">' + new Date(last.t).toLocaleTimeString() + '</text>';
     }
-    (options.thresholds || []).forEach(function (t) {
+    (options.thresholds || []).forEach((t) => {
       svg += '<line class="threshold ' + t.className + '" stroke="currentColor" x1="' + L + '" x2="' + (W - R) + '" y1="' + y(t.value).toFixed(1) + '" y2="' + y(t.value).toFixed(1) + '"/>';
       svg += '<text x="' + (W - R) + '" y="' + (y(t.value) - 2).toFixed(1) + '" text-anchor="end">' + t.label + '</text>';
     });
@@ -110,19 +110,17 @@
       card('peers', 'peers per viewer', num(s.peersPerViewer, 1)) +
       card('stalls', 'stalls / errors', s.stalls + ' / ' + s.errors) +
       '</div><div class="charts">' +
-      chart('viewers', 'Concurrent viewers', series, function (p) { return p.viewers; }, { format: function (v) { return v.toFixed(0); } }) +
-      chart('offload', 'Offload % (bytes from peers)', series, function (p) { return p.offloadRatio === null ? null : p.offloadRatio * 100; }, { max: 100, format: function (v) { return v.toFixed(0) + '%'; } }) +
-      chart('rebuffer', 'Rebuffer ratio %', series, function (p) { return p.rebufferRatio === null ? null : p.rebufferRatio * 100; }, {
-        format: function (v) { return v.toFixed(1) + '%'; },
+      chart('viewers', 'Concurrent viewers', series, (p) => p.viewers, { format: (v) => v.toFixed(0) }) +
+      chart('offload', 'Offload % (bytes from peers)', series, (p) => p.offloadRatio === null ? null : p.offloadRatio * 100, { max: 100, format: (v) => v.toFixed(0) + '%' }) +
+      chart('rebuffer', 'Rebuffer ratio %', series, (p) => p.rebufferRatio === null ? null : p.rebufferRatio * 100, {
+        format: (v) => v.toFixed(1) + '%',
         thresholds: [{ value: 1, className: 'warning', label: '1 %' }, { value: 3, className: 'bad', label: '3 %' }],
       }) +
-      chart('latency', 'Live latency (s)', series, function (p) { return p.latencyMs === null ? null : p.latencyMs / 1000; }, { format: function (v) { return v.toFixed(0) + ' s'; } }) +
-      chart('egress', 'Segment MB per 10 s: from the origin', series, function (p) { return p.httpBytes / 1e6; }, { format: function (v) { return v.toFixed(1); } }) +
-      chart('peers', 'Peers per viewer', series, function (p) { return p.peersPerViewer; }, { format: function (v) { return v.toFixed(1); } }) +
+      chart('latency', 'Live latency (s)', series, (p) => p.latencyMs === null ? null : p.latencyMs / 1000, { format: (v) => v.toFixed(0) + ' s' }) +
+      chart('egress', 'Segment MB per 10 s: from the origin', series, (p) => p.httpBytes / 1e6, { format: (v) => v.toFixed(1) }) +
+      chart('peers', 'Peers per viewer', series, (p) => p.peersPerViewer, { format: (v) => v.toFixed(1) }) +
       '<div class="chart"><h3>Viewers by rendition (last minute)</h3><div class="bars" data-figure="renditions">' +
-      (s.renditions.length === 0 ? '<span class="sub">no watch time in the last minute</span>' : s.renditions.map(function (r) {
-        return '<div><span>' + esc(r.rendition) + '</span><span class="bar" style="width:' + Math.max(2, r.share * 240).toFixed(0) + 'px"></span><span>' + r.viewers.toFixed(1) + ' (' + pct(r.share, 0) + ')</span></div>';
-      }).join('')) + '</div></div></div>';
+      (s.renditions.length === 0 ? '<span class="sub">no watch time in the last minute</span>' : s.renditions.map((r) => '<div><span>' + esc(r.rendition) + '</span><span class="bar" style="width:' + Math.max(2, r.share * 240).toFixed(0) + 'px"></span><span>' + r.viewers.toFixed(1) + ' (' + pct(r.share, 0) + ')</span></div>').join('')) + '</div></div></div>';
     detail.innerHTML = '<h2 style="font-size:15px;margin:18px 0 0">' + esc(s.stream) + '</h2>' + html;
   }
 
@@ -132,14 +130,14 @@
    * @returns {Promise<any>}
    */
   function getJson(url) {
-    return fetch(url, { cache: 'no-store' }).then(function (response) {
+    return fetch(url, { cache: 'no-store' }).then((response) => {
       if (!response.ok) throw new Error(url + ': HTTP ' + response.status);
       return response.json();
     });
   }
 
   function refresh() {
-    return getJson(API).then(/** @param {{ streams: StreamFigures[] }} list */ function (list) {
+    return getJson(API).then(/** @param {{ streams: StreamFigures[] }} list */ (list) => {
       var top = list.streams[0];
       if (!top) {
         streamsBody.innerHTML = '';
@@ -147,19 +145,19 @@
         selected = null;
         return;
       }
-      var current = list.streams.find(function (s) { return s.stream === selected; }) || top;
+      var current = list.streams.find((s) => s.stream === selected) || top;
       selected = current.stream;
       streamsBody.innerHTML = list.streams.map(row).join('');
       return getJson(API + '/' + encodeURIComponent(current.stream)).then(render);
-    }).then(function () {
+    }).then(() => {
       statusLine.textContent = 'updated ' + new Date().toLocaleTimeString() + ' · every ' + POLL_MS / 1000 + ' s';
       document.body.dataset.updated = String(Date.now());
-    }, function (error) {
+    }, (error) => {
       statusLine.textContent = 'update failed: ' + error.message;
     });
   }
 
-  streamsBody.addEventListener('click', function (event) {
+  streamsBody.addEventListener('click', (event) => {
     var tr = /** @type {Element} */ (event.target).closest('tr');
     if (tr instanceof HTMLElement && tr.dataset.stream !== undefined) { selected = tr.dataset.stream; refresh(); }
   });
