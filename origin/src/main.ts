@@ -1,23 +1,19 @@
 /** Starts the origin from environment variables (see config.ts and the README). */
+import { runService } from '@swarmcast/config';
 import { buildOrigin } from './app.ts';
-import { ConfigError, loadConfig } from './config.ts';
+import { loadConfig } from './config.ts';
 
-try {
+await runService(() => {
   const config = loadConfig(process.env);
   const app = buildOrigin(config.origin);
-  const shutdown = () => {
-    app.close().then(() => process.exit(0), () => process.exit(1));
+  return {
+    service: app,
+    listen: () =>
+      app.listen({
+        port: config.port,
+        host: config.host,
+        // Fastify logs this once per address the socket is reachable at (one line on 127.0.0.1).
+        listenTextResolver: (address) => `origin listening on ${address} (media: ${config.origin.mediaDir})`,
+      }),
   };
-  process.once('SIGINT', shutdown);
-  process.once('SIGTERM', shutdown);
-  await app.listen({
-    port: config.port,
-    host: config.host,
-    // Fastify logs this once per address the socket is reachable at (one line on 127.0.0.1).
-    listenTextResolver: (address) => `origin listening on ${address} (media: ${config.origin.mediaDir})`,
-  });
-} catch (error) {
-  if (error instanceof ConfigError) console.error(`configuration error: ${error.message}`);
-  else console.error(error);
-  process.exit(1);
-}
+});

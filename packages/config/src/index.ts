@@ -2,3 +2,4 @@ export { decimal, flag, integer, list, oneOf, path, readableFile, text, url, web
 export { referenceTable } from './reference.ts';
 export { ConfigError, defaults, envNames, invalid, InvalidValue, loadSettings, setting, type ConfigOf, type Setting, type Settings } from './settings.ts';
 export { LOG_LEVELS, logLevelSetting, tokenKeysSetting } from './shared-settings.ts';
+export { runService, type ServiceStart } from './run-service.ts';

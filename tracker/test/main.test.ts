@@ -1,0 +1,42 @@
+// The tracker's process entry: what an operator sees when it cannot start, and a clean stop.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, test } from 'node:test';
+import { freePort, TSX_EXEC_ARGV } from '@swarmcast/testkit';
+
+const MAIN = fileURLToPath(import.meta.resolve('@swarmcast/tracker/main'));
+
+function runMain(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [...TSX_EXEC_ARGV, MAIN], { env: { ...process.env, REDIS_URL: '', LOG_LEVEL: 'warn', ...env } });
+    let output = '';
+    const collect = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('tracker listening on')) child.kill('SIGTERM');
+    };
+    child.stdout.on('data', collect);
+    child.stderr.on('data', collect);
+    child.on('exit', (code) => resolve({ code, output }));
+  });
+}
+
+describe('tracker main', () => {
+  test('exits 1 naming the variable on a bad configuration', async () => {
+    const { code, output } = await runMain({ PORT: 'eighty' });
+    assert.equal(code, 1);
+    assert.match(output, /configuration error: PORT="eighty" is invalid/);
+  });
+
+  test('exits 1 with one line when Redis cannot be reached', async () => {
+    const { code, output } = await runMain({ PORT: '0', HOST: '127.0.0.1', REDIS_URL: `redis://127.0.0.1:${await freePort()}` });
+    assert.equal(code, 1);
+    assert.match(output, /tracker not started: .*REDIS_URL/);
+  });
+
+  test('says where it listens and stops on SIGTERM', async () => {
+    const { code, output } = await runMain({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' });
+    assert.equal(code, 0);
+    assert.match(output, /tracker listening on ws:\/\/127\.0\.0\.1:\d+ \(memory store\)/);
+  });
+});
