@@ -1,5 +1,5 @@
 // Tracker benchmark: our tracker against bittorrent-tracker's WebSocket server, each in its own
-// process, under the same closed-loop WebTorrent signalling load from separate load processes;
+// process, under the same closed-loop WebTorrent signaling load from separate load processes;
 // then the memory each needs per idle connected peer. Run: npm run bench -w tracker [-- --help]
 import { writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';

@@ -1,5 +1,5 @@
 // Child process entry: bittorrent-tracker's WebSocket server, the reference the bench compares
-// against, configured the way a WebTorrent signalling deployment runs it.
+// against, configured the way a WebTorrent signaling deployment runs it.
 import { Server } from 'bittorrent-tracker';
 
 const port = Number(process.env.PORT);

@@ -170,7 +170,7 @@ test('p2p-media-loader-core peers on two tracker instances sharing Redis get seg
   const { origin, viewer } = await startOriginFor(onClose, []);
   await seedThenLeech(origin, { ...viewer, trackers: [instances[0]!.url] }, { ...viewer, trackers: [instances[1]!.url] }, onClose);
   const relayed = await Promise.all(instances.map(async (instance) => (await (await fetch(instance.httpUrl + '/stats')).json()) as TrackerStats));
-  assert.ok(relayed.every((stats) => stats.offersRelayed + stats.answersRelayed > 0), 'signalling crossed between the instances');
+  assert.ok(relayed.every((stats) => stats.offersRelayed + stats.answersRelayed > 0), 'signaling crossed between the instances');
 });
 
 test('a p2p-media-loader-core peer our tracker refuses gets the failure reason and plays over HTTP', { skip: webrtcSkip, timeout: 30_000 }, async (t) => {

@@ -1,5 +1,5 @@
 /**
- * Several tracker processes sharing swarms through Redis, one node or a cluster: signalling
+ * Several tracker processes sharing swarms through Redis, one node or a cluster: signaling
  * crosses instances, a killed instance's peers expire, and Redis faults fail messages, not the
  * tracker. Every tracker is a real `main.ts` process configured by its environment.
  */
@@ -231,7 +231,7 @@ describe('Redis faults', () => {
         const [ra, rb] = [await announce(a, swarm, id20('fault-a')), await announce(b, swarm, id20('fault-b'))];
         return !isFailure(ra) && !isFailure(rb) && rb['incomplete'] === 2;
       }, 'announces succeed again', { timeoutMs: 5000 });
-      // The channels are subscribed again too, so signalling crosses instances once more.
+      // The channels are subscribed again too, so signaling crosses instances once more.
       await until(async () => {
         const incoming = a.next(isOffer, 500);
         await announce(b, swarm, id20('fault-b'), { numwant: 1, offers: offers('probe', 1) });

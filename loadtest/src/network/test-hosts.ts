@@ -26,7 +26,7 @@ const BURST_MS = 20;
 const MIN_BURST_BYTES = 16 * 1024;
 // Behind the bucket, 100 ms of line rate may wait, a modest home-router buffer: a much smaller one
 // drops often enough to keep TCP below the rate; a bigger one delays every packet of a loaded link
-// (bufferbloat), signalling included.
+// (bufferbloat), signaling included.
 const QUEUE_MS = 100;
 
 /** How long `unshare --net` may take between spawn and having made the namespace. */

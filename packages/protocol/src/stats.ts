@@ -1,6 +1,6 @@
 /**
  * What the servers' `/stats` answer (JSON, open to read): the origin's egress counters, from which
- * offload is measured, and the tracker's signalling counters. Readers (the load tester, benchmarks,
+ * offload is measured, and the tracker's signaling counters. Readers (the load tester, benchmarks,
  * tests) use these types rather than spelling the fields again.
  */
 

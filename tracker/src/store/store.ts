@@ -1,5 +1,5 @@
 /**
- * Where swarm state lives. The signalling logic talks only to this interface, so it runs the same
+ * Where swarm state lives. The signaling logic talks only to this interface, so it runs the same
  * on the embedded memory store and on Redis shared by several tracker instances.
  *
  * A peer is owned by one connection, named by an opaque `owner` key the hub assigns; frames for a

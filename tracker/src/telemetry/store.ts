@@ -1,6 +1,6 @@
 /**
  * Where audience aggregates live: its own small interface, separate from the swarm store
- * (`../store/store.ts`), because it shares nothing with signalling but the Redis server.
+ * (`../store/store.ts`), because it shares nothing with signaling but the Redis server.
  * `MemoryTelemetryStore` serves one instance; `RedisTelemetryStore` lets every tracker instance
  * behind a load balancer aggregate into one view. Both apply the rules in `aggregate.ts` and
  * hold at most `maxStreams` streams of at most `maxSessionsPerStream` sessions each.
