@@ -10,7 +10,7 @@ function ticksPerSecond(): number {
 }
 
 /** CPU time (user + system, all threads) a process has used so far, in seconds. */
-export function readCpuSeconds(pid: number): number {
+export function readCpuSec(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
   // The command name (field 2) may contain spaces and parentheses: count fields after the last ')'.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
@@ -26,7 +26,7 @@ export function readRssBytes(pid: number): number {
 }
 
 /** CPU seconds the whole machine has spent busy (anything but idle and iowait), all cores together. */
-export function readMachineBusySeconds(): number {
+export function readMachineBusySec(): number {
   const line = readFileSync('/proc/stat', 'latin1').split('\n', 1)[0] ?? '';
   // cpu user nice system idle iowait irq softirq steal guest guest_nice (guest time is inside user).
   const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = line.trim().split(/\s+/).slice(1).map(Number);

@@ -9,9 +9,9 @@ export class RunBudget {
   private readonly timer: NodeJS.Timeout;
   private readonly onSigint = () => this.stop('interrupted (SIGINT)');
 
-  /** `maxSeconds` is the hard cap, whatever the scenario planned. */
-  constructor(readonly maxSeconds: number) {
-    this.timer = setTimeout(() => this.stop(`stopped at --max-duration ${maxSeconds} s`), maxSeconds * 1000);
+  /** `maxSec` is the hard cap, whatever the scenario planned. */
+  constructor(readonly maxSec: number) {
+    this.timer = setTimeout(() => this.stop(`stopped at --max-duration ${maxSec} s`), maxSec * 1000);
     process.once('SIGINT', this.onSigint);
   }
 

@@ -7,7 +7,7 @@ export interface Validators {
 }
 
 /** HTTP dates carry whole seconds, so comparisons drop the milliseconds of the file time. */
-function wholeSeconds(ms: number): number {
+function wholeSec(ms: number): number {
   return Math.floor(ms / 1000) * 1000;
 }
 
@@ -28,7 +28,7 @@ export function isNotModified(headers: IncomingHttpHeaders, validators: Validato
   const ifModifiedSince = headers['if-modified-since'];
   if (ifModifiedSince === undefined) return false;
   const since = Date.parse(ifModifiedSince);
-  return !Number.isNaN(since) && wholeSeconds(validators.lastModifiedMs) <= since;
+  return !Number.isNaN(since) && wholeSec(validators.lastModifiedMs) <= since;
 }
 
 /** False when `If-Range` names another version: the client then gets the full body (§13.1.5). */
@@ -37,5 +37,5 @@ export function rangeStillValid(headers: IncomingHttpHeaders, validators: Valida
   if (typeof ifRange !== 'string') return true;
   if (ifRange.startsWith('"')) return ifRange === validators.etag;
   if (ifRange.startsWith('W/')) return false;
-  return Date.parse(ifRange) === wholeSeconds(validators.lastModifiedMs);
+  return Date.parse(ifRange) === wholeSec(validators.lastModifiedMs);
 }

@@ -100,8 +100,8 @@ export async function liveRoutes(app: FastifyInstance, options: LiveRouteOptions
     const window = clock.timeline.window(nowMs, windowSegments);
     const edge = window.segments.at(-1);
     if (!edge) {
-      const retryAfterSeconds = Math.ceil((clock.timeline.firstSegmentReadyMs - nowMs) / 1000);
-      reply.code(503).header('retry-after', retryAfterSeconds).header('cache-control', ERROR_CACHE);
+      const retryAfterSec = Math.ceil((clock.timeline.firstSegmentReadyMs - nowMs) / 1000);
+      reply.code(503).header('retry-after', retryAfterSec).header('cache-control', ERROR_CACHE);
       reply.send({ statusCode: 503, error: 'Service Unavailable', message: `live stream ${live.stream.name} has no segment yet` });
       return;
     }

@@ -16,7 +16,7 @@ test('only the minted spelling of a token opens /vod, by ?token= and by Bearer',
   const base = await origin.listen({ port: 0, host: '127.0.0.1' });
   try {
     const url = `${base}/vod/sample/master.m3u8`;
-    const token = mintToken({ swarms: ['*'], ttlSeconds: 600 }, KEY);
+    const token = mintToken({ swarms: ['*'], ttlSec: 600 }, KEY);
     assert.equal((await fetch(`${url}?token=${encodeURIComponent(token)}`)).status, 200);
     for (const variant of malleatedSpellings(token)) {
       const byQuery = await fetch(`${url}?token=${encodeURIComponent(variant)}`);

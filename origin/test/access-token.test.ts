@@ -10,7 +10,7 @@ const PREVIOUS = 'origin-previous-key-012345';
 
 test('with token keys, /vod and /live answer 401 without a valid token and serve with one', async () => {
   const origin = testOrigin({ tokenKeys: [KEY, PREVIOUS] });
-  const token = mintToken({ swarms: ['*'], ttlSeconds: 60 }, PREVIOUS);
+  const token = mintToken({ swarms: ['*'], ttlSec: 60 }, PREVIOUS);
   for (const url of ['/vod/sample/master.m3u8', '/vod/sample/240p/seg_000.ts', '/live/sample/master.m3u8', '/vod/sample/segments-sha256.json']) {
     const refused = await origin.inject(url);
     assert.equal(refused.statusCode, 401, url);
@@ -19,9 +19,9 @@ test('with token keys, /vod and /live answer 401 without a valid token and serve
     assert.equal((await origin.inject(`${url}?token=${token}`)).statusCode, 200, url);
     assert.equal((await origin.inject({ url, headers: { authorization: `Bearer ${token}` } })).statusCode, 200, url);
   }
-  const expired = mintToken({ swarms: ['*'], ttlSeconds: -1 }, KEY);
+  const expired = mintToken({ swarms: ['*'], ttlSec: -1 }, KEY);
   assert.deepEqual((await origin.inject(`/vod/sample/master.m3u8?token=${expired}`)).json(), { error: 'access token expired' });
-  const forged = mintToken({ swarms: ['*'], ttlSeconds: 60 }, 'someone-elses-key-0123456');
+  const forged = mintToken({ swarms: ['*'], ttlSec: 60 }, 'someone-elses-key-0123456');
   assert.equal((await origin.inject(`/vod/sample/master.m3u8?token=${forged}`)).statusCode, 401);
   for (const open of ['/health', '/stats', '/metrics']) assert.equal((await origin.inject(open)).statusCode, 200, open);
   assert.equal((await origin.inject({ method: 'OPTIONS', url: '/vod/sample/master.m3u8', headers: { origin: 'https://a.example', 'access-control-request-method': 'GET' } })).statusCode, 204, 'CORS preflight needs no token');
@@ -47,7 +47,7 @@ test('with token keys, stream responses are private to the viewer; without, publ
   const urls = ['/vod/sample/master.m3u8', '/vod/sample/240p/index.m3u8', '/vod/sample/240p/seg_000.ts', '/vod/sample/segments-sha256.json', '/live/sample/master.m3u8', '/live/sample/240p/index.m3u8', '/live/sample/segments-sha256.json'];
   const closed = testOrigin({ tokenKeys: [KEY] });
   const open = testOrigin();
-  const authorization = `Bearer ${mintToken({ swarms: ['*'], ttlSeconds: 60 }, KEY)}`;
+  const authorization = `Bearer ${mintToken({ swarms: ['*'], ttlSec: 60 }, KEY)}`;
   for (const url of urls) {
     const privately = await closed.inject({ url, headers: { authorization } });
     assert.equal(privately.statusCode, 200, url);

@@ -8,7 +8,7 @@ import { testOrigin } from './fixture.ts';
 test('no log line and no 404 body carries a token from the URL', async (t) => {
   const lines: string[] = [];
   const key = 'origin-log-test-key-0123456789';
-  const token = mintToken({ swarms: ['*'], ttlSeconds: 60 }, key);
+  const token = mintToken({ swarms: ['*'], ttlSec: 60 }, key);
   const origin = testOrigin({ tokenKeys: [key], logger: { level: 'debug', stream: { write: (line: string) => void lines.push(line) } } });
   t.after(() => origin.close());
   for (const url of ['/vod/sample/master.m3u8', '/vod/sample/240p/seg_000.ts', '/live/sample/master.m3u8', '/no/such/route']) {

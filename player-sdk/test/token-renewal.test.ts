@@ -15,7 +15,7 @@ const KEY = 'swarmcast-test-key-0123456789';
 const NOW = 1_700_000_000_000;
 // '>>>?' encodes to '-' and '_' in base64url: the payload decoder must translate both.
 const SWARMS = ['*', 'https://cdn.example/live/>>>?'];
-const token = (ttlSeconds: number, now = NOW) => mintToken({ swarms: SWARMS, ttlSeconds, now }, KEY);
+const token = (ttlSec: number, now = NOW) => mintToken({ swarms: SWARMS, ttlSec, now }, KEY);
 
 describe('when a token is due', () => {
   test("the expiry is read from the payload (base64url JSON before the '.'); anything else has none", () => {
@@ -57,11 +57,11 @@ describe('renewing the tracker token', () => {
     }
   }
 
-  /** A callback minting `ttlSeconds` tokens at the mocked time (or always `fixed`), an engine recording what it is told. */
-  function start(options: { ttlSeconds?: number; fixed?: string; peersHeldOff?: boolean } = {}) {
+  /** A callback minting `ttlSec` tokens at the mocked time (or always `fixed`), an engine recording what it is told. */
+  function start(options: { ttlSec?: number; fixed?: string; peersHeldOff?: boolean } = {}) {
     const calls: string[] = [];
     const callback = () => {
-      const answer = options.fixed ?? token(options.ttlSeconds ?? 20, Date.now());
+      const answer = options.fixed ?? token(options.ttlSec ?? 20, Date.now());
       calls.push(answer);
       return Promise.resolve(answer);
     };
@@ -159,7 +159,7 @@ describe('renewing the tracker token', () => {
   });
 
   test('an hour-long token is replaced a minute before it expires', async () => {
-    const run = start({ ttlSeconds: 3600 });
+    const run = start({ ttlSec: 3600 });
     await run.begin();
     mock.timers.tick(3_539_000);
     await settle();

@@ -78,8 +78,8 @@ await inChromiumNamespace('private stream in Chromium', fileURLToPath(import.met
 
     test('valid tokens (callback and string) play and announce; a forged one gets neither the stream nor a tracker session', async () => {
       // The browser SDK's info_hashes depend on level attributes the backend does not know: "*".
-      const valid = mintToken({ swarms: ['*'], ttlSeconds: 600 }, KEY);
-      const forged = mintToken({ swarms: ['*'], ttlSeconds: 600 }, OTHER_KEY);
+      const valid = mintToken({ swarms: ['*'], ttlSec: 600 }, KEY);
+      const forged = mintToken({ swarms: ['*'], ttlSec: 600 }, OTHER_KEY);
       const trackers = [stack.trackerUrl];
 
       const byCallback = await openViewer(browser, stack, { trackers, originToken: true, level: 0 }, { tokenCallback: valid });
@@ -138,7 +138,7 @@ await inChromiumNamespace('private stream in Chromium', fileURLToPath(import.met
     const open: Viewer[] = [];
     before(async () => {
       // Announces every 10 s and a sweep every 5 s: a socket outliving its token is closed (4401) within seconds.
-      stack = await startStack({ tracker: { trackerAuth: 'required', tokenKeys: [KEY], announceIntervalSeconds: 10 }, origin: { tokenKeys: [KEY] } });
+      stack = await startStack({ tracker: { trackerAuth: 'required', tokenKeys: [KEY], announceIntervalSec: 10 }, origin: { tokenKeys: [KEY] } });
       browser = await launchChromium();
     });
     after(async () => {
@@ -149,7 +149,7 @@ await inChromiumNamespace('private stream in Chromium', fileURLToPath(import.met
 
     test('two viewers with 20 s tokens keep the tracker and their peers long after the first token expired: renewed in time, never refused', async () => {
       // The site's backend: every call mints a token that lasts 20 s from now.
-      const mint = () => mintToken({ swarms: ['*'], ttlSeconds: TTL_SEC }, KEY);
+      const mint = () => mintToken({ swarms: ['*'], ttlSec: TTL_SEC }, KEY);
       const startedAt = Date.now();
       for (let i = 0; i < 2; i++) {
         const viewer = await openViewer(browser, stack, { trackers: [stack.trackerUrl], originToken: true, level: 0 }, { tokenCallback: mint });

@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { LoadFleet, type FleetOptions } from '@swarmcast/loadtest/tracker-load';
-import { readCpuSeconds, readMachineBusySeconds, readRssBytes } from '@swarmcast/loadtest/proc-stats';
+import { readCpuSec, readMachineBusySec, readRssBytes } from '@swarmcast/loadtest/proc-stats';
 import { startRedis } from '@swarmcast/testkit';
 import { describeRun, formatTable, summarize, type IdleMeasurement, type MemoryReading, type LoadRound, type Targets } from './report.ts';
 import { startTrackers, type TrackerGroup, type TrackerKind } from './tracker-group.ts';
@@ -131,7 +131,7 @@ function log(message: string): void {
   process.stderr.write(`[bench] ${message}\n`);
 }
 
-const cpuOf = (pids: number[]) => pids.reduce((total, pid) => total + readCpuSeconds(pid), 0);
+const cpuOf = (pids: number[]) => pids.reduce((total, pid) => total + readCpuSec(pid), 0);
 const rssOf = (pids: number[]) => pids.reduce((total, pid) => total + readRssBytes(pid), 0);
 
 function loopFleetOptions(options: Options, urls: string[], peers: number, processes: number): FleetOptions {
@@ -161,7 +161,7 @@ async function measureLoad(options: Options, contender: Contender, round: number
       const storeCpu0 = cpuOf(trackers.storePids);
       const loadCpu0 = cpuOf(fleet.pids);
       const benchCpu0 = process.cpuUsage();
-      const machineBusy0 = readMachineBusySeconds();
+      const machineBusy0 = readMachineBusySec();
       const t0 = performance.now();
       await sleep(options.durationSec * 1000);
       const windowSec = (performance.now() - t0) / 1000;
@@ -170,7 +170,7 @@ async function measureLoad(options: Options, contender: Contender, round: number
       const loadCpuSec = cpuOf(fleet.pids) - loadCpu0;
       const benchCpu = process.cpuUsage(benchCpu0);
       const otherCpuSec =
-        readMachineBusySeconds() - machineBusy0 - trackerCpuSec - storeCpuSec - loadCpuSec - (benchCpu.user + benchCpu.system) / 1e6;
+        readMachineBusySec() - machineBusy0 - trackerCpuSec - storeCpuSec - loadCpuSec - (benchCpu.user + benchCpu.system) / 1e6;
       const reports = await fleet.report();
       const result: LoadRound = { round, windowSec, trackerCpuSec, storeCpuSec, loadCpuSec, otherCpuSec, reports };
       const announces = reports.reduce((total, report) => total + report.announces, 0);

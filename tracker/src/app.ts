@@ -77,7 +77,7 @@ export async function buildTracker(options: TrackerOptions = {}): Promise<Fastif
     const value = async (name: string) => (await metrics.registry.getSingleMetric(name)?.get())?.values ?? [];
     const total = async (name: string) => (await value(name)).reduce((sum, v) => sum + v.value, 0);
     return {
-      uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
+      uptimeSec: Math.round((Date.now() - startedAt) / 1000),
       connections: hub.connectionCount,
       queuedBytes: hub.queuedBytes,
       swarms: counts.swarms,

@@ -96,7 +96,7 @@ export const trackerSettings = {
     doc: 'a slower Redis command fails the message it serves ("tracker temporarily unavailable")',
   }),
   logLevel: logLevelSetting,
-  announceIntervalSeconds: setting({ env: 'ANNOUNCE_INTERVAL', default: 120, parse: count, doc: "seconds between a client's announces; peers silent for twice this expire" }),
+  announceIntervalSec: setting({ env: 'ANNOUNCE_INTERVAL', default: 120, parse: count, doc: "seconds between a client's announces; peers silent for twice this expire" }),
   maxFrameBytes: setting({ env: 'MAX_FRAME_BYTES', default: 64 * 1024, parse: count, doc: 'largest WebSocket frame; larger closes the socket with 1009' }),
   // Clients send 5; bittorrent-tracker allows 10.
   maxOffers: setting({ env: 'MAX_OFFERS', default: 10, parse: count, doc: 'offers accepted in one announce' }),
@@ -120,7 +120,7 @@ export const trackerSettings = {
     doc: 'swarms one socket may join (p2p-media-loader joins one per rendition)',
   }),
   maxScrapeHashes: setting({ env: 'MAX_SCRAPE_HASHES', default: 100, parse: count, doc: 'info_hashes in one scrape, and swarms listed by a bare scrape' }),
-  offerTtlSeconds: setting({ env: 'OFFER_TTL', default: 60, parse: count, doc: 'seconds an offer waits for its answer' }),
+  offerTtlSec: setting({ env: 'OFFER_TTL', default: 60, parse: count, doc: 'seconds an offer waits for its answer' }),
   localityHeader: setting({
     env: 'LOCALITY_HEADER',
     default: 'x-swarmcast-region',

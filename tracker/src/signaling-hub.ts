@@ -61,7 +61,7 @@ export class SignalingHub {
     this.output = new OutputQueues(MAX_BUFFERED_BYTES, config.maxQueuedBytes);
     store.onDelivery((owner, delivery) => this.deliverLocally(owner, delivery));
     // Peers expire after two silent intervals; sweeping each half interval keeps that promise.
-    this.sweepTimer = setInterval(() => this.sweep(Date.now()), (config.announceIntervalSeconds * 1000) / 2);
+    this.sweepTimer = setInterval(() => this.sweep(Date.now()), (config.announceIntervalSec * 1000) / 2);
     this.sweepTimer.unref();
   }
 
@@ -199,7 +199,7 @@ export class SignalingHub {
       completed: message.event === 'completed',
       numwant: Math.min(offers.length, message.numwant ?? offers.length, this.config.maxOffers),
       maxPeersPerSwarm: this.config.maxPeersPerSwarm,
-      ttlMs: this.config.announceIntervalSeconds * 2000,
+      ttlMs: this.config.announceIntervalSec * 2000,
     });
     if (result.outcome === 'peer_id_taken') {
       return this.refuse(connection, 'peer_id_taken', 'peer_id is in use by another connection', infoHash);
@@ -271,7 +271,7 @@ export class SignalingHub {
     const response: ScrapeResponse = {
       action: 'scrape',
       files: Object.fromEntries(counts),
-      flags: { min_request_interval: this.config.announceIntervalSeconds },
+      flags: { min_request_interval: this.config.announceIntervalSec },
     };
     this.metrics.scrapes.inc();
     this.send(connection, JSON.stringify(response));
@@ -280,7 +280,7 @@ export class SignalingHub {
   private respond(connection: PeerConnection, infoHash: string, counts: Pick<ScrapeFile, 'complete' | 'incomplete'>): void {
     const response: AnnounceResponse = {
       action: 'announce',
-      interval: this.config.announceIntervalSeconds,
+      interval: this.config.announceIntervalSec,
       info_hash: infoHash,
       complete: counts.complete,
       incomplete: counts.incomplete,
@@ -304,7 +304,7 @@ export class SignalingHub {
       return false;
     }
     if (delivery.kind === 'offer') {
-      const expiresAt = now + this.config.offerTtlSeconds * 1000;
+      const expiresAt = now + this.config.offerTtlSec * 1000;
       connection.addPendingOffer(delivery.infoHash, delivery.fromPeerId, delivery.offerId, delivery.fromOwner, expiresAt);
     }
     this.send(connection, delivery.frame);
@@ -355,7 +355,7 @@ export class SignalingHub {
   }
 
   private sweep(now: number): void {
-    const silentSince = now - this.config.announceIntervalSeconds * 2000;
+    const silentSince = now - this.config.announceIntervalSec * 2000;
     for (const connection of this.connections.values()) {
       // Idle sockets too: a client that stays silent is closed within half an interval of its token's expiry.
       if (connection.tokenExpired(now)) this.closeExpired(connection);

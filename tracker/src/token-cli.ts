@@ -38,11 +38,11 @@ try {
 }
 const key = keys[0];
 if (key === undefined) fail(`${tokenKeysSetting.env} must hold the signing key`);
-const ttlSeconds = Number(values.ttl);
-if (!Number.isInteger(ttlSeconds) || ttlSeconds <= 0) fail(`--ttl must be a positive number of seconds, got "${values.ttl}"`);
+const ttlSec = Number(values.ttl);
+if (!Number.isInteger(ttlSec) || ttlSec <= 0) fail(`--ttl must be a positive number of seconds, got "${values.ttl}"`);
 if (values.swarm.length + values['info-hash'].length === 0) fail('give at least one --swarm or --info-hash');
 try {
-  console.log(mintToken({ swarms: values.swarm, infoHashes: values['info-hash'], ttlSeconds }, key));
+  console.log(mintToken({ swarms: values.swarm, infoHashes: values['info-hash'], ttlSec }, key));
 } catch (error) {
   fail((error as Error).message);
 }

@@ -133,7 +133,7 @@ export function conformanceSuite(storeName: string, storeOptions: () => Promise<
     });
 
     test('expires offers that were not answered in time', async () => {
-      const short = await start({ offerTtlSeconds: 1 });
+      const short = await start({ offerTtlSec: 1 });
       const swarm = id20('swarm-ttl');
       const a = await connect(short);
       const b = await connect(short);
@@ -219,7 +219,7 @@ export function conformanceSuite(storeName: string, storeOptions: () => Promise<
     });
 
     test('expires a peer that stops re-announcing while its socket stays open', async () => {
-      const quick = await start({ announceIntervalSeconds: 1 });
+      const quick = await start({ announceIntervalSec: 1 });
       const swarm = id20('swarm-expiry');
       const quiet = await connect(quick);
       const active = await connect(quick);

@@ -264,7 +264,7 @@ describe('seeding coordination: caching, refusals and compatibility', () => {
     const key = 'coordination-key-0123456789';
     const tracker = await start({ trackerAuth: 'required', tokenKeys: [key], allowedOrigins: ['https://video.example'], allowEmptyOrigin: true });
     const swarm = id20('private');
-    const token = mintToken({ infoHashes: [swarm], ttlSeconds: 600 }, key);
+    const token = mintToken({ infoHashes: [swarm], ttlSec: 600 }, key);
     const member = id20('private-member');
     await announce(await connect(tracker, `?token=${token}`), swarm, member);
 

@@ -45,7 +45,7 @@ test('viewers configured with two trackers keep sharing when one is killed', { s
     origin.close();
   });
 
-  const token = mintToken({ swarms: [SWARM], ttlSeconds: 600 }, KEY);
+  const token = mintToken({ swarms: [SWARM], ttlSec: 600 }, KEY);
   const viewer: PeerOptions = {
     trackers: trackers.map((tracker) => `${tracker.url}/?token=${token}`),
     manifestUrl: `${base}/index.m3u8`,

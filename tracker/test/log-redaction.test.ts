@@ -9,7 +9,7 @@ import { buildTracker } from '../src/app.ts';
 test('no log line and no 404 body carries a token from the URL', async (t) => {
   const lines: string[] = [];
   const key = 'tracker-log-test-key-0123456789';
-  const token = mintToken({ swarms: ['*'], ttlSeconds: 60 }, key);
+  const token = mintToken({ swarms: ['*'], ttlSec: 60 }, key);
   const tracker = await buildTracker({ logger: { level: 'debug', stream: { write: (line: string) => void lines.push(line) } }, trackerAuth: 'required', tokenKeys: [key] });
   t.after(() => tracker.close());
   const url = (await tracker.listen({ port: 0, host: '127.0.0.1' })).replace(/^http/, 'ws');

@@ -28,11 +28,11 @@ describe('access tokens', () => {
   test('TRACKER_AUTH=required: 401 without a valid token, failure reason for an uncovered info_hash', async () => {
     const tracker = await start({ trackerAuth: 'required', tokenKeys: [CURRENT, PREVIOUS] });
     const swarm = 'private-event';
-    const token = mintToken({ swarms: [swarm], ttlSeconds: 3600 }, PREVIOUS);
+    const token = mintToken({ swarms: [swarm], ttlSec: 3600 }, PREVIOUS);
     await assert.rejects(connect(tracker.url), /401/);
     await assert.rejects(connect(`${tracker.url}/?token=garbage`), /401/);
-    await assert.rejects(connect(`${tracker.url}/?token=${mintToken({ swarms: [swarm], ttlSeconds: -1 }, CURRENT)}`), /401/);
-    await assert.rejects(connect(`${tracker.url}/?token=${mintToken({ swarms: [swarm], ttlSeconds: 60 }, 'not-our-key-0123456789')}`), /401/);
+    await assert.rejects(connect(`${tracker.url}/?token=${mintToken({ swarms: [swarm], ttlSec: -1 }, CURRENT)}`), /401/);
+    await assert.rejects(connect(`${tracker.url}/?token=${mintToken({ swarms: [swarm], ttlSec: 60 }, 'not-our-key-0123456789')}`), /401/);
     const refused = await tryUpgrade(tracker.httpUrl + '/');
     assert.equal(refused.status, 401);
     assert.deepEqual(JSON.parse(refused.body), { error: 'an access token is required (?token=)' });

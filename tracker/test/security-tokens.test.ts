@@ -33,7 +33,7 @@ const rejections = async (tracker: RunningTracker | TrackerProcess) =>
 describe('token spelling', () => {
   test('malleated spellings of a valid token are refused at upgrade (401); the token itself is let in', async () => {
     const tracker = await start({ trackerAuth: 'required', tokenKeys: [KEY], tokenChecksPerMinute: 1000 });
-    const token = mintToken({ swarms: ['event'], ttlSeconds: 600 }, KEY);
+    const token = mintToken({ swarms: ['event'], ttlSec: 600 }, KEY);
     assert.equal(await upgradeStatus(withToken(tracker, token)), 101);
     for (const variant of malleatedSpellings(token)) assert.equal(await upgradeStatus(withToken(tracker, variant)), 401, variant);
     // Once the genuine token is cached, its variants must not ride on the cache either.
@@ -44,19 +44,19 @@ describe('token spelling', () => {
 describe('upgrades per address', () => {
   test('new tokens beyond TOKEN_CHECKS_PER_MINUTE get 429 (upgrade and /coordination); a cached token and other addresses do not', async () => {
     const tracker = await start({ trackerAuth: 'required', tokenKeys: [KEY], tokenChecksPerMinute: 5 });
-    const token = mintToken({ swarms: ['*'], ttlSeconds: 600 }, KEY);
+    const token = mintToken({ swarms: ['*'], ttlSec: 600 }, KEY);
     assert.equal(await upgradeStatus(withToken(tracker, token)), 101);
     for (let i = 0; i < 4; i++) assert.equal(await upgradeStatus(withToken(tracker, `garbage-${i}`)), 401);
     const refused = await tryUpgrade(`${tracker.httpUrl}/?token=garbage-5`);
     assert.equal(refused.status, 429);
     assert.deepEqual(JSON.parse(refused.body), { error: 'at most 5 new access tokens per minute per address' });
-    assert.equal(await upgradeStatus(withToken(tracker, mintToken({ swarms: ['other'], ttlSeconds: 600 }, KEY))), 429, 'even a valid new token waits');
+    assert.equal(await upgradeStatus(withToken(tracker, mintToken({ swarms: ['other'], ttlSec: 600 }, KEY))), 429, 'even a valid new token waits');
     const coordination = await fetch(`${tracker.httpUrl}/coordination?info_hash=${encodeURIComponent(id20('c'))}&peer_id=${encodeURIComponent(id20('p'))}`, {
-      headers: { authorization: `Bearer ${mintToken({ swarms: ['third'], ttlSeconds: 600 }, KEY)}` },
+      headers: { authorization: `Bearer ${mintToken({ swarms: ['third'], ttlSec: 600 }, KEY)}` },
     });
     assert.equal(coordination.status, 429);
     assert.equal(await upgradeStatus(withToken(tracker, token)), 101, 'the cached token is still let in');
-    assert.equal(await upgradeStatus(withToken(tracker, mintToken({ swarms: ['fourth'], ttlSeconds: 600 }, KEY)), '127.0.0.2'), 101, 'another address has its own allowance');
+    assert.equal(await upgradeStatus(withToken(tracker, mintToken({ swarms: ['fourth'], ttlSec: 600 }, KEY)), '127.0.0.2'), 101, 'another address has its own allowance');
     assert.equal((await rejections(tracker))['token_checks_exceeded'], 2);
   });
 });
@@ -65,7 +65,7 @@ describe('a socket outlives its token', () => {
   test('the next announce after expiry closes the socket with 4401; offers are not relayed to it', { timeout: 20_000 }, async () => {
     const tracker = await start({ trackerAuth: 'required', tokenKeys: [KEY] });
     const swarm = infoHashFor('expiring', 'main', '0');
-    const shortLived = mintToken({ swarms: ['expiring'], ttlSeconds: 2 }, KEY);
+    const shortLived = mintToken({ swarms: ['expiring'], ttlSec: 2 }, KEY);
     const holder = keep(await WireClient.connect(withToken(tracker, shortLived)));
     const idle = keep(await WireClient.connect(withToken(tracker, shortLived)));
     holder.send({ action: 'announce', info_hash: swarm, peer_id: id20('expiring-a'), numwant: 0 });
@@ -80,7 +80,7 @@ describe('a socket outlives its token', () => {
     assert.equal(holder.socket.readyState, holder.socket.CLOSED);
 
     // A valid peer's offer would reach the idle holder: instead it is closed, and the offer goes nowhere.
-    const peer = keep(await WireClient.connect(withToken(tracker, mintToken({ swarms: ['expiring'], ttlSeconds: 600 }, KEY))));
+    const peer = keep(await WireClient.connect(withToken(tracker, mintToken({ swarms: ['expiring'], ttlSec: 600 }, KEY))));
     const offers = [1, 2].map((n) => ({ offer_id: id20(`offer-${n}`), offer: { type: 'offer', sdp: 'v=0' } }));
     peer.send({ action: 'announce', info_hash: swarm, peer_id: id20('valid-c'), numwant: 2, offers });
     await peer.next(isAnnounceResponse(swarm));
@@ -90,8 +90,8 @@ describe('a socket outlives its token', () => {
   });
 
   test('an idle socket is closed with 4401 once its token expires (checked every half announce interval)', { timeout: 20_000 }, async () => {
-    const tracker = await start({ trackerAuth: 'required', tokenKeys: [KEY], announceIntervalSeconds: 2 });
-    const token = mintToken({ swarms: ['*'], ttlSeconds: 2 }, KEY);
+    const tracker = await start({ trackerAuth: 'required', tokenKeys: [KEY], announceIntervalSec: 2 });
+    const token = mintToken({ swarms: ['*'], ttlSec: 2 }, KEY);
     const idle = keep(await WireClient.connect(withToken(tracker, token)));
     let reason = '';
     idle.socket.once('close', (_code, text) => (reason = text.toString()));
@@ -131,7 +131,7 @@ describe('memory under token floods (tracker process, full GC every second)', ()
     });
     const running = tracker;
     const heap = () => metric(running.httpUrl, 'swarmcast_tracker_nodejs_heap_size_used_bytes');
-    const token = mintToken({ swarms: wideSwarms('variant'), ttlSeconds: 3600 }, KEY);
+    const token = mintToken({ swarms: wideSwarms('variant'), ttlSec: 3600 }, KEY);
     const [payload, signature] = token.split('.') as [string, string];
     // Warm up (JIT, the first grant) before the baseline.
     await flood(200, () => withToken(running, token), () => undefined, async () => undefined);
@@ -151,7 +151,7 @@ describe('memory under token floods (tracker process, full GC every second)', ()
 
     // Distinct valid tokens, each announced in (so its grant is derived), then dropped.
     for (let i = 0; i < 400; i++) {
-      const wide = mintToken({ swarms: wideSwarms(`valid-${i}`), ttlSeconds: 3600 }, KEY);
+      const wide = mintToken({ swarms: wideSwarms(`valid-${i}`), ttlSec: 3600 }, KEY);
       const client = await WireClient.connect(withToken(running, wide));
       const swarm = infoHashFor(`valid-${i}-63`, 'secondary', '31');
       client.send({ action: 'announce', info_hash: swarm, peer_id: id20(`wide-${i}`), numwant: 0 });

@@ -4,7 +4,7 @@
 import type { TrackerStats } from '@swarmcast/protocol/stats';
 import { trackerHttpUrl } from '@swarmcast/protocol/urls';
 import { killAllChildren } from '@swarmcast/testkit';
-import { readCpuSeconds } from '../proc-stats.ts';
+import { readCpuSec } from '../proc-stats.ts';
 import type { Progress } from '../progress.ts';
 import type { Chart, Figure, ScenarioOutcome } from '../result.ts';
 import type { RunBudget } from '../run-budget.ts';
@@ -84,7 +84,7 @@ export async function runTrackerScenario(options: TrackerScenarioOptions, budget
       offersPerAnnounce: options.offers,
       thinkMs: options.mode === 'cadence' ? options.announceIntervalSec * 1000 : 0,
       connectConcurrency: CONNECT_CONCURRENCY,
-      connectTimeoutMs: Math.min(MAX_CONNECT_MS, budget.maxSeconds * 1000),
+      connectTimeoutMs: Math.min(MAX_CONNECT_MS, budget.maxSec * 1000),
       sourceAddresses: options.sourceAddresses,
       onConnecting: (connected, failed) => progress.update(0, `joining: ${connected} peers, ${failed} failed`),
     });
@@ -104,7 +104,7 @@ export async function runTrackerScenario(options: TrackerScenarioOptions, budget
   try {
     // The join announces are not part of the measured window.
     await fleet.mark();
-    const cpuBefore = fleet.pids.map(readCpuSeconds);
+    const cpuBefore = fleet.pids.map(readCpuSec);
     const startedAt = Date.now();
     fleet.run();
     while (!budget.stopped && Date.now() - startedAt < options.durationSec * 1000) {
@@ -132,7 +132,7 @@ export async function runTrackerScenario(options: TrackerScenarioOptions, budget
       progress.update(tick.second, `${tick.open} connections, ${tick.announcesPerSec} announces/s`);
     }
     windowSec = (Date.now() - startedAt) / 1000;
-    const cpuAfter = fleet.pids.map(readCpuSeconds);
+    const cpuAfter = fleet.pids.map(readCpuSec);
     loadCpuPercent = Math.max(...cpuAfter.map((after, i) => (100 * (after - cpuBefore[i]!)) / windowSec));
   } finally {
     await fleet.stop();

@@ -51,7 +51,7 @@ export interface MintOptions {
   swarms?: string[];
   infoHashes?: string[];
   /** Lifetime in seconds from `now`. */
-  ttlSeconds: number;
+  ttlSec: number;
   /** Milliseconds since the epoch; for tests. */
   now?: number;
 }
@@ -61,7 +61,7 @@ const sign = (payload: string, key: string) => createHmac('sha256', key).update(
 
 /** A token for `options`, signed with `key` (the current one, when two are accepted). */
 export function mintToken(options: MintOptions, key: string): string {
-  const claims: TokenClaims = { exp: Math.floor((options.now ?? Date.now()) / 1000) + options.ttlSeconds };
+  const claims: TokenClaims = { exp: Math.floor((options.now ?? Date.now()) / 1000) + options.ttlSec };
   if (options.swarms?.length) claims.swarms = options.swarms;
   if (options.infoHashes?.length) claims.hashes = options.infoHashes;
   if (!claims.swarms && !claims.hashes) throw new RangeError('a token must cover at least one swarm id or info_hash');

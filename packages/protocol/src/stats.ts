@@ -32,7 +32,7 @@ export interface OriginStats {
 
 /** One tracker instance's `/stats`; counters since it started. */
 export interface TrackerStats {
-  uptimeSeconds: number;
+  uptimeSec: number;
   /** WebSocket connections open on this instance now. */
   connections: number;
   /** Bytes waiting to be written to this instance's sockets. */
