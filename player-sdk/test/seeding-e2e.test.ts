@@ -39,7 +39,7 @@ function browserSuite(): void {
       const roles = stats.map((s) => s.seeding?.role);
       assert.ok(roles.includes('seeder') && roles.every((role) => role === 'seeder' || role === 'backup'), JSON.stringify(roles));
       assert.ok(stats.some((s) => s.p2pBytes > 0), 'segments went from one to the other');
-      assert.ok(stats.every((s) => s.startupMs !== null && s.stalls === 0));
+      assert.ok(stats.every((s) => s.startupMs !== null && s.stalls === 0), `startup and stalls: ${JSON.stringify(stats.map((s) => [s.startupMs, s.stalls]))}`);
       for (const viewer of viewers.splice(0)) await viewer.close();
     });
 
