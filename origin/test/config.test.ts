@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { TSX_EXEC_ARGV } from '@swarmcast/testkit';
+import { runEntry } from '@swarmcast/testkit';
 import { buildOrigin } from '../src/app.ts';
 import { defaultOriginOptions, loadConfig } from '../src/config.ts';
 import { SAMPLE_MEDIA_DIR } from './fixture.ts';
@@ -73,17 +72,7 @@ describe('loadConfig', () => {
 });
 
 function runMain(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [...TSX_EXEC_ARGV, 'src/main.ts'], { cwd: packageDir, env: { ...process.env, ...env } });
-    let output = '';
-    const collect = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('origin listening on')) child.kill('SIGTERM');
-    };
-    child.stdout.on('data', collect);
-    child.stderr.on('data', collect);
-    child.on('exit', (code) => resolve({ code, output }));
-  });
+  return runEntry('src/main.ts', { cwd: packageDir, env, listening: 'origin listening on' });
 }
 
 describe('main', () => {

@@ -7,16 +7,12 @@ import { StoreUnavailableError } from './storage.ts';
 await runService(
   async () => {
     const config = loadConfig();
-    const app = await buildTracker({ ...config, logger: { level: config.logLevel } });
     return {
-      service: app,
-      listen: () =>
-        app.listen({
-          port: config.port,
-          host: config.host,
-          listenTextResolver: (address) =>
-            `tracker listening on ${address.replace(/^http/, 'ws')} (${config.redisUrl || config.redisClusterNodes ? 'redis' : 'memory'} store)`,
-        }),
+      server: await buildTracker({ ...config, logger: { level: config.logLevel } }),
+      port: config.port,
+      host: config.host,
+      listeningText: (address) =>
+        `tracker listening on ${address.replace(/^http/, 'ws')} (${config.redisUrl || config.redisClusterNodes ? 'redis' : 'memory'} store)`,
     };
   },
   (error) => (error instanceof StoreUnavailableError ? `tracker not started: ${error.message}` : undefined),

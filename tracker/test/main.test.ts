@@ -1,24 +1,13 @@
 // The tracker's process entry: what an operator sees when it cannot start, and a clean stop.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
-import { freePort, TSX_EXEC_ARGV } from '@swarmcast/testkit';
+import { freePort, runEntry } from '@swarmcast/testkit';
 
 const MAIN = fileURLToPath(import.meta.resolve('@swarmcast/tracker/main'));
 
 function runMain(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [...TSX_EXEC_ARGV, MAIN], { env: { ...process.env, REDIS_URL: '', LOG_LEVEL: 'warn', ...env } });
-    let output = '';
-    const collect = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('tracker listening on')) child.kill('SIGTERM');
-    };
-    child.stdout.on('data', collect);
-    child.stderr.on('data', collect);
-    child.on('exit', (code) => resolve({ code, output }));
-  });
+  return runEntry(MAIN, { env: { REDIS_URL: '', LOG_LEVEL: 'warn', ...env }, listening: 'tracker listening on' });
 }
 
 describe('tracker main', () => {

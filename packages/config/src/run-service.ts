@@ -1,9 +1,16 @@
 // How the tracker and the origin start from their settings and stop: one shape for both mains.
 import { ConfigError } from './settings.ts';
 
+/** What a main builds: a Fastify-like server and where it listens. */
 export interface ServiceStart {
-  service: { close(): Promise<unknown> };
-  listen(): Promise<unknown>;
+  server: {
+    close(): Promise<unknown>;
+    listen(options: { port: number; host: string; listenTextResolver: (address: string) => string }): Promise<unknown>;
+  };
+  port: number;
+  host: string;
+  /** The line logged once per address the server listens at. */
+  listeningText(address: string): string;
 }
 
 /**
@@ -15,13 +22,13 @@ export async function runService(
   explain: (error: unknown) => string | undefined = () => undefined,
 ): Promise<void> {
   try {
-    const { service, listen } = await build();
+    const { server, port, host, listeningText } = await build();
     const shutdown = () => {
-      service.close().then(() => process.exit(0), () => process.exit(1));
+      server.close().then(() => process.exit(0), () => process.exit(1));
     };
     process.once('SIGINT', shutdown);
     process.once('SIGTERM', shutdown);
-    await listen();
+    await server.listen({ port, host, listenTextResolver: listeningText });
   } catch (error) {
     if (error instanceof ConfigError) console.error(`configuration error: ${error.message}`);
     else console.error(explain(error) ?? error);

@@ -2,7 +2,7 @@
 export { malleatedSpellings } from './access-token-spellings.ts';
 export { canUnshare, inLoopbackNamespace, rerunInLoopbackNamespace, webrtcSkip } from './loopback.ts';
 export { acceptsConnections, freePort, portIsFree } from './ports.ts';
-export { exitOf, forkTs, forwardLabelled, killAllChildren, stopChild, track, TSX_EXEC_ARGV } from './processes.ts';
+export { exitOf, forkTs, forwardLabelled, killAllChildren, runEntry, stopChild, track, TSX_EXEC_ARGV } from './processes.ts';
 export { startRedis, startRedisCluster, type RedisCluster, type RedisServer } from './redis-server.ts';
 export { runTracker, startTrackerProcess, type TrackerProcess, type TrackerProcessOptions } from './tracker-process.ts';
 export { sleep, until, waitFor, type PollOptions } from './wait.ts';

@@ -1,7 +1,7 @@
 // Child processes of a test, a bench or a load run (load generators, trackers, redis-servers,
 // nginx): remembered until they exit, so that however the run ends — Ctrl-C included — none
 // outlives it.
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 
 const STOP_GRACE_MS = 2_000;
@@ -64,4 +64,22 @@ export function forwardLabelled(child: ChildProcess, label: string): void {
   };
   child.stdout?.on('data', forward);
   child.stderr?.on('data', forward);
+}
+
+/**
+ * Runs a service's TypeScript entry until it exits, sending SIGTERM once its output says
+ * `listening`: what an operator starting it would see (exit code and everything it printed).
+ */
+export function runEntry(entry: string, options: { env?: NodeJS.ProcessEnv; cwd?: string; listening: string }): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const child = track(spawn(process.execPath, [...TSX_EXEC_ARGV, entry], { cwd: options.cwd, env: { ...process.env, ...options.env } }));
+    let output = '';
+    const collect = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes(options.listening)) child.kill('SIGTERM');
+    };
+    child.stdout.on('data', collect);
+    child.stderr.on('data', collect);
+    child.on('exit', (code) => resolve({ code, output }));
+  });
 }
