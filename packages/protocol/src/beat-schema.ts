@@ -7,8 +7,8 @@
  * viewers apart and de-duplicating retries.
  */
 import { Type, type Static } from '@sinclair/typebox';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { constant, nullable } from './json-schema.ts';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import { constant, nullable, parseJson, schemaCompiler } from './json-schema.ts';
 import { MAX_BEATS_PER_BATCH, MAX_STREAM_LENGTH } from './telemetry.ts';
 
 /** Larger than any real session's counter (2^53 bytes ≈ 9 PB), so the arithmetic stays exact in doubles and Lua. */
@@ -82,15 +82,11 @@ function describe(errors: ErrorObject[] | null | undefined): string {
 
 /** Compiles the batch validator once; the parser takes the raw body text. */
 export function createBatchParser(): (text: string) => BatchParse {
-  const ajv = new Ajv({ allErrors: false, strict: true, allowUnionTypes: true });
-  const validate: ValidateFunction<BeatBatch> = ajv.compile(beatBatchSchema);
+  const validate: ValidateFunction<BeatBatch> = schemaCompiler().compile(beatBatchSchema);
   return (text) => {
-    let data: unknown;
-    try {
-      data = JSON.parse(text);
-    } catch {
-      return { ok: false, code: 'invalid_json', reason: 'body is not valid JSON' };
-    }
+    const json = parseJson(text);
+    if (!json) return { ok: false, code: 'invalid_json', reason: 'body is not valid JSON' };
+    const data = json.value;
     if (!validate(data)) return { ok: false, code: 'invalid_beat', reason: `invalid beat batch: ${describe(validate.errors)}` };
     for (const beat of data.beats) {
       beat.stream = beat.stream.replace(BIDI_CONTROLS, '');

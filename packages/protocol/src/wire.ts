@@ -6,8 +6,8 @@
  * Ids (info_hash, peer_id, offer_id) are 20-character "binary" strings: code points 0–0xFF.
  */
 import { Type, type Static } from '@sinclair/typebox';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { constant, nullable, oneOf } from './json-schema.ts';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import { constant, nullable, oneOf, parseJson, schemaCompiler } from './json-schema.ts';
 
 /** The longest SDP accepted; real ones are 0.5–3 KB. */
 export const MAX_SDP_LENGTH = 16 * 1024;
@@ -134,18 +134,15 @@ export function describeError(errors: ErrorObject[] | null | undefined): string 
 
 /** Compiles one validator per message kind for the given limits. */
 export function createMessageParser(limits: ProtocolLimits): (text: string) => ParseResult {
-  const ajv = new Ajv({ allErrors: false, strict: true, allowUnionTypes: true });
+  const ajv = schemaCompiler();
   const validateAnnounce: ValidateFunction<AnnounceRequest> = ajv.compile(announceRequestSchema(limits.maxOffers));
   const validateAnswer: ValidateFunction<AnswerRequest> = ajv.compile(answerRequestSchema);
   const validateScrape: ValidateFunction<ScrapeRequest> = ajv.compile(scrapeRequestSchema(limits.maxScrapeHashes));
 
   return (text) => {
-    let data: unknown;
-    try {
-      data = JSON.parse(text);
-    } catch {
-      return { ok: false, code: 'invalid_json', reason: 'message is not valid JSON' };
-    }
+    const json = parseJson(text);
+    if (!json) return { ok: false, code: 'invalid_json', reason: 'message is not valid JSON' };
+    const data = json.value;
     if (typeof data !== 'object' || data === null || Array.isArray(data)) {
       return { ok: false, code: 'invalid_message', reason: 'message must be a JSON object' };
     }
