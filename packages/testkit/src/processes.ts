@@ -67,19 +67,50 @@ export function forwardLabelled(child: ChildProcess, label: string): void {
 }
 
 /**
+ * Spawns a TypeScript entry under tsx and remembers it until it exits; `output()` is everything it
+ * has printed so far, stdout and stderr.
+ */
+export function spawnTs(
+  entry: string,
+  options: {
+    /** More `node` flags, after tsx's. */
+    execArgv?: string[];
+    /** Set over this process's environment. */
+    env?: NodeJS.ProcessEnv;
+    cwd?: string;
+    /** An IPC channel to the child (`child.send`). */
+    ipc?: boolean;
+    /** Also forward the child's output to stderr, each line prefixed `[label] `. */
+    label?: string;
+  } = {},
+): { child: ChildProcess; output(): string } {
+  const child = track(spawn(process.execPath, [...TSX_EXEC_ARGV, ...(options.execArgv ?? []), entry], {
+    cwd: options.cwd,
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe', ...(options.ipc ? (['ipc'] as const) : [])],
+    serialization: 'advanced',
+  }));
+  let output = '';
+  const collect = (chunk: Buffer) => {
+    output += chunk.toString();
+  };
+  child.stdout!.on('data', collect);
+  child.stderr!.on('data', collect);
+  if (options.label) forwardLabelled(child, options.label);
+  return { child, output: () => output };
+}
+
+/**
  * Runs a service's TypeScript entry until it exits, sending SIGTERM once its output says
  * `listening`: what an operator starting it would see (exit code and everything it printed).
  */
 export function runEntry(entry: string, options: { env?: NodeJS.ProcessEnv; cwd?: string; listening: string }): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve) => {
-    const child = track(spawn(process.execPath, [...TSX_EXEC_ARGV, entry], { cwd: options.cwd, env: { ...process.env, ...options.env } }));
-    let output = '';
-    const collect = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes(options.listening)) child.kill('SIGTERM');
-    };
-    child.stdout.on('data', collect);
-    child.stderr.on('data', collect);
-    child.on('exit', (code) => resolve({ code, output }));
-  });
+  const { child, output } = spawnTs(entry, { env: options.env, cwd: options.cwd });
+  // Listeners run in the order added, so spawnTs has already collected the chunk.
+  const stopOnceListening = () => {
+    if (output().includes(options.listening)) child.kill('SIGTERM');
+  };
+  child.stdout!.on('data', stopOnceListening);
+  child.stderr!.on('data', stopOnceListening);
+  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, output: output() })));
 }

@@ -4,10 +4,10 @@
  * benches that measure one process per tracker. Every process is killed when the test process
  * exits, even if a test forgot to stop it.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { acceptsConnections, freePort } from './ports.ts';
-import { exitOf, forwardLabelled, track, TSX_EXEC_ARGV } from './processes.ts';
+import { exitOf, spawnTs } from './processes.ts';
 import { sleep } from './wait.ts';
 
 const START_TIMEOUT_MS = 30_000;
@@ -39,7 +39,7 @@ export interface TrackerProcess {
 
 /** Runs the tracker with `env` until it exits; for start-up failures. */
 export function runTracker(env: Record<string, string>): { exited: Promise<number | NodeJS.Signals>; output(): string } {
-  const { child, output } = launch(env, {});
+  const { child, output } = spawnTracker(env);
   return { exited: exitOf(child), output };
 }
 
@@ -51,7 +51,7 @@ export function runTracker(env: Record<string, string>): { exited: Promise<numbe
 export async function startTrackerProcess(env: Record<string, string> = {}, options: TrackerProcessOptions = {}): Promise<TrackerProcess> {
   const host = env['HOST'] ?? '127.0.0.1';
   const port = env['PORT'] ? Number(env['PORT']) : await freePort(host);
-  const { child, output } = launch({ ...env, HOST: host, PORT: String(port) }, options);
+  const { child, output } = spawnTracker({ ...env, HOST: host, PORT: String(port) }, options);
   const exited = exitOf(child);
   let exitCode: number | NodeJS.Signals | undefined;
   void exited.then((code) => (exitCode = code));
@@ -79,21 +79,12 @@ export async function startTrackerProcess(env: Record<string, string> = {}, opti
   };
 }
 
-function launch(env: Record<string, string>, options: TrackerProcessOptions): { child: ChildProcess; output(): string } {
-  const entry = options.entry ?? fileURLToPath(import.meta.resolve('@swarmcast/tracker/main'));
-  // Strict: an unhandled rejection anywhere in the tracker kills it, and so fails the test.
-  const child = spawn(process.execPath, ['--unhandled-rejections=strict', ...TSX_EXEC_ARGV, ...(options.execArgv ?? []), entry], {
-    env: { ...process.env, LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe', ...(options.ipc ? (['ipc'] as const) : [])],
-    serialization: 'advanced',
+function spawnTracker(env: Record<string, string>, options: TrackerProcessOptions = {}): { child: ChildProcess; output(): string } {
+  return spawnTs(options.entry ?? fileURLToPath(import.meta.resolve('@swarmcast/tracker/main')), {
+    // Strict: an unhandled rejection anywhere in the tracker kills it, and so fails the test.
+    execArgv: ['--unhandled-rejections=strict', ...(options.execArgv ?? [])],
+    env: { LOG_LEVEL: 'info', ...env },
+    ipc: options.ipc,
+    label: options.label,
   });
-  let output = '';
-  const collect = (data: Buffer) => {
-    output += data.toString();
-  };
-  child.stdout!.on('data', collect);
-  child.stderr!.on('data', collect);
-  if (options.label) forwardLabelled(child, options.label);
-  track(child);
-  return { child, output: () => output };
 }
