@@ -195,10 +195,10 @@ describe('Redis faults', () => {
     const port = await closedPort();
     const single = runTracker({ REDIS_URL: `redis://127.0.0.1:${port}`, PORT: '0' });
     assert.equal(await single.exited, 1);
-    assert.match(single.output(), new RegExp(`REDIS_URL=redis://127\\.0\\.0\\.1:${port}.*ECONNREFUSED`));
+    assert.match(single.output(), new RegExp(`tracker not started: .*REDIS_URL=redis://127\\.0\\.0\\.1:${port}.*ECONNREFUSED`));
     const cluster = runTracker({ REDIS_CLUSTER_NODES: `127.0.0.1:${port}`, PORT: '0' });
     assert.equal(await cluster.exited, 1);
-    assert.match(cluster.output(), new RegExp(`REDIS_CLUSTER_NODES=127\\.0\\.0\\.1:${port}`));
+    assert.match(cluster.output(), new RegExp(`tracker not started: .*REDIS_CLUSTER_NODES=127\\.0\\.0\\.1:${port}`));
   });
 
   test('Redis lost mid-run: announces fail with a reason, nothing crashes, swarms come back after a restart', async () => {
