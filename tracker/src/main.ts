@@ -2,7 +2,7 @@
 import { runService } from '@swarmcast/config';
 import { buildTracker } from './app.ts';
 import { loadConfig } from './config.ts';
-import { StoreUnavailableError } from './storage.ts';
+import { StoreUnavailableError, storeKind } from './storage.ts';
 
 await runService(
   async () => {
@@ -12,7 +12,7 @@ await runService(
       port: config.port,
       host: config.host,
       listeningText: (address) =>
-        `tracker listening on ${address.replace(/^http/, 'ws')} (${config.redisUrl || config.redisClusterNodes ? 'redis' : 'memory'} store)`,
+        `tracker listening on ${address.replace(/^http/, 'ws')} (${storeKind(config)} store)`,
     };
   },
   (error) => (error instanceof StoreUnavailableError ? `tracker not started: ${error.message}` : undefined),

@@ -37,9 +37,14 @@ export function redisLocation(config: TrackerConfig): string {
   return config.redisUrl ? `${configEnv.redisUrl}=${redactedUrl(config.redisUrl)}` : 'the store given to buildTracker';
 }
 
+/** The one decision of where state lives, for openStorage and for main.ts's listening line. */
+export function storeKind(config: TrackerConfig): 'memory' | 'redis' {
+  return config.redisUrl || config.redisClusterNodes ? 'redis' : 'memory';
+}
+
 /** Opens the configured storage, or throws `StoreUnavailableError`; `swarms`, when given, replaces the configured swarm store. */
 export async function openStorage(config: TrackerConfig, log: FastifyBaseLogger, swarms?: SwarmStore): Promise<Storage> {
-  if (!config.redisUrl && !config.redisClusterNodes) {
+  if (storeKind(config) === 'memory') {
     const store = swarms ?? new MemoryStore();
     return { swarms: store, telemetry: (limits) => new MemoryTelemetryStore(limits), close: () => store.close() };
   }
