@@ -36,6 +36,59 @@ interface ModeResult {
   startupMs: number;
   latencySec: number;
   maxLatencySec: number;
+  /** Steady state: origin fetches per segment (all viewers), and who fetched them (coordination role or `none`). */
+  fetchesPerSegment: number;
+  fetchesByRole: Record<string, number>;
+  /** Steady state, segments from peers: seconds from the segment's first arrival anywhere to this viewer (p50 / p95). */
+  meshDelaySec: [number, number];
+}
+
+/** One `segment` event, as a page records it (wall clock: pages on one machine share it). */
+interface SegmentRecord {
+  url: string;
+  source: 'http' | 'p2p';
+  at: number;
+  role: string;
+}
+
+/** Records every segment a page's player loads, with the viewer's seeding role at that moment. */
+async function recordSegments(viewer: Viewer): Promise<void> {
+  await viewer.page.evaluate(() => {
+    const w = window as unknown as {
+      player: { on(name: 'segment', f: (e: { url: string; source: string }) => void): void; stats(): { seeding: { role: string } | null } };
+      segmentRecords: unknown[];
+    };
+    w.segmentRecords = [];
+    w.player.on('segment', (e) => w.segmentRecords.push({ url: e.url, source: e.source, at: Date.now(), role: w.player.stats().seeding?.role ?? 'none' }));
+  });
+}
+
+const segmentRecords = (viewer: Viewer) => viewer.page.evaluate(() => (window as unknown as { segmentRecords: SegmentRecord[] }).segmentRecords);
+
+const quantile = (sorted: number[], q: number) => (sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!);
+
+/** Fetches per segment, by role, and the mesh's delivery delay, over segments first seen after `since`. */
+function segmentFigures(records: SegmentRecord[], since: number): Pick<ModeResult, 'fetchesPerSegment' | 'fetchesByRole' | 'meshDelaySec'> {
+  const byUrl = new Map<string, SegmentRecord[]>();
+  for (const record of records) byUrl.set(record.url, [...(byUrl.get(record.url) ?? []), record]);
+  const fetchesByRole: Record<string, number> = {};
+  const delays: number[] = [];
+  let segments = 0;
+  let fetches = 0;
+  for (const list of byUrl.values()) {
+    const first = Math.min(...list.map((r) => r.at));
+    if (first < since) continue;
+    segments++;
+    for (const record of list) {
+      if (record.source === 'http') {
+        fetches++;
+        fetchesByRole[record.role] = (fetchesByRole[record.role] ?? 0) + 1;
+      } else delays.push((record.at - first) / 1000);
+    }
+  }
+  delays.sort((a, b) => a - b);
+  const round = (n: number) => Math.round(n * 100) / 100;
+  return { fetchesPerSegment: round(fetches / Math.max(1, segments)), fetchesByRole, meshDelaySec: [round(quantile(delays, 0.5)), round(quantile(delays, 0.95))] };
 }
 
 const total = (list: SwarmcastStats[], key: 'p2pBytes' | 'httpBytes') => list.reduce((sum, s) => sum + s[key], 0);
@@ -52,7 +105,9 @@ async function runMode(mode: Mode): Promise<ModeResult> {
           : mode === 'coordinated'
             ? { trackers: [stack.trackerUrl], coordination: true }
             : { trackers: [stack.trackerUrl], policy: mode };
-      viewers.push(await openViewer(browser, stack, { level: 0, ...(LATENCY ? { liveLatency: LATENCY } : {}), ...options }));
+      const viewer = await openViewer(browser, stack, { level: 0, ...(LATENCY ? { liveLatency: LATENCY } : {}), ...options });
+      await recordSegments(viewer);
+      viewers.push(viewer);
       await sleep(1000);
     }
     const latencies: number[] = [];
@@ -61,11 +116,13 @@ async function runMode(mode: Mode): Promise<ModeResult> {
     };
     let warm: SwarmcastStats[] = [];
     let warmOrigin = 0;
+    let warmAt = 0;
     for (let elapsed = 0; elapsed < DURATION_SEC; elapsed += 5) {
       await sleep(5000);
       if (elapsed + 5 === WARMUP_SEC) {
         warm = await Promise.all(viewers.map((v) => v.stats()));
         warmOrigin = await stack.liveSegmentBytes();
+        warmAt = Date.now();
       }
       if (elapsed + 5 > WARMUP_SEC) await sampleLatency();
       process.stderr.write(`\r${mode}: ${elapsed + 5}/${DURATION_SEC} s   `);
@@ -73,6 +130,7 @@ async function runMode(mode: Mode): Promise<ModeResult> {
     process.stderr.write('\n');
     const end = await Promise.all(viewers.map((v) => v.stats()));
     const originBytes = await stack.liveSegmentBytes();
+    const records = (await Promise.all(viewers.map(segmentRecords))).flat();
     const steadyP2p = total(end, 'p2pBytes') - total(warm, 'p2pBytes');
     const steadyHttp = total(end, 'httpBytes') - total(warm, 'httpBytes');
     return {
@@ -83,9 +141,10 @@ async function runMode(mode: Mode): Promise<ModeResult> {
       steadyOriginBytes: originBytes - warmOrigin,
       stalls: end.reduce((sum, s) => sum + s.stalls, 0),
       stalledMs: end.reduce((sum, s) => sum + s.stalledMs, 0),
-      startupMs: Math.round(end.reduce((sum, s) => sum + (s.startupMs ?? 0), 0) / end.length),
+      startupMs: Math.round(quantile(end.map((s) => s.startupMs ?? Infinity).sort((x, y) => x - y), 0.5)),
       latencySec: Math.round((10 * latencies.reduce((a, b) => a + b, 0)) / Math.max(1, latencies.length)) / 10,
       maxLatencySec: Math.max(0, ...latencies),
+      ...segmentFigures(records, warmAt),
     };
   } finally {
     for (const viewer of viewers) await viewer.close();
@@ -103,11 +162,16 @@ console.log(`Swarmcast live bench: ${VIEWERS} viewers × ${DURATION_SEC} s (stea
 const results: ModeResult[] = [];
 for (const mode of MODES) results.push(await runMode(mode));
 const mib = (bytes: number) => (bytes / 1024 / 1024).toFixed(2);
-console.log('\n| policy | offload (all / steady) | origin egress MiB (all / steady) | stalls (total s) | startup ms (avg) | latency s (avg / max) |');
-console.log('|---|---|---|---|---|---|');
+console.log(
+  '\n| policy | offload (all / steady) | origin egress MiB (all / steady) | stalls (total s) | startup ms (p50) | latency s (avg / max) | steady fetches / segment (by role) | mesh delay s (p50 / p95) |',
+);
+console.log('|---|---|---|---|---|---|---|---|');
 for (const r of results) {
+  const roles = Object.entries(r.fetchesByRole)
+    .map(([role, n]) => `${role} ${n}`)
+    .join(', ');
   console.log(
-    `| ${r.mode} | ${r.offloadPercent}% / ${r.steadyOffloadPercent}% | ${mib(r.originBytes)} / ${mib(r.steadyOriginBytes)} | ${r.stalls} (${(r.stalledMs / 1000).toFixed(1)}) | ${r.startupMs} | ${r.latencySec} / ${r.maxLatencySec} |`,
+    `| ${r.mode} | ${r.offloadPercent}% / ${r.steadyOffloadPercent}% | ${mib(r.originBytes)} / ${mib(r.steadyOriginBytes)} | ${r.stalls} (${(r.stalledMs / 1000).toFixed(1)}) | ${r.startupMs} | ${r.latencySec} / ${r.maxLatencySec} | ${r.fetchesPerSegment} (${roles}) | ${r.meshDelaySec.join(' / ')} |`,
   );
 }
 console.log(JSON.stringify({ viewers: VIEWERS, durationSec: DURATION_SEC, warmupSec: WARMUP_SEC, windowSegments: WINDOW, results }));
