@@ -72,10 +72,12 @@ export const VOD_PREFETCH_WINDOW_SEC = 120;
 export const P2P_SILENCE_TIMEOUT_MS = 1500;
 
 /**
- * A coordinated viewer joining a swarm that already watches waits this long for peers before its
- * first segments come over HTTP: every joiner pulling its first buffer from the origin is what
- * made origin fetches grow with the audience during a ramp. It only delays startup when no peer
- * delivers in time; p2p-media-loader counts it from its first segment request and ignores it after.
+ * A coordinated viewer joining a swarm that already watches waits up to this long for peers before
+ * the rest of its first buffer comes over HTTP: every joiner pulling its first buffer from the
+ * origin is what made origin fetches grow with the audience during a ramp. Its first segment comes
+ * over HTTP at once ({@link loadsFirstSegmentOverHttp}), so the wait costs no startup time; it is
+ * at most half that segment's length, so a fetch after a fruitless wait still lands before the
+ * first segment has played. p2p-media-loader counts it from its first segment request.
  */
 export const JOIN_PEER_WAIT_MS = 1500;
 /** Spread of the relays' deadlines: if seeders and backups all failed, the first relay's fetch can still reach some others. */
@@ -91,7 +93,7 @@ export function planLoading(snapshot: PlaybackSnapshot, options: PolicyOptions, 
     simultaneousHttpDownloads: 2,
     simultaneousP2PDownloads: 3,
     p2pNotReceivingBytesTimeoutMs: P2P_SILENCE_TIMEOUT_MS,
-    httpDownloadInitialTimeoutMs: snapshot.isLive && snapshot.role ? JOIN_PEER_WAIT_MS : 0,
+    httpDownloadInitialTimeoutMs: snapshot.isLive && snapshot.role ? Math.min(JOIN_PEER_WAIT_MS, 500 * segmentDuration) : 0,
   };
   // No peer connected: nobody to wait for (after a joiner's wait for its first peers), whatever the role.
   if (snapshot.connectedPeers === 0) return { ...base, highDemandTimeWindow: HTTP_FIRST_WINDOW_SEC };
@@ -105,6 +107,15 @@ export function planLoading(snapshot: PlaybackSnapshot, options: PolicyOptions, 
   const floor = snapshot.isLive ? options.httpFallbackBuffer : Math.max(options.httpFallbackBuffer, VOD_HTTP_FLOOR_SEC);
   const stagger = random * DEADLINE_STAGGER_SEGMENTS * segmentDuration;
   return { ...base, highDemandTimeWindow: round(floor + stagger + margin) };
+}
+
+/**
+ * Whether a segment request skips p2p-media-loader for hls.js's own loader, straight to the
+ * origin: the very first one of a joiner that waits for its peers. Startup then takes as long as
+ * over HTTP alone, and the origin sends that joiner one segment instead of its whole first buffer.
+ */
+export function loadsFirstSegmentOverHttp(plan: Partial<LoadingPlan>, segmentsRequested: number): boolean {
+  return segmentsRequested === 0 && (plan.httpDownloadInitialTimeoutMs ?? 0) > 0;
 }
 
 /**

@@ -18,7 +18,20 @@ import { levelInfoHash } from './hls-swarm.ts';
 import { fetchManifestJson } from './integrity.ts';
 import { integrityCheckFor, type IntegrityCheck } from './integrity-check.ts';
 import { checkLevel, checkLiveLatency, type ResolvedOptions } from './options.ts';
-import { hlsConfigFor, initialCoreConfig, isPeerFirst, LIVE_LATENCY_SLACK_SEC, planLoading, STALL_MEMORY_MS, uploadAllowed, type FallbackReason, type TransportMode } from './policy.ts';
+import {
+  hlsConfigFor,
+  initialCoreConfig,
+  isPeerFirst,
+  LIVE_LATENCY_SLACK_SEC,
+  loadsFirstSegmentOverHttp,
+  planLoading,
+  STALL_MEMORY_MS,
+  uploadAllowed,
+  type FallbackReason,
+  type LoadingPlan,
+  type TransportMode,
+} from './policy.ts';
+import { httpStartLoader } from './http-start-loader.ts';
 import { seedingRole } from './seeding-role.ts';
 import { StatsRecorder, type SwarmcastStats } from './stats.ts';
 import { defaultSwarmId, newPeerId } from './swarm-identity.ts';
@@ -113,6 +126,10 @@ export function createSession(setup: SessionSetup): Session {
   /** Segments p2p-media-loader reported (and counted) that hls.js has not taken yet. */
   const countedByEngine = new Set<string>();
 
+  /** The loading plan last handed to p2p-media-loader (it decides a joiner's first segment too). */
+  let plan: Partial<LoadingPlan> = initialCoreConfig(options);
+  let segmentsRequested = 0;
+
   const coordination =
     mode === 'p2p' && options.coordination && isPeerFirst(options.policy) && trackers[0] !== undefined
       ? new CoordinationClient({ tracker: trackers[0], peerId, onAnswer: () => replan() })
@@ -157,7 +174,7 @@ export function createSession(setup: SessionSetup): Session {
     // Follow the level being played (it changes with ABR): the client then asks about that swarm.
     const swarm = coordination ? currentSwarm() : undefined;
     if (swarm) coordination?.watch(swarm);
-    const plan = planLoading(
+    plan = planLoading(
       {
         isLive: details?.live ?? true,
         bufferAhead: bufferAhead(video),
@@ -395,7 +412,14 @@ export function createSession(setup: SessionSetup): Session {
     },
   };
 
-  return { hlsConfig, loaderConfig: (engine?.getConfigForHlsJs() ?? {}) as Partial<HlsConfig>, bind, attachMedia, handle };
+  const loaderConfig = (engine?.getConfigForHlsJs() ?? {}) as Partial<HlsConfig>;
+  if (loaderConfig.fLoader) {
+    loaderConfig.fLoader = httpStartLoader(loaderConfig.fLoader, (context) => {
+      if (context.frag.sn === 'initSegment') return false;
+      return loadsFirstSegmentOverHttp(plan, segmentsRequested++);
+    });
+  }
+  return { hlsConfig, loaderConfig, bind, attachMedia, handle };
 }
 
 function bufferAhead(video: HTMLVideoElement | null): number {

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CoordinationClient } from '../src/coordination-client.ts';
 import { defaultOptions } from '../src/options.ts';
-import { HTTP_FIRST_WINDOW_SEC, initialCoreConfig, JOIN_PEER_WAIT_MS, planLoading, RELAY_STAGGER_SEC, STALL_MARGIN_SEC, type PlaybackSnapshot } from '../src/policy.ts';
+import { HTTP_FIRST_WINDOW_SEC, initialCoreConfig, JOIN_PEER_WAIT_MS, loadsFirstSegmentOverHttp, planLoading, RELAY_STAGGER_SEC, STALL_MARGIN_SEC, type PlaybackSnapshot } from '../src/policy.ts';
 import { BACKUP_LEAD, BACKUPS, COORDINATION_STALE_MS, seedingRole, type SwarmCoordination } from '../src/seeding-role.ts';
 import { newPeerId, swarmInfoHash } from '../src/swarm-identity.ts';
 
@@ -53,7 +53,7 @@ describe('planLoading with a seeding role (live)', () => {
     for (const role of [{ kind: 'seeder' as const }, { kind: 'backup' as const, order: 0 }, { kind: 'relay' as const }]) {
       const plan = planLoading({ ...live, connectedPeers: 0, role }, options, 0);
       assert.equal(plan.highDemandTimeWindow, HTTP_FIRST_WINDOW_SEC, role.kind);
-      assert.equal(plan.httpDownloadInitialTimeoutMs, JOIN_PEER_WAIT_MS, 'a joiner still waits for its first peers before that');
+      assert.ok(plan.httpDownloadInitialTimeoutMs > 0, 'a joiner still waits for its first peers before that');
     }
   });
 
@@ -80,10 +80,21 @@ describe('planLoading with a seeding role (live)', () => {
     assert.equal(initialCoreConfig(options).highDemandTimeWindow, HTTP_FIRST_WINDOW_SEC);
   });
 
-  test('with a role (others watch) a joiner first waits for peers; without one it never does', () => {
-    assert.equal(planLoading({ ...live, connectedPeers: 0, role: { kind: 'relay' } }, options, 0).httpDownloadInitialTimeoutMs, JOIN_PEER_WAIT_MS);
+  test('with a role (others watch) a joiner first waits for peers, at most half a segment; without one it never does', () => {
+    const joiner = { ...live, connectedPeers: 0, role: { kind: 'relay' as const } };
+    assert.equal(planLoading(joiner, options, 0).httpDownloadInitialTimeoutMs, 1000, '2 s segments: 1 s');
+    assert.equal(planLoading({ ...joiner, segmentDuration: 6 }, options, 0).httpDownloadInitialTimeoutMs, JOIN_PEER_WAIT_MS);
     assert.equal(planLoading({ ...live, connectedPeers: 0 }, options, 0).httpDownloadInitialTimeoutMs, 0);
     assert.equal(planLoading({ ...live, isLive: false, role: { kind: 'relay' } }, options, 0).httpDownloadInitialTimeoutMs, 0);
+  });
+
+  test("a waiting joiner's first segment, and only that one, skips the wait (straight to the origin)", () => {
+    const waiting = planLoading({ ...live, connectedPeers: 0, role: { kind: 'relay' } }, options, 0);
+    assert.equal(loadsFirstSegmentOverHttp(waiting, 0), true);
+    assert.equal(loadsFirstSegmentOverHttp(waiting, 1), false);
+    assert.equal(loadsFirstSegmentOverHttp(planLoading({ ...live, connectedPeers: 0 }, options, 0), 0), false, 'no wait: the core fetches it itself');
+    assert.equal(loadsFirstSegmentOverHttp(initialCoreConfig(options), 0), false);
+    assert.equal(loadsFirstSegmentOverHttp(initialCoreConfig({ ...options, policy: 'library-default' }), 0), false);
   });
 
   test('after a stall every role keeps the stall margin', () => {
