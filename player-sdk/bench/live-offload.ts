@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { defaultOriginOptions } from '@swarmcast/origin';
 import { canUnshare, inLoopbackNamespace, rerunInLoopbackNamespace, sleep } from '@swarmcast/testkit';
 import { launchChromium } from '@swarmcast/testkit/chromium';
-import { openViewer, startStack, type Viewer } from '../test/harness.ts';
+import { openViewer, segmentRecords, startStack, type SegmentRecord, type Viewer } from '../test/harness.ts';
 import { offloadPercent, type SwarmcastStats } from '../src/stats.ts';
 import type { PolicyName } from '../src/options.ts';
 
@@ -42,28 +42,6 @@ interface ModeResult {
   /** Steady state, segments from peers: seconds from the segment's first arrival anywhere to this viewer (p50 / p95). */
   meshDelaySec: [number, number];
 }
-
-/** One `segment` event, as a page records it (wall clock: pages on one machine share it). */
-interface SegmentRecord {
-  url: string;
-  source: 'http' | 'p2p';
-  at: number;
-  role: string;
-}
-
-/** Records every segment a page's player loads, with the viewer's seeding role at that moment. */
-async function recordSegments(viewer: Viewer): Promise<void> {
-  await viewer.page.evaluate(() => {
-    const w = window as unknown as {
-      player: { on(name: 'segment', f: (e: { url: string; source: string }) => void): void; stats(): { seeding: { role: string } | null } };
-      segmentRecords: unknown[];
-    };
-    w.segmentRecords = [];
-    w.player.on('segment', (e) => w.segmentRecords.push({ url: e.url, source: e.source, at: Date.now(), role: w.player.stats().seeding?.role ?? 'none' }));
-  });
-}
-
-const segmentRecords = (viewer: Viewer) => viewer.page.evaluate(() => (window as unknown as { segmentRecords: SegmentRecord[] }).segmentRecords);
 
 const quantile = (sorted: number[], q: number) => (sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!);
 
@@ -105,9 +83,7 @@ async function runMode(mode: Mode): Promise<ModeResult> {
           : mode === 'coordinated'
             ? { trackers: [stack.trackerUrl], coordination: true }
             : { trackers: [stack.trackerUrl], policy: mode };
-      const viewer = await openViewer(browser, stack, { level: 0, ...(LATENCY ? { liveLatency: LATENCY } : {}), ...options });
-      await recordSegments(viewer);
-      viewers.push(viewer);
+      viewers.push(await openViewer(browser, stack, { level: 0, ...(LATENCY ? { liveLatency: LATENCY } : {}), ...options }));
       await sleep(1000);
     }
     const latencies: number[] = [];

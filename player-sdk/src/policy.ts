@@ -111,11 +111,13 @@ export function planLoading(snapshot: PlaybackSnapshot, options: PolicyOptions, 
 
 /**
  * Whether a segment request skips p2p-media-loader for hls.js's own loader, straight to the
- * origin: the very first one of a joiner that waits for its peers. Startup then takes as long as
- * over HTTP alone, and the origin sends that joiner one segment instead of its whole first buffer.
+ * origin: the very first one of a coordinated viewer. Once the tracker says others watch, such a
+ * viewer waits for its peers before anything else comes over HTTP; its first segment must not:
+ * startup then takes as long as over HTTP alone, and the origin sends a joiner one segment instead
+ * of its whole first buffer. Decided before the tracker's answer is in: it races the first request.
  */
-export function loadsFirstSegmentOverHttp(plan: Partial<LoadingPlan>, segmentsRequested: number): boolean {
-  return segmentsRequested === 0 && (plan.httpDownloadInitialTimeoutMs ?? 0) > 0;
+export function loadsFirstSegmentOverHttp(coordinated: boolean, segmentsRequested: number): boolean {
+  return coordinated && segmentsRequested === 0;
 }
 
 /**

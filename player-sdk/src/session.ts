@@ -28,7 +28,6 @@ import {
   STALL_MEMORY_MS,
   uploadAllowed,
   type FallbackReason,
-  type LoadingPlan,
   type TransportMode,
 } from './policy.ts';
 import { httpStartLoader } from './http-start-loader.ts';
@@ -126,8 +125,6 @@ export function createSession(setup: SessionSetup): Session {
   /** Segments p2p-media-loader reported (and counted) that hls.js has not taken yet. */
   const countedByEngine = new Set<string>();
 
-  /** The loading plan last handed to p2p-media-loader (it decides a joiner's first segment too). */
-  let plan: Partial<LoadingPlan> = initialCoreConfig(options);
   let segmentsRequested = 0;
 
   const coordination =
@@ -174,7 +171,7 @@ export function createSession(setup: SessionSetup): Session {
     // Follow the level being played (it changes with ABR): the client then asks about that swarm.
     const swarm = coordination ? currentSwarm() : undefined;
     if (swarm) coordination?.watch(swarm);
-    plan = planLoading(
+    const plan = planLoading(
       {
         isLive: details?.live ?? true,
         bufferAhead: bufferAhead(video),
@@ -416,7 +413,7 @@ export function createSession(setup: SessionSetup): Session {
   if (loaderConfig.fLoader) {
     loaderConfig.fLoader = httpStartLoader(loaderConfig.fLoader, (context) => {
       if (context.frag.sn === 'initSegment') return false;
-      return loadsFirstSegmentOverHttp(plan, segmentsRequested++);
+      return loadsFirstSegmentOverHttp(coordination !== null, segmentsRequested++);
     });
   }
   return { hlsConfig, loaderConfig, bind, attachMedia, handle };

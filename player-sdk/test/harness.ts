@@ -92,6 +92,8 @@ export interface ViewerOptions extends Omit<SwarmcastOptions, 'src'> {
 export interface Viewer {
   context: BrowserContext;
   page: Page;
+  /** Every request the page made, in order, with Chromium's resource type (`xhr`: hls.js's own loader; `fetch`: p2p-media-loader's). */
+  requests: Array<{ url: string; type: string }>;
   stats(): Promise<SwarmcastStats>;
   currentTime(): Promise<number>;
   close(): Promise<void>;
@@ -171,6 +173,8 @@ export async function openViewer(
 ): Promise<Viewer> {
   const context = await newWebRtcContext(handle.browser, stack.originUrl);
   const page = await context.newPage();
+  const requests: Viewer['requests'] = [];
+  page.on('request', (request) => requests.push({ url: request.url(), type: request.resourceType() }));
   await page.addInitScript(ONLINE_SCRIPT);
   if (extra.corruptUploads) await page.addInitScript(CORRUPT_UPLOADS_SCRIPT);
   if (extra.initScript) await page.addInitScript(extra.initScript);
@@ -190,16 +194,23 @@ export async function openViewer(
         Swarmcast: { createPlayer: (v: HTMLVideoElement, o: unknown) => unknown };
         player: unknown;
         swarmcastErrors: unknown[];
+        segmentRecords: unknown[];
         tokenCalls: number;
         tokenCallback?: () => Promise<string>;
       };
       w.swarmcastErrors = [];
+      w.segmentRecords = [];
       w.tokenCalls = 0;
       const token = hasTokenCallback ? { token: w.tokenCallback } : {};
       const player = w.Swarmcast.createPlayer(document.getElementById('v') as HTMLVideoElement, { ...opts, ...token }) as {
-        on: (n: string, f: (e: unknown) => void) => void;
+        on: (n: string, f: (e: never) => void) => void;
+        stats(): { seeding: { role: string } | null };
       };
       player.on('error', (event) => w.swarmcastErrors.push(event));
+      // Every segment from the start, with the viewer's seeding role at that moment (segmentRecords).
+      player.on('segment', (e: { url: string; source: string }) =>
+        w.segmentRecords.push({ url: e.url, source: e.source, at: Date.now(), role: player.stats().seeding?.role ?? 'none' }),
+      );
       w.player = player;
     },
     [playerOptions, extra.tokenCallback !== undefined] as const,
@@ -207,6 +218,7 @@ export async function openViewer(
   return {
     context,
     page,
+    requests,
     stats: () => page.evaluate(() => (window as unknown as { player: { stats(): SwarmcastStats } }).player.stats()),
     currentTime: () => page.evaluate(() => (document.getElementById('v') as HTMLVideoElement).currentTime),
     async close() {
@@ -215,6 +227,17 @@ export async function openViewer(
     },
   };
 }
+
+/** One `segment` event, as a page recorded it (wall clock: pages on one machine share it). */
+export interface SegmentRecord {
+  url: string;
+  source: 'http' | 'p2p';
+  at: number;
+  role: string;
+}
+
+/** Every segment a viewer's player loaded so far, in order. */
+export const segmentRecords = (viewer: Viewer) => viewer.page.evaluate(() => (window as unknown as { segmentRecords: SegmentRecord[] }).segmentRecords);
 
 /**
  * Records in the page the SHA-256 of every fragment hls.js itself receives, independently of the

@@ -88,13 +88,10 @@ describe('planLoading with a seeding role (live)', () => {
     assert.equal(planLoading({ ...live, isLive: false, role: { kind: 'relay' } }, options, 0).httpDownloadInitialTimeoutMs, 0);
   });
 
-  test("a waiting joiner's first segment, and only that one, skips the wait (straight to the origin)", () => {
-    const waiting = planLoading({ ...live, connectedPeers: 0, role: { kind: 'relay' } }, options, 0);
-    assert.equal(loadsFirstSegmentOverHttp(waiting, 0), true);
-    assert.equal(loadsFirstSegmentOverHttp(waiting, 1), false);
-    assert.equal(loadsFirstSegmentOverHttp(planLoading({ ...live, connectedPeers: 0 }, options, 0), 0), false, 'no wait: the core fetches it itself');
-    assert.equal(loadsFirstSegmentOverHttp(initialCoreConfig(options), 0), false);
-    assert.equal(loadsFirstSegmentOverHttp(initialCoreConfig({ ...options, policy: 'library-default' }), 0), false);
+  test("a coordinated viewer's first segment, and only that one, skips p2p-media-loader (straight to the origin)", () => {
+    assert.equal(loadsFirstSegmentOverHttp(true, 0), true);
+    assert.equal(loadsFirstSegmentOverHttp(true, 1), false);
+    assert.equal(loadsFirstSegmentOverHttp(false, 0), false, 'uncoordinated: the core fetches it itself, HTTP-first');
   });
 
   test('after a stall every role keeps the stall margin', () => {

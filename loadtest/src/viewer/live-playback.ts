@@ -324,7 +324,7 @@ export class LivePlayback {
     // p2p-media-loader's isP2PDisabled only makes segments "not loadable" by the core: its loadSegment
     // would still use peers. The hls.js integration then loads them with hls.js's own loader, as here,
     // and so does the player for a joiner's first segment.
-    if (loadsFirstSegmentOverHttp(this.plan, this.segmentsRequested++) || !this.core.isSegmentLoadable(segment.runtimeId)) {
+    if (loadsFirstSegmentOverHttp(this.coordination !== undefined, this.segmentsRequested++) || !this.core.isSegmentLoadable(segment.runtimeId)) {
       this.loadOverHttp(segment).then(loaded, failed);
       return;
     }
