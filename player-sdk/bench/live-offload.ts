@@ -6,9 +6,12 @@
  * Options (environment): BENCH_VIEWERS (4), BENCH_SECONDS (120), BENCH_WARMUP_SECONDS (20: the
  * "steady" columns exclude it), BENCH_LIVE_LATENCY (policy default), BENCH_WINDOW (origin live
  * window, the origin's default), BENCH_MODES (peer-first,library-default,http-only; also
- * `coordinated`: peer-first with seeding coordination).
+ * `coordinated`: peer-first with seeding coordination), BENCH_RECORDS (a directory: each mode's
+ * segment events, every viewer's in order, are written there as `<mode>.json` for a closer look).
  * Runs itself inside a loopback-only network namespace (WebRTC must stay on loopback).
  */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defaultOriginOptions } from '@swarmcast/origin';
 import { canUnshare, inLoopbackNamespace, rerunInLoopbackNamespace, sleep } from '@swarmcast/testkit';
@@ -23,6 +26,7 @@ const WARMUP_SEC = Number(process.env.BENCH_WARMUP_SECONDS ?? 20);
 const LATENCY = process.env.BENCH_LIVE_LATENCY ? Number(process.env.BENCH_LIVE_LATENCY) : undefined;
 const WINDOW = Number(process.env.BENCH_WINDOW ?? defaultOriginOptions.liveWindowSegments);
 type Mode = PolicyName | 'coordinated' | 'http-only';
+const RECORDS_DIR = process.env.BENCH_RECORDS;
 const MODES = (process.env.BENCH_MODES ?? 'peer-first,library-default,http-only').split(',') as Mode[];
 
 interface ModeResult {
@@ -106,7 +110,9 @@ async function runMode(mode: Mode): Promise<ModeResult> {
     process.stderr.write('\n');
     const end = await Promise.all(viewers.map((v) => v.stats()));
     const originBytes = await stack.liveSegmentBytes();
-    const records = (await Promise.all(viewers.map(segmentRecords))).flat();
+    const perViewer = await Promise.all(viewers.map(segmentRecords));
+    if (RECORDS_DIR) writeFileSync(join(RECORDS_DIR, `${mode}.json`), JSON.stringify({ warmAt, viewers: perViewer }));
+    const records = perViewer.flat();
     const steadyP2p = total(end, 'p2pBytes') - total(warm, 'p2pBytes');
     const steadyHttp = total(end, 'httpBytes') - total(warm, 'httpBytes');
     return {
