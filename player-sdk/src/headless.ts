@@ -6,16 +6,7 @@
  * Published as `@swarmcast/player-sdk/policy`.
  */
 export { defaultOptions, type PolicyName } from './options.ts';
-export {
-  initialCoreConfig,
-  LIVE_LATENCY_SLACK_SEC,
-  loadsFirstSegmentOverHttp,
-  PEER_FIRST_MAX_BUFFER_SEC,
-  planLoading,
-  STALL_MEMORY_MS,
-  type LoadingPlan,
-  type PolicyOptions,
-} from './policy.ts';
+export { initialCoreConfig, LIVE_LATENCY_SLACK_SEC, PEER_FIRST_MAX_BUFFER_SEC, planLoading, STALL_MEMORY_MS, type PolicyOptions } from './policy.ts';
 export { seedingRole, type SeedingRole } from './seeding-role.ts';
 export { CoordinationClient } from './coordination-client.ts';
 export { defaultSwarmId, newPeerId, swarmInfoHash } from './swarm-identity.ts';

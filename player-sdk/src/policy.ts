@@ -41,6 +41,8 @@ export interface PlaybackSnapshot {
   segmentDuration: number;
   /** This viewer's seeding role in the current swarm; null or absent without a coordination signal. */
   role?: SeedingRole | null;
+  /** Seconds since this viewer started (its player was created); absent: long ago. */
+  sinceStartSec?: number;
 }
 
 /** The p2p-media-loader stream settings the policy controls (all of them dynamic in 2.3.1). */
@@ -72,14 +74,18 @@ export const VOD_PREFETCH_WINDOW_SEC = 120;
 export const P2P_SILENCE_TIMEOUT_MS = 1500;
 
 /**
- * A coordinated viewer joining a swarm that already watches waits up to this long for peers before
- * the rest of its first buffer comes over HTTP: every joiner pulling its first buffer from the
- * origin is what made origin fetches grow with the audience during a ramp. Its first segment comes
- * over HTTP at once ({@link loadsFirstSegmentOverHttp}), so the wait costs no startup time; it is
- * at most half that segment's length, so a fetch after a fruitless wait still lands before the
- * first segment has played. p2p-media-loader counts it from its first segment request.
+ * A coordinated viewer joining a swarm that already watches waits this long for peers before its
+ * first segments come over HTTP: every joiner pulling its first buffer from the origin is what
+ * made origin fetches grow with the audience during a ramp. It only delays startup when no peer
+ * delivers in time; p2p-media-loader counts it from its first segment request and ignores it after.
  */
 export const JOIN_PEER_WAIT_MS = 1500;
+/**
+ * How long a coordinated joiner with no peer connected yet keeps the relays' floor rather than
+ * going HTTP-first: on a loaded machine its first peers took 4–8 s to connect (load tester, 32
+ * viewers), and HTTP-first would pull the whole live window from the origin meanwhile.
+ */
+export const JOIN_GRACE_SEC = 10;
 /** Spread of the relays' deadlines: if seeders and backups all failed, the first relay's fetch can still reach some others. */
 export const RELAY_STAGGER_SEC = 0.5;
 
@@ -93,11 +99,15 @@ export function planLoading(snapshot: PlaybackSnapshot, options: PolicyOptions, 
     simultaneousHttpDownloads: 2,
     simultaneousP2PDownloads: 3,
     p2pNotReceivingBytesTimeoutMs: P2P_SILENCE_TIMEOUT_MS,
-    httpDownloadInitialTimeoutMs: snapshot.isLive && snapshot.role ? Math.min(JOIN_PEER_WAIT_MS, 500 * segmentDuration) : 0,
+    httpDownloadInitialTimeoutMs: snapshot.isLive && snapshot.role ? JOIN_PEER_WAIT_MS : 0,
   };
-  // No peer connected: nobody to wait for (after a joiner's wait for its first peers), whatever the role.
-  if (snapshot.connectedPeers === 0) return { ...base, highDemandTimeWindow: HTTP_FIRST_WINDOW_SEC };
   const margin = snapshot.recentStall ? STALL_MARGIN_SEC : 0;
+  if (snapshot.connectedPeers === 0) {
+    // Nobody to wait for, whatever the role: HTTP-first. Except a coordinated joiner in its first
+    // moments: others watch and its peers are on the way, so it takes only the floor over HTTP.
+    const joining = snapshot.isLive && snapshot.role && (snapshot.sinceStartSec ?? Infinity) < JOIN_GRACE_SEC;
+    return { ...base, highDemandTimeWindow: joining ? round(options.httpFallbackBuffer + margin) : HTTP_FIRST_WINDOW_SEC };
+  }
   if (snapshot.isLive && snapshot.role) {
     const window = round(coordinatedWindow(snapshot.role, options, horizon, snapshot.segmentDuration, random) + margin);
     // The random loader fetches only inside httpDownloadTimeWindow: beyond the deadline, nobody but a seeder seeds.
@@ -107,17 +117,6 @@ export function planLoading(snapshot: PlaybackSnapshot, options: PolicyOptions, 
   const floor = snapshot.isLive ? options.httpFallbackBuffer : Math.max(options.httpFallbackBuffer, VOD_HTTP_FLOOR_SEC);
   const stagger = random * DEADLINE_STAGGER_SEGMENTS * segmentDuration;
   return { ...base, highDemandTimeWindow: round(floor + stagger + margin) };
-}
-
-/**
- * Whether a segment request skips p2p-media-loader for hls.js's own loader, straight to the
- * origin: the very first one of a coordinated viewer. Once the tracker says others watch, such a
- * viewer waits for its peers before anything else comes over HTTP; its first segment must not:
- * startup then takes as long as over HTTP alone, and the origin sends a joiner one segment instead
- * of its whole first buffer. Decided before the tracker's answer is in: it races the first request.
- */
-export function loadsFirstSegmentOverHttp(coordinated: boolean, segmentsRequested: number): boolean {
-  return coordinated && segmentsRequested === 0;
 }
 
 /**

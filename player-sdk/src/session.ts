@@ -18,19 +18,7 @@ import { levelInfoHash } from './hls-swarm.ts';
 import { fetchManifestJson } from './integrity.ts';
 import { integrityCheckFor, type IntegrityCheck } from './integrity-check.ts';
 import { checkLevel, checkLiveLatency, type ResolvedOptions } from './options.ts';
-import {
-  hlsConfigFor,
-  initialCoreConfig,
-  isPeerFirst,
-  LIVE_LATENCY_SLACK_SEC,
-  loadsFirstSegmentOverHttp,
-  planLoading,
-  STALL_MEMORY_MS,
-  uploadAllowed,
-  type FallbackReason,
-  type TransportMode,
-} from './policy.ts';
-import { httpStartLoader } from './http-start-loader.ts';
+import { hlsConfigFor, initialCoreConfig, isPeerFirst, LIVE_LATENCY_SLACK_SEC, planLoading, STALL_MEMORY_MS, uploadAllowed, type FallbackReason, type TransportMode } from './policy.ts';
 import { seedingRole } from './seeding-role.ts';
 import { StatsRecorder, type SwarmcastStats } from './stats.ts';
 import { defaultSwarmId, newPeerId } from './swarm-identity.ts';
@@ -125,7 +113,7 @@ export function createSession(setup: SessionSetup): Session {
   /** Segments p2p-media-loader reported (and counted) that hls.js has not taken yet. */
   const countedByEngine = new Set<string>();
 
-  let segmentsRequested = 0;
+  const startedAt = performance.now();
 
   const coordination =
     mode === 'p2p' && options.coordination && isPeerFirst(options.policy) && trackers[0] !== undefined
@@ -179,6 +167,7 @@ export function createSession(setup: SessionSetup): Session {
         recentStall: recorder.stalledWithin(STALL_MEMORY_MS),
         segmentDuration: details?.targetduration ?? 2,
         role: seedingRole(currentCoordination(), performance.now()),
+        sinceStartSec: (performance.now() - startedAt) / 1000,
       },
       options,
       Math.random(),
@@ -409,14 +398,7 @@ export function createSession(setup: SessionSetup): Session {
     },
   };
 
-  const loaderConfig = (engine?.getConfigForHlsJs() ?? {}) as Partial<HlsConfig>;
-  if (loaderConfig.fLoader) {
-    loaderConfig.fLoader = httpStartLoader(loaderConfig.fLoader, (context) => {
-      if (context.frag.sn === 'initSegment') return false;
-      return loadsFirstSegmentOverHttp(coordination !== null, segmentsRequested++);
-    });
-  }
-  return { hlsConfig, loaderConfig, bind, attachMedia, handle };
+  return { hlsConfig, loaderConfig: (engine?.getConfigForHlsJs() ?? {}) as Partial<HlsConfig>, bind, attachMedia, handle };
 }
 
 function bufferAhead(video: HTMLVideoElement | null): number {

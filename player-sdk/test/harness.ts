@@ -92,8 +92,6 @@ export interface ViewerOptions extends Omit<SwarmcastOptions, 'src'> {
 export interface Viewer {
   context: BrowserContext;
   page: Page;
-  /** Every request the page made, in order, with Chromium's resource type (`xhr`: hls.js's own loader; `fetch`: p2p-media-loader's). */
-  requests: Array<{ url: string; type: string }>;
   stats(): Promise<SwarmcastStats>;
   currentTime(): Promise<number>;
   close(): Promise<void>;
@@ -173,8 +171,6 @@ export async function openViewer(
 ): Promise<Viewer> {
   const context = await newWebRtcContext(handle.browser, stack.originUrl);
   const page = await context.newPage();
-  const requests: Viewer['requests'] = [];
-  page.on('request', (request) => requests.push({ url: request.url(), type: request.resourceType() }));
   await page.addInitScript(ONLINE_SCRIPT);
   if (extra.corruptUploads) await page.addInitScript(CORRUPT_UPLOADS_SCRIPT);
   if (extra.initScript) await page.addInitScript(extra.initScript);
@@ -218,7 +214,6 @@ export async function openViewer(
   return {
     context,
     page,
-    requests,
     stats: () => page.evaluate(() => (window as unknown as { player: { stats(): SwarmcastStats } }).player.stats()),
     currentTime: () => page.evaluate(() => (document.getElementById('v') as HTMLVideoElement).currentTime),
     async close() {

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CoordinationClient } from '../src/coordination-client.ts';
 import { defaultOptions } from '../src/options.ts';
-import { HTTP_FIRST_WINDOW_SEC, initialCoreConfig, JOIN_PEER_WAIT_MS, loadsFirstSegmentOverHttp, planLoading, RELAY_STAGGER_SEC, STALL_MARGIN_SEC, type PlaybackSnapshot } from '../src/policy.ts';
+import { HTTP_FIRST_WINDOW_SEC, initialCoreConfig, JOIN_GRACE_SEC, JOIN_PEER_WAIT_MS, planLoading, RELAY_STAGGER_SEC, STALL_MARGIN_SEC, type PlaybackSnapshot } from '../src/policy.ts';
 import { BACKUP_LEAD, BACKUPS, COORDINATION_STALE_MS, seedingRole, type SwarmCoordination } from '../src/seeding-role.ts';
 import { newPeerId, swarmInfoHash } from '../src/swarm-identity.ts';
 
@@ -53,8 +53,17 @@ describe('planLoading with a seeding role (live)', () => {
     for (const role of [{ kind: 'seeder' as const }, { kind: 'backup' as const, order: 0 }, { kind: 'relay' as const }]) {
       const plan = planLoading({ ...live, connectedPeers: 0, role }, options, 0);
       assert.equal(plan.highDemandTimeWindow, HTTP_FIRST_WINDOW_SEC, role.kind);
-      assert.ok(plan.httpDownloadInitialTimeoutMs > 0, 'a joiner still waits for its first peers before that');
+      assert.equal(plan.httpDownloadInitialTimeoutMs, JOIN_PEER_WAIT_MS, 'a joiner still waits for its first peers before that');
     }
+  });
+
+  test('a coordinated joiner with no peer yet keeps only the floor for JOIN_GRACE_SEC, then goes HTTP-first', () => {
+    const joiner = { ...live, connectedPeers: 0, role: { kind: 'relay' as const } };
+    assert.equal(planLoading({ ...joiner, sinceStartSec: 2 }, options, 0.5).highDemandTimeWindow, options.httpFallbackBuffer);
+    assert.equal(planLoading({ ...joiner, sinceStartSec: 2, recentStall: true }, options, 0.5).highDemandTimeWindow, options.httpFallbackBuffer + STALL_MARGIN_SEC);
+    assert.equal(planLoading({ ...joiner, sinceStartSec: JOIN_GRACE_SEC }, options, 0.5).highDemandTimeWindow, HTTP_FIRST_WINDOW_SEC);
+    assert.equal(planLoading({ ...joiner, sinceStartSec: 2, role: null }, options, 0.5).highDemandTimeWindow, HTTP_FIRST_WINDOW_SEC, 'uncoordinated: nobody to wait for');
+    assert.equal(planLoading({ ...joiner, sinceStartSec: 2, isLive: false }, options, 0.5).highDemandTimeWindow, HTTP_FIRST_WINDOW_SEC);
   });
 
   test('backups fetch at staggered deadlines between the floor and the live edge, earliest first', () => {
@@ -80,18 +89,10 @@ describe('planLoading with a seeding role (live)', () => {
     assert.equal(initialCoreConfig(options).highDemandTimeWindow, HTTP_FIRST_WINDOW_SEC);
   });
 
-  test('with a role (others watch) a joiner first waits for peers, at most half a segment; without one it never does', () => {
-    const joiner = { ...live, connectedPeers: 0, role: { kind: 'relay' as const } };
-    assert.equal(planLoading(joiner, options, 0).httpDownloadInitialTimeoutMs, 1000, '2 s segments: 1 s');
-    assert.equal(planLoading({ ...joiner, segmentDuration: 6 }, options, 0).httpDownloadInitialTimeoutMs, JOIN_PEER_WAIT_MS);
+  test('with a role (others watch) a joiner first waits for peers; without one it never does', () => {
+    assert.equal(planLoading({ ...live, connectedPeers: 0, role: { kind: 'relay' } }, options, 0).httpDownloadInitialTimeoutMs, JOIN_PEER_WAIT_MS);
     assert.equal(planLoading({ ...live, connectedPeers: 0 }, options, 0).httpDownloadInitialTimeoutMs, 0);
     assert.equal(planLoading({ ...live, isLive: false, role: { kind: 'relay' } }, options, 0).httpDownloadInitialTimeoutMs, 0);
-  });
-
-  test("a coordinated viewer's first segment, and only that one, skips p2p-media-loader (straight to the origin)", () => {
-    assert.equal(loadsFirstSegmentOverHttp(true, 0), true);
-    assert.equal(loadsFirstSegmentOverHttp(true, 1), false);
-    assert.equal(loadsFirstSegmentOverHttp(false, 0), false, 'uncoordinated: the core fetches it itself, HTTP-first');
   });
 
   test('after a stall every role keeps the stall margin', () => {

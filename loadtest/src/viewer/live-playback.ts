@@ -8,13 +8,11 @@ import type { Core, Segment } from 'p2p-media-loader-core';
 import {
   initialCoreConfig,
   LIVE_LATENCY_SLACK_SEC,
-  loadsFirstSegmentOverHttp,
   PEER_FIRST_MAX_BUFFER_SEC,
   planLoading,
   seedingRole,
   STALL_MEMORY_MS,
   type CoordinationClient,
-  type LoadingPlan,
   type PolicyOptions,
   type SeedingRole,
 } from '@swarmcast/player-sdk/policy';
@@ -117,9 +115,7 @@ export class LivePlayback {
   private readonly originFetches = Object.fromEntries(FETCH_REASONS.map((reason) => [reason, 0])) as Record<FetchReason, number>;
   /** Segments (by URL) a peer started to send: an HTTP request for one of them finishes what a peer did not. */
   private readonly peerAttempts = new Set<string>();
-  /** The loading plan last handed to the core (library defaults: none). */
-  private plan: Partial<LoadingPlan>;
-  private segmentsRequested = 0;
+  private httpWindowSec: number;
   private role: SeedingRole | null = null;
   private readonly roleSec: LiveStats['roleSec'] = { seeder: 0, backup: 0, relay: 0, none: 0 };
 
@@ -130,7 +126,7 @@ export class LivePlayback {
     private readonly onOriginFetch: (fetch: OriginFetch) => void,
     private readonly coordination?: SwarmCoordinationSource,
   ) {
-    this.plan = initialCoreConfig(options);
+    this.httpWindowSec = initialCoreConfig(options).highDemandTimeWindow ?? LIBRARY_HTTP_WINDOW_SEC;
     core.addEventListener('onSegmentStart', ({ segment, downloadSource }) => {
       if (downloadSource === 'p2p') this.peerAttempts.add(segment.url);
     });
@@ -146,7 +142,7 @@ export class LivePlayback {
       resumesPeerBytes: (range?.start ?? 0) > 0,
       connectedPeers: this.transfer.peers,
       secondsAhead: segment.startTime - this.playhead,
-      httpWindowSec: this.plan.highDemandTimeWindow ?? LIBRARY_HTTP_WINDOW_SEC,
+      httpWindowSec: this.httpWindowSec,
       seeder: this.role?.kind === 'seeder' && this.transfer.peers > 0,
     });
     this.originFetches[reason]++;
@@ -322,9 +318,8 @@ export class LivePlayback {
       done('failed');
     };
     // p2p-media-loader's isP2PDisabled only makes segments "not loadable" by the core: its loadSegment
-    // would still use peers. The hls.js integration then loads them with hls.js's own loader, as here,
-    // and so does the player for a joiner's first segment.
-    if (loadsFirstSegmentOverHttp(this.coordination !== undefined, this.segmentsRequested++) || !this.core.isSegmentLoadable(segment.runtimeId)) {
+    // would still use peers. The hls.js integration then loads them with hls.js's own loader, as here.
+    if (!this.core.isSegmentLoadable(segment.runtimeId)) {
       this.loadOverHttp(segment).then(loaded, failed);
       return;
     }
@@ -347,7 +342,7 @@ export class LivePlayback {
     const { client, infoHash } = this.coordination ?? {};
     const role = client && infoHash ? seedingRole(client.get(infoHash), performance.now()) : null;
     this.role = role;
-    this.plan = planLoading(
+    const plan = planLoading(
       {
         isLive: true,
         bufferAhead: this.bufferAhead(),
@@ -355,10 +350,12 @@ export class LivePlayback {
         recentStall: performance.now() - this.lastStallAt < STALL_MEMORY_MS,
         segmentDuration: this.targetDuration,
         role,
+        sinceStartSec: (performance.now() - this.startedAt) / 1000,
       },
       this.options,
       Math.random(),
     );
-    this.core.applyDynamicConfig(this.plan);
+    this.httpWindowSec = plan.highDemandTimeWindow;
+    this.core.applyDynamicConfig(plan);
   }
 }
