@@ -12,7 +12,7 @@ import { buildSdk } from '../scripts/build.ts';
 const packageDir = fileURLToPath(new URL('..', import.meta.url));
 const repoDir = resolve(packageDir, '..');
 const STAMP = resolve(packageDir, 'dist/.inputs-sha256');
-/** What the build reads: the SDK, its build scripts and configuration, the protocol package it bundles, the locked dependencies. */
+/** What the build reads: the SDK, its build scripts and configuration, the protocol package it bundles, the locked dependencies and our patches to them. */
 const INPUTS = [
   'player-sdk/src',
   'player-sdk/demo',
@@ -23,6 +23,7 @@ const INPUTS = [
   'packages/protocol/src',
   'packages/protocol/package.json',
   'package-lock.json',
+  'patches',
 ].map((path) => resolve(repoDir, path));
 
 async function filesUnder(path: string): Promise<string[]> {
