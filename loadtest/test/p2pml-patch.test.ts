@@ -9,7 +9,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { sleep, until } from '@swarmcast/testkit';
-import { WebSocket } from 'ws';
+import { installBrowserGlobals } from '../src/viewer/browser-globals.ts';
 
 const SEGMENT_SEC = 2;
 const requested: string[] = [];
@@ -22,9 +22,8 @@ type CoreModule = typeof import('p2p-media-loader-core');
 let Core: CoreModule['Core'];
 
 before(async () => {
-  // The bundle expects a browser (the default entry needs `debug`, which Node's ESM loader cannot load).
-  Object.assign(globalThis, { window: globalThis, WebSocket, location: new URL('http://127.0.0.1/') });
-  if (!('navigator' in globalThis)) Object.assign(globalThis, { navigator: { userAgent: 'Node.js' } });
+  // The bundle, as the viewers load it (the default entry needs `debug`, which Node's ESM loader cannot load).
+  installBrowserGlobals();
   const bundle = new URL('../dist/p2p-media-loader-core.es.js', import.meta.resolve('p2p-media-loader-core'));
   ({ Core } = (await import(bundle.href)) as CoreModule);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -12,10 +12,9 @@
 // It opens WebRTC connections on every interface: run it where traffic can only reach loopback.
 import { createHash } from 'node:crypto';
 import { createInterface } from 'node:readline';
-import wrtc from '@roamhq/wrtc';
-import { WebSocket } from 'ws';
 import type { CoreConfig, DownloadSource, Segment } from 'p2p-media-loader-core';
 import { CoordinationClient, defaultSwarmId, initialCoreConfig, newPeerId, swarmInfoHash } from '@swarmcast/player-sdk/policy';
+import { installBrowserGlobals } from './browser-globals.ts';
 import { LivePlayback, type LivePlaybackOptions, type LiveStats, type OriginFetch, type TransferCounters } from './live-playback.ts';
 
 export interface PeerOptions {
@@ -44,19 +43,6 @@ export type PeerEvent =
   | ({ event: 'live-stats' } & LiveStats)
   | ({ event: 'origin-fetch'; atMs: number } & OriginFetch)
   | { event: 'error'; message: string };
-
-/** Where the core expects a browser: its bundle reads these at import time. */
-function installBrowserGlobals(): void {
-  const scope = globalThis as Record<string, unknown>;
-  scope.window = globalThis;
-  scope.self = globalThis;
-  scope.location = new URL('http://127.0.0.1/');
-  if (scope.navigator === undefined) scope.navigator = { userAgent: 'Node.js' };
-  scope.WebSocket ??= WebSocket;
-  for (const name of ['RTCPeerConnection', 'RTCSessionDescription', 'RTCIceCandidate', 'RTCDataChannel'] as const) {
-    scope[name] = wrtc[name];
-  }
-}
 
 function emit(event: PeerEvent): void {
   process.stdout.write(`${JSON.stringify(event)}\n`);
