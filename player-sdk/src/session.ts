@@ -113,8 +113,6 @@ export function createSession(setup: SessionSetup): Session {
   /** Segments p2p-media-loader reported (and counted) that hls.js has not taken yet. */
   const countedByEngine = new Set<string>();
 
-  const startedAt = performance.now();
-
   const coordination =
     mode === 'p2p' && options.coordination && isPeerFirst(options.policy) && trackers[0] !== undefined
       ? new CoordinationClient({ tracker: trackers[0], peerId, onAnswer: () => replan() })
@@ -167,7 +165,7 @@ export function createSession(setup: SessionSetup): Session {
         recentStall: recorder.stalledWithin(STALL_MEMORY_MS),
         segmentDuration: details?.targetduration ?? 2,
         role: seedingRole(currentCoordination(), performance.now()),
-        sinceStartSec: (performance.now() - startedAt) / 1000,
+        sinceStartSec: recorder.ageSec,
       },
       options,
       Math.random(),

@@ -74,6 +74,11 @@ export class StatsRecorder {
     private readonly createdAt = now(),
   ) {}
 
+  /** Seconds since the session started (the recorder is created with it). */
+  get ageSec(): number {
+    return (this.now() - this.createdAt) / 1000;
+  }
+
   downloaded(bytes: number, source: SegmentSource): void {
     if (source === 'p2p') this.p2pBytes += bytes;
     else this.httpBytes += bytes;
