@@ -52,7 +52,11 @@ const quantile = (sorted: number[], q: number) => (sorted.length === 0 ? 0 : sor
 /** Fetches per segment, by role, and the mesh's delivery delay, over segments first seen after `since`. */
 function segmentFigures(records: SegmentRecord[], since: number): Pick<ModeResult, 'fetchesPerSegment' | 'fetchesByRole' | 'meshDelaySec'> {
   const byUrl = new Map<string, SegmentRecord[]>();
-  for (const record of records) byUrl.set(record.url, [...(byUrl.get(record.url) ?? []), record]);
+  for (const record of records) {
+    const list = byUrl.get(record.url);
+    if (list) list.push(record);
+    else byUrl.set(record.url, [record]);
+  }
   const fetchesByRole: Record<string, number> = {};
   const delays: number[] = [];
   let segments = 0;
