@@ -1,8 +1,7 @@
 // The trackers a bench measures, ours or the reference, each its own process so CPU time and RSS
 // are per tracker; a probe preloaded into each collects garbage on request.
 import { fileURLToPath } from 'node:url';
-import { startTrackerProcess, stopChild, type TrackerProcess } from '@swarmcast/testkit';
-import type { ProbeReply, ProbeRequest } from './tracker-probe.ts';
+import { startTrackerProcess, stopChild, type HeapReading, type TrackerProcess } from '@swarmcast/testkit';
 
 export type TrackerKind = 'ours' | 'reference';
 
@@ -21,7 +20,7 @@ export interface TrackerGroup {
   urls: string[];
   pids: number[];
   /** Collect garbage in every instance; resolves with each one's heap afterwards. */
-  collectGarbage(): Promise<ProbeReply[]>;
+  collectGarbage(): Promise<HeapReading[]>;
   stop(): Promise<void>;
 }
 
@@ -30,7 +29,6 @@ const ENTRY: Record<TrackerKind, string | undefined> = {
   ours: undefined,
   reference: fileURLToPath(new URL('./reference-server.ts', import.meta.url)),
 };
-const PROBE = fileURLToPath(new URL('./tracker-probe.ts', import.meta.url));
 
 export async function startTrackers(options: TrackerGroupOptions): Promise<TrackerGroup> {
   const trackers: TrackerProcess[] = [];
@@ -39,7 +37,7 @@ export async function startTrackers(options: TrackerGroupOptions): Promise<Track
       trackers.push(
         await startTrackerProcess(
           { ...options.env, LOG_LEVEL: 'warn', ...(options.host ? { HOST: options.host } : {}) },
-          { entry: ENTRY[options.kind], execArgv: ['--expose-gc', '--import', PROBE], ipc: true, label: `${options.kind}#${instance}` },
+          { entry: ENTRY[options.kind], heapProbe: true, label: `${options.kind}#${instance}` },
         ),
       );
     }
@@ -52,17 +50,7 @@ export async function startTrackers(options: TrackerGroupOptions): Promise<Track
     kind: options.kind,
     urls: trackers.map((tracker) => tracker.url),
     pids: children.map((child) => child.pid ?? -1),
-    collectGarbage() {
-      return Promise.all(children.map((child) => new Promise<ProbeReply>((resolve) => {
-        const onMessage = (reply: ProbeReply) => {
-          if (reply.type !== 'gc-done') return;
-          child.off('message', onMessage);
-          resolve(reply);
-        };
-        child.on('message', onMessage);
-        child.send({ type: 'gc' } satisfies ProbeRequest);
-      })));
-    },
+    collectGarbage: () => Promise.all(trackers.map((tracker) => tracker.collectGarbage())),
     async stop() {
       await Promise.all(children.map(stopChild));
     },

@@ -1,4 +1,5 @@
 // Test and bench plumbing shared by every package. Chromium is `@swarmcast/testkit/chromium`.
+export type { HeapReading } from './heap-probe.ts';
 export { malleatedSpellings } from './access-token-spellings.ts';
 export { canUnshare, inLoopbackNamespace, rerunInLoopbackNamespace, webrtcSkip } from './loopback.ts';
 export { acceptsConnections, freePort, portIsFree } from './ports.ts';

@@ -7,18 +7,21 @@
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { acceptsConnections, freePort } from './ports.ts';
+import type { HeapReading, ProbeRequest } from './heap-probe.ts';
 import { exitOf, spawnTs } from './processes.ts';
 import { sleep } from './wait.ts';
 
 const START_TIMEOUT_MS = 30_000;
+const HEAP_PROBE = fileURLToPath(new URL('./heap-probe.ts', import.meta.url));
 
 export interface TrackerProcessOptions {
   /** Another tracker entry that takes PORT and HOST (the bench's reference server); default: ours. */
   entry?: string;
-  /** More `node` flags, after tsx's (e.g. `--expose-gc`, a preloaded probe). */
-  execArgv?: string[];
-  /** An IPC channel to the process (`child.send`), for a preloaded probe. */
-  ipc?: boolean;
+  /**
+   * Preload the heap probe (with `--expose-gc` and an IPC channel), so that
+   * {@link TrackerProcess.collectGarbage} can read what the process retains.
+   */
+  heapProbe?: boolean;
   /** Also forward the process's output to stderr, each line prefixed `[label] `. */
   label?: string;
 }
@@ -35,6 +38,11 @@ export interface TrackerProcess {
   kill(): Promise<void>;
   /** SIGTERM, as an orchestrator stops it; waits however long its shutdown takes. */
   stop(): Promise<void>;
+  /**
+   * Full garbage collection in the process, then its heap: the memory it retains. Only for a
+   * process started with `heapProbe`.
+   */
+  collectGarbage(): Promise<HeapReading>;
 }
 
 /** Runs the tracker with `env` until it exits; for start-up failures. */
@@ -76,15 +84,35 @@ export async function startTrackerProcess(env: Record<string, string> = {}, opti
     exited,
     kill: () => end('SIGKILL'),
     stop: () => end('SIGTERM'),
+    collectGarbage: () => readHeap(child),
   };
+}
+
+function readHeap(child: ChildProcess): Promise<HeapReading> {
+  if (!child.send) return Promise.reject(new Error('collectGarbage needs a tracker started with heapProbe'));
+  return new Promise((resolve, reject) => {
+    const onMessage = (reply: HeapReading) => {
+      if (reply.type !== 'gc-done') return;
+      child.off('message', onMessage);
+      child.off('exit', onExit);
+      resolve(reply);
+    };
+    const onExit = () => {
+      child.off('message', onMessage);
+      reject(new Error('the tracker exited before reporting its heap'));
+    };
+    child.on('message', onMessage);
+    child.once('exit', onExit);
+    child.send({ type: 'gc' } satisfies ProbeRequest);
+  });
 }
 
 function spawnTracker(env: Record<string, string>, options: TrackerProcessOptions = {}): { child: ChildProcess; output(): string } {
   return spawnTs(options.entry ?? fileURLToPath(import.meta.resolve('@swarmcast/tracker/main')), {
     // Strict: an unhandled rejection anywhere in the tracker kills it, and so fails the test.
-    execArgv: ['--unhandled-rejections=strict', ...(options.execArgv ?? [])],
+    execArgv: ['--unhandled-rejections=strict', ...(options.heapProbe ? ['--expose-gc', '--import', HEAP_PROBE] : [])],
     env: { LOG_LEVEL: 'info', ...env },
-    ipc: options.ipc,
+    ipc: options.heapProbe,
     label: options.label,
   });
 }
