@@ -188,7 +188,7 @@ export const trackerSettings = {
     default: 25_000_000,
     // Up to 100 Gb/s: far above any ladder, and low enough that one beat's bytes stay exact.
     parse: integer(1, 100e9),
-    doc: 'bits/s of the highest rendition of any stream: one beat adds at most the segment bytes its watch time (plus 180 s of buffer) allows at twice this',
+    doc: 'bits/s of the highest rendition of any stream: a session adds at most the segment bytes its watch time (plus up to 180 s of buffer), both no longer than the wall time since its first beat, allow at twice this',
   }),
   telemetryMaxStreams: setting({
     env: 'TELEMETRY_MAX_STREAMS',
@@ -201,6 +201,14 @@ export const trackerSettings = {
     default: 50_000,
     parse: count,
     doc: 'viewer sessions held per stream; a new one beyond this evicts the one silent longest',
+  }),
+  telemetryMaxSessionsPerAddress: setting({
+    env: 'TELEMETRY_MAX_SESSIONS_PER_ADDRESS',
+    // A household's or an office's screens on one stream. Beyond it, viewers behind one NAT address
+    // go uncounted rather than one address posing as a crowd of viewers with made-up figures.
+    default: 10,
+    parse: count,
+    doc: 'viewer sessions one client address (IPv6: /64) holds per stream, until 75 s after their last beat, ended or not; a new one beyond this is refused (429)',
   }),
   telemetryStreams: setting({
     env: 'TELEMETRY_STREAMS',

@@ -10,7 +10,8 @@ import { spawnSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import type { Beat } from '@swarmcast/protocol/beat-schema';
 import type { TrackerOptions } from '../src/app.ts';
-import type { StreamSummary } from '../src/telemetry/aggregate.ts';
+import { defaultConfig } from '../src/config.ts';
+import { ACTIVE_MS, BITRATE_MARGIN, BUFFER_AHEAD_MS, FIRST_BEAT_WATCH_MS, MAX_LATENCY_MS, MAX_STARTUP_MS, type StreamSummary } from '../src/telemetry/aggregate.ts';
 import { sleep, startRedis, startTrackerProcess, type RedisServer, type TrackerProcess } from '@swarmcast/testkit';
 import { closedAfterTests } from './support/tracker-fixture.ts';
 
@@ -116,6 +117,8 @@ describe('a flood of new streams and sessions (memory store, tracker process)', 
       TELEMETRY_POSTS_PER_MINUTE: '1000000',
       TELEMETRY_MAX_STREAMS: String(MAX_STREAMS),
       TELEMETRY_MAX_SESSIONS_PER_STREAM: String(MAX_SESSIONS),
+      // The flood of sessions below is about the per-stream bound, from a few addresses.
+      TELEMETRY_MAX_SESSIONS_PER_ADDRESS: '1000000',
     }, { heapProbe: true });
   });
   after(() => tracker?.stop());
@@ -169,30 +172,43 @@ describe('forged counters on the Redis store', () => {
   });
   after(() => redis?.stop());
 
-  test('huge counters are clamped per beat: later honest beats get 2xx and the figures are exact', async () => {
-    const options: TrackerOptions = { redisUrl: redis.url, redisKeyPrefix: 'forged:', telemetryPostsPerMinute: 1_000_000, telemetryTopBitrate: TOP_BITRATE };
+  test('huge counters are clamped per session: later honest beats get 2xx and the figures are exact', async (t) => {
+    const options: TrackerOptions = {
+      redisUrl: redis.url, redisKeyPrefix: 'forged:', telemetryPostsPerMinute: 1_000_000, telemetryTopBitrate: TOP_BITRATE, telemetryMaxSessionsPerAddress: 1_000_000,
+    };
     const tracker = await start(options);
+    let now = Date.now();
+    t.mock.method(Date, 'now', () => now);
     // Unclamped, 1,024 beats of 2^53 overflow a bucket's 64-bit sum: every later beat failed with 503.
+    // Each forged session beats twice, five minutes apart, so wall time vouches for some of its bytes.
     const FORGED = 1100;
-    for (let p = 0; p < FORGED / 20; p++) {
-      const beats = Array.from({ length: 20 }, (_, i) => forged(STREAM, `forged-${p}-${i}-session`));
-      assert.equal(await post(tracker.httpUrl, beats), 204);
-    }
+    const forgedPosts = async (seq: number) => {
+      for (let p = 0; p < FORGED / 20; p++) {
+        const beats = Array.from({ length: 20 }, (_, i) => forged(STREAM, `forged-${p}-${i}-session`, seq));
+        assert.equal(await post(tracker.httpUrl, beats), 204);
+      }
+    };
+    await forgedPosts(1);
+    now += 300_000;
+    await forgedPosts(2);
     const honest = [
       beat(STREAM, 'honestviewer1', 1, { http: 2_000_000, p2p: 1_000_000, up: 400_000, peers: 2, watchMs: 15_000, stalls: 1, stallMs: 300, errors: 1 }),
       beat(STREAM, 'honestviewer2', 1, { http: 3_000_000, watchMs: 14_000 }),
     ];
     assert.equal(await post(tracker.httpUrl, honest, '10.2.0.1'), 204);
-    assert.equal(await post(tracker.httpUrl, [{ ...honest[0]!, seq: 2, http: 2_500_000, watchMs: 30_000 }], '10.2.0.1'), 204);
+    now += 15_000;
+    assert.equal(await post(tracker.httpUrl, [{ ...honest[0]!, seq: 2, http: 2_500_000, watchMs: 30_000 }, { ...honest[1]!, seq: 2 }], '10.2.0.1'), 204);
 
-    // A forged beat: five minutes of watch (the most one beat may claim) at twice the top bitrate plus 180 s of buffer.
-    const allowance = ((300_000 + 180_000) * TOP_BITRATE * 2) / 8000;
+    // A forged session's first beat counts the watch time one beat interval allows and no bytes;
+    // its second, five minutes on, the bytes of that watch time plus 180 s of buffer at twice the
+    // top bitrate (its own watch counter did not grow, so no more watch time).
+    const allowance = ((FIRST_BEAT_WATCH_MS + BUFFER_AHEAD_MS) * TOP_BITRATE * BITRATE_MARGIN) / 8000;
     const s = await summary(tracker.httpUrl, STREAM);
     assert.equal(s.httpBytes, FORGED * allowance + 2_500_000 + 3_000_000);
     assert.equal(s.p2pBytes, 1_000_000, 'over the allowance, peer bytes are cut first: forged beats add no offload');
     assert.equal(s.uploadedBytes, FORGED * allowance * 1000 + 400_000);
-    assert.equal(s.watchMs, FORGED * 300_000 + 30_000 + 14_000);
-    assert.equal(s.stallMs, FORGED * 300_000 + 300);
+    assert.equal(s.watchMs, FORGED * FIRST_BEAT_WATCH_MS + 30_000 + 14_000);
+    assert.equal(s.stallMs, FORGED * FIRST_BEAT_WATCH_MS + 300);
     assert.equal(s.stalls, FORGED * 1000 + 1);
     assert.equal(s.errors, FORGED * 1000 + 1);
     assert.equal(s.viewers, FORGED + 2);
@@ -204,26 +220,29 @@ for (const storeKind of ['memory', 'redis'] as const) {
     let redis: RedisServer | undefined;
     after(() => redis?.stop());
 
-    test('422, nothing of it counted, honest beats still accepted', async () => {
+    test('422, nothing of it counted, honest beats still accepted', async (t) => {
       if (storeKind === 'redis') redis = await startRedis();
-      // The highest top bitrate allowed lets one beat's upload reach 2^53 − 1, the largest exact sum.
+      // The highest top bitrate allowed lets one session's upload reach 2^53 − 1, the largest exact sum, once five minutes have passed.
       const tracker = await start({ ...(redis ? { redisUrl: redis.url } : {}), telemetryTopBitrate: 100e9, telemetryPostsPerMinute: 1000 });
+      let now = Date.now();
+      t.mock.method(Date, 'now', () => now);
       const stream = 'overflow-target';
-      const first = forged(stream, 'forgedsessionX');
-      const second = forged(stream, 'forgedsessionY');
+      const sessions = ['forgedsessionX', 'forgedsessionY', 'honestviewer'];
+      assert.equal(await post(tracker.httpUrl, sessions.map((sid) => beat(stream, sid, 1))), 204);
+      now += 300_000;
       // One POST, one `now`: both land in the same bucket, whose `up` sum the second would push past 2^53 − 1.
-      assert.equal(await post(tracker.httpUrl, [first, second]), 422);
+      assert.equal(await post(tracker.httpUrl, [forged(stream, 'forgedsessionX', 2), forged(stream, 'forgedsessionY', 2)]), 422);
       const afterAttack = await summary(tracker.httpUrl, stream);
       assert.equal(afterAttack.uploadedBytes, HUGE);
-      assert.equal(afterAttack.viewers, 1, 'the refused beat left no session');
-      assert.equal(afterAttack.stalls, 1000, 'and added to no other sum either');
+      assert.equal(afterAttack.watchMs, 300_000, 'the refused beat added no watch time');
+      assert.equal(afterAttack.stalls, 1000, 'and nothing to any other sum either');
 
-      const honest = beat(stream, 'honestviewer', 1, { http: 1_000_000, p2p: 250_000, watchMs: 15_000 });
+      const honest = beat(stream, 'honestviewer', 2, { http: 1_000_000, p2p: 250_000, watchMs: 15_000 });
       assert.equal(await post(tracker.httpUrl, [honest], '10.3.0.1'), 204);
       const s = await summary(tracker.httpUrl, stream);
       assert.equal(s.httpBytes, afterAttack.httpBytes + 1_000_000);
       assert.equal(s.p2pBytes, afterAttack.p2pBytes + 250_000);
-      assert.equal(s.viewers, 2);
+      assert.equal(s.viewers, 2, "X and the honest viewer; Y's last counted beat is five minutes old");
       assert.equal(await metric(tracker.httpUrl, 'swarmcast_telemetry_rejections_total', 'reason="counter_overflow"'), 1);
       assert.equal(await metric(tracker.httpUrl, 'swarmcast_telemetry_beats_total', 'outcome="overflow"'), 1);
     });
@@ -248,9 +267,10 @@ describe('a flood of new streams on the Redis store', () => {
     assert.equal(names.length, MAX_STREAMS);
     assert.equal(names[0], REAL);
     assert.equal((await summary(tracker.httpUrl, REAL)).viewers, 3);
-    // A forged stream holds ~36 keys (its 300 s of claimed watch spread over 31 buckets, a session,
-    // its sorted sets), the real one more (three sessions, a bucket every 10 s while it beats); an
-    // evicted stream's are deleted. A store that kept all 301 streams would hold ~10,800 keys.
+    // A forged stream holds ~10 keys (its first beat's 30 s of counted watch over 4 buckets, a
+    // session, its address's places, its sorted sets), the real one more (three sessions, a bucket
+    // every 10 s while it beats); an evicted stream's are deleted. A store that kept all 301
+    // streams would hold ~3,000 keys.
     const keys = Number(spawnSync('redis-cli', ['-p', String(redis.port), 'dbsize'], { encoding: 'utf8' }).stdout.trim());
     assert.ok(keys <= MAX_STREAMS * 60, `${keys} keys for ${MAX_STREAMS} streams`);
   });
@@ -269,3 +289,86 @@ describe('TELEMETRY_STREAMS', () => {
     assert.equal(await metric(tracker.httpUrl, 'swarmcast_telemetry_rejections_total', 'reason="stream_not_allowed"'), 2);
   });
 });
+
+/**
+ * Issue 21, item 4: one POST of 20 beats, each a new session claiming 300 s watched, `http: 0`
+ * and 3 GB from peers (what 300 s plus 180 s of buffer allowed at twice the default top bitrate)
+ * and a day of startup, moved a stream of 5 viewers from 50.0 % to 99.96 % offload, 5 to 25
+ * viewers and startup p50 to 86,400,000 ms. The clock is injected: the honest viewers beat every
+ * 15 s for two minutes before the attack, the attacker's sessions beat again 15 s after it.
+ */
+for (const storeKind of ['memory', 'redis'] as const) {
+  describe(`forged offload: new sessions claiming watch time and peer bytes (${storeKind} store)`, () => {
+    const STREAM = 'https://cdn.example/live/offload/master.m3u8';
+    const BEAT_MS = 15_000;
+    const HONEST = ['10.5.0.1', '10.5.0.2', '10.5.0.3', '10.5.0.4', '10.5.0.5'];
+    /** 640 kbit/s, half of it from peers. */
+    const HONEST_BYTES_PER_BEAT = 1_200_000;
+    const ATTACKER = '10.66.6.6';
+    const DAY_MS = 24 * 3600_000;
+    const SESSIONS_PER_ADDRESS = defaultConfig.telemetryMaxSessionsPerAddress;
+    /** Bytes per ms of watch or buffer one session may claim: twice the default top bitrate. */
+    const BYTES_PER_MS = (BITRATE_MARGIN * defaultConfig.telemetryTopBitrate) / 8000;
+    let redis: RedisServer | undefined;
+    after(() => redis?.stop());
+
+    test('the forged POST adds no bytes and at most 10 viewers; kept alive, each session adds what its wall time allows', async (t) => {
+      if (storeKind === 'redis') redis = await startRedis();
+      const tracker = await start({ ...(redis ? { redisUrl: redis.url, redisKeyPrefix: 'offload:' } : {}), trustProxy: 1, telemetryPostsPerMinute: 1_000_000 });
+      let now = Math.floor(Date.now() / BEAT_MS) * BEAT_MS;
+      t.mock.method(Date, 'now', () => now);
+
+      for (let k = 1; k <= 8; k++) {
+        for (const [i, address] of HONEST.entries()) {
+          const bytes = (k * HONEST_BYTES_PER_BEAT) / 2;
+          const honest = beat(STREAM, `honestviewer${i}`, k, { http: bytes, p2p: bytes, peers: 2, watchMs: k * BEAT_MS, startupMs: 1000 + 100 * i, latencyMs: 12_000, rendition: '360p' });
+          assert.equal(await post(tracker.httpUrl, [honest], address), 204);
+        }
+        if (k < 8) now += BEAT_MS;
+      }
+      const before = await summary(tracker.httpUrl, STREAM);
+      const honestBytes = HONEST.length * 8 * HONEST_BYTES_PER_BEAT;
+      assert.equal(before.offloadRatio, 0.5);
+      assert.equal(before.httpBytes + before.p2pBytes, honestBytes);
+      assert.equal(before.viewers, 5);
+      assert.equal(before.startupMs.p50, 1200);
+
+      now += 1000;
+      const forgedBeat = (i: number, seq: number) =>
+        beat(STREAM, `forged-${i}-session`, seq, { p2p: seq * 3e9, peers: 1000, watchMs: 300_000 * seq, startupMs: DAY_MS, latencyMs: DAY_MS, rendition: '360p' });
+      const status = await post(tracker.httpUrl, Array.from({ length: 20 }, (_, i) => forgedBeat(i, 1)), ATTACKER);
+      const attacked = await summary(tracker.httpUrl, STREAM);
+      t.diagnostic(`after the forged POST (${status}): offload ${(attacked.offloadRatio! * 100).toFixed(2)} %, viewers ${attacked.viewers}, startup p50 ${attacked.startupMs.p50} ms, latency p95 ${attacked.latencyMs.p95} ms`);
+      assert.equal(attacked.offloadRatio, 0.5, 'a first beat carries no bytes: no wall time vouches for them yet');
+      assert.equal(attacked.p2pBytes + attacked.httpBytes, honestBytes);
+      assert.equal(attacked.viewers, 5 + SESSIONS_PER_ADDRESS, 'an address holds at most TELEMETRY_MAX_SESSIONS_PER_ADDRESS sessions of a stream');
+      assert.equal(status, 429, 'the beats over the bound are refused, and the POST says so');
+      assert.equal(attacked.startupMs.count, 5 + SESSIONS_PER_ADDRESS);
+      assert.equal(attacked.startupMs.p95, MAX_STARTUP_MS, 'a day of startup counts as a minute');
+      assert.equal(attacked.latencyMs.p95, MAX_LATENCY_MS);
+      // Watch time: each session's first beat at most the SDK's longest beat interval.
+      assert.equal(attacked.watchMs, before.watchMs + SESSIONS_PER_ADDRESS * FIRST_BEAT_WATCH_MS);
+
+      // Kept alive for 15 s, a forged session adds at most twice the top bitrate for that wall
+      // time plus as much buffer: what the README says a liar can still do.
+      now += BEAT_MS;
+      await post(tracker.httpUrl, Array.from({ length: 20 }, (_, i) => forgedBeat(i, 2)), ATTACKER);
+      const kept = await summary(tracker.httpUrl, STREAM);
+      const perSession = (BEAT_MS + BEAT_MS) * BYTES_PER_MS;
+      assert.equal(kept.p2pBytes, before.p2pBytes + SESSIONS_PER_ADDRESS * perSession);
+      assert.equal(kept.httpBytes, before.httpBytes);
+      assert.equal(kept.viewers, 5 + SESSIONS_PER_ADDRESS);
+      t.diagnostic(`kept alive 15 s: offload ${(kept.offloadRatio! * 100).toFixed(2)} %`);
+
+      // Ending sessions frees no place until ACTIVE_MS after their last beat, and a session back
+      // after that needs a free place again: ending and resuming sessions gains an address nothing.
+      const held = Array.from({ length: SESSIONS_PER_ADDRESS }, (_, i) => ({ ...forgedBeat(i, 3), end: true }));
+      assert.equal(await post(tracker.httpUrl, held, ATTACKER), 204);
+      assert.equal(await post(tracker.httpUrl, [beat(STREAM, 'forged-new-session', 1)], ATTACKER), 429);
+      now += ACTIVE_MS;
+      const fresh = Array.from({ length: SESSIONS_PER_ADDRESS }, (_, i) => beat(STREAM, `forged-fresh-${i}`, 1));
+      assert.equal(await post(tracker.httpUrl, fresh, ATTACKER), 204);
+      assert.equal(await post(tracker.httpUrl, [forgedBeat(0, 4)], ATTACKER), 429);
+    });
+  });
+}

@@ -51,13 +51,15 @@ const beats = {
 /**
  * The collector stamps each beat with Date.now(): the clock is held 5 s into `bucket` while the
  * beats arrive, then moved to the next bucket to read, so each beat's watch time lands in known,
- * complete buckets of the series.
+ * complete buckets of the series. `tick` moves it 1 ms between sessions' first and later beats: a
+ * session's bytes are counted once wall time since its first beat allows them (12.5 kB a ms at
+ * the default top bitrate, plenty for these), and the series' two decimals round the 1 ms away.
  */
-function holdClock(t: TestContext): { bucket: number; nextBucket(): void } {
+function holdClock(t: TestContext): { bucket: number; tick(): void; nextBucket(): void } {
   const bucket = bucketStart(Date.now());
   let now = bucket + 5000;
   t.mock.method(Date, 'now', () => now);
-  return { bucket, nextBucket: () => { now = bucket + BUCKET_MS; } };
+  return { bucket, tick: () => { now += 1; }, nextBucket: () => { now = bucket + BUCKET_MS; } };
 }
 
 /** The same figures by hand: cumulative counters, so the last beat of each session is its total. */
@@ -130,9 +132,9 @@ describe('telemetry aggregation (memory store)', () => {
 
   test('a known set of beats gives the hand-computed figures, on the API and /metrics', async (t) => {
     const clock = holdClock(t);
-    for (const body of [[beats.a1, beats.b1], [beats.c1], [beats.a2], [beats.a2], [beats.b3, beats.c2]]) {
-      assert.equal((await post(tracker, { beats: body })).status, 204);
-    }
+    for (const body of [[beats.a1, beats.b1], [beats.c1]]) assert.equal((await post(tracker, { beats: body })).status, 204);
+    clock.tick();
+    for (const body of [[beats.a2], [beats.a2], [beats.b3, beats.c2]]) assert.equal((await post(tracker, { beats: body })).status, 204);
     clock.nextBucket();
     assertExactFigures(await summary(tracker), clock.bucket);
     await assertMetrics(tracker);
@@ -162,8 +164,11 @@ describe('telemetry aggregation (Redis store, two instances)', () => {
 
   test('beats spread over two instances aggregate into one view with the hand-computed figures', async (t) => {
     const clock = holdClock(t);
-    const plan: Array<[RunningTracker, Beat[]]> = [[one, [beats.a1]], [two, [beats.b1, beats.c1]], [two, [beats.a2]], [one, [beats.a2]], [one, [beats.b3]], [two, [beats.c2]]];
-    for (const [tracker, body] of plan) assert.equal((await post(tracker, { beats: body })).status, 204);
+    const firstBeats: Array<[RunningTracker, Beat[]]> = [[one, [beats.a1]], [two, [beats.b1, beats.c1]]];
+    const laterBeats: Array<[RunningTracker, Beat[]]> = [[two, [beats.a2]], [one, [beats.a2]], [one, [beats.b3]], [two, [beats.c2]]];
+    for (const [tracker, body] of firstBeats) assert.equal((await post(tracker, { beats: body })).status, 204);
+    clock.tick();
+    for (const [tracker, body] of laterBeats) assert.equal((await post(tracker, { beats: body })).status, 204);
     clock.nextBucket();
     const [fromOne, fromTwo] = [await summary(one), await summary(two)];
     assertExactFigures(fromOne, clock.bucket);
@@ -181,7 +186,9 @@ describe('telemetry collector refuses bad and flooding POSTs', () => {
   });
   after(() => tracker.close());
 
-  test('400, 413 and 429 are counted and change no figure of another stream', async () => {
+  test('400, 413 and 429 are counted and change no figure of another stream', async (t) => {
+    let now = Date.now();
+    t.mock.method(Date, 'now', () => now);
     const other = { ...beats.b1, stream: 'other' };
     const good = { 'x-forwarded-for': '10.0.0.2' };
     const bad = { 'x-forwarded-for': '10.0.0.1' };
@@ -209,13 +216,15 @@ describe('telemetry collector refuses bad and flooding POSTs', () => {
     assert.equal(rejected('too_large'), 1);
     assert.equal(rejected('rate_limited'), 9);
 
-    // The one flood beat that got in is a session of its own; nothing else changed.
+    // The one flood beat that got in is a session of its own (a first beat: no bytes yet); nothing else changed.
     const afterFlood = await summary(tracker, 'other');
-    assert.equal(afterFlood.httpBytes, before.httpBytes + 1e9);
+    assert.equal(afterFlood.httpBytes, before.httpBytes);
     assert.equal(afterFlood.viewers, before.viewers + 1);
     assert.deepEqual(afterFlood.startupMs, before.startupMs);
+    // A second later wall time vouches for the honest session's bytes, its first beat's included.
+    now += 1000;
     assert.equal((await post(tracker, { beats: [{ ...other, seq: 2, http: 2100 }] }, good)).status, 204, 'other addresses are not limited');
-    assert.equal((await summary(tracker, 'other')).httpBytes, before.httpBytes + 1e9 + 100);
+    assert.equal((await summary(tracker, 'other')).httpBytes, before.httpBytes + 2100);
   });
 });
 

@@ -6,16 +6,22 @@
  * Per stream and 10 s bucket, integer sums: `beats`, bytes `http` / `p2p` / `up`, `stall` ms,
  * `stalls`, `errors`, `peers` (sum over beats, for peers per viewer), `lat` / `latn` (latency sum
  * and count), `watch` ms, `w:<rendition>` ms and `vw` ms (below). Counters arrive cumulative per session and are
- * applied as deltas against the last beat applied for that session, so a lost beat loses nothing
+ * applied as deltas against what was counted for that session, so a lost beat loses nothing
  * and a repeated or older beat (same or lower `seq`) adds nothing. Bytes, stalls and errors land
  * in the bucket the beat arrives in; watch time is spread over the buckets it covers (the
  * `watchMs` delta, ending now), so viewers per bucket = watch ms / bucket ms is the exact average
  * audience of that bucket once every beat covering it has arrived.
  *
- * Beats come from anyone, so what one beat may add is bounded (`beatDeltas`): downloads by what
- * its watch time allows at the ladder's top bitrate, uploads by that times its peers, stalls and
- * errors by a count no player reaches in one beat. A beat that would still push a bucket's sum
- * past `MAX_BUCKET_VALUE` is refused whole, so sums stay exact and nothing is written half-way.
+ * Beats come from anyone, so what a session may add is bounded by the wall time since the
+ * collector first saw it (`beatDeltas`): its watch time by that time plus one beat interval (the
+ * SDK's first beat comes at most `MAX_BEAT_INTERVAL_MS` after the player starts), its downloads by
+ * what its watch time and a buffer, both no longer than that wall time, allow at the ladder's top
+ * bitrate (so a session's first beat adds no bytes: they are counted with its later beats), its
+ * uploads by that times its peers, stalls and errors by a count no player reaches in one beat;
+ * startup and latency are clamped to what a player plausibly reports. A beat that would still
+ * push a bucket's sum past `MAX_BUCKET_VALUE` is refused whole, so sums stay exact and nothing is
+ * written half-way. The stores also bound the sessions one address holds per stream
+ * (`TelemetryStoreLimits.maxSessionsPerAddress`), so one address cannot pose as a crowd.
  * `vw` (verified watch) is the part of a beat's watch time that wall-clock time since the
  * session's previous beat vouches for; streams are ranked by it (`RANK_MS`), because
  * a flood of new sessions or streams cannot make it grow faster than real time passes.
@@ -42,8 +48,23 @@ export const RANK_MS = RECENT_MS;
 export const BUFFER_AHEAD_MS = 180_000;
 /** Headroom over the top bitrate: VBR peaks above the nominal rate, retried segments. */
 export const BITRATE_MARGIN = 2;
+/**
+ * Watch time a session may have had before the collector first saw it: the SDK sends its first
+ * beat at most one beat interval after `createPlayer`, and watching starts at the first frame.
+ */
+export const FIRST_BEAT_WATCH_MS = MAX_BEAT_INTERVAL_MS;
 /** Stalls or errors one beat may add: a player beats every 15 s (`DEFAULT_BEAT_INTERVAL_MS`), and no working one gets near this. */
 export const MAX_EVENTS_PER_BEAT = 1000;
+/**
+ * Startup counted at most: a player not playing a minute after `createPlayer` has failed or waits
+ * for a click, and "a minute or more" is all the dashboard needs to say about it.
+ */
+export const MAX_STARTUP_MS = 60_000;
+/**
+ * Live latency counted at most: more than twice p2p-media-loader's own default (≈120 s), the
+ * highest anyone runs a P2P live stream at; a viewer further behind (DVR) counts as this far.
+ */
+export const MAX_LATENCY_MS = 300_000;
 /** Largest value a bucket sum may reach: above it doubles (JavaScript, Lua) are no longer exact. */
 export const MAX_BUCKET_VALUE = Number.MAX_SAFE_INTEGER;
 /** Rebuffer ratio thresholds: under 1 % is good, under 3 % acceptable, above that viewers notice. */
@@ -68,12 +89,16 @@ export function spreadOverBuckets(now: number, ms: number): Array<[start: number
   return pieces;
 }
 
-/** The counters of the last beat applied for a session. */
+/** What was counted for a session so far, and the counters of its last beat applied. */
 export interface SessionCounters {
   seq: number;
+  /** Bytes counted (at most what its beats claimed: the rest is counted once its wall time allows it). */
   http: number;
   p2p: number;
   up: number;
+  /** Watch ms counted. */
+  watched: number;
+  /** The last beat's own counters: the next beat's deltas are taken against them. */
   stalls: number;
   stallMs: number;
   watchMs: number;
@@ -92,36 +117,64 @@ export interface BeatDeltas {
   errors: number;
 }
 
-/** The previous beat applied for a session, and when it arrived. */
+/** What was counted for a session, when the collector first saw it and when its last beat arrived. */
 export interface PreviousBeat extends SessionCounters {
+  since: number;
   seenAt: number;
 }
 
-/** Segment bytes a beat may add for `watchMs` of watching with streams of at most `topBitrate` bits/s. */
-export const byteAllowance = (watchMs: number, topBitrate: number): number =>
-  Math.floor(((watchMs + BUFFER_AHEAD_MS) * topBitrate * BITRATE_MARGIN) / 8000);
+/** Segment bytes `watchMs` of watching plus `bufferMs` of media fetched ahead amount to, with streams of at most `topBitrate` bits/s. */
+export const byteAllowance = (watchMs: number, bufferMs: number, topBitrate: number): number =>
+  Math.floor(((watchMs + bufferMs) * topBitrate * BITRATE_MARGIN) / 8000);
+
+/** Startup and latency as counted: clamped to `MAX_STARTUP_MS` and `MAX_LATENCY_MS`. */
+export const countedStartup = (beat: Beat): number | null => (beat.startupMs === null ? null : Math.min(beat.startupMs, MAX_STARTUP_MS));
+export const countedLatency = (beat: Beat): number | null => (beat.latencyMs === null ? null : Math.min(beat.latencyMs, MAX_LATENCY_MS));
 
 /**
- * Deltas of a beat against the session's previous one, bounded (see the top of this file); a
- * counter that went down (a restarted session id) adds nothing. Downloads over the allowance are
- * cut from the peer bytes first, so an inflated beat never raises the offload it reports.
+ * Deltas of a beat against what was counted for its session, bounded (see the top of this file);
+ * a counter that went down (a restarted session id) adds nothing. A session's bytes are bounded in
+ * total, by its counted watch time and a buffer, each at most the wall time since the collector
+ * first saw it: a first beat adds none, and what a beat claims beyond the bound is counted by
+ * later beats as wall time passes. Over the bound, peer bytes are cut first, so an inflated claim
+ * never raises the offload it reports.
  */
 export function beatDeltas(beat: Beat, previous: PreviousBeat | undefined, now: number, topBitrate: number): BeatDeltas {
   const delta = (value: number, before: number | undefined) => Math.max(0, value - (before ?? 0));
-  const watch = Math.min(delta(beat.watchMs, previous?.watchMs), MAX_WATCH_DELTA_MS);
-  const allowance = byteAllowance(watch, topBitrate);
-  const http = Math.min(delta(beat.http, previous?.http), allowance);
+  const wall = now - (previous?.since ?? now);
+  const watched = previous?.watched ?? 0;
+  const watch = Math.min(delta(beat.watchMs, previous?.watchMs), MAX_WATCH_DELTA_MS, Math.max(0, wall + FIRST_BEAT_WATCH_MS - watched));
+  const allowance = byteAllowance(Math.min(watched + watch, wall), Math.min(BUFFER_AHEAD_MS, wall), topBitrate);
+  const budget = Math.max(0, allowance - (previous?.http ?? 0) - (previous?.p2p ?? 0));
+  const http = Math.min(delta(beat.http, previous?.http), budget);
   return {
     http,
-    p2p: Math.min(delta(beat.p2p, previous?.p2p), allowance - http),
+    p2p: Math.min(delta(beat.p2p, previous?.p2p), budget - http),
     // Each connected peer can take at most one copy of what this viewer fetched.
-    up: Math.min(delta(beat.up, previous?.up), allowance * Math.max(1, beat.peers)),
+    up: Math.min(delta(beat.up, previous?.up), Math.max(0, allowance * Math.max(1, beat.peers) - (previous?.up ?? 0))),
     stalls: Math.min(delta(beat.stalls, previous?.stalls), MAX_EVENTS_PER_BEAT),
     // Stalled time is part of watch time; a beat claiming more is cut to it.
     stall: Math.min(delta(beat.stallMs, previous?.stallMs), watch),
     watch,
     vw: previous ? Math.min(watch, Math.max(0, now - previous.seenAt)) : 0,
     errors: Math.min(delta(beat.errors, previous?.errors), MAX_EVENTS_PER_BEAT),
+  };
+}
+
+/** The session as stored after `beat` was applied with `deltas`. */
+export function sessionAfter(beat: Beat, previous: PreviousBeat | undefined, deltas: BeatDeltas, now: number): PreviousBeat {
+  return {
+    seq: beat.seq,
+    http: (previous?.http ?? 0) + deltas.http,
+    p2p: (previous?.p2p ?? 0) + deltas.p2p,
+    up: (previous?.up ?? 0) + deltas.up,
+    watched: (previous?.watched ?? 0) + deltas.watch,
+    stalls: beat.stalls,
+    stallMs: beat.stallMs,
+    watchMs: beat.watchMs,
+    errors: beat.errors,
+    since: previous?.since ?? now,
+    seenAt: now,
   };
 }
 
@@ -139,7 +192,8 @@ export function beatAdditions(beat: Beat, deltas: BeatDeltas, now: number): Arra
     [current, 'peers', beat.peers],
     [current, 'vw', deltas.vw],
   ];
-  if (beat.latencyMs !== null) additions.push([current, 'lat', beat.latencyMs], [current, 'latn', 1]);
+  const latency = countedLatency(beat);
+  if (latency !== null) additions.push([current, 'lat', latency], [current, 'latn', 1]);
   for (const [start, ms] of spreadOverBuckets(now, deltas.watch)) additions.push([start, 'watch', ms], [start, renditionField(beat.rendition), ms]);
   return additions.filter(([, , value]) => value > 0);
 }

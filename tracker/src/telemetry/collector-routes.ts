@@ -3,8 +3,9 @@
  * on other origins; beats carry no credentials), body size limit (413), per-address rate limit
  * (429, checked before the body is read), schema validation (400), the stream allow-list (403),
  * and every refusal counted in `swarmcast_telemetry_rejections_total`. A refused POST changes no
- * figure, except that beats are applied one by one: a beat that would overflow a sum (422) changes
- * nothing, the others of its POST are applied.
+ * figure, except that beats are applied one by one: a beat that would overflow a sum (422), or a
+ * new session from an address that holds `TELEMETRY_MAX_SESSIONS_PER_ADDRESS` of its stream's
+ * (429), changes nothing; the others of its POST are applied.
  *
  * Bodies are read as text whatever their Content-Type: `navigator.sendBeacon` with a string sends
  * `text/plain`, which (unlike `application/json`) needs no CORS preflight.
@@ -12,6 +13,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { createBatchParser } from '@swarmcast/protocol/beat-schema';
 import type { BeatRejectReason, TelemetryMetrics } from './metrics.ts';
+import { limitKey } from '../client-address.ts';
 import { AddressRateLimiter } from './rate-limit.ts';
 import type { TelemetryStore } from './store.ts';
 
@@ -20,6 +22,8 @@ export interface CollectorOptions {
   metrics: TelemetryMetrics;
   maxBodyBytes: number;
   postsPerMinute: number;
+  /** For the refusal's message: the store enforces it. */
+  maxSessionsPerAddress: number;
   /** Stream names (or `prefix*`) beats are accepted for; undefined: any. */
   allowedStreams: string[] | undefined;
 }
@@ -73,14 +77,25 @@ export async function collectorRoutes(app: FastifyInstance, options: CollectorOp
     const refused = parsed.batch.beats.find((beat) => !isAllowed(beat.stream));
     if (refused) return refuse(reply, 403, 'stream_not_allowed', `stream ${JSON.stringify(refused.stream)} is not in TELEMETRY_STREAMS`);
     const now = Date.now();
+    const address = limitKey(request.ip);
     let overflowing = 0;
+    let crowded = 0;
     for (const beat of parsed.batch.beats) {
-      const outcome = await store.record(beat, now);
+      const outcome = await store.record(beat, now, address);
       metrics.beats.inc({ outcome });
       if (outcome === 'overflow') overflowing++;
+      if (outcome === 'too_many_sessions') crowded++;
     }
     if (overflowing > 0) {
       return refuse(reply, 422, 'counter_overflow', `${overflowing} beat(s) refused: their counters would overflow the stream's sums (no counter can grow this much)`);
+    }
+    if (crowded > 0) {
+      return refuse(
+        reply,
+        429,
+        'too_many_sessions',
+        `${crowded} beat(s) refused: an address holds at most ${options.maxSessionsPerAddress} sessions of a stream (TELEMETRY_MAX_SESSIONS_PER_ADDRESS)`,
+      );
     }
     return reply.code(204).send();
   });

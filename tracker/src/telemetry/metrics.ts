@@ -14,10 +14,11 @@ export type BeatRejectReason =
   | 'rate_limited'
   | 'stream_not_allowed'
   | 'counter_overflow'
+  | 'too_many_sessions'
   | 'store_unavailable';
 
 export interface TelemetryMetrics {
-  /** Beats applied (`accepted`), ignored as already applied (`stale`) or refused as overflowing a sum (`overflow`). */
+  /** Beats applied (`accepted`), ignored as already applied (`stale`), refused as overflowing a sum (`overflow`) or as one session too many for their address (`too_many_sessions`). */
   beats: Counter<'outcome'>;
   /** POSTs refused, by reason. */
   rejections: Counter<'reason'>;

@@ -32,6 +32,7 @@ export async function audiencePlugin(app: FastifyInstance, options: AudienceOpti
     topBitrate: config.telemetryTopBitrate,
     maxStreams: config.telemetryMaxStreams,
     maxSessionsPerStream: config.telemetryMaxSessionsPerStream,
+    maxSessionsPerAddress: config.telemetryMaxSessionsPerAddress,
     onEviction: (kind) => metrics.evictions.inc({ kind }),
   });
   app.addHook('onClose', () => store.close());
@@ -56,6 +57,7 @@ export async function audiencePlugin(app: FastifyInstance, options: AudienceOpti
     metrics,
     maxBodyBytes: config.telemetryMaxBodyBytes,
     postsPerMinute: config.telemetryPostsPerMinute,
+    maxSessionsPerAddress: config.telemetryMaxSessionsPerAddress,
     allowedStreams: config.telemetryStreams,
   });
   await app.register(dashboardRoutes, { summaries, summary: (stream) => summary(stream) });

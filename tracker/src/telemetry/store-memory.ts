@@ -6,11 +6,14 @@ import {
   beatDeltas,
   BUCKET_MS,
   bucketStart,
+  countedLatency,
+  countedStartup,
   firstBucket,
   firstRankedBucket,
   MAX_BUCKET_VALUE,
   percentilesOf,
   RETENTION_MS,
+  sessionAfter,
   type PreviousBeat,
   type StreamState,
 } from './aggregate.ts';
@@ -18,6 +21,8 @@ import type { RecordOutcome, TelemetryStore, TelemetryStoreLimits } from './stor
 
 interface Session extends PreviousBeat {
   startupRecorded: boolean;
+  /** The address of its first beat: the one whose `maxSessionsPerAddress` it counts against. */
+  address: string;
 }
 
 interface StreamAggregates {
@@ -33,6 +38,8 @@ interface StreamAggregates {
   active: Map<string, number>;
   latency: Map<string, number>;
   startup: Map<string, { ms: number; at: number }>;
+  /** Address → its sessions' last beats, in beat order; a session leaves when it is trimmed or evicted. */
+  addresses: Map<string, Map<string, number>>;
 }
 
 /** Verified watch ms of the last `RANK_MS`: what streams are ranked by. */
@@ -51,18 +58,21 @@ export class MemoryTelemetryStore implements TelemetryStore {
 
   constructor(private readonly limits: TelemetryStoreLimits) {}
 
-  async record(beat: Beat, now: number): Promise<RecordOutcome> {
+  async record(beat: Beat, now: number, address: string): Promise<RecordOutcome> {
     let stream = this.streamsByName.get(beat.stream);
     if (!stream) {
       if (this.streamsByName.size >= this.limits.maxStreams) this.evictStream(now);
-      stream = { lastSeen: now, trimmedAt: 0, buckets: new Map(), sessions: new Map(), active: new Map(), latency: new Map(), startup: new Map() };
+      stream = { lastSeen: now, trimmedAt: 0, buckets: new Map(), sessions: new Map(), active: new Map(), latency: new Map(), startup: new Map(), addresses: new Map() };
       this.streamsByName.set(beat.stream, stream);
     }
     this.trim(stream, now);
     const previous = stream.sessions.get(beat.sid);
     if (previous && beat.seq <= previous.seq) return 'stale';
+    const sessionAddress = previous?.address ?? address;
+    if (!this.mayHold(stream, sessionAddress, beat.sid, now)) return 'too_many_sessions';
 
-    const additions = beatAdditions(beat, beatDeltas(beat, previous, now, this.limits.topBitrate), now);
+    const deltas = beatDeltas(beat, previous, now, this.limits.topBitrate);
+    const additions = beatAdditions(beat, deltas, now);
     const sum = (start: number, field: string) => stream.buckets.get(start)?.[field] ?? 0;
     if (additions.some(([start, field, value]) => sum(start, field) + value > MAX_BUCKET_VALUE)) return 'overflow';
     for (const [start, field, value] of additions) {
@@ -75,20 +85,23 @@ export class MemoryTelemetryStore implements TelemetryStore {
     this.streamsByName.set(beat.stream, stream);
 
     if (!previous && stream.sessions.size >= this.limits.maxSessionsPerStream) this.evictSession(stream);
-    const startupRecorded = previous?.startupRecorded === true || beat.startupMs !== null;
-    if (beat.startupMs !== null && !previous?.startupRecorded) stream.startup.set(beat.sid, { ms: beat.startupMs, at: now });
+    const startup = countedStartup(beat);
+    const startupRecorded = previous?.startupRecorded === true || startup !== null;
+    if (startup !== null && !previous?.startupRecorded) stream.startup.set(beat.sid, { ms: startup, at: now });
     stream.sessions.delete(beat.sid);
-    stream.sessions.set(beat.sid, {
-      seq: beat.seq, http: beat.http, p2p: beat.p2p, up: beat.up, stalls: beat.stalls, stallMs: beat.stallMs,
-      watchMs: beat.watchMs, errors: beat.errors, seenAt: now, startupRecorded,
-    });
+    stream.sessions.set(beat.sid, { ...sessionAfter(beat, previous, deltas, now), startupRecorded, address: sessionAddress });
+    let held = stream.addresses.get(sessionAddress);
+    if (!held) stream.addresses.set(sessionAddress, (held = new Map()));
+    held.delete(beat.sid);
+    held.set(beat.sid, now);
     stream.active.delete(beat.sid);
+    const latency = countedLatency(beat);
     if (beat.end) {
       stream.latency.delete(beat.sid);
     } else {
       stream.active.set(beat.sid, now);
-      if (beat.latencyMs === null) stream.latency.delete(beat.sid);
-      else stream.latency.set(beat.sid, beat.latencyMs);
+      if (latency === null) stream.latency.delete(beat.sid);
+      else stream.latency.set(beat.sid, latency);
     }
     return 'accepted';
   }
@@ -148,10 +161,33 @@ export class MemoryTelemetryStore implements TelemetryStore {
 
   /** The session silent longest (first in `sessions`' order). */
   private evictSession(stream: StreamAggregates): void {
-    const sid = stream.sessions.keys().next().value;
-    if (sid === undefined) return;
+    const [sid, session] = stream.sessions.entries().next().value ?? [];
+    if (sid === undefined || session === undefined) return;
+    this.forgetAddress(stream, sid, session);
     for (const sessions of [stream.sessions, stream.active, stream.latency, stream.startup]) sessions.delete(sid);
     this.limits.onEviction('session');
+  }
+
+  /**
+   * Whether `sid` holds, or may take, one of the places of `address` in `stream`: a session holds
+   * one until `ACTIVE_MS` after its last beat, ended or not; one back after that needs a free place
+   * again, or an address could keep every session it ever started.
+   */
+  private mayHold(stream: StreamAggregates, address: string, sid: string, now: number): boolean {
+    const held = stream.addresses.get(address);
+    if (!held) return true;
+    for (const [heldSid, at] of held) {
+      if (at > now - ACTIVE_MS) break;
+      held.delete(heldSid);
+    }
+    if (held.size === 0) stream.addresses.delete(address);
+    return held.has(sid) || held.size < this.limits.maxSessionsPerAddress;
+  }
+
+  private forgetAddress(stream: StreamAggregates, sid: string, session: Session): void {
+    const held = stream.addresses.get(session.address);
+    held?.delete(sid);
+    if (held?.size === 0) stream.addresses.delete(session.address);
   }
 
   private trim(stream: StreamAggregates, now: number): void {
@@ -163,6 +199,7 @@ export class MemoryTelemetryStore implements TelemetryStore {
     for (const [sid, session] of stream.sessions) {
       if (session.seenAt > now - RETENTION_MS) break;
       stream.sessions.delete(sid);
+      this.forgetAddress(stream, sid, session);
     }
     for (const [sid, seenAt] of stream.active) {
       if (seenAt > now - ACTIVE_MS) break;

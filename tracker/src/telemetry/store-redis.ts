@@ -5,7 +5,8 @@
  *
  * Per stream, every key carries the hash tag `{<stream as hex>}`, so a stream lives in one slot:
  *   tm:{s}:b:<bucket start ms>  hash: the bucket's integer sums (`aggregate.ts`), expires after the window
- *   tm:{s}:s:<session id>       hash: the session's last applied counters and when, expires after the window
+ *   tm:{s}:s:<session id>       hash: what was counted for the session, its last beat's counters, its address, when first and last seen; expires after the window
+ *   tm:{s}:a:<address>          sorted set session → last beat (ms): the places the address holds (`maxSessionsPerAddress`)
  *   tm:{s}:sessions             sorted set session → last beat (ms): the sessions held, for evicting the quietest
  *   tm:{s}:active               sorted set session → last beat (ms): viewers = members newer than ACTIVE_MS
  *   tm:{s}:latency              sorted set session → live latency ms (active sessions only): exact percentiles by rank
@@ -24,6 +25,9 @@ import {
   BUCKET_MS,
   bucketStart,
   BUFFER_AHEAD_MS,
+  countedLatency,
+  countedStartup,
+  FIRST_BEAT_WATCH_MS,
   firstRankedBucket,
   MAX_BUCKET_VALUE,
   MAX_EVENTS_PER_BEAT,
@@ -38,10 +42,10 @@ import type { RedisClient } from '../store/redis-client.ts';
 import type { RecordOutcome, TelemetryStore, TelemetryStoreLimits } from './store.ts';
 
 /**
- * The same rules as `MemoryTelemetryStore.record` with `beatDeltas` and `beatAdditions`, in Lua.
- * Keys: session, active, latency, startup, startup-at, sessions. Every sum is checked before the
- * first write, so a beat that would overflow one changes nothing.
- * Returns {outcome, verified watch ms added, sessions evicted}.
+ * The same rules as `MemoryTelemetryStore.record` with `beatDeltas`, `sessionAfter` and
+ * `beatAdditions`, in Lua (startup and latency arrive clamped). Keys: session, active, latency,
+ * startup, startup-at, sessions. Every sum is checked before the first write, so a beat that would
+ * overflow one changes nothing. Returns {outcome, verified watch ms added, sessions evicted}.
  */
 const recordScript = `
 local session, active, latency, startup, startupAt, sessions = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
@@ -53,19 +57,31 @@ local stalls, stallMs, watchMs, errors = tonumber(ARGV[13]), tonumber(ARGV[14]),
 local startupMs, latencyMs, rendition, ended = ARGV[17], ARGV[18], ARGV[19], ARGV[20] == '1'
 local topBitrate, bufferAhead, margin, maxEvents = tonumber(ARGV[21]), tonumber(ARGV[22]), tonumber(ARGV[23]), tonumber(ARGV[24])
 local maxValue, maxSessions = tonumber(ARGV[25]), tonumber(ARGV[26])
+local address, maxPerAddress, firstBeatWatch = ARGV[27], tonumber(ARGV[28]), tonumber(ARGV[29])
 local int = function(n) return string.format('%d', n) end
 
-local prev = redis.call('HMGET', session, 'seq', 'http', 'p2p', 'up', 'stalls', 'stallMs', 'watchMs', 'errors', 'startup', 'at')
+local prev = redis.call('HMGET', session, 'seq', 'http', 'p2p', 'up', 'stalls', 'stallMs', 'watchMs', 'errors', 'startup', 'at', 'watched', 'since', 'addr')
 local known = prev[1] ~= false
 if known and seq <= tonumber(prev[1]) then return {'stale', 0, 0} end
+local sessionAddress = prev[13] or address
+local held = base .. 'a:' .. sessionAddress
+redis.call('ZREMRANGEBYSCORE', held, '-inf', int(now - activeMs))
+if not redis.call('ZSCORE', held, sid) and redis.call('ZCARD', held) >= maxPerAddress then return {'too_many_sessions', 0, 0} end
+local function counted(i) return tonumber(prev[i]) or 0 end
 local function delta(i, value)
-  local d = value - (tonumber(prev[i]) or 0)
+  local d = value - counted(i)
   if d < 0 then return 0 end
   return d
 end
-local watch = math.min(delta(7, watchMs), maxWatch)
-local allowance = math.floor(((watch + bufferAhead) * topBitrate * margin) / 8000)
-local httpAdded = math.min(delta(2, http), allowance)
+local since = tonumber(prev[12]) or now
+local wall = now - since
+local watched = counted(11)
+local watch = math.min(delta(7, watchMs), maxWatch, math.max(0, wall + firstBeatWatch - watched))
+local allowance = math.floor(((math.min(watched + watch, wall) + math.min(bufferAhead, wall)) * topBitrate * margin) / 8000)
+local budget = math.max(0, allowance - counted(2) - counted(3))
+local httpAdded = math.min(delta(2, http), budget)
+local p2pAdded = math.min(delta(3, p2p), budget - httpAdded)
+local upAdded = math.min(delta(4, up), math.max(0, allowance * math.max(1, peers) - counted(4)))
 local vw = 0
 if known then vw = math.min(watch, math.max(0, now - (tonumber(prev[10]) or now))) end
 
@@ -76,8 +92,8 @@ local function add(start, field, value)
 end
 add(current, 'beats', 1)
 add(current, 'http', httpAdded)
-add(current, 'p2p', math.min(delta(3, p2p), allowance - httpAdded))
-add(current, 'up', math.min(delta(4, up), allowance * math.max(1, peers)))
+add(current, 'p2p', p2pAdded)
+add(current, 'up', upAdded)
 add(current, 'stall', math.min(delta(6, stallMs), watch))
 add(current, 'stalls', math.min(delta(5, stalls), maxEvents))
 add(current, 'errors', math.min(delta(8, errors), maxEvents))
@@ -114,6 +130,8 @@ if not known then
   redis.call('ZREMRANGEBYSCORE', sessions, '-inf', int(now - retention))
   if redis.call('ZCARD', sessions) >= maxSessions then
     local victim = redis.call('ZRANGE', sessions, 0, 0)[1]
+    local victimAddress = redis.call('HGET', base .. 's:' .. victim, 'addr')
+    if victimAddress then redis.call('ZREM', base .. 'a:' .. victimAddress, victim) end
     redis.call('DEL', base .. 's:' .. victim)
     for _, key in ipairs({sessions, active, latency, startup, startupAt}) do redis.call('ZREM', key, victim) end
     evicted = 1
@@ -127,9 +145,13 @@ if startupMs ~= '' and not startupRecorded then
   redis.call('ZADD', startupAt, int(now), sid)
   startupRecorded = true
 end
-redis.call('HSET', session, 'seq', int(seq), 'http', int(http), 'p2p', int(p2p), 'up', int(up), 'stalls', int(stalls),
-  'stallMs', int(stallMs), 'watchMs', int(watchMs), 'errors', int(errors), 'startup', startupRecorded and '1' or '0', 'at', int(now))
+redis.call('HSET', session, 'seq', int(seq), 'http', int(counted(2) + httpAdded), 'p2p', int(counted(3) + p2pAdded),
+  'up', int(counted(4) + upAdded), 'watched', int(watched + watch), 'stalls', int(stalls), 'stallMs', int(stallMs),
+  'watchMs', int(watchMs), 'errors', int(errors), 'startup', startupRecorded and '1' or '0', 'since', int(since), 'at', int(now),
+  'addr', sessionAddress)
 redis.call('PEXPIRE', session, retention)
+redis.call('ZADD', held, int(now), sid)
+redis.call('PEXPIRE', held, activeMs)
 if ended then
   redis.call('ZREM', active, sid)
   redis.call('ZREM', latency, sid)
@@ -143,13 +165,17 @@ return {'accepted', vw, evicted}
 
 /**
  * Deletes an evicted stream: its buckets of the window, its sorted sets and every session they
- * hold. Keys: active, latency, startup, startup-at, sessions.
+ * hold, with their addresses' places. Keys: active, latency, startup, startup-at, sessions.
  */
 const evictScript = `
 local base = ARGV[1]
 local now, bucketMs, retention = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 local int = function(n) return string.format('%d', n) end
-for _, sid in ipairs(redis.call('ZRANGE', KEYS[5], 0, -1)) do redis.call('DEL', base .. 's:' .. sid) end
+for _, sid in ipairs(redis.call('ZRANGE', KEYS[5], 0, -1)) do
+  local address = redis.call('HGET', base .. 's:' .. sid, 'addr')
+  if address then redis.call('DEL', base .. 'a:' .. address) end
+  redis.call('DEL', base .. 's:' .. sid)
+end
 local current = now - (now % bucketMs)
 for start = current - retention - bucketMs, current, bucketMs do redis.call('DEL', base .. 'b:' .. int(start)) end
 redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5])
@@ -238,15 +264,16 @@ export class RedisTelemetryStore implements TelemetryStore {
     this.client = client as Client;
   }
 
-  async record(beat: Beat, now: number): Promise<RecordOutcome> {
+  async record(beat: Beat, now: number, address: string): Promise<RecordOutcome> {
     const base = this.streamBase(beat.stream);
     const [[outcome, verifiedWatchMs, evictedSessions]] = await Promise.all([
       this.client.telemetryRecord(
         `${base}s:${beat.sid}`, base + 'active', base + 'latency', base + 'startup', base + 'startup-at', base + 'sessions',
         base, now, BUCKET_MS, RETENTION_MS, ACTIVE_MS, MAX_WATCH_DELTA_MS,
         beat.sid, beat.seq, beat.http, beat.p2p, beat.up, beat.peers, beat.stalls, beat.stallMs, beat.watchMs, beat.errors,
-        beat.startupMs ?? '', beat.latencyMs ?? '', renditionField(beat.rendition), beat.end ? 1 : 0,
+        countedStartup(beat) ?? '', countedLatency(beat) ?? '', renditionField(beat.rendition), beat.end ? 1 : 0,
         this.limits.topBitrate, BUFFER_AHEAD_MS, BITRATE_MARGIN, MAX_EVENTS_PER_BEAT, MAX_BUCKET_VALUE, this.limits.maxSessionsPerStream,
+        address, this.limits.maxSessionsPerAddress, FIRST_BEAT_WATCH_MS,
       ),
       this.list(beat.stream, now),
     ]);

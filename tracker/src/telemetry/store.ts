@@ -11,8 +11,9 @@ import type { StreamState } from './aggregate.ts';
 /**
  * `stale`: the session already had a beat with this `seq` or a later one; nothing was added.
  * `overflow`: a bucket sum would pass `MAX_BUCKET_VALUE`; nothing was added.
+ * `too_many_sessions`: a new session from an address that holds `maxSessionsPerAddress` of the stream's; nothing was added.
  */
-export type RecordOutcome = 'accepted' | 'stale' | 'overflow';
+export type RecordOutcome = 'accepted' | 'stale' | 'overflow' | 'too_many_sessions';
 
 export type EvictionKind = 'stream' | 'session';
 
@@ -23,12 +24,19 @@ export interface TelemetryStoreLimits {
   maxStreams: number;
   /** Sessions held per stream; a new one beyond this evicts the one silent longest. */
   maxSessionsPerStream: number;
+  /**
+   * Sessions one address (IPv6: /64) holds per stream; a new one beyond this is refused. A session
+   * holds its place until `ACTIVE_MS` after its last beat, ended or not, so ending sessions to
+   * start new ones gains nothing.
+   */
+  maxSessionsPerAddress: number;
   /** Called for every stream or session evicted to make room. */
   onEviction: (kind: EvictionKind) => void;
 }
 
 export interface TelemetryStore {
-  record(beat: Beat, now: number): Promise<RecordOutcome>;
+  /** `address`: the client's, as per-address limits count it (`limitKey`). */
+  record(beat: Beat, now: number, address: string): Promise<RecordOutcome>;
   /**
    * Streams with a beat within the window, at most `limit`: by verified watch time over the last
    * `RANK_MS` (see `aggregate.ts`), then most recently seen first.
