@@ -3,6 +3,8 @@
  * answer per swarm (see `seeding-role.ts` for what it means). No DOM: the load tester's virtual
  * viewers run the same client in Node.
  */
+import { MISSED_PARAMETER } from '@swarmcast/protocol/coordination';
+import { PEER_SECRET_PARAMETER } from '@swarmcast/protocol/peer-proof';
 import { trackerHttpUrl } from '@swarmcast/protocol/urls';
 import type { SwarmCoordination } from './seeding-role.ts';
 
@@ -11,6 +13,8 @@ export interface CoordinationClientOptions {
   tracker: string;
   /** This viewer's peer_id in every swarm (the core's `trackerClientVersionPrefix`). */
   peerId: string;
+  /** The secret that proves `peerId` (peer-proof): sent only with a backup's report of its own fetches. */
+  peerSecret: string;
   fetch?: typeof fetch;
   /** Milliseconds on a monotonic clock (injected by tests). */
   now?: () => number;
@@ -51,6 +55,8 @@ export class CoordinationClient {
   private readonly answers = new Map<string, SwarmCoordination>();
   private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
   private readonly errors = new Map<string, number>();
+  /** Segments this viewer fetched from the origin as a backup, per swarm, not yet reported. */
+  private readonly missed = new Map<string, number>();
   private readonly fetch: typeof fetch;
   private readonly now: () => number;
   private readonly random: () => number;
@@ -76,6 +82,19 @@ export class CoordinationClient {
     return this.answers.get(infoHash);
   }
 
+  /**
+   * This viewer, a backup in `infoHash`, had to fetch a new segment from the origin: the seeders
+   * did not bring it. Told to the tracker at once, which then passes them over for the slot.
+   */
+  reportMissed(infoHash: string): void {
+    if (this.stopped || this.unsupported || !this.timers.has(infoHash)) return;
+    const reported = this.missed.has(infoHash);
+    this.missed.set(infoHash, (this.missed.get(infoHash) ?? 0) + 1);
+    if (reported) return;
+    clearTimeout(this.timers.get(infoHash));
+    this.schedule(infoHash, 0);
+  }
+
   /** The tracker URL with a renewed token: the next polls carry it. */
   useTracker(tracker: string): void {
     this.tracker = tracker;
@@ -96,6 +115,11 @@ export class CoordinationClient {
     const url = new URL(trackerHttpUrl(this.tracker, '/coordination', ['token']));
     url.searchParams.set('info_hash', infoHash);
     url.searchParams.set('peer_id', this.options.peerId);
+    const missed = this.missed.get(infoHash);
+    if (missed !== undefined) {
+      url.searchParams.set(MISSED_PARAMETER, String(missed));
+      url.searchParams.set(PEER_SECRET_PARAMETER, this.options.peerSecret);
+    }
     let next: number;
     try {
       const response = await this.fetch(url.href, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
@@ -114,6 +138,8 @@ export class CoordinationClient {
         receivedAt,
       });
       this.errors.delete(infoHash);
+      // Reported (the tracker heard it, or the slot has moved on): a later miss is news again.
+      this.missed.delete(infoHash);
       this.options.onAnswer?.(infoHash);
       next = body.rank === null ? UNKNOWN_RETRY_MS : Math.min(POLL_MS, body.next_slot_in_ms + this.random() * SLOT_JITTER_MS);
     } catch {

@@ -9,4 +9,5 @@ export { defaultOptions, type PolicyName } from './options.ts';
 export { initialCoreConfig, LIVE_LATENCY_SLACK_SEC, PEER_FIRST_MAX_BUFFER_SEC, planLoading, STALL_MEMORY_MS, type PolicyOptions } from './policy.ts';
 export { seedingRole, type SeedingRole } from './seeding-role.ts';
 export { CoordinationClient } from './coordination-client.ts';
-export { defaultSwarmId, newPeerId, swarmInfoHash } from './swarm-identity.ts';
+export { defaultSwarmId, swarmInfoHash } from './swarm-identity.ts';
+export { newPeerIdentity, withPeerSecret } from '@swarmcast/protocol/peer-proof';

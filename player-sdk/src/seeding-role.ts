@@ -5,12 +5,13 @@
  * random HTTP loader fetches what no neighbour has with probability ≈ 1/(neighbours + 1)) and the
  * HTTP deadline is reached by many viewers at once, so origin fetches per segment grow with the
  * audience. Instead the tracker, which sees the whole swarm, orders its members per time slot by
- * a hash of (slot, peer_id) (`GET /coordination`): the first `seeders` fetch every new segment at
+ * a keyed hash of (slot, peer_id) (`GET /coordination`): the first `seeders` fetch every new segment at
  * the live edge, the next `BACKUPS` fetch it at staggered deadlines if the mesh has not brought it
  * (a seeder left or is slow), and everyone else (relays) waits for the mesh until the HTTP floor.
  * The order changes every slot, so no viewer's uplink carries the event alone.
  * Without a fresh signal a viewer behaves as it did before coordination existed.
  */
+import { BACKUPS } from '@swarmcast/protocol/coordination';
 
 /** The tracker's answer for one swarm, as the SDK keeps it. */
 export interface SwarmCoordination {
@@ -27,7 +28,7 @@ export interface SwarmCoordination {
 export type SeedingRole = { kind: 'seeder' } | { kind: 'backup'; order: number } | { kind: 'relay' };
 
 /** Backups after the seeders: each one more chance for the segment before the relays' floor. */
-export const BACKUPS = 2;
+export { BACKUPS };
 /**
  * Where a backup's deadline sits between the relays' floor (0) and the moment a segment appears
  * at the live edge (1): the first backup fetches after ~40 % of the mesh's time has passed, the

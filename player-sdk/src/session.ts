@@ -21,7 +21,8 @@ import { checkLevel, checkLiveLatency, type ResolvedOptions } from './options.ts
 import { hlsConfigFor, initialCoreConfig, isPeerFirst, LIVE_LATENCY_SLACK_SEC, planLoading, STALL_MEMORY_MS, uploadAllowed, type FallbackReason, type TransportMode } from './policy.ts';
 import { seedingRole } from './seeding-role.ts';
 import { StatsRecorder, type SwarmcastStats } from './stats.ts';
-import { defaultSwarmId, newPeerId } from './swarm-identity.ts';
+import { defaultSwarmId } from './swarm-identity.ts';
+import { newPeerIdentity, withPeerSecret } from '@swarmcast/protocol/peer-proof';
 import { startTelemetry } from './telemetry-beacon.ts';
 import type { TrackerTokenRenewal, TrackerTokenRenewalSetup } from './token-renewal.ts';
 import type { TokenSource } from './token-source.ts';
@@ -105,8 +106,9 @@ export function createSession(setup: SessionSetup): Session {
   let telemetry: { stop(): void } | null = null;
   let recoveries = 0;
   let destroyed = false;
-  // One peer_id in every swarm, known to us, so the tracker's seeding coordination can be asked about it.
-  const peerId = newPeerId();
+  // One peer_id in every swarm, known to us, so the tracker's seeding coordination can be asked
+  // about it; its secret goes to the tracker only, so no one else can claim it.
+  const { peerId, secret } = newPeerIdentity((bytes) => crypto.getRandomValues(bytes));
   /** info_hash of each level's swarm, by level URL (filled when the master playlist arrives). */
   const levelSwarms = new Map<string, string>();
   const cleanups: Array<() => void> = [];
@@ -115,9 +117,11 @@ export function createSession(setup: SessionSetup): Session {
 
   const coordination =
     mode === 'p2p' && options.coordination && isPeerFirst(options.policy) && trackers[0] !== undefined
-      ? new CoordinationClient({ tracker: trackers[0], peerId, onAnswer: () => replan() })
+      ? new CoordinationClient({ tracker: trackers[0], peerId, peerSecret: secret, onAnswer: () => replan() })
       : null;
   if (coordination) cleanups.push(() => coordination.stop());
+  /** Tracker URLs carry the secret wherever the peer_id is ours (the tracker checks it). */
+  const proving = (tracker: string) => (options.coordination ? withPeerSecret(tracker, secret) : tracker);
 
   const fallbackReason = (): FallbackReason | null => {
     if (setup.reason !== null || mode !== 'p2p') return setup.reason;
@@ -143,6 +147,13 @@ export function createSession(setup: SessionSetup): Session {
   const currentCoordination = () => {
     const swarm = coordination ? currentSwarm() : undefined;
     return swarm === undefined ? undefined : coordination?.get(swarm);
+  };
+
+  /** A backup with peers that fetched a segment itself: its seeders did not bring it (seeding-role.ts). */
+  const reportBackupFetch = () => {
+    const swarm = coordination ? currentSwarm() : undefined;
+    if (swarm === undefined || recorder.peerCount === 0) return;
+    if (seedingRole(coordination?.get(swarm), performance.now())?.kind === 'backup') coordination?.reportMissed(swarm);
   };
 
   const seeding = (): SwarmcastStats['seeding'] => {
@@ -188,7 +199,7 @@ export function createSession(setup: SessionSetup): Session {
   const engine = mode === 'p2p' ? createEngine() : null;
   const renewal =
     engine && setup.renewTrackerToken
-      ? setup.renewTrackerToken({ engine, tokens, trackers: options.trackers, onRenewed: (renewed) => coordination?.useTracker(renewed[0]!) })
+      ? setup.renewTrackerToken({ engine, tokens, trackers: options.trackers.map(proving), onRenewed: (renewed) => coordination?.useTracker(renewed[0]!) })
       : null;
   if (renewal) cleanups.push(() => renewal.stop());
 
@@ -199,7 +210,7 @@ export function createSession(setup: SessionSetup): Session {
         ...initialCoreConfig(options),
         // Only coordination needs to know its peer_id; otherwise p2p-media-loader draws its own.
         ...(options.coordination ? { trackerClientVersionPrefix: peerId } : {}),
-        announceTrackers: trackers,
+        announceTrackers: trackers.map(proving),
         rtcConfig: options.rtcConfig,
         // Segments over HTTP are fetched by p2p-media-loader, not hls.js: the same request, with the token.
         ...(options.originToken
@@ -230,6 +241,7 @@ export function createSession(setup: SessionSetup): Session {
         countedByEngine.add(segmentUrl);
         if (countedByEngine.size > MAX_COUNTED_SEGMENTS) countedByEngine.delete(countedByEngine.values().next().value!);
         recorder.segmentLoaded(downloadSource);
+        if (downloadSource === 'http') reportBackupFetch();
         emitter.emit('segment', { url: segmentUrl, source: downloadSource, bytes: bytesLength, ...(peerId ? { peerId } : {}) });
       },
       onPeerConnect: ({ peerId }) => {

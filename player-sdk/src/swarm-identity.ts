@@ -5,13 +5,10 @@
  * - swarm string `v2-${swarmId}-${type}-${index}`, where swarmId defaults to the manifest URL
  *   without its query; info_hash = base64(sha1(swarm string)[0..15]), 20 ASCII characters;
  * - peer_id: the library appends random characters to `trackerClientVersionPrefix` up to 20; a
- *   prefix of 20 characters is the whole peer_id, the same in every swarm of this viewer.
+ *   prefix of 20 characters is the whole peer_id, the same in every swarm of this viewer (a
+ *   coordinated viewer's comes from `@swarmcast/protocol/peer-proof`, which the tracker can check).
  */
 import { sha1 } from '@noble/hashes/legacy.js';
-
-const PEER_ID_PREFIX = '-PM0203-';
-const PEER_ID_LENGTH = 20;
-const PEER_ID_SYMBOLS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
 export type StreamType = 'main' | 'secondary';
 
@@ -23,11 +20,4 @@ export function swarmInfoHash(swarmId: string, type: StreamType, index: number |
 /** p2p-media-loader's own swarm id for a manifest (its `setManifestResponseUrl` drops the query). */
 export function defaultSwarmId(manifestUrl: string): string {
   return manifestUrl.split('?')[0]!;
-}
-
-/** A full peer_id in p2p-media-loader 2.3's format; `random` returns numbers in [0, 1). */
-export function newPeerId(random: () => number = Math.random): string {
-  let id = PEER_ID_PREFIX;
-  while (id.length < PEER_ID_LENGTH) id += PEER_ID_SYMBOLS[Math.floor(random() * PEER_ID_SYMBOLS.length)];
-  return id;
 }

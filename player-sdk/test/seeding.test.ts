@@ -1,14 +1,13 @@
 // Seeding coordination in the SDK without a browser: roles from the tracker's answer, the HTTP
 // windows each role gets, and the client's polling (injected fetch and clock).
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { afterEach, beforeEach, describe, mock, test } from 'node:test';
 import { createHash } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { CoordinationClient } from '../src/coordination-client.ts';
 import { defaultOptions } from '../src/options.ts';
 import { HTTP_FIRST_WINDOW_SEC, initialCoreConfig, JOIN_GRACE_SEC, JOIN_PEER_WAIT_MS, planLoading, RELAY_STAGGER_SEC, STALL_MARGIN_SEC, type PlaybackSnapshot } from '../src/policy.ts';
 import { BACKUP_LEAD, BACKUPS, COORDINATION_STALE_MS, seedingRole, type SwarmCoordination } from '../src/seeding-role.ts';
-import { newPeerId, swarmInfoHash } from '../src/swarm-identity.ts';
+import { swarmInfoHash } from '../src/swarm-identity.ts';
 
 const options = { liveLatency: 12, httpFallbackBuffer: defaultOptions.httpFallbackBuffer, policy: 'peer-first' as const };
 const live: PlaybackSnapshot = { isLive: true, bufferAhead: 6, connectedPeers: 3, recentStall: false, segmentDuration: 2 };
@@ -107,12 +106,6 @@ describe('planLoading with a seeding role (live)', () => {
 });
 
 describe('swarm identity', () => {
-  test('p2p-media-loader 2.3 peer ids: its prefix plus 12 symbols, 20 characters', () => {
-    const id = newPeerId(() => 0.5);
-    assert.match(id, /^-PM0203-[A-Za-z0-9]{12}$/);
-    assert.notEqual(newPeerId(), newPeerId());
-  });
-
   test('info_hash: base64 of the first 15 bytes of sha1 of the swarm string, 20 characters', () => {
     // sha1("v2-x-main-0") computed independently with node:crypto.
     const expected = createHash('sha1').update('v2-x-main-0').digest().subarray(0, 15).toString('base64');
@@ -122,14 +115,27 @@ describe('swarm identity', () => {
 });
 
 describe('CoordinationClient', () => {
+  const PEER_ID = '-PM0203-abcdefghijkl';
+  const PEER_SECRET = 's'.repeat(22);
   const reply = (body: unknown, status = 200) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+  beforeEach(() => mock.timers.enable({ apis: ['setTimeout'] }));
+  afterEach(() => mock.timers.reset());
+  /** Lets the poll's promise chain (fetch, json) run; setImmediate is not mocked. */
+  const settle = () => new Promise((resolve) => setImmediate(resolve));
+  /** Advances the mocked clock by `ms`, then lets any poll it started finish. */
+  const advance = async (ms: number) => {
+    mock.timers.tick(ms);
+    await settle();
+  };
 
   test('asks the tracker\'s HTTP side with info_hash, peer_id and the tracker URL\'s token; keeps the answer on its clock', async () => {
     const urls: string[] = [];
     const client = new CoordinationClient({
       tracker: 'wss://tracker.example/announce?token=abc&x=1',
-      peerId: '-PM0203-abcdefghijkl',
+      peerId: PEER_ID,
+      peerSecret: PEER_SECRET,
       now: () => 5000,
+      random: () => 0.5,
       fetch: async (input) => {
         urls.push(String(input));
         return reply({ swarm_size: 7, seeders: 1, rank: 3, slot: 9, slot_ms: 20_000, next_slot_in_ms: 4000 });
@@ -137,39 +143,92 @@ describe('CoordinationClient', () => {
     });
     client.watch('hash+/=');
     client.watch('hash+/=');
-    await sleep(20);
-    client.stop();
+    await advance(0);
     assert.equal(urls.length, 1, 'watching twice polls once');
     const url = new URL(urls[0]!);
     assert.equal(url.origin + url.pathname, 'https://tracker.example/coordination');
     assert.equal(url.searchParams.get('info_hash'), 'hash+/=');
-    assert.equal(url.searchParams.get('peer_id'), '-PM0203-abcdefghijkl');
+    assert.equal(url.searchParams.get('peer_id'), PEER_ID);
     assert.equal(url.searchParams.get('token'), 'abc');
     assert.equal(url.searchParams.get('x'), null);
     assert.deepEqual(client.get('hash+/='), { swarmSize: 7, seeders: 1, rank: 3, slotEndsAt: 9000, receivedAt: 5000 });
+
+    // The next poll: just after the slot boundary, plus random × SLOT_JITTER_MS (500).
+    await advance(4249);
+    assert.equal(urls.length, 1, 'not before the next slot (+ jitter)');
+    await advance(1);
+    assert.equal(urls.length, 2, 'at the next slot (+ jitter)');
+    client.stop();
+    await advance(60_000);
+    assert.equal(urls.length, 2, 'nothing after stop()');
   });
 
   test('an unknown peer asks again soon; a malformed answer does not replace the last good one', async () => {
     const answers = [reply({ swarm_size: 1, seeders: 1, rank: null, slot_ms: 20_000, next_slot_in_ms: 100 }), reply({ rank: 'x' })];
     let calls = 0;
-    const client = new CoordinationClient({ tracker: 'ws://t:8000', peerId: newPeerId(), fetch: async () => answers[calls++] ?? reply({}, 500) });
+    const client = new CoordinationClient({ tracker: 'ws://t:8000', peerId: PEER_ID,
+      peerSecret: PEER_SECRET, fetch: async () => answers[calls++] ?? reply({}, 500) });
     client.watch('h');
-    await sleep(1300);
+    await advance(0);
+    assert.equal(calls, 1);
+    await advance(999);
+    assert.equal(calls, 1, 'rank null: not again before a second');
+    await advance(1);
+    assert.equal(calls, 2, 'rank null: again after a second');
+    await advance(4999);
+    assert.equal(calls, 2, 'a malformed answer backs off POLL_MS');
+    await advance(1);
+    assert.equal(calls, 3);
+    await advance(9999);
+    assert.equal(calls, 3, 'a second failure backs off twice as long');
+    await advance(1);
+    assert.equal(calls, 4);
     client.stop();
-    assert.equal(calls, 2, 'asked again about a second after rank null, then backed off');
     assert.deepEqual({ ...client.get('h'), slotEndsAt: 0, receivedAt: 0 }, { swarmSize: 1, seeders: 1, rank: null, slotEndsAt: 0, receivedAt: 0 });
+  });
+
+  test("a backup's own fetches are told at once, with the secret, then forgotten; never for a swarm not watched", async () => {
+    const urls: URL[] = [];
+    const client = new CoordinationClient({
+      tracker: 'ws://t:8000/?token=abc',
+      peerId: PEER_ID,
+      peerSecret: PEER_SECRET,
+      random: () => 0,
+      fetch: async (input) => {
+        urls.push(new URL(String(input)));
+        return reply({ swarm_size: 9, seeders: 1, rank: 1, slot_ms: 20_000, next_slot_in_ms: 4000 });
+      },
+    });
+    client.reportMissed('h');
+    client.watch('h');
+    await advance(0);
+    assert.deepEqual([urls.length, urls[0]!.searchParams.get('missed'), urls[0]!.searchParams.get('peer_secret')], [1, null, null], 'an ordinary poll carries neither');
+    client.reportMissed('h');
+    client.reportMissed('h');
+    await advance(0);
+    assert.equal(urls.length, 2, 'told at once, not at the next slot');
+    assert.deepEqual([urls[1]!.searchParams.get('missed'), urls[1]!.searchParams.get('peer_secret'), urls[1]!.searchParams.get('token')], ['2', PEER_SECRET, 'abc']);
+    await advance(4000);
+    assert.equal(urls.length, 3, 'then the usual next slot');
+    assert.equal(urls[2]!.searchParams.get('missed'), null, 'a report is sent once');
+    client.reportMissed('other');
+    await advance(0);
+    assert.equal(urls.length, 3, 'a swarm not watched is not reported');
+    client.stop();
   });
 
   test('a tracker without coordination (404) is asked once, whatever is watched after', async () => {
     let calls = 0;
-    const client = new CoordinationClient({ tracker: 'ws://t:8000', peerId: newPeerId(), fetch: async () => {
+    const client = new CoordinationClient({ tracker: 'ws://t:8000', peerId: PEER_ID,
+      peerSecret: PEER_SECRET, fetch: async () => {
       calls++;
       return reply({ 'failure reason': 'seeding coordination is off' }, 404);
     } });
     client.watch('a');
-    await sleep(20);
+    await advance(0);
+    assert.equal(calls, 1);
     client.watch('b');
-    await sleep(20);
+    await advance(60_000);
     client.stop();
     assert.equal(calls, 1);
     assert.equal(client.get('a'), undefined);

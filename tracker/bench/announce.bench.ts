@@ -265,6 +265,8 @@ async function main(): Promise<void> {
         MAX_MESSAGES_PER_SECOND: UNLIMITED,
         MAX_CONNECTIONS_PER_IP: UNLIMITED,
         MAX_PEERS_PER_SWARM: UNLIMITED,
+        // A closed loop re-announces at once, not every interval: more offers wait per peer than a viewer's.
+        MAX_PENDING_OFFERS_PER_PEER: UNLIMITED,
       },
       redis: options.redis,
     },

@@ -121,6 +121,22 @@ export const trackerSettings = {
   }),
   maxScrapeHashes: setting({ env: 'MAX_SCRAPE_HASHES', default: 100, parse: count, doc: 'info_hashes in one scrape, and swarms listed by a bare scrape' }),
   offerTtlSec: setting({ env: 'OFFER_TTL', default: 60, parse: count, doc: 'seconds an offer waits for its answer' }),
+  pingIntervalSec: setting({
+    env: 'PING_INTERVAL',
+    // A client whose network went away says nothing; until its socket is closed its peer_ids stay taken.
+    default: 5,
+    parse: count,
+    doc: 'seconds between WebSocket pings; a socket that has not answered the previous ping is closed (a silent drop is noticed within twice this)',
+  }),
+  maxPendingOffersPerPeer: setting({
+    env: 'MAX_PENDING_OFFERS_PER_PEER',
+    // An honest client offers a peer at most once per announce, and each offer is answered or
+    // expires within OFFER_TTL: at most OFFER_TTL / ANNOUNCE_INTERVAL + 1 wait (1 at the
+    // defaults); 16 covers intervals down to 4 s. At 16 KiB an offer, 16 are 256 KiB per sender.
+    default: 16,
+    parse: count,
+    doc: 'unanswered offers one peer may have waiting for another (an honest client: one per announce, at most `OFFER_TTL` / `ANNOUNCE_INTERVAL` + 1); more are dropped and close the sender with 1008',
+  }),
   localityHeader: setting({
     env: 'LOCALITY_HEADER',
     default: 'x-swarmcast-region',

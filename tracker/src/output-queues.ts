@@ -18,6 +18,11 @@ export class OutputQueues<Connection> {
     return this.total;
   }
 
+  /** Bytes waiting for `to` alone. */
+  queuedFor(to: Connection): number {
+    return this.waiting.get(to) ?? 0;
+  }
+
   /**
    * The connections to cut off before `bytes` more are queued for `to`: `to` alone when its own
    * queue would pass the per-connection cap; else, if the instance's would, the largest queues

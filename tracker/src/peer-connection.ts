@@ -2,6 +2,7 @@
 import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
 import type { AccessGrant } from '@swarmcast/protocol/access-token';
+import { provesPeerId } from '@swarmcast/protocol/peer-proof';
 
 export interface Membership {
   infoHash: string;
@@ -12,18 +13,28 @@ export interface Membership {
 /** Offers waiting for an answer from this connection, bounded so a flood cannot grow it. */
 const MAX_PENDING_OFFERS = 512;
 
+interface PendingOffer {
+  expiresAt: number;
+  owner: string;
+  sender: string;
+}
+
 export class PeerConnection {
   /**
    * The swarms this connection announced in. An array, not a Map: most connections hold one to
    * three (a rendition each) and a Map's table alone would cost an idle peer ~200 bytes.
    */
   private memberships: Membership[] = [];
-  /** `${info_hash}\n${offerer peer_id}\n${offer_id}` → the offer's expiry and its sender's connection. */
-  private pendingOffers: Map<string, { expiresAt: number; owner: string }> | undefined;
+  /** `${info_hash}\n${offerer peer_id}\n${offer_id}` → the offer's expiry, its sender's connection and its sender's key in `pendingPerSender`. */
+  private pendingOffers: Map<string, PendingOffer> | undefined;
+  /** `${info_hash}\n${sender's connection}` → how many of `pendingOffers` that sender has here. */
+  private pendingPerSender: Map<string, number> | undefined;
   private tokens: number;
   private refilledAt: number;
   /** Messages of one connection are handled in arrival order, even across store round trips. */
   queue: Promise<void> = Promise.resolve();
+  /** The client answered the last ping (or none was sent yet). */
+  answeredPing = true;
 
   constructor(
     readonly key: string,
@@ -35,9 +46,16 @@ export class PeerConnection {
     now: number,
     /** The access token's grant, checked at upgrade; the socket is closed once it expires. */
     readonly grant: AccessGrant | undefined,
+    /** What the socket's `peer_secret` proves (peer-proof), if it gave one. */
+    private readonly provenSuffix: string | undefined,
   ) {
     this.tokens = messagesPerSecond * 2;
     this.refilledAt = now;
+  }
+
+  /** Whether this socket proved `peerId` is its own. */
+  proves(peerId: string): boolean {
+    return this.provenSuffix !== undefined && provesPeerId(this.provenSuffix, peerId);
   }
 
   tokenExpired(now: number): boolean {
@@ -85,13 +103,31 @@ export class PeerConnection {
     return true;
   }
 
-  addPendingOffer(infoHash: string, fromPeerId: string, offerId: string, fromOwner: string, expiresAt: number): void {
-    this.pendingOffers ??= new Map();
-    if (this.pendingOffers.size >= MAX_PENDING_OFFERS) {
-      const oldest = this.pendingOffers.keys().next().value as string;
-      this.pendingOffers.delete(oldest);
+  /**
+   * Records an offer awaiting this connection's answer, unless its sender (a peer: one connection
+   * in one swarm) already has `perSender` unexpired offers waiting here: then records nothing and
+   * returns false.
+   */
+  addPendingOffer(infoHash: string, fromPeerId: string, offerId: string, fromOwner: string, expiresAt: number, now: number, perSender: number): boolean {
+    const sender = `${infoHash}\n${fromOwner}`;
+    if ((this.pendingPerSender?.get(sender) ?? 0) >= perSender) {
+      // Expired offers leave at the next sweep; on this rare path they must not count.
+      this.dropExpiredOffers(now);
+      if ((this.pendingPerSender?.get(sender) ?? 0) >= perSender) return false;
     }
-    this.pendingOffers.set(`${infoHash}\n${fromPeerId}\n${offerId}`, { expiresAt, owner: fromOwner });
+    this.pendingOffers ??= new Map();
+    this.pendingPerSender ??= new Map();
+    const key = `${infoHash}\n${fromPeerId}\n${offerId}`;
+    // The same offer again replaces its entry; otherwise the oldest makes room.
+    const replaced = this.pendingOffers.get(key);
+    if (replaced) this.forgetOffer(key, replaced);
+    else if (this.pendingOffers.size >= MAX_PENDING_OFFERS) {
+      const [oldest, entry] = this.pendingOffers.entries().next().value as [string, PendingOffer];
+      this.forgetOffer(oldest, entry);
+    }
+    this.pendingOffers.set(key, { expiresAt, owner: fromOwner, sender });
+    this.pendingPerSender.set(sender, (this.pendingPerSender.get(sender) ?? 0) + 1);
+    return true;
   }
 
   /** Consumes the pending offer (one answer per offer); returns its sender's connection. */
@@ -99,13 +135,23 @@ export class PeerConnection {
     const key = `${infoHash}\n${fromPeerId}\n${offerId}`;
     const pending = this.pendingOffers?.get(key);
     if (pending === undefined) return undefined;
-    this.pendingOffers!.delete(key);
+    this.forgetOffer(key, pending);
     return pending.expiresAt > now ? pending.owner : undefined;
   }
 
   dropExpiredOffers(now: number): void {
     if (!this.pendingOffers) return;
-    for (const [key, { expiresAt }] of this.pendingOffers) if (expiresAt <= now) this.pendingOffers.delete(key);
-    if (this.pendingOffers.size === 0) this.pendingOffers = undefined;
+    for (const [key, pending] of this.pendingOffers) if (pending.expiresAt <= now) this.forgetOffer(key, pending);
+    if (this.pendingOffers.size === 0) {
+      this.pendingOffers = undefined;
+      this.pendingPerSender = undefined;
+    }
+  }
+
+  private forgetOffer(key: string, pending: PendingOffer): void {
+    this.pendingOffers!.delete(key);
+    const left = this.pendingPerSender!.get(pending.sender)! - 1;
+    if (left === 0) this.pendingPerSender!.delete(pending.sender);
+    else this.pendingPerSender!.set(pending.sender, left);
   }
 }

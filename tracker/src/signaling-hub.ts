@@ -32,6 +32,12 @@ const TOKEN_EXPIRED_CLOSE_CODE = 4401;
 /** A client that stops reading is cut off once this much is queued for it (MAX_QUEUED_BYTES caps all of them together). */
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 /**
+ * Offers are what others make a client receive: none are queued for one that already has this
+ * much waiting (8 s at 1 Mbit/s), so however many senders there are, only what it asked for (its
+ * responses, answers to its offers) can bring it to MAX_BUFFERED_BYTES.
+ */
+const MAX_BUFFERED_BYTES_FOR_OFFERS = 1024 * 1024;
+/**
  * How long shutdown waits for clients to answer the 1001 close frame; ws would wait 30 s, and an
  * orchestrator's SIGKILL usually comes sooner than that.
  */
@@ -48,6 +54,7 @@ export class SignalingHub {
   private readonly connectionsPerIp = new Map<string, number>();
   private readonly output: OutputQueues<PeerConnection>;
   private sweepTimer: NodeJS.Timeout | undefined;
+  private pingTimer: NodeJS.Timeout | undefined;
   private shuttingDown = false;
 
   constructor(
@@ -63,6 +70,8 @@ export class SignalingHub {
     // Peers expire after two silent intervals; sweeping each half interval keeps that promise.
     this.sweepTimer = setInterval(() => this.sweep(Date.now()), (config.announceIntervalSec * 1000) / 2);
     this.sweepTimer.unref();
+    this.pingTimer = setInterval(() => this.ping(), config.pingIntervalSec * 1000);
+    this.pingTimer.unref();
   }
 
   get connectionCount(): number {
@@ -79,14 +88,15 @@ export class SignalingHub {
   }
 
   /** `stream` is the socket under the WebSocket, corked while a loop turn's frames are queued. */
-  open(socket: WebSocket, stream: Socket, ip: string, locality: string, grant?: AccessGrant): PeerConnection {
+  open(socket: WebSocket, stream: Socket, ip: string, locality: string, grant?: AccessGrant, provenSuffix?: string): PeerConnection {
     const key = `${this.instanceId}:${(this.nextConnection++).toString(36)}`;
-    const connection = new PeerConnection(key, socket, stream, ip, locality, this.config.maxMessagesPerSecond, Date.now(), grant);
+    const connection = new PeerConnection(key, socket, stream, ip, locality, this.config.maxMessagesPerSecond, Date.now(), grant, provenSuffix);
     this.connections.set(key, connection);
     const address = limitKey(ip);
     this.connectionsPerIp.set(address, this.connectionsFrom(ip) + 1);
     this.metrics.connections.inc();
     socket.on('message', (data, isBinary) => this.receive(connection, data, isBinary));
+    socket.on('pong', () => (connection.answeredPing = true));
     // ws closes the socket itself on protocol errors (1009 oversized, 1007 bad UTF-8, …).
     socket.on('error', (error: Error & { code?: string }) => {
       this.reject(error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? 'frame_too_large' : 'invalid_message');
@@ -116,6 +126,7 @@ export class SignalingHub {
   async close(): Promise<void> {
     this.shuttingDown = true;
     clearInterval(this.sweepTimer);
+    clearInterval(this.pingTimer);
     const open = [...this.connections.values()];
     const closed = open.map((connection) => new Promise((resolve) => connection.socket.once('close', resolve)));
     for (const connection of open) {
@@ -194,6 +205,8 @@ export class SignalingHub {
       infoHash,
       peerId: message.peer_id,
       owner: connection.key,
+      proven: connection.proves(message.peer_id),
+      address: limitKey(connection.ip),
       locality: connection.locality,
       seeder: message.left === 0 || message.event === 'completed',
       completed: message.event === 'completed',
@@ -303,12 +316,29 @@ export class SignalingHub {
       this.closeExpired(connection);
       return false;
     }
-    if (delivery.kind === 'offer') {
-      const expiresAt = now + this.config.offerTtlSec * 1000;
-      connection.addPendingOffer(delivery.infoHash, delivery.fromPeerId, delivery.offerId, delivery.fromOwner, expiresAt);
-    }
+    if (delivery.kind === 'offer' && !this.admitOffer(connection, delivery, now)) return false;
     this.send(connection, delivery.frame);
     return true;
+  }
+
+  /**
+   * Records an offer for `to`, or drops it before it is queued: when `to` is already far behind,
+   * or when its sender has `maxPendingOffersPerPeer` unanswered offers waiting there. That sender
+   * is cut off when it is on this instance; from another one (Redis), its offers still stop here.
+   */
+  private admitOffer(to: PeerConnection, delivery: Delivery, now: number): boolean {
+    const sender = this.connections.get(delivery.fromOwner);
+    // Cut off for an earlier offer of the same announce.
+    if (sender && sender.socket.readyState !== sender.socket.OPEN) return false;
+    if (this.output.queuedFor(to) >= MAX_BUFFERED_BYTES_FOR_OFFERS) {
+      this.reject('receiver_backlogged');
+      return false;
+    }
+    const expiresAt = now + this.config.offerTtlSec * 1000;
+    if (to.addPendingOffer(delivery.infoHash, delivery.fromPeerId, delivery.offerId, delivery.fromOwner, expiresAt, now, this.config.maxPendingOffersPerPeer)) return true;
+    this.reject('offer_flood');
+    sender?.socket.close(1008, 'too many unanswered offers to one peer');
+    return false;
   }
 
   private send(connection: PeerConnection, frame: string): void {
@@ -352,6 +382,23 @@ export class SignalingHub {
     if (connection.socket.readyState !== connection.socket.OPEN) return;
     this.reject('token_expired');
     connection.socket.close(TOKEN_EXPIRED_CLOSE_CODE, 'access token expired');
+  }
+
+  /**
+   * A client whose network went away sends nothing, not even a close, and its peer_ids would stay
+   * taken until their TTL: one that has not answered the previous ping is cut off (browsers and
+   * ws answer pings by themselves).
+   */
+  private ping(): void {
+    for (const connection of this.connections.values()) {
+      if (!connection.answeredPing) {
+        this.reject('unresponsive');
+        connection.socket.terminate();
+        continue;
+      }
+      connection.answeredPing = false;
+      connection.socket.ping();
+    }
   }
 
   private sweep(now: number): void {

@@ -10,6 +10,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { WebSocketServer } from 'ws';
+import { isPeerSecret, PEER_SECRET_PARAMETER, provenSuffix } from '@swarmcast/protocol/peer-proof';
 import { clientAddress, fromTrustedProxy, type ProxyTrust } from './client-address.ts';
 import type { TrackerConfig } from './config.ts';
 import { localityKey } from './locality.ts';
@@ -51,8 +52,14 @@ export async function websocketRoutes(app: FastifyInstance, options: { config: T
       hub.reject(admission.status === 429 ? 'token_checks_exceeded' : 'unauthorized');
       return refuse(socket, admission.status === 429 ? '429 Too Many Requests' : '401 Unauthorized', admission.reason);
     }
+    const secret = queryParameter(request.url ?? '/', PEER_SECRET_PARAMETER);
+    if (secret !== undefined && !isPeerSecret(secret)) {
+      hub.reject('invalid_peer_secret');
+      return refuse(socket, '400 Bad Request', `${PEER_SECRET_PARAMETER} must be 22 to 64 base64url characters`);
+    }
     const locality = localityKey(fromTrustedProxy(request, trust) ? request.headers[config.localityHeader] : undefined, ip);
-    server.handleUpgrade(request, socket, head, (websocket) => hub.open(websocket, socket, ip, locality, admission.grant));
+    const proven = secret === undefined ? undefined : provenSuffix(secret);
+    server.handleUpgrade(request, socket, head, (websocket) => hub.open(websocket, socket, ip, locality, admission.grant, proven));
   });
 
   const info = async () => ({ service: 'swarmcast-tracker', protocol: 'WebTorrent tracker over WebSocket: connect with ws:// or wss://' });

@@ -146,6 +146,8 @@ export class LivePlayback {
       seeder: this.role?.kind === 'seeder' && this.transfer.peers > 0,
     });
     this.originFetches[reason]++;
+    // As the player does: a backup with peers that fetched a segment itself reports its seeders.
+    if (this.role?.kind === 'backup' && this.transfer.peers > 0 && this.playing) this.coordination?.client.reportMissed(this.coordination.infoHash);
     this.onOriginFetch({ sequence: segment.sequence, reason });
   }
 

@@ -13,7 +13,7 @@
 import { createHash } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import type { CoreConfig, DownloadSource, Segment } from 'p2p-media-loader-core';
-import { CoordinationClient, defaultSwarmId, initialCoreConfig, newPeerId, swarmInfoHash } from '@swarmcast/player-sdk/policy';
+import { CoordinationClient, defaultSwarmId, initialCoreConfig, newPeerIdentity, swarmInfoHash, withPeerSecret } from '@swarmcast/player-sdk/policy';
 import { installBrowserGlobals } from './browser-globals.ts';
 import { LivePlayback, type LivePlaybackOptions, type LiveStats, type OriginFetch, type TransferCounters } from './live-playback.ts';
 
@@ -59,16 +59,16 @@ async function runPeer(options: PeerOptions): Promise<void> {
   const { Core } = await import('p2p-media-loader-core');
 
   let live: LivePlayback | undefined;
-  // One known peer_id in every swarm, as Swarmcast's player sets it, so the tracker's seeding
-  // coordination can be asked about this viewer.
-  const peerId = newPeerId();
+  // One known peer_id in every swarm, proven to the tracker, as Swarmcast's player sets it, so the
+  // tracker's seeding coordination can be asked about this viewer.
+  const { peerId, secret } = newPeerIdentity((bytes) => crypto.getRandomValues(bytes));
   const coordinated = options.live?.coordination === true && options.live.policy === 'peer-first' && options.trackers[0] !== undefined && !options.core?.isP2PDisabled;
-  const coordination = coordinated ? new CoordinationClient({ tracker: options.trackers[0]!, peerId, onAnswer: () => live?.replan() }) : undefined;
+  const coordination = coordinated ? new CoordinationClient({ tracker: options.trackers[0]!, peerId, peerSecret: secret, onAnswer: () => live?.replan() }) : undefined;
   const core = new Core({
     trackerClientVersionPrefix: peerId,
     // A live viewer starts as Swarmcast's player does; the policy re-plans it every second.
     ...(options.live ? initialCoreConfig(options.live) : {}),
-    announceTrackers: options.trackers,
+    announceTrackers: options.trackers.map((tracker) => withPeerSecret(tracker, secret)),
     rtcConfig: { iceServers: [] },
     // Runs once per request that really leaves for the origin (not for bytes already held), so
     // the reasons reported add up to the origin's own request count. Returning nothing keeps the

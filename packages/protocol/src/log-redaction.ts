@@ -1,7 +1,8 @@
 /**
  * Access tokens travel in URLs (`?token=` on the tracker's WebSocket and HTTP routes, and on the
- * origin's playlists and segments); a token in a log line is a credential anyone with the logs can
- * replay. Both servers log requests through this serializer, which keeps the rest of the URL.
+ * origin's playlists and segments), and so do peer_id secrets (`?peer_secret=`, peer-proof.ts); a
+ * token or secret in a log line is a credential anyone with the logs can replay. Both servers log
+ * requests through this serializer, which keeps the rest of the URL.
  */
 
 /** What the serializer reads of a request: a FastifyRequest. */
@@ -20,7 +21,7 @@ interface NotFoundReply {
   send(payload: unknown): unknown;
 }
 
-const TOKEN_PARAMETER = /([?&](?:token|access_token)=)[^&#]*/gi;
+const TOKEN_PARAMETER = /([?&](?:token|access_token|peer_secret)=)[^&#]*/gi;
 
 export function redactUrlTokens(url: string): string {
   return url.replace(TOKEN_PARAMETER, '$1[redacted]');

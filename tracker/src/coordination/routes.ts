@@ -5,6 +5,12 @@
  * with staggered deadlines, everyone else waits for the mesh. p2p-media-loader and
  * bittorrent-tracker clients never call it; the WebSocket protocol is unchanged.
  *
+ * A backup that had to fetch a segment itself adds `missed=<count>&peer_secret=<its secret>`: the
+ * seeders did not seed (left, stalled, or lie), so for the rest of the slot every instance passes
+ * over them: the order turns by `seeders` places, the backups seed and the old seeders go last.
+ * Only a backup of the slot, proving its peer_id, is heard, and once a slot: anyone else could
+ * otherwise walk the seeding ranks down the order.
+ *
  * The WebSocket's access rules apply (ALLOWED_ORIGINS, TRACKER_AUTH tokens as `?token=` or
  * `Authorization: Bearer`, ALLOWED_INFO_HASHES); CORS-open like the telemetry collector otherwise;
  * per-address rate limit (429, checked before anything else is done); every answer counted in
@@ -19,9 +25,12 @@ import type { SwarmAccess } from '../swarm-access.ts';
 import { AddressRateLimiter } from '../telemetry/rate-limit.ts';
 import { SeedingOrderCache } from './order-cache.ts';
 import { seedersFor, slotAt } from './seeding-order.ts';
+import { BACKUPS, MISSED_PARAMETER } from '@swarmcast/protocol/coordination';
+import { isPeerSecret, PEER_SECRET_PARAMETER, provenSuffix, provesPeerId } from '@swarmcast/protocol/peer-proof';
 
 export type CoordinationOutcome =
   | 'member'
+  | 'seeders_passed_over'
   | 'not_member'
   | 'unknown_swarm'
   | 'invalid_request'
@@ -56,14 +65,25 @@ interface CoordinationQuery {
   info_hash: string;
   peer_id: string;
   token?: string;
+  missed?: number;
+  peer_secret?: string;
 }
+
+/** A count of segments no backup reaches within one slot; more is not a player. */
+const MAX_MISSED = 1000;
 
 const id = { type: 'string', pattern: ID_PATTERN } as const;
 const schema = {
   querystring: {
     type: 'object',
     required: ['info_hash', 'peer_id'],
-    properties: { info_hash: id, peer_id: id, token: { type: 'string' } },
+    properties: {
+      info_hash: id,
+      peer_id: id,
+      token: { type: 'string' },
+      [MISSED_PARAMETER]: { type: 'integer', minimum: 1, maximum: MAX_MISSED },
+      [PEER_SECRET_PARAMETER]: { type: 'string' },
+    },
   },
   response: {
     200: {
@@ -92,7 +112,8 @@ function tokenOf(request: FastifyRequest): string | undefined {
 export async function coordinationRoutes(app: FastifyInstance, options: CoordinationOptions): Promise<void> {
   const { config, store, access } = options;
   const limiter = new AddressRateLimiter(config.coordinationRequestsPerMinute);
-  const cache = new SeedingOrderCache((infoHash) => store.members(infoHash, config.maxPeersPerSwarm));
+  const reader = { members: (infoHash: string) => store.members(infoHash, config.maxPeersPerSwarm), passedOver: store.passedOver.bind(store) };
+  const cache = new SeedingOrderCache(reader, await store.coordinationSecret());
   const requests = new Counter({
     name: 'swarmcast_coordination_requests_total',
     help: 'Seeding coordination requests, by outcome',
@@ -140,24 +161,40 @@ export async function coordinationRoutes(app: FastifyInstance, options: Coordina
     const admission = access.admit(tokenOf(request), request.ip);
     if (!admission.ok) return refuse(reply, admission.status, admission.status === 429 ? 'rate_limited' : 'unauthorized', admission.reason);
     if (request.validationError) return refuse(reply, 400, 'invalid_request', describeError(request.validationError.validation));
-    const { info_hash: infoHash, peer_id: peerId } = request.query;
+    const { info_hash: infoHash, peer_id: peerId, missed, peer_secret: secret } = request.query;
+    if (missed !== undefined && !(secret !== undefined && isPeerSecret(secret) && provesPeerId(provenSuffix(secret), peerId))) {
+      return refuse(reply, 403, 'invalid_request', `${MISSED_PARAMETER} needs the ${PEER_SECRET_PARAMETER} that proves peer_id`);
+    }
     const swarmRefusal = access.swarmRefusal(infoHash, admission.grant);
     if (swarmRefusal !== undefined) return refuse(reply, 403, 'info_hash_not_allowed', swarmRefusal);
 
     const now = Date.now();
     const slot = slotAt(now, config.coordinationSlotMs);
     let ranks: ReadonlyMap<string, number>;
+    let passedOver: boolean;
+    const seedersOf = (size: number) => seedersFor(size, config.coordinationViewersPerSeeder);
     try {
-      ranks = await cache.ranks(infoHash, slot, now);
+      ({ ranks, passedOver } = await cache.order(infoHash, slot, now));
+      const place = ranks.get(peerId);
+      const seeders = seedersOf(ranks.size);
+      if (missed !== undefined && !passedOver && place !== undefined && place >= seeders && place < seeders + BACKUPS) {
+        await store.passOver(infoHash, slot, 2 * config.coordinationSlotMs);
+        cache.refresh(infoHash);
+        passedOver = true;
+        requests.inc({ outcome: 'seeders_passed_over' });
+      }
     } catch (error) {
       request.log.warn({ err: error }, 'coordination: reading the swarm failed');
       return refuse(reply, 503, 'store_unavailable', 'tracker temporarily unavailable, retry later');
     }
-    const rank = ranks.get(peerId) ?? null;
+    const seeders = seedersOf(ranks.size);
+    const place = ranks.get(peerId);
+    // Passed over: the order turns by `seeders` places, so the backups come first and the seeders last.
+    const rank = place === undefined ? null : passedOver ? (place - seeders + ranks.size) % ranks.size : place;
     requests.inc({ outcome: ranks.size === 0 ? 'unknown_swarm' : rank === null ? 'not_member' : 'member' });
     const body: CoordinationResponse = {
       swarm_size: ranks.size,
-      seeders: seedersFor(ranks.size, config.coordinationViewersPerSeeder),
+      seeders,
       rank,
       slot,
       slot_ms: config.coordinationSlotMs,

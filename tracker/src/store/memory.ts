@@ -1,10 +1,13 @@
 /** The embedded store: swarms in this process's memory, for a single tracker instance. */
+import { randomBytes } from 'node:crypto';
 import type { ScrapeFile } from '@swarmcast/protocol/wire';
 import type { AnnounceInput, AnnounceOutput, Delivery, DeliveryHandler, PickedPeer, StoreCounts, SwarmStore } from './store.ts';
 
 interface Member {
   peerId: string;
   owner: string;
+  proven: boolean;
+  address: string;
   locality: string;
   seeder: boolean;
   /** Position in Swarm.members and in its locality's list, for O(1) swap-removal. */
@@ -56,15 +59,27 @@ function sample(list: Member[], n: number, exclude: string, picked: Map<string, 
   }
 }
 
+/** Swarms whose passed-over slot is remembered: only live swarms' backups report, a few per slot. */
+const MAX_PASSED_OVER = 10_000;
+
 export class MemoryStore implements SwarmStore {
   private readonly swarms = new Map<string, Swarm>();
   private handler: DeliveryHandler = () => false;
   private peerCount = 0;
+  /** One instance: its own secret, drawn at start. */
+  private readonly secret = randomBytes(32);
+  /** info_hash → the last slot whose seeders were passed over; the oldest entry makes room. */
+  private readonly passed = new Map<string, number>();
 
   async announce(input: AnnounceInput): Promise<AnnounceOutput> {
     let swarm = this.swarms.get(input.infoHash);
-    const existing = swarm?.byId.get(input.peerId);
-    if (existing && existing.owner !== input.owner) return this.refusal('peer_id_taken', swarm!);
+    let existing = swarm?.byId.get(input.peerId);
+    if (existing && existing.owner !== input.owner) {
+      // Every owner lives in this process: a gone one has left already, so only proof takes over.
+      if (!input.proven) return this.refusal('peer_id_taken', swarm!);
+      this.remove(swarm!, existing);
+      existing = undefined;
+    }
     if (!existing && swarm && swarm.members.length >= input.maxPeersPerSwarm) return this.refusal('swarm_full', swarm);
     if (!swarm) {
       swarm = { byId: new Map(), members: [], byLocality: new Map(), seeders: 0, downloaded: 0 };
@@ -91,18 +106,36 @@ export class MemoryStore implements SwarmStore {
     const swarm = this.swarms.get(infoHash);
     const member = swarm?.byId.get(peerId);
     if (!swarm || !member || member.owner !== owner) return;
-    swarm.byId.delete(peerId);
+    this.remove(swarm, member);
+    if (swarm.members.length === 0) this.swarms.delete(infoHash);
+  }
+
+  async members(infoHash: string, limit: number): Promise<Array<{ peerId: string; address: string }>> {
+    return (this.swarms.get(infoHash)?.members ?? []).slice(0, limit).map(({ peerId, address }) => ({ peerId, address }));
+  }
+
+  async coordinationSecret(): Promise<Buffer> {
+    return this.secret;
+  }
+
+  async passOver(infoHash: string, slot: number): Promise<void> {
+    this.passed.delete(infoHash);
+    if (this.passed.size >= MAX_PASSED_OVER) this.passed.delete(this.passed.keys().next().value!);
+    this.passed.set(infoHash, slot);
+  }
+
+  async passedOver(infoHash: string, slot: number): Promise<boolean> {
+    return this.passed.get(infoHash) === slot;
+  }
+
+  private remove(swarm: Swarm, member: Member): void {
+    swarm.byId.delete(member.peerId);
     removeAt(swarm.members, member.index, 'index');
     const local = swarm.byLocality.get(member.locality)!;
     removeAt(local, member.localityIndex, 'localityIndex');
     if (local.length === 0) swarm.byLocality.delete(member.locality);
     if (member.seeder) swarm.seeders--;
     this.peerCount--;
-    if (swarm.members.length === 0) this.swarms.delete(infoHash);
-  }
-
-  async members(infoHash: string, limit: number): Promise<string[]> {
-    return (this.swarms.get(infoHash)?.members ?? []).slice(0, limit).map((member) => member.peerId);
   }
 
   async scrape(infoHashes: string[] | undefined, limit: number): Promise<Map<string, ScrapeFile>> {
@@ -144,6 +177,8 @@ export class MemoryStore implements SwarmStore {
     const member: Member = {
       peerId: input.peerId,
       owner: input.owner,
+      proven: input.proven,
+      address: input.address,
       locality: input.locality,
       seeder: input.seeder,
       index: swarm.members.length,

@@ -12,20 +12,27 @@
  * every read ignores them by score.
  */
 const TRIM_BATCH = 500;
+/** Values passed to one command through Lua's unpack, which fails beyond its C stack (~8,000). */
+const UNPACK_CHUNK = 1000;
 
 /**
- * KEYS: peers, seeders, owners, localities, near (this peer's locality set), downloaded.
+ * KEYS: peers, seeders, owners, localities, near (this peer's locality set), downloaded, addresses, proven.
  * ARGV: peerId, owner, locality, near-set key prefix, seeder (1|0), completed (1|0), numwant,
- * maxPeersPerSwarm, ttlMs.
- * Returns [outcome, peers, seeders, picked peer_ids, their owners].
+ * maxPeersPerSwarm, ttlMs, address, proven (1|0), takeOverFrom (an owner known to be gone, or '').
+ * Returns [outcome, peers, seeders, picked peer_ids, their owners, holder]; holder is the owner that
+ * keeps the peer_id when the outcome is peer_id_taken.
+ *
+ * Ownership (store.ts): a proven announce takes the peer_id from any owner; otherwise the holder
+ * keeps it unless it is unproven and `takeOverFrom` (whose instance the caller found dead).
  *
  * A locality set other than this peer's is named from the prefix: it carries the same hash tag,
  * so it lives in the same slot although it is not declared in KEYS.
  */
 export const announceScript = `
-local peers, seeders, owners, localities, near, downloaded = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
+local peers, seeders, owners, localities, near, downloaded, addresses, proven = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8]
 local peerId, owner, locality, nearPrefix = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local numwant, maxPeers, ttl = tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9])
+local address, isProven, takeOverFrom = ARGV[10], ARGV[11] == '1', ARGV[12]
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 local alive = '(' .. now
@@ -40,14 +47,16 @@ if #expired > 0 then
   redis.call('ZREM', seeders, unpack(expired))
   redis.call('HDEL', owners, unpack(expired))
   redis.call('HDEL', localities, unpack(expired))
+  redis.call('HDEL', addresses, unpack(expired))
+  redis.call('SREM', proven, unpack(expired))
 end
 
 local score = tonumber(redis.call('ZSCORE', peers, peerId))
 local member = score ~= nil and score > now
 if member then
   local current = redis.call('HGET', owners, peerId)
-  if current and current ~= owner then
-    return {'peer_id_taken', redis.call('ZCOUNT', peers, alive, '+inf'), redis.call('ZCOUNT', seeders, alive, '+inf'), {}, {}}
+  if current and current ~= owner and not isProven and (current ~= takeOverFrom or redis.call('SISMEMBER', proven, peerId) == 1) then
+    return {'peer_id_taken', redis.call('ZCOUNT', peers, alive, '+inf'), redis.call('ZCOUNT', seeders, alive, '+inf'), {}, {}, current}
   end
 elseif redis.call('ZCOUNT', peers, alive, '+inf') >= maxPeers then
   return {'swarm_full', redis.call('ZCOUNT', peers, alive, '+inf'), redis.call('ZCOUNT', seeders, alive, '+inf'), {}, {}}
@@ -60,6 +69,8 @@ redis.call('ZADD', peers, expiry, peerId)
 redis.call('ZADD', near, expiry, peerId)
 redis.call('HSET', owners, peerId, owner)
 redis.call('HSET', localities, peerId, locality)
+redis.call('HSET', addresses, peerId, address)
+if isProven then redis.call('SADD', proven, peerId) else redis.call('SREM', proven, peerId) end
 if ARGV[5] == '1' then redis.call('ZADD', seeders, expiry, peerId) else redis.call('ZREM', seeders, peerId) end
 if ARGV[6] == '1' then redis.call('INCR', downloaded) end
 -- A swarm nobody announces to any more vanishes whole, whatever happened to its instances.
@@ -84,15 +95,15 @@ if numwant > 0 then
 end
 local pickedOwners = {}
 if #picked > 0 then pickedOwners = redis.call('HMGET', owners, unpack(picked)) end
-return {'ok', redis.call('ZCOUNT', peers, alive, '+inf'), redis.call('ZCOUNT', seeders, alive, '+inf'), picked, pickedOwners}
+return {'ok', redis.call('ZCOUNT', peers, alive, '+inf'), redis.call('ZCOUNT', seeders, alive, '+inf'), picked, pickedOwners, false}
 `;
 
 /**
- * KEYS: peers, seeders, owners, localities. ARGV: peerId, owner, near-set key prefix.
+ * KEYS: peers, seeders, owners, localities, addresses, proven. ARGV: peerId, owner, near-set key prefix.
  * Removes the peer only while `owner` still owns it; returns 1 if it did.
  */
 export const leaveScript = `
-local peers, seeders, owners, localities = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local peers, seeders, owners, localities, addresses, proven = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
 local peerId = ARGV[1]
 if redis.call('HGET', owners, peerId) ~= ARGV[2] then return 0 end
 local place = redis.call('HGET', localities, peerId)
@@ -101,14 +112,29 @@ redis.call('ZREM', peers, peerId)
 redis.call('ZREM', seeders, peerId)
 redis.call('HDEL', owners, peerId)
 redis.call('HDEL', localities, peerId)
+redis.call('HDEL', addresses, peerId)
+redis.call('SREM', proven, peerId)
 return 1
 `;
 
-/** KEYS: peers. ARGV: limit. Returns up to `limit` peer_ids whose membership has not expired. */
+/**
+ * KEYS: peers, owners, addresses. ARGV: limit. Returns [peer_ids, owners, addresses] of up to
+ * `limit` members whose membership has not expired.
+ */
 export const membersScript = `
 local time = redis.call('TIME')
 local alive = '(' .. (tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000))
-return redis.call('ZRANGEBYSCORE', KEYS[1], alive, '+inf', 'LIMIT', 0, tonumber(ARGV[1]))
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], alive, '+inf', 'LIMIT', 0, tonumber(ARGV[1]))
+-- unpack takes at most a few thousand values: read the hashes in chunks.
+local function fieldsOf(key)
+  local values = {}
+  for first = 1, #ids, ${UNPACK_CHUNK} do
+    local chunk = redis.call('HMGET', key, unpack(ids, first, math.min(first + ${UNPACK_CHUNK} - 1, #ids)))
+    for i = 1, #chunk do values[#values + 1] = chunk[i] end
+  end
+  return values
+end
+return {ids, fieldsOf(KEYS[2]), fieldsOf(KEYS[3])}
 `;
 
 /** KEYS: peers, seeders, downloaded. Returns [peers, seeders, downloaded], expired peers not counted. */

@@ -7,17 +7,23 @@
  *   {h}:seeders        sorted set peer_id → expiry: the members with everything (`complete`)
  *   {h}:owners         hash peer_id → owner key `<instanceId>:<connection>`: who holds its socket
  *   {h}:localities     hash peer_id → locality key
+ *   {h}:addresses      hash peer_id → client address (`limitKey`): seeding ranks are shared out by it
+ *   {h}:proven         set of peer_ids whose owner proved them (peer-proof): only proof takes them over
+ *   {h}:passed-over    the last slot whose seeders a backup reported as not seeding (expires with it)
  *   {h}:near:<loc>     sorted set peer_id → expiry per locality, sampled first when picking
  *   {h}:downloaded     counter of `completed` events
  * Counts are ZCOUNTs over live scores, never counters that could drift; a dead instance's peers
  * stop counting when their scores pass, and every swarm key expires one TTL after the swarm's
  * last announce.
  * Global keys, one slot each in a cluster: `swarms` (info_hash hex → expiry, what a bare scrape
- * lists) and `instances` (instance id → heartbeat expiry, what /health counts).
+ * lists), `instances` (instance id → heartbeat expiry, what /health counts; a peer held by an
+ * instance whose heartbeat lapsed is neither listed by `members` nor kept from a reconnecting
+ * viewer) and `coordination-secret` (set once by the first instance, read by the others).
  * Frames for a peer are published on its owner's channel `instance:<id>`: sharded pub/sub on a
  * cluster, so a message crosses one shard rather than the whole cluster bus; plain pub/sub on a node.
  */
 import { Buffer } from 'node:buffer';
+import { randomBytes } from 'node:crypto';
 import { Cluster } from 'ioredis';
 import type { ScrapeFile } from '@swarmcast/protocol/wire';
 import { connectRedis, type RedisClient } from './redis-client.ts';
@@ -29,14 +35,21 @@ import type { AnnounceInput, AnnounceOutcome, AnnounceOutput, Delivery, Delivery
 const HEARTBEAT_MS = 5000;
 /** An instance that missed this long of heartbeats no longer counts as live. */
 const HEARTBEAT_TTL_MS = 3 * HEARTBEAT_MS;
+/**
+ * Entries in the `swarms` set (and in an instance's `listedUntil`). A bare scrape lists at most
+ * MAX_SCRAPE_HASHES (100 by default) of them, newest first, so trimming the oldest never changes
+ * its answer; without a cap, made-up info_hashes joined and left each stayed listed for two
+ * announce intervals (~105,000 per client address, more from many IPv6 /64s).
+ */
+export const MAX_LISTED_SWARMS = 10_000;
 
-type AnnounceReply = [outcome: AnnounceOutcome, peers: number, seeders: number, picked: string[], owners: Array<string | null>];
+type AnnounceReply = [outcome: AnnounceOutcome, peers: number, seeders: number, picked: string[], owners: Array<string | null>, holder: string | null];
 
 interface SwarmScripts {
   swarmAnnounce(...args: Array<string | number>): Promise<AnnounceReply>;
   swarmLeave(...args: string[]): Promise<number>;
   swarmCounts(...args: string[]): Promise<[peers: number, seeders: number, downloaded: number]>;
-  swarmMembers(peers: string, limit: number): Promise<string[]>;
+  swarmMembers(peers: string, owners: string, addresses: string, limit: number): Promise<[ids: string[], owners: Array<string | null>, addresses: Array<string | null>]>;
 }
 
 type Client = RedisClient & SwarmScripts;
@@ -52,6 +65,8 @@ export interface RedisStoreOptions {
   log: StoreLog;
 }
 
+/** Owner keys are `<instanceId>:<connection>`. */
+const instanceOf = (owner: string) => owner.slice(0, owner.lastIndexOf(':'));
 const toHex = (binary: string) => Buffer.from(binary, 'latin1').toString('hex');
 const fromHex = (hex: string) => Buffer.from(hex, 'hex').toString('latin1');
 
@@ -70,7 +85,7 @@ export class RedisStore implements SwarmStore {
   private lastError: string | undefined;
   /** Until the first connection succeeds, errors go into the one `connect` throws, not the log. */
   private started = false;
-  /** When this instance last put each swarm in the `swarms` set, to write it once per half TTL. */
+  /** When this instance last put each swarm in the `swarms` set, to write it once per half TTL; at most MAX_LISTED_SWARMS. */
   private readonly listedUntil = new Map<string, number>();
   /** Frames for other instances, by channel, until the end of this event-loop turn. */
   private outbox = new Map<string, { messages: string[]; settle: Array<{ resolve(delivered: boolean): void; reject(error: unknown): void }> }>();
@@ -104,10 +119,10 @@ export class RedisStore implements SwarmStore {
       client.on('error', (error: Error) => this.failed(error));
       client.on('ready', () => this.recovered());
     }
-    this.client.defineCommand('swarmAnnounce', { numberOfKeys: 6, lua: announceScript });
-    this.client.defineCommand('swarmLeave', { numberOfKeys: 4, lua: leaveScript });
+    this.client.defineCommand('swarmAnnounce', { numberOfKeys: 8, lua: announceScript });
+    this.client.defineCommand('swarmLeave', { numberOfKeys: 6, lua: leaveScript });
     this.client.defineCommand('swarmCounts', { numberOfKeys: 3, lua: countsScript });
-    this.client.defineCommand('swarmMembers', { numberOfKeys: 1, lua: membersScript });
+    this.client.defineCommand('swarmMembers', { numberOfKeys: 3, lua: membersScript });
   }
 
   /**
@@ -128,15 +143,12 @@ export class RedisStore implements SwarmStore {
 
   async announce(input: AnnounceInput): Promise<AnnounceOutput> {
     const now = Date.now();
-    const keys = this.swarmKeys(input.infoHash);
-    const [reply] = await Promise.all([
-      this.client.swarmAnnounce(
-        keys.peers, keys.seeders, keys.owners, keys.localities, keys.nearPrefix + input.locality, keys.downloaded,
-        input.peerId, input.owner, input.locality, keys.nearPrefix, input.seeder ? 1 : 0, input.completed ? 1 : 0,
-        input.numwant, input.maxPeersPerSwarm, input.ttlMs,
-      ),
-      this.list(input.infoHash, now, input.ttlMs),
-    ]);
+    let [reply] = await Promise.all([this.announceScript(input, ''), this.list(input.infoHash, now, input.ttlMs)]);
+    // The holder's instance may have died (SIGKILL, a lost node): its peers would otherwise keep
+    // their viewers out until their TTL. Liveness lives outside the swarm's slot, so it is checked
+    // here, and only on this rare path.
+    const holder = reply[5];
+    if (reply[0] === 'peer_id_taken' && holder && !(await this.ownerAlive(holder))) reply = await this.announceScript(input, holder);
     const [outcome, peers, seeders, picked, owners] = reply;
     if (outcome === 'ok') this.holdLocally(input.infoHash, input.peerId, now + input.ttlMs);
     // The script read each owner in the same step; a peer whose owner vanished meanwhile is skipped.
@@ -149,11 +161,32 @@ export class RedisStore implements SwarmStore {
     local?.delete(peerId);
     if (local?.size === 0) this.localPeers.delete(infoHash);
     const keys = this.swarmKeys(infoHash);
-    await this.client.swarmLeave(keys.peers, keys.seeders, keys.owners, keys.localities, peerId, owner, keys.nearPrefix);
+    await this.client.swarmLeave(keys.peers, keys.seeders, keys.owners, keys.localities, keys.addresses, keys.proven, peerId, owner, keys.nearPrefix);
   }
 
-  async members(infoHash: string, limit: number): Promise<string[]> {
-    return this.client.swarmMembers(this.swarmKeys(infoHash).peers, limit);
+  async members(infoHash: string, limit: number): Promise<Array<{ peerId: string; address: string }>> {
+    const keys = this.swarmKeys(infoHash);
+    const [[ids, owners, addresses], live] = await Promise.all([this.client.swarmMembers(keys.peers, keys.owners, keys.addresses, limit), this.liveInstances()]);
+    return ids.flatMap((peerId, i) => {
+      const owner = owners[i];
+      return owner && live.has(instanceOf(owner)) ? [{ peerId, address: addresses[i] ?? '' }] : [];
+    });
+  }
+
+  async passOver(infoHash: string, slot: number, ttlMs: number): Promise<void> {
+    await this.client.set(this.swarmKeys(infoHash).passedOver, slot, 'PX', ttlMs);
+  }
+
+  async passedOver(infoHash: string, slot: number): Promise<boolean> {
+    return (await this.client.get(this.swarmKeys(infoHash).passedOver)) === String(slot);
+  }
+
+  async coordinationSecret(): Promise<Buffer> {
+    const key = this.prefix + 'coordination-secret';
+    await this.client.set(key, randomBytes(32).toString('hex'), 'NX');
+    const secret = await this.client.get(key);
+    if (!secret) throw new Error(`redis lost ${key} right after setting it`);
+    return Buffer.from(secret, 'hex');
   }
 
   async scrape(infoHashes: string[] | undefined, limit: number): Promise<Map<string, ScrapeFile>> {
@@ -199,6 +232,28 @@ export class RedisStore implements SwarmStore {
     if (this.subscriber !== this.client) await this.subscriber.quit().catch(() => this.subscriber.disconnect());
   }
 
+  private announceScript(input: AnnounceInput, takeOverFrom: string): Promise<AnnounceReply> {
+    const keys = this.swarmKeys(input.infoHash);
+    return this.client.swarmAnnounce(
+      keys.peers, keys.seeders, keys.owners, keys.localities, keys.nearPrefix + input.locality, keys.downloaded, keys.addresses, keys.proven,
+      input.peerId, input.owner, input.locality, keys.nearPrefix, input.seeder ? 1 : 0, input.completed ? 1 : 0,
+      input.numwant, input.maxPeersPerSwarm, input.ttlMs, input.address, input.proven ? 1 : 0, takeOverFrom,
+    );
+  }
+
+  /** Instances whose heartbeat is current, this one included. */
+  private async liveInstances(): Promise<Set<string>> {
+    const live = new Set(await this.client.zrangebyscore(this.prefix + 'instances', `(${Date.now()}`, '+inf'));
+    return live.add(this.instanceId);
+  }
+
+  private async ownerAlive(owner: string): Promise<boolean> {
+    const instance = instanceOf(owner);
+    if (instance === this.instanceId) return true;
+    const expiry = await this.client.zscore(this.prefix + 'instances', instance);
+    return expiry !== null && Number(expiry) > Date.now();
+  }
+
   private swarmKeys(infoHash: string) {
     const base = `${this.prefix}{${toHex(infoHash)}}:`;
     return {
@@ -206,6 +261,9 @@ export class RedisStore implements SwarmStore {
       seeders: base + 'seeders',
       owners: base + 'owners',
       localities: base + 'localities',
+      addresses: base + 'addresses',
+      proven: base + 'proven',
+      passedOver: base + 'passed-over',
       downloaded: base + 'downloaded',
       nearPrefix: base + 'near:',
     };
@@ -215,17 +273,23 @@ export class RedisStore implements SwarmStore {
     return `${this.prefix}instance:${instanceId}`;
   }
 
-  /** Keeps the swarm in the `swarms` set that a bare scrape lists; written once per half TTL. */
+  /** Keeps the swarm in the `swarms` set that a bare scrape lists, the set capped; written once per half TTL. */
   private async list(infoHash: string, now: number, ttlMs: number): Promise<void> {
     if ((this.listedUntil.get(infoHash) ?? 0) - now > ttlMs / 2) return;
-    await this.client.zadd(this.prefix + 'swarms', now + ttlMs, toHex(infoHash));
+    const key = this.prefix + 'swarms';
+    // One connection runs them in order, so the trim (all but the newest MAX_LISTED_SWARMS) sees this entry.
+    await Promise.all([this.client.zadd(key, now + ttlMs, toHex(infoHash)), this.client.zremrangebyrank(key, 0, -MAX_LISTED_SWARMS - 1)]);
+    // Moved to the end, so the first entry is the one listed longest ago: forgotten first, it is
+    // at worst written once more.
+    this.listedUntil.delete(infoHash);
+    if (this.listedUntil.size >= MAX_LISTED_SWARMS) this.listedUntil.delete(this.listedUntil.keys().next().value as string);
     this.listedUntil.set(infoHash, now + ttlMs);
   }
 
   private route(delivery: Delivery): boolean | Promise<boolean> {
     const owner = delivery.toOwner;
     if (this.localPrefix !== undefined && owner.startsWith(this.localPrefix)) return this.handler(owner, delivery);
-    const channel = this.channel(owner.slice(0, owner.lastIndexOf(':')));
+    const channel = this.channel(instanceOf(owner));
     let batch = this.outbox.get(channel);
     if (!batch) {
       batch = { messages: [], settle: [] };

@@ -5,6 +5,11 @@
  * A peer is owned by one connection, named by an opaque `owner` key the hub assigns; frames for a
  * peer are delivered to its owner through the handler given to `onDelivery`, wherever the
  * announce that picked it arrived.
+ *
+ * Ownership of a peer_id in a swarm (the same in every store): a connection that proves the
+ * peer_id (`proven`, see @swarmcast/protocol/peer-proof) takes it from any other owner, since that
+ * owner is a squatter or the viewer's own earlier socket; otherwise the first owner keeps it while
+ * it is proven, or while its instance lives.
  */
 import type { ScrapeFile } from '@swarmcast/protocol/wire';
 
@@ -12,6 +17,10 @@ export interface AnnounceInput {
   infoHash: string;
   peerId: string;
   owner: string;
+  /** The owner proved the peer_id is its own. */
+  proven: boolean;
+  /** Where the announce came from, as limits count it (`limitKey`); ranks are shared out by it. */
+  address: string;
   /** Peers with the same key are preferred when picking (edge region or network prefix). */
   locality: string;
   seeder: boolean;
@@ -66,8 +75,20 @@ export interface SwarmStore {
   announce(input: AnnounceInput): Promise<AnnounceOutput>;
   /** Removes a peer if `owner` still owns it. */
   leave(infoHash: string, peerId: string, owner: string): Promise<void>;
-  /** The peer_ids of a swarm's current members, at most `limit`, in no particular order; none for an unknown swarm. */
-  members(infoHash: string, limit: number): Promise<string[]>;
+  /**
+   * A swarm's current members, at most `limit`, in no particular order; none for an unknown swarm.
+   * Members held by a tracker instance that is gone are not listed.
+   */
+  members(infoHash: string, limit: number): Promise<Array<{ peerId: string; address: string }>>;
+  /** A secret every tracker instance on this store shares and no client learns (it keys the seeding order). */
+  coordinationSecret(): Promise<Buffer>;
+  /**
+   * Records that a swarm's seeders did not seed in `slot` (a backup had to fetch): every instance
+   * then passes over them for the rest of the slot. Kept for `ttlMs`.
+   */
+  passOver(infoHash: string, slot: number, ttlMs: number): Promise<void>;
+  /** Whether the swarm's seeders were passed over in `slot`. */
+  passedOver(infoHash: string, slot: number): Promise<boolean>;
   /** Counts per swarm; without hashes, up to `limit` swarms. Unknown swarms count zero. */
   scrape(infoHashes: string[] | undefined, limit: number): Promise<Map<string, ScrapeFile>>;
   /**
