@@ -136,8 +136,9 @@ describe('MAX_QUEUED_BYTES', () => {
 
   test('over the instance cap, the reader with the most waiting is cut off, not the one being sent to nor anyone else', { timeout: 60_000 }, async () => {
     // Each reader stays far under the per-connection 4 MiB: only the instance cap can cut them. One
-    // sender relays every offer, so it may have any number waiting for a reader's answer.
-    const tracker = await start({ maxQueuedBytes: CAP, maxMessagesPerSecond: 10_000, maxPendingOffersPerPeer: 1_000_000 });
+    // sender relays every offer, so it may have any number waiting for a reader's answer. No pings:
+    // the paused readers would answer none and be closed for that.
+    const tracker = await start({ maxQueuedBytes: CAP, maxMessagesPerSecond: 10_000, maxPendingOffersPerPeer: 1_000_000, pingIntervalSec: 3600 });
     const [swarmA, swarmB, swarmH] = [id20('queue-a'), id20('queue-b'), id20('queue-h')];
     const sender = await connect(tracker);
     const [a, b, healthy] = [await connect(tracker), await connect(tracker), await connect(tracker)];
