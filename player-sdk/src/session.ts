@@ -12,6 +12,7 @@ import type Hls from 'hls.js';
 import type { ErrorData, HlsConfig } from 'hls.js';
 import type { CoreEventMap } from 'p2p-media-loader-core';
 import { HlsJsP2PEngine } from 'p2p-media-loader-hlsjs';
+import { newPeerIdentity, withPeerSecret } from '@swarmcast/protocol/peer-proof';
 import { CoordinationClient } from './coordination-client.ts';
 import { Emitter, errorMessage, type Listener, type SwarmcastEventName } from './events.ts';
 import { levelInfoHash } from './hls-swarm.ts';
@@ -22,7 +23,6 @@ import { hlsConfigFor, initialCoreConfig, isPeerFirst, LIVE_LATENCY_SLACK_SEC, p
 import { seedingRole } from './seeding-role.ts';
 import { StatsRecorder, type SwarmcastStats } from './stats.ts';
 import { defaultSwarmId } from './swarm-identity.ts';
-import { newPeerIdentity, withPeerSecret } from '@swarmcast/protocol/peer-proof';
 import { startTelemetry } from './telemetry-beacon.ts';
 import type { TrackerTokenRenewal, TrackerTokenRenewalSetup } from './token-renewal.ts';
 import type { TokenSource } from './token-source.ts';
