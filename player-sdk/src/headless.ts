@@ -1,13 +1,12 @@
 /**
  * The SDK's decisions without a browser, hls.js or a <video>: the peer-first policy and the
- * defaults it starts from, the seeding role and the tracker client that asks for it, and the swarm
- * identity p2p-media-loader derives. A viewer that drives a p2p-media-loader Core itself (the load
+ * defaults it starts from, the seeding planner (coordination, role, plan, the viewer's proven
+ * peer_id) that the player's session calls too, and the swarm identity p2p-media-loader derives. A viewer that drives a p2p-media-loader Core itself (the load
  * tester's virtual viewers) imports them here to behave exactly as the player does.
  * Published as `@swarmcast/player-sdk/policy`.
  */
 export { defaultOptions, type PolicyName } from './options.ts';
-export { initialCoreConfig, LIVE_LATENCY_SLACK_SEC, PEER_FIRST_MAX_BUFFER_SEC, planLoading, STALL_MEMORY_MS, type PolicyOptions } from './policy.ts';
-export { seedingRole, type SeedingRole } from './seeding-role.ts';
-export { CoordinationClient } from './coordination-client.ts';
+export { initialCoreConfig, LIVE_LATENCY_SLACK_SEC, PEER_FIRST_MAX_BUFFER_SEC, STALL_MEMORY_MS, type PolicyOptions } from './policy.ts';
+export type { SeedingRole } from './seeding-role.ts';
+export { SeedingPlanner } from './seeding-planner.ts';
 export { defaultSwarmId, swarmInfoHash } from './swarm-identity.ts';
-export { newPeerIdentity, withPeerSecret } from '@swarmcast/protocol/peer-proof';

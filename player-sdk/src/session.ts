@@ -12,15 +12,13 @@ import type Hls from 'hls.js';
 import type { ErrorData, HlsConfig } from 'hls.js';
 import type { CoreEventMap } from 'p2p-media-loader-core';
 import { HlsJsP2PEngine } from 'p2p-media-loader-hlsjs';
-import { newPeerIdentity, withPeerSecret } from '@swarmcast/protocol/peer-proof';
-import { CoordinationClient } from './coordination-client.ts';
 import { Emitter, errorMessage, type Listener, type SwarmcastEventName } from './events.ts';
 import { levelInfoHash } from './hls-swarm.ts';
 import { fetchManifestJson } from './integrity.ts';
 import { integrityCheckFor, type IntegrityCheck } from './integrity-check.ts';
 import { checkLevel, checkLiveLatency, type ResolvedOptions } from './options.ts';
-import { hlsConfigFor, initialCoreConfig, isPeerFirst, LIVE_LATENCY_SLACK_SEC, planLoading, STALL_MEMORY_MS, uploadAllowed, type FallbackReason, type TransportMode } from './policy.ts';
-import { seedingRole } from './seeding-role.ts';
+import { hlsConfigFor, initialCoreConfig, LIVE_LATENCY_SLACK_SEC, STALL_MEMORY_MS, uploadAllowed, type FallbackReason, type TransportMode } from './policy.ts';
+import { SeedingPlanner } from './seeding-planner.ts';
 import { StatsRecorder, type SwarmcastStats } from './stats.ts';
 import { defaultSwarmId } from './swarm-identity.ts';
 import { startTelemetry } from './telemetry-beacon.ts';
@@ -106,22 +104,14 @@ export function createSession(setup: SessionSetup): Session {
   let telemetry: { stop(): void } | null = null;
   let recoveries = 0;
   let destroyed = false;
-  // One peer_id in every swarm, known to us, so the tracker's seeding coordination can be asked
-  // about it; its secret goes to the tracker only, so no one else can claim it.
-  const { peerId, secret } = newPeerIdentity((bytes) => crypto.getRandomValues(bytes));
   /** info_hash of each level's swarm, by level URL (filled when the master playlist arrives). */
   const levelSwarms = new Map<string, string>();
   const cleanups: Array<() => void> = [];
   /** Segments p2p-media-loader reported (and counted) that hls.js has not taken yet. */
   const countedByEngine = new Set<string>();
 
-  const coordination =
-    mode === 'p2p' && options.coordination && isPeerFirst(options.policy) && trackers[0] !== undefined
-      ? new CoordinationClient({ tracker: trackers[0], peerId, peerSecret: secret, onAnswer: () => replan() })
-      : null;
-  if (coordination) cleanups.push(() => coordination.stop());
-  /** Tracker URLs carry the secret wherever the peer_id is ours (the tracker checks it). */
-  const proving = (tracker: string) => (options.coordination ? withPeerSecret(tracker, secret) : tracker);
+  const planner = new SeedingPlanner({ options, p2p: mode === 'p2p', trackers, onAnswer: () => replan() });
+  cleanups.push(() => planner.stop());
 
   const fallbackReason = (): FallbackReason | null => {
     if (setup.reason !== null || mode !== 'p2p') return setup.reason;
@@ -143,45 +133,28 @@ export function createSession(setup: SessionSetup): Session {
     return level ? levelSwarms.get(level.uri) : undefined;
   };
 
-  /** What the tracker said about the current swarm; undefined without coordination or before an answer. */
-  const currentCoordination = () => {
-    const swarm = coordination ? currentSwarm() : undefined;
-    return swarm === undefined ? undefined : coordination?.get(swarm);
-  };
-
-  /** A backup with peers that fetched a segment itself: its seeders did not bring it (seeding-role.ts). */
-  const reportBackupFetch = () => {
-    const swarm = coordination ? currentSwarm() : undefined;
-    if (swarm === undefined || recorder.peerCount === 0) return;
-    if (seedingRole(coordination?.get(swarm), performance.now())?.kind === 'backup') coordination?.reportMissed(swarm);
-  };
-
   const seeding = (): SwarmcastStats['seeding'] => {
-    const answer = currentCoordination();
-    const role = seedingRole(answer, performance.now());
-    return role === null ? null : { role: role.kind, swarmSize: answer?.swarmSize ?? null };
+    const swarm = currentSwarm();
+    const role = planner.role(swarm);
+    return role === null ? null : { role: role.kind, swarmSize: planner.swarmSize(swarm) };
   };
 
   const replan = () => {
-    if (!engine || !isPeerFirst(options.policy)) return;
+    if (!engine) return;
     const details = playingLevel()?.details;
-    // Follow the level being played (it changes with ABR): the client then asks about that swarm.
-    const swarm = coordination ? currentSwarm() : undefined;
-    if (swarm) coordination?.watch(swarm);
-    const plan = planLoading(
+    // The level being played (it changes with ABR): the planner follows that swarm.
+    const plan = planner.plan(
       {
         isLive: details?.live ?? true,
         bufferAhead: bufferAhead(video),
         connectedPeers: recorder.peerCount,
         recentStall: recorder.stalledWithin(STALL_MEMORY_MS),
         segmentDuration: details?.targetduration ?? 2,
-        role: seedingRole(currentCoordination(), performance.now()),
         sinceStartSec: recorder.ageSec,
       },
-      options,
-      Math.random(),
+      currentSwarm(),
     );
-    engine.applyDynamicConfig({ core: plan });
+    if (plan) engine.applyDynamicConfig({ core: plan });
   };
 
   const tick = setInterval(() => {
@@ -199,7 +172,7 @@ export function createSession(setup: SessionSetup): Session {
   const engine = mode === 'p2p' ? createEngine() : null;
   const renewal =
     engine && setup.renewTrackerToken
-      ? setup.renewTrackerToken({ engine, tokens, trackers: options.trackers.map(proving), onRenewed: (renewed) => coordination?.useTracker(renewed[0]!) })
+      ? setup.renewTrackerToken({ engine, tokens, trackers: options.trackers.map((tracker) => planner.proving(tracker)), onRenewed: (renewed) => planner.useTracker(renewed[0]!) })
       : null;
   if (renewal) cleanups.push(() => renewal.stop());
 
@@ -209,8 +182,7 @@ export function createSession(setup: SessionSetup): Session {
       core: {
         ...initialCoreConfig(options),
         // Only coordination needs to know its peer_id; otherwise p2p-media-loader draws its own.
-        ...(options.coordination ? { trackerClientVersionPrefix: peerId } : {}),
-        announceTrackers: trackers.map(proving),
+        ...planner.coreIdentity(trackers),
         rtcConfig: options.rtcConfig,
         // Segments over HTTP are fetched by p2p-media-loader, not hls.js: the same request, with the token.
         ...(options.originToken
@@ -241,7 +213,7 @@ export function createSession(setup: SessionSetup): Session {
         countedByEngine.add(segmentUrl);
         if (countedByEngine.size > MAX_COUNTED_SEGMENTS) countedByEngine.delete(countedByEngine.values().next().value!);
         recorder.segmentLoaded(downloadSource);
-        if (downloadSource === 'http') reportBackupFetch();
+        if (downloadSource === 'http') planner.originFetch(currentSwarm(), recorder.peerCount);
         emitter.emit('segment', { url: segmentUrl, source: downloadSource, bytes: bytesLength, ...(peerId ? { peerId } : {}) });
       },
       onPeerConnect: ({ peerId }) => {
@@ -334,7 +306,7 @@ export function createSession(setup: SessionSetup): Session {
     instance.on(Events.MANIFEST_LOADING, (_event, data) => sourceKnown(data.url));
     instance.on(Events.MEDIA_ATTACHING, (_event, data) => attachMedia(data.media as HTMLVideoElement));
     if (instance.media) attachMedia(instance.media as HTMLVideoElement);
-    if (coordination) {
+    if (planner.coordinated) {
       // Live or VOD is known now, before the first segment request: plan for it rather than a second later.
       instance.once(Events.LEVEL_LOADED, () => replan());
       instance.on(Events.MANIFEST_LOADED, (_event, data) => {
@@ -345,7 +317,7 @@ export function createSession(setup: SessionSetup): Session {
         for (const level of data.levels) levelSwarms.set(level.url, levelInfoHash(swarmId, level));
         // Ask now, while the level playlist loads: the answer should be in before the first segment request.
         const first = data.levels[options.level === 'auto' ? 0 : Math.min(options.level, data.levels.length - 1)];
-        if (first) coordination.watch(levelSwarms.get(first.url)!);
+        if (first) planner.follow(levelSwarms.get(first.url));
       });
     }
     instance.on(Events.MANIFEST_PARSED, () => {

@@ -1,5 +1,6 @@
 // Seeding coordination in the SDK without a browser: roles from the tracker's answer, the HTTP
-// windows each role gets, and the client's polling (injected fetch and clock).
+// windows each role gets, the client's polling and the planner that decides with them (injected
+// fetch, clock and timers).
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, mock, test } from 'node:test';
 import { createHash } from 'node:crypto';
@@ -7,7 +8,9 @@ import { CoordinationClient } from '../src/coordination-client.ts';
 import { defaultOptions } from '../src/options.ts';
 import { HTTP_FIRST_WINDOW_SEC, initialCoreConfig, JOIN_GRACE_SEC, JOIN_PEER_WAIT_MS, planLoading, RELAY_STAGGER_SEC, STALL_MARGIN_SEC, type PlaybackSnapshot } from '../src/policy.ts';
 import { BACKUP_LEAD, BACKUPS, COORDINATION_STALE_MS, seedingRole, type SwarmCoordination } from '../src/seeding-role.ts';
+import { SeedingPlanner } from '../src/seeding-planner.ts';
 import { swarmInfoHash } from '../src/swarm-identity.ts';
+import { provenSuffix, provesPeerId } from '@swarmcast/protocol/peer-proof';
 
 const options = { liveLatency: 12, httpFallbackBuffer: defaultOptions.httpFallbackBuffer, policy: 'peer-first' as const };
 const live: PlaybackSnapshot = { isLive: true, bufferAhead: 6, connectedPeers: 3, recentStall: false, segmentDuration: 2 };
@@ -232,5 +235,85 @@ describe('CoordinationClient', () => {
     client.stop();
     assert.equal(calls, 1);
     assert.equal(client.get('a'), undefined);
+  });
+});
+
+describe('SeedingPlanner (the player and the load tester both decide through it)', () => {
+  const reply = (body: unknown) => new Response(JSON.stringify(body), { headers: { 'content-type': 'application/json' } });
+  beforeEach(() => mock.timers.enable({ apis: ['setTimeout'] }));
+  afterEach(() => mock.timers.reset());
+  /** Runs the polls due now (mocked timers), then lets their fetch and json resolve. */
+  const settle = async () => {
+    mock.timers.tick(0);
+    await new Promise((resolve) => setImmediate(resolve));
+  };
+  const coordinated = { ...options, coordination: true };
+  const snapshot = { isLive: true, bufferAhead: 6, connectedPeers: 3, recentStall: false, segmentDuration: 2 };
+  /** A planner whose tracker answers `rank` of 10 (1 seeder), with its requests recorded. */
+  const plannerAt = (rank: number | null, setup: Partial<ConstructorParameters<typeof SeedingPlanner>[0]> = {}) => {
+    const urls: URL[] = [];
+    const planner = new SeedingPlanner({
+      options: coordinated,
+      p2p: true,
+      trackers: ['ws://t:8000/?token=abc'],
+      random: () => 0.5,
+      now: () => 1000,
+      fetch: async (input) => {
+        urls.push(new URL(String(input)));
+        return reply({ swarm_size: 10, seeders: 1, rank, slot_ms: 20_000, next_slot_in_ms: 5000 });
+      },
+      ...setup,
+    });
+    return { planner, urls };
+  };
+
+  test('coordination applies to live peer-first P2P with a tracker, and only then; otherwise every answer is the uncoordinated one', async () => {
+    const off = [
+      { options: { ...coordinated, coordination: false } },
+      { options: { ...coordinated, policy: 'library-default' as const } },
+      { p2p: false },
+      { trackers: [] },
+    ];
+    for (const setup of off) {
+      const { planner, urls } = plannerAt(0, setup);
+      assert.equal(planner.coordinated, false, JSON.stringify(setup));
+      assert.deepEqual(planner.coreIdentity(['ws://t:8000/']), { announceTrackers: ['ws://t:8000/'] }, 'p2p-media-loader draws its own peer_id');
+      assert.equal(planner.role('h'), null);
+      await settle();
+      assert.equal(urls.length, 0, 'the tracker is never asked');
+      const plan = planner.plan(snapshot, 'h');
+      if (setup.options?.policy === 'library-default') assert.equal(plan, null, 'no plan: the library decides');
+      else assert.deepEqual(plan, planLoading({ ...snapshot, role: null }, setup.options ?? coordinated, 0.5));
+    }
+  });
+
+  test("a coordinated viewer: its own proven peer_id, the tracker's role in the swarm it plays, and the plan for that role", async () => {
+    const { planner, urls } = plannerAt(0);
+    const identity = planner.coreIdentity(['ws://t:8000/?token=abc']);
+    assert.equal(identity.trackerClientVersionPrefix, planner.peerId);
+    const announced = new URL(identity.announceTrackers[0]!);
+    assert.equal(announced.searchParams.get('token'), 'abc');
+    assert.ok(provesPeerId(provenSuffix(announced.searchParams.get('peer_secret')!), planner.peerId), 'the tracker URL proves the peer_id');
+    assert.equal(planner.role('h'), null, 'no answer yet: uncoordinated');
+    await settle();
+    assert.equal(urls[0]!.searchParams.get('peer_id'), planner.peerId);
+    assert.equal(urls[0]!.searchParams.get('peer_secret'), null, 'the secret goes to the WebSocket, not to every poll');
+    assert.deepEqual(planner.role('h'), { kind: 'seeder' });
+    assert.equal(planner.swarmSize('h'), 10);
+    assert.deepEqual(planner.plan(snapshot, 'h'), planLoading({ ...snapshot, role: { kind: 'seeder' } }, coordinated, 0.5));
+    planner.stop();
+  });
+
+  test("a backup's own origin fetch with peers is reported at once; a relay's, or one without peers, is not", async () => {
+    for (const [rank, peers, reported] of [[1, 3, true], [1, 0, false], [5, 3, false]] as const) {
+      const { planner, urls } = plannerAt(rank);
+      planner.follow('h');
+      await settle();
+      planner.originFetch('h', peers);
+      await settle();
+      assert.equal(urls.length, reported ? 2 : 1, `rank ${rank}, ${peers} peers`);
+      if (reported) assert.equal(urls[1]!.searchParams.get('missed'), '1');
+      planner.stop();
+    }
   });
 });

@@ -9,11 +9,9 @@ import {
   initialCoreConfig,
   LIVE_LATENCY_SLACK_SEC,
   PEER_FIRST_MAX_BUFFER_SEC,
-  planLoading,
-  seedingRole,
   STALL_MEMORY_MS,
-  type CoordinationClient,
   type PolicyOptions,
+  type SeedingPlanner,
   type SeedingRole,
 } from '@swarmcast/player-sdk/policy';
 import { fetchText, parseMediaPlaylist, type MediaPlaylist } from '../hls-playlists.ts';
@@ -29,9 +27,9 @@ export interface LivePlaybackOptions extends PolicyOptions {
   coordination: boolean;
 }
 
-/** The swarm this viewer plays, and the client that asks the tracker about its role in it. */
-export interface SwarmCoordinationSource {
-  client: CoordinationClient;
+/** The swarm this viewer plays, and the player's planner that decides its role and plan in it. */
+export interface SwarmPlanning {
+  planner: SeedingPlanner;
   infoHash: string;
 }
 
@@ -124,7 +122,7 @@ export class LivePlayback {
     private readonly options: LivePlaybackOptions,
     private readonly transfer: TransferCounters,
     private readonly onOriginFetch: (fetch: OriginFetch) => void,
-    private readonly coordination?: SwarmCoordinationSource,
+    private readonly swarm: SwarmPlanning,
   ) {
     this.httpWindowSec = initialCoreConfig(options).highDemandTimeWindow ?? LIBRARY_HTTP_WINDOW_SEC;
     core.addEventListener('onSegmentStart', ({ segment, downloadSource }) => {
@@ -146,15 +144,14 @@ export class LivePlayback {
       seeder: this.role?.kind === 'seeder' && this.transfer.peers > 0,
     });
     this.originFetches[reason]++;
-    // As the player does: a backup with peers that fetched a segment itself reports its seeders.
-    if (this.role?.kind === 'backup' && this.transfer.peers > 0 && this.playing) this.coordination?.client.reportMissed(this.coordination.infoHash);
+    if (this.playing) this.swarm.planner.originFetch(this.swarm.infoHash, this.transfer.peers);
     this.onOriginFetch({ sequence: segment.sequence, reason });
   }
 
   async start(onStats: (stats: LiveStats) => void): Promise<void> {
     this.core.setIsLive(true);
     this.core.addStreamIfNoneExists({ runtimeId: this.options.playlistUrl, type: 'main', index: String(this.options.streamIndex) });
-    this.coordination?.client.watch(this.coordination.infoHash);
+    this.swarm.planner.follow(this.swarm.infoHash);
     await this.refreshPlaylist();
     this.replan();
     this.schedulePlaylist();
@@ -340,23 +337,21 @@ export class LivePlayback {
 
   /** Re-plans now (a coordination answer arrived); also runs every second. */
   replan(): void {
-    if (this.options.policy !== 'peer-first' || Number.isNaN(this.playhead)) return;
-    const { client, infoHash } = this.coordination ?? {};
-    const role = client && infoHash ? seedingRole(client.get(infoHash), performance.now()) : null;
-    this.role = role;
-    const plan = planLoading(
+    if (Number.isNaN(this.playhead)) return;
+    const { planner, infoHash } = this.swarm;
+    this.role = planner.role(infoHash);
+    const plan = planner.plan(
       {
         isLive: true,
         bufferAhead: this.bufferAhead(),
         connectedPeers: this.transfer.peers,
         recentStall: performance.now() - this.lastStallAt < STALL_MEMORY_MS,
         segmentDuration: this.targetDuration,
-        role,
         sinceStartSec: (performance.now() - this.startedAt) / 1000,
       },
-      this.options,
-      Math.random(),
+      infoHash,
     );
+    if (!plan) return;
     this.httpWindowSec = plan.highDemandTimeWindow;
     this.core.applyDynamicConfig(plan);
   }

@@ -13,7 +13,7 @@
 import { createHash } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import type { CoreConfig, DownloadSource, Segment } from 'p2p-media-loader-core';
-import { CoordinationClient, defaultSwarmId, initialCoreConfig, newPeerIdentity, swarmInfoHash, withPeerSecret } from '@swarmcast/player-sdk/policy';
+import { defaultSwarmId, initialCoreConfig, SeedingPlanner, swarmInfoHash } from '@swarmcast/player-sdk/policy';
 import { installBrowserGlobals } from './browser-globals.ts';
 import { LivePlayback, type LivePlaybackOptions, type LiveStats, type OriginFetch, type TransferCounters } from './live-playback.ts';
 
@@ -59,16 +59,14 @@ async function runPeer(options: PeerOptions): Promise<void> {
   const { Core } = await import('p2p-media-loader-core');
 
   let live: LivePlayback | undefined;
-  // One known peer_id in every swarm, proven to the tracker, as Swarmcast's player sets it, so the
-  // tracker's seeding coordination can be asked about this viewer.
-  const { peerId, secret } = newPeerIdentity((bytes) => crypto.getRandomValues(bytes));
-  const coordinated = options.live?.coordination === true && options.live.policy === 'peer-first' && options.trackers[0] !== undefined && !options.core?.isP2PDisabled;
-  const coordination = coordinated ? new CoordinationClient({ tracker: options.trackers[0]!, peerId, peerSecret: secret, onAnswer: () => live?.replan() }) : undefined;
+  // The player's own seeding decisions: whether to coordinate, this viewer's peer_id, role and plan.
+  const planner = options.live
+    ? new SeedingPlanner({ options: options.live, p2p: !options.core?.isP2PDisabled, trackers: options.trackers, onAnswer: () => live?.replan() })
+    : undefined;
   const core = new Core({
-    trackerClientVersionPrefix: peerId,
     // A live viewer starts as Swarmcast's player does; the policy re-plans it every second.
     ...(options.live ? initialCoreConfig(options.live) : {}),
-    announceTrackers: options.trackers.map((tracker) => withPeerSecret(tracker, secret)),
+    ...(planner ? planner.coreIdentity(options.trackers) : { announceTrackers: options.trackers }),
     rtcConfig: { iceServers: [] },
     // Runs once per request that really leaves for the origin (not for bytes already held), so
     // the reasons reported add up to the origin's own request count. Returning nothing keeps the
@@ -140,13 +138,16 @@ async function runPeer(options: PeerOptions): Promise<void> {
       .catch((error: unknown) => emit({ event: 'segment-error', index, reason: message(error) }));
   }
 
-  live = options.live
-    ? new LivePlayback(core, options.live, transfer, (fetch) => emit({ event: 'origin-fetch', atMs: Date.now(), ...fetch }), coordination && { client: coordination, infoHash: swarmInfoHash(defaultSwarmId(options.manifestUrl), 'main', options.live.streamIndex) })
+  live = options.live && planner
+    ? new LivePlayback(core, options.live, transfer, (fetch) => emit({ event: 'origin-fetch', atMs: Date.now(), ...fetch }), {
+        planner,
+        infoHash: swarmInfoHash(defaultSwarmId(options.manifestUrl), 'main', options.live.streamIndex),
+      })
     : undefined;
 
   function exit(): never {
     live?.stop();
-    coordination?.stop();
+    planner?.stop();
     core.destroy();
     process.exit(0);
   }
