@@ -36,8 +36,10 @@ export interface BundleSizes {
  * slimmer p2p-media-loader-core build, not trimming here.
  */
 export const BUDGETS = {
-  light: { minified: 550 * KIB, gzipped: 170 * KIB },
-  engine: { minified: 180 * KIB },
+  // Raised by 2 KiB (minified) and 1 KiB (gzipped) for the proven peer_id, the backups' reports and
+  // the seeding planner (+1.7 KiB; the budgets had 0.4 KiB left): security, not trimming, was due.
+  light: { minified: 552 * KIB, gzipped: 171 * KIB },
+  engine: { minified: 182 * KIB },
 } as const;
 
 /** What issue 16 asked of the light bundle. */

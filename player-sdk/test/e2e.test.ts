@@ -144,53 +144,66 @@ function browserSuite(): void {
       });
     });
 
-    test('a poisoned peer: altered segments are rejected, never played, the peer is banned and the others keep playing', async () => {
+    test('a poisoned peer: altered segments are rejected, never played, the peer is banned and the others keep playing', async (t) => {
       const manifestHashes = new Map<string, string>();
       const collectManifest = async () => {
         const body = (await (await fetch(`${stack.originUrl}/live/sample/segments-sha256.json`)).json()) as Record<string, string>;
         for (const [key, hash] of Object.entries(body)) manifestHashes.set(key, hash);
       };
       const trackers = [stack.trackerUrl];
-      const result = await liveSession(
-        browser,
-        stack,
-        [{ options: { trackers }, corruptUploads: true }, { options: { trackers } }, { options: { trackers } }],
-        async (viewers) => {
-          // The honest pages record what hls.js itself receives.
-          for (const viewer of viewers.slice(1)) await recordFragmentHashes(viewer);
-          for (let elapsed = 0; elapsed < SHORT_SESSION_MS; elapsed += 8000) {
-            await collectManifest();
-            await sleep(8000);
-          }
-        },
-        SHORT_SESSION_MS,
-      );
-      await collectManifest();
-      const corrupted = await result.open[0]!.page.evaluate(() => (window as unknown as { __corruptedChunks: number }).__corruptedChunks);
-      const fragments = await Promise.all(result.open.slice(1).map(playedFragmentHashes));
-      for (const viewer of result.open) await viewer.close();
+      /** One session with the poisoned peer first; what the honest viewers played is checked against the manifest. */
+      const poisonedSession = async () => {
+        const result = await liveSession(
+          browser,
+          stack,
+          [{ options: { trackers }, corruptUploads: true }, { options: { trackers } }, { options: { trackers } }],
+          async (viewers) => {
+            // The honest pages record what hls.js itself receives.
+            for (const viewer of viewers.slice(1)) await recordFragmentHashes(viewer);
+            for (let elapsed = 0; elapsed < SHORT_SESSION_MS; elapsed += 8000) {
+              await collectManifest();
+              await sleep(8000);
+            }
+          },
+          SHORT_SESSION_MS,
+        );
+        await collectManifest();
+        const corrupted = await result.open[0]!.page.evaluate(() => (window as unknown as { __corruptedChunks: number }).__corruptedChunks);
+        const fragments = await Promise.all(result.open.slice(1).map(playedFragmentHashes));
+        for (const viewer of result.open) await viewer.close();
 
-      const honest = result.viewers.slice(1);
-      assert.ok(corrupted > 0, 'the poisoned peer never uploaded anything: the test did not exercise the check');
-      let checked = 0;
-      for (const [i, list] of fragments.entries()) {
-        for (const [url, hash] of list) {
-          const key = new URL(url).pathname.replace(/^\/live\/sample\//, '');
-          const expected = manifestHashes.get(key);
-          if (expected === undefined) continue;
-          checked++;
-          assert.equal(hash, expected, `honest viewer ${i + 1} played altered bytes for ${key}`);
+        const honest = result.viewers.slice(1);
+        assert.ok(corrupted > 0, 'the poisoned peer never uploaded anything: the test did not exercise the check');
+        let checked = 0;
+        for (const [i, list] of fragments.entries()) {
+          for (const [url, hash] of list) {
+            const key = new URL(url).pathname.replace(/^\/live\/sample\//, '');
+            const expected = manifestHashes.get(key);
+            if (expected === undefined) continue;
+            checked++;
+            assert.equal(hash, expected, `honest viewer ${i + 1} played altered bytes for ${key}`);
+          }
         }
+        assert.ok(checked > 10, `only ${checked} fragments could be checked against the origin's manifest`);
+        for (const [i, viewer] of honest.entries()) {
+          assert.deepEqual(viewer.fatal, [], `honest viewer ${i + 1} had a fatal error`);
+          assert.ok(viewer.advanced > SHORT_SESSION_MS / 1000 / 4, `honest viewer ${i + 1} stopped playing`);
+        }
+        const rejected = sum(honest.map((viewer) => viewer.stats.integrity.rejected));
+        const banned = sum(honest.map((viewer) => viewer.stats.integrity.bannedPeers));
+        console.log(`  poisoned peer corrupted ${corrupted} chunks; honest viewers rejected ${rejected} segments, banned ${banned} peer(s), ${checked} played fragments matched the origin`);
+        return { rejected, banned };
+      };
+      // A chunk the poisoned peer sent may belong to a transfer its receiver dropped (it took the
+      // segment over HTTP): then no altered segment was completed and nothing was there to reject.
+      // Nothing altered may ever be played (checked every session); that the check rejects and bans
+      // needs one session where an altered segment did arrive whole.
+      let outcome = await poisonedSession();
+      if (outcome.rejected === 0) {
+        t.diagnostic('no altered segment arrived whole: one more session');
+        outcome = await poisonedSession();
       }
-      assert.ok(checked > 10, `only ${checked} fragments could be checked against the origin's manifest`);
-      const rejected = sum(honest.map((viewer) => viewer.stats.integrity.rejected));
-      const banned = sum(honest.map((viewer) => viewer.stats.integrity.bannedPeers));
-      console.log(`  poisoned peer corrupted ${corrupted} chunks; honest viewers rejected ${rejected} segments, banned ${banned} peer(s), ${checked} played fragments matched the origin`);
-      assert.ok(rejected > 0 && banned > 0, 'altered data reached an honest viewer but was not rejected and its sender banned');
-      for (const [i, viewer] of honest.entries()) {
-        assert.deepEqual(viewer.fatal, [], `honest viewer ${i + 1} had a fatal error`);
-        assert.ok(viewer.advanced > SHORT_SESSION_MS / 1000 / 4, `honest viewer ${i + 1} stopped playing`);
-      }
+      assert.ok(outcome.rejected > 0 && outcome.banned > 0, 'in two sessions no altered segment reached an honest viewer whole and was rejected, its sender banned');
     });
 
     test('tracker stopped: the page plays over HTTP, with the reason in stats and no fatal error', async (t) => {

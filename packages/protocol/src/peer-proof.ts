@@ -2,15 +2,16 @@
  * Proof that a peer_id belongs to the socket announcing it. A coordinated viewer uses one peer_id
  * in every swarm, and every offer it sends carries it, so anyone could announce it first in a
  * swarm the viewer has not joined yet, or while the viewer reconnects, and keep the viewer out.
- * So the viewer draws a secret and derives the last 12 characters of its peer_id from it (SHA-256,
- * ~71 bits: no one can find a secret for someone else's peer_id); it hands the secret to the
+ * So the viewer draws a secret and derives the last 12 characters of its peer_id from it (SHA-1,
+ * which the player bundles already for swarm ids: ~71 bits to match, and finding a preimage is
+ * what nobody can do, SHA-1's collisions notwithstanding); it hands the secret to the
  * tracker in the WebSocket URL (`?peer_secret=`), never to peers. The tracker lets a socket that
  * proves a peer_id take it from one that does not, or from the viewer's own previous socket.
  * Unmodified p2p-media-loader clients send no secret and keep the first-come rule.
  *
  * Plain module (no node:crypto): the player SDK bundles it, the tracker checks with it.
  */
-import { sha256 } from '@noble/hashes/sha2.js';
+import { sha1 } from '@noble/hashes/legacy.js';
 
 /** The WebSocket URL's query parameter; redacted from logs like a token. */
 export const PEER_SECRET_PARAMETER = 'peer_secret';
@@ -28,7 +29,7 @@ export function isPeerSecret(secret: string): boolean {
 
 /** The 12 characters a secret proves; the caller has checked it with {@link isPeerSecret}. */
 export function provenSuffix(secret: string): string {
-  const digest = sha256(new TextEncoder().encode(`swarmcast peer_id:${secret}`));
+  const digest = sha1(new TextEncoder().encode(`swarmcast peer_id:${secret}`));
   let suffix = '';
   for (let i = 0; i < PROVEN_LENGTH; i++) suffix += PEER_ID_SYMBOLS[digest[i]! % PEER_ID_SYMBOLS.length];
   return suffix;
