@@ -23,7 +23,7 @@ import type { TrackerConfig } from '../config.ts';
 import type { SwarmStore } from '../store/store.ts';
 import type { SwarmAccess } from '../swarm-access.ts';
 import { AddressRateLimiter } from '../telemetry/rate-limit.ts';
-import { SeedingOrderCache } from './order-cache.ts';
+import { SeedingOrderCache, type SlotOrder } from './order-cache.ts';
 import { seedersFor, slotAt } from './seeding-order.ts';
 import { BACKUPS, MISSED_PARAMETER } from '@swarmcast/protocol/coordination';
 import { isPeerSecret, PEER_SECRET_PARAMETER, provenSuffix, provesPeerId } from '@swarmcast/protocol/peer-proof';
@@ -170,25 +170,30 @@ export async function coordinationRoutes(app: FastifyInstance, options: Coordina
 
     const now = Date.now();
     const slot = slotAt(now, config.coordinationSlotMs);
-    let ranks: ReadonlyMap<string, number>;
-    let passedOver: boolean;
-    const seedersOf = (size: number) => seedersFor(size, config.coordinationViewersPerSeeder);
-    try {
-      ({ ranks, passedOver } = await cache.order(infoHash, slot, now));
-      const place = ranks.get(peerId);
-      const seeders = seedersOf(ranks.size);
-      if (missed !== undefined && !passedOver && place !== undefined && place >= seeders && place < seeders + BACKUPS) {
-        await store.passOver(infoHash, slot, 2 * config.coordinationSlotMs);
-        cache.refresh(infoHash);
-        passedOver = true;
-        requests.inc({ outcome: 'seeders_passed_over' });
-      }
-    } catch (error) {
-      request.log.warn({ err: error }, 'coordination: reading the swarm failed');
+    const fail = (error: unknown) => {
+      request.log.warn({ err: error }, 'coordination: the swarm store failed');
       return refuse(reply, 503, 'store_unavailable', 'tracker temporarily unavailable, retry later');
+    };
+    let order: SlotOrder;
+    try {
+      order = await cache.order(infoHash, slot, now);
+    } catch (error) {
+      return fail(error);
     }
-    const seeders = seedersOf(ranks.size);
+    const { ranks } = order;
+    const seeders = seedersFor(ranks.size, config.coordinationViewersPerSeeder);
     const place = ranks.get(peerId);
+    let { passedOver } = order;
+    if (missed !== undefined && !passedOver && place !== undefined && place >= seeders && place < seeders + BACKUPS) {
+      try {
+        await store.passOver(infoHash, slot, 2 * config.coordinationSlotMs);
+      } catch (error) {
+        return fail(error);
+      }
+      cache.refresh(infoHash);
+      passedOver = true;
+      requests.inc({ outcome: 'seeders_passed_over' });
+    }
     // Passed over: the order turns by `seeders` places, so the backups come first and the seeders last.
     const rank = place === undefined ? null : passedOver ? (place - seeders + ranks.size) % ranks.size : place;
     requests.inc({ outcome: ranks.size === 0 ? 'unknown_swarm' : rank === null ? 'not_member' : 'member' });
