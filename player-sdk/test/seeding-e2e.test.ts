@@ -33,11 +33,19 @@ function browserSuite(): void {
         await sleep(1000);
       }
       await sleep(20_000);
-      const stats = await Promise.all(viewers.map((viewer) => viewer.stats()));
+      // Each asked in its own moment: across a slot boundary one may still hold its role from the
+      // last slot (both seeders, or, after its seeder was passed over, both backups) until its poll
+      // just after the boundary. Read again, at most twice, a second and a half later.
+      const readStats = () => Promise.all(viewers.map((viewer) => viewer.stats()));
+      const oneSeeder = (roles: Array<string | undefined>) => roles.includes('seeder') && roles.every((role) => role === 'seeder' || role === 'backup');
+      let stats = await readStats();
+      for (let again = 0; again < 2 && !oneSeeder(stats.map((s) => s.seeding?.role)); again++) {
+        await sleep(1500);
+        stats = await readStats();
+      }
       assert.deepEqual(stats.map((s) => s.seeding?.swarmSize), [2, 2], JSON.stringify(stats.map((s) => s.seeding)));
-      // Each asked in its own moment: across a slot boundary both may briefly hold the seeder's place.
       const roles = stats.map((s) => s.seeding?.role);
-      assert.ok(roles.includes('seeder') && roles.every((role) => role === 'seeder' || role === 'backup'), JSON.stringify(roles));
+      assert.ok(oneSeeder(roles), JSON.stringify(roles));
       assert.ok(stats.some((s) => s.p2pBytes > 0), 'segments went from one to the other');
       assert.ok(stats.every((s) => s.startupMs !== null && s.stalls === 0), `startup and stalls: ${JSON.stringify(stats.map((s) => [s.startupMs, s.stalls]))}`);
       for (const viewer of viewers.splice(0)) await viewer.close();
