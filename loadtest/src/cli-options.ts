@@ -82,3 +82,13 @@ export function abrMix(value: string): Map<string, number> {
   if ([...mix.values()].every((weight) => weight === 0)) throw new InvalidArgumentError('at least one weight must be above 0');
   return mix;
 }
+
+/** A bitrate ladder such as `400k,1200k,3m`, in kbit/s. */
+export function ladder(value: string): number[] {
+  return value.split(',').map((rung) => {
+    const match = /^(\d+(?:\.\d+)?)(k|m)$/i.exec(rung.trim());
+    const kbit = match ? Math.round(Number(match[1]) * (match[2]!.toLowerCase() === 'm' ? 1000 : 1)) : 0;
+    if (kbit < 1) throw new InvalidArgumentError('expected bitrates with k or m, comma-separated, e.g. 400k,1200k,3000k');
+    return kbit;
+  });
+}

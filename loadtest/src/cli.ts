@@ -1,8 +1,8 @@
-// swarmcast-loadtest <origin|tracker|event> [options]: rehearse a live event against a Swarmcast
+// swarmcast-loadtest <origin|tracker|event|simulate> [options]: rehearse a live event against a Swarmcast
 // deployment (by default the local stack of `npm start`).
 import { Command, CommanderError, Option } from 'commander';
 import { defaultOptions as playerDefaults } from '@swarmcast/player-sdk/policy';
-import { abrMix, fraction, integer, nonNegative, oneOf, rate, seconds, url, urlList } from './cli-options.ts';
+import { abrMix, fraction, integer, ladder, nonNegative, oneOf, rate, seconds, url, urlList } from './cli-options.ts';
 import { TargetRefusedError } from './loopback-guard.ts';
 import type { NetworkName } from './network/profiles.ts';
 import { namespaceSupport } from './network/test-hosts.ts';
@@ -10,6 +10,7 @@ import { runScenario, type CommonOptions } from './run-scenario.ts';
 import { needsTestHosts, runEventScenario, type EventScenarioOptions } from './scenarios/event-scenario.ts';
 import { runOriginScenario } from './scenarios/origin-scenario.ts';
 import { runTrackerScenario, trackerStatsUrl } from './scenarios/tracker-scenario.ts';
+import { runSimulation } from './simulate/run-simulation.ts';
 
 const DEFAULT_ORIGIN = 'http://localhost:8080';
 const DEFAULT_TRACKER = 'ws://localhost:8000';
@@ -37,7 +38,7 @@ function exitWith(code: number): void {
 }
 
 const program = new Command('swarmcast-loadtest')
-  .description('Rehearse a live event: load the origin, the tracker, or run virtual P2P viewers of a live stream.')
+  .description('Rehearse a live event: load the origin, the tracker, or run virtual P2P viewers of a live stream; or simulate one at any audience size.')
   .exitOverride()
   .showHelpAfterError('(add --help for usage)');
 
@@ -73,13 +74,14 @@ withCommonOptions(program.command('tracker')
   .addOption(new Option('--offers <n>', 'offers (and numwant) per announce, as p2p-media-loader sends').argParser(integer(0, 10)).default(5))
   .addOption(new Option('--processes <n>', 'load generator processes (default: one per 8,000 peers, at least 2)').argParser(integer(1, 64)))
   .addOption(new Option('--peers-per-address <n>', 'peers sharing one 127.0.x.y source address (keep under the tracker\'s MAX_CONNECTIONS_PER_IP)').argParser(integer(1, 20_000)).default(40))
+  .addOption(new Option('--coordination-share <fraction>', 'share of the peers that also poll the tracker\'s GET /coordination every 5 s, as players do (keep the tracker\'s COORDINATION_REQUESTS_PER_MINUTE above 12 × pollers per address)').argParser(fraction).default(0))
   .addOption(new Option('--duration <s>', 'seconds of load after every peer has joined').argParser(seconds(1, 86_400)).default(30)))
-  .action(async (options: CommonOptions & { tracker?: string[]; peers: number; swarms: number; mode: 'cadence' | 'closed-loop'; announceInterval: number; offers: number; processes?: number; peersPerAddress: number; duration: number }) => {
+  .action(async (options: CommonOptions & { tracker?: string[]; peers: number; swarms: number; mode: 'cadence' | 'closed-loop'; announceInterval: number; offers: number; processes?: number; peersPerAddress: number; coordinationShare: number; duration: number }) => {
     checkDuration(options);
     const trackers = options.tracker ?? [DEFAULT_TRACKER];
     const processes = options.processes ?? Math.max(2, Math.ceil(options.peers / 8000));
     if (options.peers / processes > 15_000) throw new UsageError(`--processes ${processes}: more than 15,000 peers per process would pass the 20,000 open files a process may have`);
-    const parameters = { trackers, peers: options.peers, swarms: options.swarms, mode: options.mode, announceIntervalSec: options.mode === 'cadence' ? options.announceInterval : 0, offers: options.offers, processes, peersPerAddress: options.peersPerAddress, durationSec: options.duration };
+    const parameters = { trackers, peers: options.peers, swarms: options.swarms, mode: options.mode, announceIntervalSec: options.mode === 'cadence' ? options.announceInterval : 0, offers: options.offers, processes, peersPerAddress: options.peersPerAddress, coordinationShare: options.coordinationShare, durationSec: options.duration };
     exitWith(await runScenario(options, {
       scenario: 'tracker',
       targets: [...trackers, ...trackers.map(trackerStatsUrl)],
@@ -151,6 +153,45 @@ withCommonOptions(program.command('event')
       plannedSec: options.duration * (options.compare ? 2 : 1),
       run: (budget, progress) => runEventScenario(scenario, budget, progress),
     }));
+  });
+
+program.command('simulate')
+  .description('capacity planning without traffic: a model of a live event delivered peer-first, over a bitrate ladder, at any audience size, deciding with the tracker\'s and the player\'s own code; peer-first beside the HTTP-only control (see the loadtest README)')
+  .addOption(new Option('--viewers <n>', 'viewers of the event').argParser(integer(1, 10_000_000)).default(10_000))
+  .addOption(new Option('--duration <s>', 'simulated seconds of the event').argParser(seconds(10, 86_400)).default(600))
+  .addOption(new Option('--segment-duration <s>', 'seconds per segment').argParser(seconds(1, 10)).default(2))
+  .addOption(new Option('--live-latency <s>', 'playhead distance behind the live edge (the SDK\'s liveLatency)').argParser(seconds(1, 120)).default(playerDefaults.liveLatency))
+  .addOption(new Option('--http-fallback-buffer <s>', 'buffer below which a segment comes over HTTP (the SDK\'s httpFallbackBuffer)').argParser(seconds(0.5, 60)).default(playerDefaults.httpFallbackBuffer))
+  .addOption(new Option('--ladder <bitrates>', 'the renditions\' bitrates, lowest first, each its own swarm').argParser(ladder).default([400, 1200, 3000], '400k,1200k,3000k'))
+  .addOption(new Option('--renditions <which>', 'all: spread the viewers round-robin over the ladder (default: all play its first rung)').argParser(oneOf('all')))
+  .addOption(new Option('--network <profile>', 'the viewers\' links: lan (unlimited), residential or mobile (drawn per viewer, see the loadtest README)').argParser(oneOf<NetworkName>('lan', 'residential', 'mobile')).default('lan'))
+  .addOption(new Option('--unreachable <fraction>', 'share of viewers that cannot make WebRTC connections: they fetch every segment from the origin').argParser(fraction).default(0))
+  .addOption(new Option('--cellular <fraction>', 'share of viewers on cellular: they download from peers but never upload').argParser(fraction).default(0))
+  .addOption(new Option('--churn <per-minute>', 'viewers of the whole audience per minute that leave without goodbye, each replaced by a newcomer').argParser(nonNegative(10_000_000)).default(0))
+  .addOption(new Option('--cell-capacity <n>', 'members per cell at most (the tracker\'s MAX_PEERS_PER_SWARM)').argParser(integer(2, 1_000_000)).default(10_000))
+  .addOption(new Option('--price-per-gb <usd>', 'origin (CDN) egress price per GB (10^9 bytes), USD').argParser(nonNegative(1000)).default(0.02))
+  .addOption(new Option('--seed <n>', 'seed of every draw, for repeatable runs').argParser(integer(0, 2 ** 31)).default(1))
+  .option('--out <file>', 'write the JSON result to this file')
+  .action(async (options: { viewers: number; duration: number; segmentDuration: number; liveLatency: number; httpFallbackBuffer: number; ladder: number[]; renditions?: 'all'; network: NetworkName; unreachable: number; cellular: number; churn: number; cellCapacity: number; pricePerGb: number; seed: number; out?: string }) => {
+    if (options.httpFallbackBuffer >= options.liveLatency) throw new UsageError(`--http-fallback-buffer ${options.httpFallbackBuffer} must be lower than --live-latency ${options.liveLatency}`);
+    if (options.unreachable + options.cellular > 1) throw new UsageError(`--unreachable ${options.unreachable} and --cellular ${options.cellular} are shares of one audience: together at most 1`);
+    if (options.duration < options.segmentDuration) throw new UsageError(`--duration ${options.duration} is shorter than one segment (--segment-duration ${options.segmentDuration})`);
+    exitWith(await runSimulation({
+      viewers: options.viewers,
+      durationSec: options.duration,
+      segmentSec: options.segmentDuration,
+      liveLatencySec: options.liveLatency,
+      httpFallbackBufferSec: options.httpFallbackBuffer,
+      ladderKbit: options.ladder,
+      allRenditions: options.renditions === 'all',
+      network: options.network,
+      unreachable: options.unreachable,
+      cellular: options.cellular,
+      churnPerMinute: options.churn,
+      cellCapacity: options.cellCapacity,
+      pricePerGb: options.pricePerGb,
+      seed: options.seed,
+    }, options.out));
   });
 
 try {

@@ -1,7 +1,8 @@
 // Seeding coordination end to end: real p2p-media-loader viewers (own processes, real WebRTC) of
 // the live stream, a real tracker serving /coordination and the origin counting what it sends.
 // Behaviour, not speed: every viewer plays, nobody stalls, and the origin sends each segment
-// fewer times than the same audience without coordination does in the same test.
+// fewer times than the same audience without coordination does in the same test. The coordinated
+// run uses the CLI's defaults: coordination is the default, through the player's own planner.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -17,11 +18,12 @@ import { figure, runCli, startOrigin, startTracker } from './support/local-stack
 
 const skip = webrtcSkip;
 
-async function eventRun(coordination: 'on' | 'off'): Promise<LoadtestResult> {
+/** `default`: no `--coordination` flag (the player's default: on). */
+async function eventRun(coordination: 'default' | 'off'): Promise<LoadtestResult> {
   const [tracker, origin] = await Promise.all([startTracker(), startOrigin()]);
   try {
     const out = join(mkdtempSync(join(tmpdir(), 'coordination-event-')), 'event.json');
-    const run = await runCli(['event', '--origin', origin.url, '--tracker', tracker.url, '--viewers', '8', '--duration', '40', '--ramp', '6', '--coordination', coordination, '--out', out]);
+    const run = await runCli(['event', '--origin', origin.url, '--tracker', tracker.url, '--viewers', '8', '--duration', '40', '--ramp', '6', ...(coordination === 'off' ? ['--coordination', 'off'] : []), '--out', out]);
     assert.equal(run.code, 0, run.stderr);
     return JSON.parse(readFileSync(out, 'utf8')) as LoadtestResult;
   } finally {
@@ -29,17 +31,21 @@ async function eventRun(coordination: 'on' | 'off'): Promise<LoadtestResult> {
   }
 }
 
-test('8 viewers, 40 s: with coordination every viewer plays without a stall and the origin sends each segment fewer times than without', { skip, timeout: 240_000 }, async () => {
+test('8 viewers, 40 s: with the defaults (coordination) every viewer plays without a stall and the origin sends each segment fewer times than without', { skip, timeout: 240_000 }, async () => {
   const uncoordinated = await eventRun('off');
-  const coordinated = await eventRun('on');
-  for (const [name, result] of [['off', uncoordinated], ['on', coordinated]] as const) {
+  const coordinated = await eventRun('default');
+  for (const [name, result] of [['off', uncoordinated], ['default', coordinated]] as const) {
     const viewers = result.details['viewers'] as Array<LiveStats & { viewer: string }>;
     assert.equal(viewers.length, 8, `coordination ${name}`);
     for (const viewer of viewers) assert.ok(viewer.startupSec !== null && viewer.segmentsLoaded >= 10, `coordination ${name}: ${viewer.viewer} played`);
   }
   assert.equal(figure(coordinated, 'late segments'), 0);
   const viewers = coordinated.details['viewers'] as Array<LiveStats & { viewer: string }>;
+  // Roles in the per-viewer report: the virtual viewers ask the tracker through the player's planner.
   assert.ok(viewers.some((v) => v.roleSec.seeder > 0), 'the tracker made someone a seeder');
+  assert.ok(viewers.some((v) => v.roleSec.relay > 0), 'the others waited for the mesh as relays');
+  const off = uncoordinated.details['viewers'] as Array<LiveStats & { viewer: string }>;
+  assert.ok(off.every((v) => v.role === null && v.roleSec.seeder + v.roleSec.backup + v.roleSec.relay === 0), '--coordination off: no viewer has a role');
   assert.ok(viewers.every((v) => v.roleSec.none < 10), 'every viewer had a coordination signal for most of the run');
   const before = figure(uncoordinated, 'origin fetches per segment');
   const after = figure(coordinated, 'origin fetches per segment');

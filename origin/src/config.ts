@@ -78,6 +78,14 @@ export const MIN_ADMIN_TOKEN_LENGTH = 16;
 export const LIVE_WINDOW_MIN = 6;
 export const LIVE_WINDOW_MAX = 10;
 
+/**
+ * The default live epoch: a fixed instant (so every origin agrees), and a recent one. The looped
+ * sample wraps every 30 s, each wrap one discontinuity, and hls.js walks its per-discontinuity
+ * array from index 0 on every playlist load: counted from the Unix epoch (~60 million) that walk
+ * took ~0.6 s of a viewer's main thread per load, half a core per viewer.
+ */
+const DEFAULT_LIVE_EPOCH_MS = Date.parse('2026-01-01T00:00:00Z');
+
 /** Milliseconds since the Unix epoch, or an ISO 8601 date. */
 function epoch(raw: string): number {
   const value = /^\d+$/.test(raw) ? Number(raw) : Date.parse(raw);
@@ -120,9 +128,9 @@ export const originSettings = {
   }),
   liveEpochMs: setting({
     env: 'LIVE_EPOCH',
-    default: 0,
+    default: DEFAULT_LIVE_EPOCH_MS,
     parse: epoch,
-    docDefault: '`0` (Unix epoch)',
+    docDefault: '`2026-01-01T00:00:00Z`',
     doc: 'when live sequence 0 started: ms since the epoch or an ISO 8601 date; the same value on every origin gives the same live edge',
   }),
   corsOrigins: setting({ env: 'CORS_ORIGINS', default: '*', parse: corsOrigins, doc: '`*` or a comma list of exact origins' }),

@@ -10,13 +10,13 @@ import { SAMPLE_MEDIA_DIR } from './fixture.ts';
 const packageDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 describe('loadConfig', () => {
-  test('defaults: port 8080 on all interfaces, bundled media, 6-segment window, Unix epoch, any origin', () => {
+  test('defaults: port 8080 on all interfaces, bundled media, 8-segment window, a 2026 epoch, any origin', () => {
     const config = loadConfig({});
     assert.equal(config.port, 8080);
     assert.equal(config.host, '0.0.0.0');
     assert.equal(config.origin.mediaDir, SAMPLE_MEDIA_DIR);
     assert.equal(config.origin.liveWindowSegments, 8);
-    assert.equal(config.origin.liveEpochMs, 0);
+    assert.equal(config.origin.liveEpochMs, Date.parse('2026-01-01T00:00:00Z'));
     assert.equal(config.origin.corsOrigins, '*');
     assert.equal(config.origin.demoPage, defaultOriginOptions.demoPage);
   });

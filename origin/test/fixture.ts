@@ -29,6 +29,8 @@ export function testOrigin(options: Partial<OriginOptions> = {}) {
     demoPage: '/nonexistent/demo.html',
     sdkBundle: '/nonexistent/sdk.js',
     liveWindowSegments: TEST_WINDOW_SEGMENTS,
+    // Test clocks count from 0; the default epoch's own test sets it back.
+    liveEpochMs: 0,
     ...options,
   });
 }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { defaultOriginOptions } from '../src/config.ts';
 import { ManualClock, parsePlaylist, RENDITIONS, SAMPLE_DIR, SAMPLE_SEGMENTS, SEGMENT_MS, testOrigin } from './fixture.ts';
 
 const LOOP_MS = SAMPLE_SEGMENTS * SEGMENT_MS;
@@ -113,6 +114,20 @@ describe('live media playlist', () => {
       assert.equal(playlist.mediaSequence, 92);
     } finally {
       await shifted.close();
+    }
+  });
+
+  test('by default the stream started on 2026-01-01, so its discontinuity sequence stays small (hls.js walks it on every playlist load)', async () => {
+    const defaultEpoch = testOrigin({ now: clock.now, liveEpochMs: defaultOriginOptions.liveEpochMs, liveWindowSegments: 8 });
+    try {
+      clock.nowMs = Date.parse('2027-01-01T00:00:00Z');
+      const playlist = parsePlaylist((await defaultEpoch.inject('/live/sample/240p/index.m3u8')).body);
+      const sequences = (clock.nowMs - Date.parse('2026-01-01T00:00:00Z')) / SEGMENT_MS;
+      assert.equal(playlist.mediaSequence, sequences - 8);
+      assert.equal(playlist.discontinuitySequence, Math.floor((sequences - 8) / SAMPLE_SEGMENTS));
+      assert.ok(playlist.discontinuitySequence! < 1_100_000, `discontinuity sequence ${playlist.discontinuitySequence}`);
+    } finally {
+      await defaultEpoch.close();
     }
   });
 

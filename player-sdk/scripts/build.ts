@@ -1,7 +1,7 @@
 /**
  * Builds the package into dist/:
  * - `esm/` for npm users: `index.js` (createPlayer, the element), `engine.js` (bring your own
- *   hls.js) and `headless.js` (the policy without a browser, `@swarmcast/player-sdk/policy`), ESM
+ *   hls.js) and `policy.js` (the policy without a browser, `@swarmcast/player-sdk/policy`), ESM
  *   with hls.js left to the site (a peer dependency: a site that ships hls.js has one copy) and
  *   p2p-media-loader inside;
  * - `types/` (.d.ts with `.js` specifiers, as Node and bundlers resolve them);
@@ -39,7 +39,7 @@ export async function buildSdk(): Promise<void> {
 
   await build({
     ...browser,
-    entryPoints: ['index', 'engine', 'headless'].map((entry) => resolve(packageDir, `src/${entry}.ts`)),
+    entryPoints: ['index', 'engine', 'policy'].map((entry) => resolve(packageDir, `src/${entry}.ts`)),
     outdir: resolve(dist, 'esm'),
     format: 'esm',
     // The entries share one copy of everything but hls.js (not imported by the engine entry at all).

@@ -38,8 +38,15 @@ export interface BundleSizes {
 export const BUDGETS = {
   // Raised by 2 KiB (minified) and 1 KiB (gzipped) for the proven peer_id, the backups' reports and
   // the seeding planner (+1.7 KiB; the budgets had 0.4 KiB left): security, not trimming, was due.
-  light: { minified: 552 * KIB, gzipped: 171 * KIB },
-  engine: { minified: 182 * KIB },
+  // Raised again by 2 KiB (light; 1 KiB gzipped) and 4 KiB (engine) for issue 22: the coordination
+  // answer checked against its TypeBox schema (+3.0 KiB minified, +0.9 KiB gzipped: TypeBox's
+  // single builders, not its 60 KiB validator) and createSession split into parts that remove
+  // their hls.js listeners (+0.9 KiB, +0.3 KiB gzipped). Raised again by 2 KiB (light; 1 KiB
+  // gzipped) and 3 KiB (engine) for issue 23: what a viewer reports so the tracker sizes the seeding
+  // (uplink meter, segment sizes, mesh budget, sent with proof when changed: light 555.4 KiB /
+  // 172.3 KiB gzipped, engine 188.0 KiB).
+  light: { minified: 556 * KIB, gzipped: 173 * KIB },
+  engine: { minified: 189 * KIB },
 } as const;
 
 /** What issue 16 asked of the light bundle. */

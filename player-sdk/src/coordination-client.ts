@@ -3,10 +3,19 @@
  * answer per swarm (see `seeding-role.ts` for what it means). No DOM: the load tester's virtual
  * viewers run the same client in Node.
  */
-import { MISSED_PARAMETER } from '@swarmcast/protocol/coordination';
+import { coordinationAnswerSchema, MISSED_PARAMETER, REPORT_LIMITS, REPORT_PARAMETERS } from '@swarmcast/protocol/coordination';
 import { PEER_SECRET_PARAMETER } from '@swarmcast/protocol/peer-proof';
+import { conforms } from '@swarmcast/protocol/schema-check';
 import { trackerHttpUrl } from '@swarmcast/protocol/urls';
 import type { SwarmCoordination } from './seeding-role.ts';
+
+/** What this viewer tells the tracker about itself with each poll of a swarm (REPORT_PARAMETERS). */
+export interface ViewerReport {
+  uplinkKbit: number | null;
+  uploads: boolean;
+  segmentBytes: number | null;
+  budgetMs: number | null;
+}
 
 export interface CoordinationClientOptions {
   /** The tracker's WebSocket URL (its `token` query parameter is passed on). */
@@ -19,17 +28,10 @@ export interface CoordinationClientOptions {
   /** Milliseconds on a monotonic clock (injected by tests). */
   now?: () => number;
   random?: () => number;
+  /** This viewer's report for a swarm, sent with each poll of it. */
+  report?: (infoHash: string) => ViewerReport;
   /** Called after each answer is kept, so the caller can re-plan at once rather than at its next tick. */
   onAnswer?: (infoHash: string) => void;
-}
-
-/** The wire answer (snake_case as the tracker's WebTorrent frames). */
-interface CoordinationAnswer {
-  swarm_size: number;
-  seeders: number;
-  rank: number | null;
-  slot_ms: number;
-  next_slot_in_ms: number;
 }
 
 /** Often enough to follow the swarm's size and a seeder's departure; a poll per viewer and swarm. */
@@ -39,22 +41,21 @@ const UNKNOWN_RETRY_MS = 1000;
 const MAX_ERROR_BACKOFF_MS = 30_000;
 /** Polls spread over this much after a slot boundary, so a swarm does not ask all at once. */
 const SLOT_JITTER_MS = 500;
+/**
+ * An unchanged report is sent again this often (the tracker may have moved the viewer to another
+ * cell, or lost it); a report carries the peer_id's secret, so not with every poll.
+ */
+const REPORT_REFRESH_MS = 60_000;
 /** Bounds what a page can make the client track (renditions and audio tracks of one player). */
 const MAX_SWARMS = 16;
 const REQUEST_TIMEOUT_MS = 5000;
-
-function isAnswer(value: unknown): value is CoordinationAnswer {
-  const answer = value as Partial<CoordinationAnswer> | null;
-  return typeof answer === 'object' && answer !== null
-    && Number.isInteger(answer.swarm_size) && Number.isInteger(answer.seeders)
-    && (answer.rank === null || Number.isInteger(answer.rank))
-    && Number.isFinite(answer.slot_ms) && Number.isFinite(answer.next_slot_in_ms);
-}
 
 export class CoordinationClient {
   private readonly answers = new Map<string, SwarmCoordination>();
   private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
   private readonly errors = new Map<string, number>();
+  /** The report each swarm's tracker last took, and when (on the client's clock). */
+  private readonly reported = new Map<string, { text: string; at: number }>();
   /** Segments this viewer fetched from the origin as a backup, per swarm, not yet reported. */
   private readonly missed = new Map<string, number>();
   private readonly fetch: typeof fetch;
@@ -106,6 +107,29 @@ export class CoordinationClient {
     this.timers.clear();
   }
 
+  /**
+   * The report's query parameters, when there is something to say that the tracker has not heard
+   * from this client in the last REPORT_REFRESH_MS; null otherwise (the poll is then anonymous).
+   */
+  private reportFor(infoHash: string): Array<[string, string]> | null {
+    const report = this.options.report?.(infoHash);
+    if (!report) return null;
+    const params: Array<[string, string]> = [];
+    const put = (name: string, value: number | null, limits: { minimum: number; maximum: number }) => {
+      // The tracker refuses a poll with a value out of range: one that is not a figure is left out.
+      if (value !== null && Number.isInteger(value) && value >= limits.minimum && value <= limits.maximum) params.push([name, String(value)]);
+    };
+    put(REPORT_PARAMETERS.uplinkKbit, report.uplinkKbit, REPORT_LIMITS.uplinkKbit);
+    put(REPORT_PARAMETERS.segmentBytes, report.segmentBytes, REPORT_LIMITS.segmentBytes);
+    put(REPORT_PARAMETERS.budgetMs, report.budgetMs, REPORT_LIMITS.budgetMs);
+    // Uploading is what the tracker assumes of a viewer that says nothing.
+    if (params.length === 0 && report.uploads) return null;
+    params.push([REPORT_PARAMETERS.uploads, report.uploads ? '1' : '0']);
+    const last = this.reported.get(infoHash);
+    if (last && last.text === String(new URLSearchParams(params)) && this.now() - last.at < REPORT_REFRESH_MS) return null;
+    return params;
+  }
+
   private schedule(infoHash: string, delayMs: number): void {
     if (this.stopped || this.unsupported) return;
     this.timers.set(infoHash, setTimeout(() => void this.poll(infoHash), delayMs));
@@ -115,11 +139,12 @@ export class CoordinationClient {
     const url = new URL(trackerHttpUrl(this.tracker, '/coordination', ['token']));
     url.searchParams.set('info_hash', infoHash);
     url.searchParams.set('peer_id', this.options.peerId);
+    const report = this.reportFor(infoHash);
+    for (const [name, value] of report ?? []) url.searchParams.set(name, value);
     const missed = this.missed.get(infoHash);
-    if (missed !== undefined) {
-      url.searchParams.set(MISSED_PARAMETER, String(missed));
-      url.searchParams.set(PEER_SECRET_PARAMETER, this.options.peerSecret);
-    }
+    if (missed !== undefined) url.searchParams.set(MISSED_PARAMETER, String(missed));
+    // Both need the proof of the peer_id (anyone could claim them for another viewer): sent only with them.
+    if (missed !== undefined || report) url.searchParams.set(PEER_SECRET_PARAMETER, this.options.peerSecret);
     let next: number;
     try {
       const response = await this.fetch(url.href, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
@@ -128,7 +153,7 @@ export class CoordinationClient {
         return;
       }
       const body: unknown = response.ok ? await response.json() : undefined;
-      if (!isAnswer(body)) throw new Error(`HTTP ${response.status}`);
+      if (!conforms(coordinationAnswerSchema, body)) throw new Error(`HTTP ${response.status}`);
       const receivedAt = this.now();
       this.answers.set(infoHash, {
         swarmSize: body.swarm_size,
@@ -138,6 +163,8 @@ export class CoordinationClient {
         receivedAt,
       });
       this.errors.delete(infoHash);
+      // The tracker keeps the reports of its members only: one not listed yet says it again.
+      if (report && body.rank !== null) this.reported.set(infoHash, { text: String(new URLSearchParams(report)), at: receivedAt });
       // Reported (the tracker heard it, or the slot has moved on): a later miss is news again.
       this.missed.delete(infoHash);
       this.options.onAnswer?.(infoHash);

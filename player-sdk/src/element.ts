@@ -16,7 +16,7 @@ import { createPlayer, type SwarmcastPlayer } from './player.ts';
 export const ELEMENT_NAME = 'swarmcast-player';
 
 /** Attributes that choose what is played and with whom: a change starts a new player. */
-const RESTARTING = ['src', 'tracker', 'swarm-id', 'p2p'] as const;
+const RESTARTING = ['src', 'tracker', 'swarm-id', 'p2p', 'coordination'] as const;
 const LIVE = ['level', 'latency', 'live-latency', 'token', 'controls', 'muted', 'autoplay', 'poster'] as const;
 /** Player events forwarded as `swarmcast-<name>` DOM events. */
 const FORWARDED: SwarmcastEventName[] = ['stats', 'fallback', 'error'];
@@ -37,6 +37,7 @@ export function optionsFromAttributes(get: (name: string) => string | null): Swa
     options.tokenRefreshSeconds = ATTRIBUTE_TOKEN_REFRESH_SEC;
   }
   if (get('p2p') === 'false') options.p2p = false;
+  if (get('coordination') === 'false') options.coordination = false;
   options.level = levelOf(get('level'));
   const latency = get('latency') ?? get('live-latency');
   if (latency !== null) options.liveLatency = Number(latency);

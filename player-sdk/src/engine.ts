@@ -14,15 +14,15 @@
 import type Hls from 'hls.js';
 import type { HlsConfig } from 'hls.js';
 import { Emitter } from './events.ts';
+import { chooseTransport } from './loading-policy.ts';
 import { OptionError, resolveOptions, type SwarmcastOptions } from './options.ts';
-import { chooseTransport } from './policy.ts';
 import { createSession, type SwarmcastHandle } from './session.ts';
 import { TokenSource } from './token-source.ts';
 
 export type { QualityLevel, SwarmcastHandle } from './session.ts';
 export type { SwarmcastStats, IntegrityStats, SegmentSource } from './stats.ts';
 export type { FallbackEvent, Listener, PeerEvent, SegmentEvent, SwarmcastErrorEvent, SwarmcastEventMap, SwarmcastEventName } from './events.ts';
-export type { FallbackReason, TransportMode } from './policy.ts';
+export type { FallbackReason, TransportMode } from './loading-policy.ts';
 export { OptionError, type SwarmcastOptions } from './options.ts';
 
 /**

@@ -1,5 +1,5 @@
 /** The events a player emits, and a tiny typed emitter for them. */
-import type { FallbackReason } from './policy.ts';
+import type { FallbackReason } from './loading-policy.ts';
 import type { SegmentSource, SwarmcastStats } from './stats.ts';
 
 export interface PeerEvent {

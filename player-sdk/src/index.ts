@@ -5,5 +5,5 @@ export type { QualityLevel, SwarmcastHandle } from './session.ts';
 export { defaultOptions, OptionError, resolveOptions, type PolicyName, type ResolvedOptions, type SwarmcastOptions } from './options.ts';
 export type { SwarmcastStats, IntegrityStats, SegmentSource } from './stats.ts';
 export type { FallbackEvent, Listener, PeerEvent, SegmentEvent, SwarmcastErrorEvent, SwarmcastEventMap, SwarmcastEventName } from './events.ts';
-export type { FallbackReason, TransportMode } from './policy.ts';
+export type { FallbackReason, TransportMode } from './loading-policy.ts';
 export { defineSwarmcastElement, ELEMENT_NAME } from './element.ts';

@@ -7,7 +7,7 @@ import { collectorUrlFor } from './telemetry.ts';
 
 /** Which segment-scheduling policy the player runs. */
 export type PolicyName =
-  /** Swarmcast's buffer-aware peer-first policy (see `policy.ts`). */
+  /** Swarmcast's buffer-aware peer-first policy (see `loading-policy.ts`). */
   | 'peer-first'
   /** p2p-media-loader 2.3.1's own defaults: HTTP for the next 15 s, peers only for prefetch. Kept for comparison (bench). */
   | 'library-default';
@@ -107,10 +107,10 @@ export interface SwarmcastOptions {
    * Seeding coordination (live, `peer-first`): ask the first tracker (`GET /coordination`) which
    * viewers of this rendition fetch new segments from the origin (a few seeders, rotated), so
    * the others wait for peers and origin fetches stay near one per segment however large the
-   * audience. Without an answer the player behaves as if this were `false`. See `seeding-role.ts`.
-   * Opt-in for now: measured with the load tester's virtual viewers, not yet in browsers at scale
-   * (the README says what was and was not measured).
-   * @default false
+   * audience. Without an answer (an older tracker, `COORDINATION=off`, a 404 or 429) the player
+   * behaves exactly as if this were `false`, with no error. See `seeding-role.ts`; the README has
+   * the Chromium measurements it is the default on.
+   * @default true
    */
   coordination?: boolean;
   /**
@@ -202,7 +202,7 @@ export const defaultOptions: Readonly<Omit<ResolvedOptions, 'src'>> = deepFreeze
   liveLatency: 12,
   httpFallbackBuffer: 3,
   policy: 'peer-first',
-  coordination: false,
+  coordination: true,
   level: 'auto',
   rtcConfig: { iceServers: [{ urls: 'stun:stun.l.google.com:19302' }] },
   autoplay: true,

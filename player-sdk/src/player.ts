@@ -5,8 +5,8 @@
  */
 import Hls from 'hls.js';
 import { Emitter } from './events.ts';
+import { chooseTransport } from './loading-policy.ts';
 import { checkLevel, checkLiveLatency, resolveOptions, withToken, type ResolvedOptions, type SwarmcastOptions } from './options.ts';
-import { chooseTransport } from './policy.ts';
 import { createSession, type Session, type SwarmcastHandle } from './session.ts';
 import type { SwarmcastStats } from './stats.ts';
 import { TrackerTokenRenewal } from './token-renewal.ts';

@@ -3,16 +3,24 @@
  * tester's virtual viewers, so a rehearsal measures the code the player ships: whether
  * coordination applies, the viewer's proven peer_id and the tracker URLs that carry its proof, its
  * role in a swarm from the tracker's answer, the loading plan the policy derives from a playback
- * snapshot and that role, and a backup's report of its own origin fetches.
+ * snapshot and that role, a backup's report of its own origin fetches, and what the viewer tells
+ * the tracker about itself (its uplink as its uploads show it, whether it uploads, its segments'
+ * size and its mesh budget), from which the tracker sizes the seeding.
  *
  * Headless (no hls.js, no DOM): the clock, randomness and fetch are injectable. Without
  * coordination (off, not peer-first, no tracker, no P2P) every answer is the uncoordinated one:
  * no role, no peer_id of ours, the policy's plan as before coordination existed.
  */
 import { newPeerIdentity, withPeerSecret } from '@swarmcast/protocol/peer-proof';
-import { CoordinationClient } from './coordination-client.ts';
-import { isPeerFirst, planLoading, type LoadingPlan, type PlaybackSnapshot, type PolicyOptions } from './policy.ts';
+import { CoordinationClient, type ViewerReport } from './coordination-client.ts';
+import { isPeerFirst, meshBudgetMs, planLoading, type LoadingPlan, type PlaybackSnapshot, type PolicyOptions } from './loading-policy.ts';
 import { seedingRole, type SeedingRole } from './seeding-role.ts';
+import { UplinkMeter } from './uplink-meter.ts';
+
+/** Recent segments per swarm whose median size is reported. */
+const SIZE_SAMPLES = 7;
+/** Swarms whose segment sizes are kept (as many as the client follows). */
+const MAX_SIZED_SWARMS = 16;
 
 export interface SeedingPlannerSetup {
   /** The policy's options and the `coordination` option. */
@@ -21,6 +29,8 @@ export interface SeedingPlannerSetup {
   p2p: boolean;
   /** Tracker URLs (with their token, if any); the first one is asked about roles. */
   trackers: readonly string[];
+  /** Whether this viewer uploads to peers (not on cellular, uploads allowed); default true. */
+  uploads?: boolean;
   /** A coordination answer arrived: re-plan now rather than at the next tick. */
   onAnswer?: () => void;
   fetch?: typeof fetch;
@@ -39,11 +49,17 @@ export class SeedingPlanner {
   private readonly client: CoordinationClient | null;
   private readonly now: () => number;
   private readonly random: () => number;
+  private readonly uplink: UplinkMeter;
+  /** info_hash → sizes of its recent segments, bytes. */
+  private readonly segmentSizes = new Map<string, number[]>();
+  /** The mesh budget of the last plan, ms (it follows the playlist's segment duration). */
+  private budgetMs: number | null = null;
 
   constructor(private readonly setup: SeedingPlannerSetup) {
     ({ peerId: this.peerId, secret: this.secret } = newPeerIdentity(setup.randomBytes ?? ((bytes) => crypto.getRandomValues(bytes))));
     this.now = setup.now ?? (() => performance.now());
     this.random = setup.random ?? Math.random;
+    this.uplink = new UplinkMeter(this.now);
     const tracker = setup.trackers[0];
     this.client =
       setup.p2p && setup.options.coordination && isPeerFirst(setup.options.policy) && tracker !== undefined
@@ -54,9 +70,15 @@ export class SeedingPlanner {
             ...(setup.fetch ? { fetch: setup.fetch } : {}),
             now: this.now,
             random: this.random,
+            report: (infoHash) => this.report(infoHash),
             onAnswer: () => setup.onAnswer?.(),
           })
         : null;
+  }
+
+  /** Whether this viewer uploads to peers. */
+  get uploads(): boolean {
+    return this.setup.uploads ?? true;
   }
 
   /** Whether this viewer follows the tracker's seeding coordination. */
@@ -102,6 +124,7 @@ export class SeedingPlanner {
   /** The loading plan for the playback now, in the swarm being played; null when the policy is not peer-first. */
   plan(snapshot: Omit<PlaybackSnapshot, 'role'>, infoHash: string | undefined): LoadingPlan | null {
     if (!isPeerFirst(this.setup.options.policy)) return null;
+    if (snapshot.isLive) this.budgetMs = meshBudgetMs(this.setup.options, snapshot.segmentDuration);
     return planLoading({ ...snapshot, role: this.role(infoHash) }, this.setup.options, this.random());
   }
 
@@ -111,6 +134,34 @@ export class SeedingPlanner {
    */
   originFetch(infoHash: string | undefined, connectedPeers: number): void {
     if (infoHash !== undefined && connectedPeers > 0 && this.role(infoHash)?.kind === 'backup') this.client?.reportMissed(infoHash);
+  }
+
+  /** A chunk of `bytes` went to peer `peerId` (p2p-media-loader's onChunkUploaded). */
+  uploaded(bytes: number, peerId: string): void {
+    this.uplink.uploaded(bytes, peerId);
+  }
+
+  /** A segment of `infoHash` loaded, `bytes` long (from wherever). */
+  segmentLoaded(infoHash: string | undefined, bytes: number): void {
+    if (infoHash === undefined || !this.client) return;
+    let sizes = this.segmentSizes.get(infoHash);
+    if (!sizes) {
+      if (this.segmentSizes.size >= MAX_SIZED_SWARMS) this.segmentSizes.delete(this.segmentSizes.keys().next().value!);
+      this.segmentSizes.set(infoHash, (sizes = []));
+    }
+    sizes.push(bytes);
+    if (sizes.length > SIZE_SAMPLES) sizes.shift();
+  }
+
+  /** What this viewer tells the tracker about itself in `infoHash`. */
+  report(infoHash: string): ViewerReport {
+    const sizes = [...(this.segmentSizes.get(infoHash) ?? [])].sort((a, b) => a - b);
+    return {
+      uplinkKbit: this.uplink.kbit,
+      uploads: this.uploads,
+      segmentBytes: sizes.length === 0 ? null : sizes[Math.floor(sizes.length / 2)]!,
+      budgetMs: this.budgetMs,
+    };
   }
 
   stop(): void {

@@ -1,5 +1,5 @@
 /** Playback and transfer counters of one player, and the arithmetic behind the `stats` event. */
-import type { FallbackReason, TransportMode } from './policy.ts';
+import type { FallbackReason, TransportMode } from './loading-policy.ts';
 
 export type SegmentSource = 'http' | 'p2p';
 

@@ -15,6 +15,7 @@ import type Hls from 'hls.js';
 import type { Fragment } from 'hls.js';
 import type { DynamicCoreConfig } from 'p2p-media-loader-core';
 import type { HlsJsP2PEngine } from 'p2p-media-loader-hlsjs';
+import { listenTo } from './hls-listeners.ts';
 import { withToken } from './options.ts';
 import type { TokenSource } from './token-source.ts';
 
@@ -83,6 +84,7 @@ export class TrackerTokenRenewal {
   /** Streams with a fragment in flight in hls.js (see `watch`). */
   private readonly loading = new Set<StreamType>();
   private stopped = false;
+  private unwatch = () => {};
 
   constructor(private readonly setup: TrackerTokenRenewalSetup) {
     this.last = setup.tokens.current;
@@ -103,17 +105,20 @@ export class TrackerTokenRenewal {
       this.loading.delete(stream);
       this.restartStale();
     };
-    hls.on(Events.FRAG_LOADING, (_event, { frag }) => {
-      const stream = streamOf(frag);
-      if (stream) this.loading.add(stream);
+    this.unwatch = listenTo(hls, {
+      [Events.FRAG_LOADING]: (_event, { frag }) => {
+        const stream = streamOf(frag);
+        if (stream) this.loading.add(stream);
+      },
+      [Events.FRAG_LOADED]: (_event, { frag }) => settled(frag),
+      [Events.FRAG_LOAD_EMERGENCY_ABORTED]: (_event, { frag }) => settled(frag),
+      [Events.ERROR]: (_event, { frag }) => settled(frag),
     });
-    hls.on(Events.FRAG_LOADED, (_event, { frag }) => settled(frag));
-    hls.on(Events.FRAG_LOAD_EMERGENCY_ABORTED, (_event, { frag }) => settled(frag));
-    hls.on(Events.ERROR, (_event, { frag }) => settled(frag));
   }
 
   stop(): void {
     this.stopped = true;
+    this.unwatch();
     clearTimeout(this.timer);
     for (const pause of this.pauses.values()) clearTimeout(pause);
   }

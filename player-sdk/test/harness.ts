@@ -231,6 +231,39 @@ export interface SegmentRecord {
   role: string;
 }
 
+/** What the origin and the mesh did for the segments first seen (by any viewer) at or after a moment. */
+export interface SegmentFigures {
+  segments: number;
+  /** Origin fetches of those segments, and by the fetching viewer's role then (`none`: uncoordinated). */
+  fetches: number;
+  fetchesByRole: Record<string, number>;
+  /** Seconds from a segment's first arrival anywhere to each viewer that took it from a peer, ascending. */
+  meshDelaysSec: number[];
+}
+
+export function segmentFigures(records: readonly SegmentRecord[], since: number): SegmentFigures {
+  const byUrl = new Map<string, SegmentRecord[]>();
+  for (const record of records) {
+    const list = byUrl.get(record.url);
+    if (list) list.push(record);
+    else byUrl.set(record.url, [record]);
+  }
+  const figures: SegmentFigures = { segments: 0, fetches: 0, fetchesByRole: {}, meshDelaysSec: [] };
+  for (const list of byUrl.values()) {
+    const first = Math.min(...list.map((record) => record.at));
+    if (first < since) continue;
+    figures.segments++;
+    for (const record of list) {
+      if (record.source === 'http') {
+        figures.fetches++;
+        figures.fetchesByRole[record.role] = (figures.fetchesByRole[record.role] ?? 0) + 1;
+      } else figures.meshDelaysSec.push((record.at - first) / 1000);
+    }
+  }
+  figures.meshDelaysSec.sort((a, b) => a - b);
+  return figures;
+}
+
 /** Every segment a viewer's player loaded so far, in order. */
 export const segmentRecords = (viewer: Viewer) => viewer.page.evaluate(() => (window as unknown as { segmentRecords: SegmentRecord[] }).segmentRecords);
 

@@ -22,7 +22,7 @@ describe('the published package', { timeout: 5 * 60_000 }, () => {
   test('npm pack ships the builds, types and README, and no sources, tests or demo', async () => {
     const { stdout } = await run('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: packageDir });
     const files = (JSON.parse(stdout) as Array<{ files: Array<{ path: string }> }>)[0]!.files.map((file) => file.path).sort();
-    const entries = ['index', 'engine', 'headless'].flatMap((entry) => [`dist/esm/${entry}.js`, `dist/types/${entry}.d.ts`]);
+    const entries = ['index', 'engine', 'policy'].flatMap((entry) => [`dist/esm/${entry}.js`, `dist/types/${entry}.d.ts`]);
     for (const needed of ['package.json', 'README.md', ...entries, 'dist/swarmcast.min.js', 'dist/swarmcast.full.min.js']) {
       assert.ok(files.includes(needed), `${needed} is missing from the package`);
     }

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { defaultOptions } from '../src/options.ts';
 import {
   chooseTransport,
   DEADLINE_STAGGER_SEGMENTS,
@@ -13,7 +12,8 @@ import {
   uploadAllowed,
   VOD_HTTP_FLOOR_SEC,
   type PlaybackSnapshot,
-} from '../src/policy.ts';
+} from '../src/loading-policy.ts';
+import { defaultOptions } from '../src/options.ts';
 
 const options = { liveLatency: defaultOptions.liveLatency, httpFallbackBuffer: defaultOptions.httpFallbackBuffer, policy: 'peer-first' as const };
 const live: PlaybackSnapshot = { isLive: true, bufferAhead: 6, connectedPeers: 3, recentStall: false, segmentDuration: 2 };
@@ -85,6 +85,17 @@ describe('initial configuration', () => {
     for (let retry = 0; retry < errorRetry.maxNumRetry; retry++) waited += Math.min(errorRetry.retryDelayMs * 2 ** retry, errorRetry.maxRetryDelayMs);
     assert.ok(waited >= PLAYLIST_RETRY_WINDOW_MS, `retries cover ${waited} ms`);
     assert.ok(errorRetry.maxRetryDelayMs <= 4000, 'a viewer notices the origin is back within a few seconds');
+  });
+
+  test("a segment p2p-media-loader failed to load (status 0: it drops the origin's) is retried, as hls.js retries a 5xx; a 404 is not", () => {
+    const { errorRetry } = hlsConfigFor(options).fragLoadPolicy!.default;
+    const shouldRetry = errorRetry!.shouldRetry!;
+    const failed = { url: 'https://cdn.example/live/1.ts', code: 0, text: '' };
+    assert.equal(shouldRetry(errorRetry, 0, false, failed, false), true);
+    assert.equal(shouldRetry(errorRetry, errorRetry!.maxNumRetry - 1, false, failed, false), true);
+    assert.equal(shouldRetry(errorRetry, errorRetry!.maxNumRetry, false, failed, false), false, 'not forever');
+    assert.equal(shouldRetry(errorRetry, 0, false, { ...failed, code: 404, text: 'Not Found' }, false), false);
+    assert.equal(shouldRetry(errorRetry, 0, false, { ...failed, code: 503 }, true), true, "hls.js's own retry stands");
   });
 });
 

@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, mock, test } from 'node:test';
 import { createHash } from 'node:crypto';
 import { CoordinationClient } from '../src/coordination-client.ts';
+import { HTTP_FIRST_WINDOW_SEC, initialCoreConfig, JOIN_GRACE_SEC, JOIN_PEER_WAIT_MS, planLoading, RELAY_STAGGER_SEC, STALL_MARGIN_SEC, type PlaybackSnapshot } from '../src/loading-policy.ts';
 import { defaultOptions } from '../src/options.ts';
-import { HTTP_FIRST_WINDOW_SEC, initialCoreConfig, JOIN_GRACE_SEC, JOIN_PEER_WAIT_MS, planLoading, RELAY_STAGGER_SEC, STALL_MARGIN_SEC, type PlaybackSnapshot } from '../src/policy.ts';
 import { BACKUP_LEAD, BACKUPS, COORDINATION_STALE_MS, seedingRole, type SwarmCoordination } from '../src/seeding-role.ts';
 import { SeedingPlanner } from '../src/seeding-planner.ts';
 import { swarmInfoHash } from '../src/swarm-identity.ts';
@@ -167,7 +167,7 @@ describe('CoordinationClient', () => {
   });
 
   test('an unknown peer asks again soon; a malformed answer does not replace the last good one', async () => {
-    const answers = [reply({ swarm_size: 1, seeders: 1, rank: null, slot_ms: 20_000, next_slot_in_ms: 100 }), reply({ rank: 'x' })];
+    const answers = [reply({ swarm_size: 1, seeders: 1, rank: null, slot: 9, slot_ms: 20_000, next_slot_in_ms: 100 }), reply({ rank: 'x' })];
     let calls = 0;
     const client = new CoordinationClient({ tracker: 'ws://t:8000', peerId: PEER_ID,
       peerSecret: PEER_SECRET, fetch: async () => answers[calls++] ?? reply({}, 500) });
@@ -199,7 +199,7 @@ describe('CoordinationClient', () => {
       random: () => 0,
       fetch: async (input) => {
         urls.push(new URL(String(input)));
-        return reply({ swarm_size: 9, seeders: 1, rank: 1, slot_ms: 20_000, next_slot_in_ms: 4000 });
+        return reply({ swarm_size: 9, seeders: 1, rank: 1, slot: 9, slot_ms: 20_000, next_slot_in_ms: 4000 });
       },
     });
     client.reportMissed('h');
@@ -260,7 +260,7 @@ describe('SeedingPlanner (the player and the load tester both decide through it)
       now: () => 1000,
       fetch: async (input) => {
         urls.push(new URL(String(input)));
-        return reply({ swarm_size: 10, seeders: 1, rank, slot_ms: 20_000, next_slot_in_ms: 5000 });
+        return reply({ swarm_size: 10, seeders: 1, rank, slot: 9, slot_ms: 20_000, next_slot_in_ms: 5000 });
       },
       ...setup,
     });
@@ -302,6 +302,47 @@ describe('SeedingPlanner (the player and the load tester both decide through it)
     assert.equal(planner.swarmSize('h'), 10);
     assert.deepEqual(planner.plan(snapshot, 'h'), planLoading({ ...snapshot, role: { kind: 'seeder' } }, coordinated, 0.5));
     planner.stop();
+  });
+
+  test('each poll says what the viewer knows about itself: its uplink as its uploads show it, whether it uploads, its segments and its mesh budget', async () => {
+    let clock = 1000;
+    const { planner, urls } = plannerAt(0, { now: () => clock });
+    planner.follow('h');
+    await settle();
+    assert.deepEqual([...urls[0]!.searchParams.keys()].sort(), ['info_hash', 'peer_id', 'token'], 'nothing to say yet: no report, no secret');
+    // A 100 kB segment to one peer in 16 kB chunks, 10 ms apart (12.8 Mbit/s), then a second one; a 10 kB one says nothing.
+    for (const peer of ['a', 'b']) {
+      for (let chunk = 0; chunk < 7; chunk++, clock += 10) planner.uploaded(16_000, peer);
+      clock += 1000;
+    }
+    planner.uploaded(10_000, 'c');
+    clock += 1000;
+    for (const bytes of [90_000, 120_000, 100_000]) planner.segmentLoaded('h', bytes);
+    planner.plan(snapshot, 'h');
+    assert.deepEqual(planner.report('h'), {
+      uplinkKbit: Math.round((6 * 16_000 * 8) / 60),
+      uploads: true,
+      segmentBytes: 100_000,
+      // Up to the last backup's deadline, of the mesh's time: 12 s latency - 2 segments of 2 s - the floor.
+      budgetMs: Math.round((1 - BACKUP_LEAD[BACKUP_LEAD.length - 1]!) * (12 - 4 - defaultOptions.httpFallbackBuffer) * 1000),
+    });
+    assert.equal(planner.report('other').segmentBytes, null, 'sizes are per swarm');
+    // The next poll says it, with the proof of the peer_id; the one after, unchanged, does not.
+    mock.timers.tick(5000);
+    await settle();
+    const reported = urls[1]!.searchParams;
+    assert.deepEqual(
+      ['uplink_kbit', 'segment_bytes', 'budget_ms', 'uploads'].map((name) => reported.get(name)),
+      [String(Math.round((6 * 16_000 * 8) / 60)), '100000', String(planner.report('h').budgetMs), '1'],
+    );
+    assert.ok(provesPeerId(provenSuffix(reported.get('peer_secret')!), planner.peerId));
+    mock.timers.tick(5000);
+    await settle();
+    assert.deepEqual([...urls[2]!.searchParams.keys()].sort(), ['info_hash', 'peer_id', 'token']);
+    planner.stop();
+    const cellular = plannerAt(0, { uploads: false });
+    assert.equal(cellular.planner.report('h').uploads, false);
+    cellular.planner.stop();
   });
 
   test("a backup's own origin fetch with peers is reported at once; a relay's, or one without peers, is not", async () => {

@@ -52,6 +52,12 @@ describe('renewing the tracker token', () => {
     on(name: string, listener: (event: string, data: unknown) => void) {
       this.listeners.set(name, listener);
     }
+    off(name: string, listener: (event: string, data: unknown) => void) {
+      if (this.listeners.get(name) === listener) this.listeners.delete(name);
+    }
+    get listening(): string[] {
+      return [...this.listeners.keys()];
+    }
     emit(name: keyof typeof FakeHls.Events, type: 'main' | 'audio') {
       this.listeners.get(FakeHls.Events[name])!(name, { frag: { type } });
     }
@@ -125,7 +131,9 @@ describe('renewing the tracker token', () => {
     assert.equal(run.calls.length, 3);
     assert.deepEqual(run.applied.slice(5), [{ announceTrackers: [`ws://t.example/announce?token=${run.calls[2]}`] }, off('mainStream', true), off('secondaryStream', true)]);
 
+    assert.equal(run.hls.listening.length, 4);
     renewal.stop();
+    assert.deepEqual(run.hls.listening, [], 'left its hls.js listeners behind');
     mock.timers.tick(3_600_000);
     await settle();
     assert.equal(run.calls.length, 3, 'asked after stop()');

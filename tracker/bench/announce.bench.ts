@@ -10,6 +10,7 @@ import { readCpuSec, readMachineBusySec, readRssBytes } from '@swarmcast/loadtes
 import { startRedis } from '@swarmcast/testkit';
 import { describeRun, formatTable, summarize, type IdleMeasurement, type MemoryReading, type LoadRound, type Targets } from './report.ts';
 import { startTrackers, type TrackerGroup, type TrackerKind } from './tracker-group.ts';
+import { runBench } from './run-bench.ts';
 
 const TARGETS: Targets = { minCpuEfficiencyRatio: 3, maxRssPerIdlePeerKB: 4 };
 /** Sockets per load process: each process may open 20,000 files here. */
@@ -320,15 +321,4 @@ async function main(): Promise<void> {
   }
 }
 
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-  // Exiting kills every child (the testkit's process registry hooks 'exit').
-  process.on(signal, () => process.exit(130));
-}
-
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(`bench failed: ${error instanceof Error ? error.message : String(error)}`);
-    process.exit(1);
-  },
-);
+runBench(main);

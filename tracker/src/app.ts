@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { logSerializers, notFoundWithoutTokens } from '@swarmcast/protocol/log-redaction';
 import type { TrackerStats } from '@swarmcast/protocol/stats';
+import { CellDirectory } from './cells/cell-directory.ts';
 import { proxyTrust } from './client-address.ts';
 import { defaultConfig, type TrackerConfig } from './config.ts';
 import { coordinationRoutes } from './coordination/routes.ts';
@@ -40,7 +41,9 @@ export async function buildTracker(options: TrackerOptions = {}): Promise<Fastif
   const store = storage.swarms;
   const metrics = createMetrics(() => store.counts());
   const access = new SwarmAccess(config);
-  const hub = new SignalingHub(config, store, metrics, app.log, access);
+  // Streams split into cells of at most MAX_PEERS_PER_SWARM members, kept as long as their members.
+  const cells = new CellDirectory(store, config.maxPeersPerSwarm, config.announceIntervalSec * 2000);
+  const hub = new SignalingHub(config, store, metrics, app.log, access, cells);
   // Frames for this hub's peers arrive on a channel named after the hub, so it exists only now.
   if (store instanceof RedisStore) {
     await store.attach(hub.instanceId).catch(async (error: Error) => {
@@ -53,7 +56,7 @@ export async function buildTracker(options: TrackerOptions = {}): Promise<Fastif
 
   await app.register(websocketRoutes, { config, hub, access, trust });
   // Where each viewer stands in its swarm's seeding order: polled by the player SDK only.
-  await app.register(coordinationRoutes, { config, store, access, registry: metrics.registry });
+  await app.register(coordinationRoutes, { config, store, cells, access, registry: metrics.registry });
   // Telemetry beats, the audience dashboard and the swarmcast_audience_* metrics.
   await app.register(audiencePlugin, { config, registry: metrics.registry, openStore: storage.telemetry });
 

@@ -112,7 +112,12 @@ export const trackerSettings = {
     parse: count,
     doc: 'concurrent connections from one address; more are refused with HTTP 429',
   }),
-  maxPeersPerSwarm: setting({ env: 'MAX_PEERS_PER_SWARM', default: 10_000, parse: count, doc: 'peers in one swarm' }),
+  maxPeersPerSwarm: setting({
+    env: 'MAX_PEERS_PER_SWARM',
+    default: 10_000,
+    parse: count,
+    doc: 'peers in one swarm (the peers a viewer can meet); a stream with more viewers is split into more swarms of this size, never refused for its size',
+  }),
   maxSwarmsPerConnection: setting({
     env: 'MAX_SWARMS_PER_CONNECTION',
     default: 64,
@@ -253,7 +258,7 @@ export const trackerSettings = {
     env: 'COORDINATION_VIEWERS_PER_SEEDER',
     default: 50,
     parse: count,
-    doc: 'swarm members per origin fetcher: `seeders` = max(1, ceil(members / this))',
+    doc: 'swarm members per origin fetcher while no member has reported its segments and budget: `seeders` = max(1, ceil(members / this))',
   }),
   coordinationRequestsPerMinute: setting({
     env: 'COORDINATION_REQUESTS_PER_MINUTE',

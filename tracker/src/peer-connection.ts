@@ -7,6 +7,10 @@ import { provesPeerId } from '@swarmcast/protocol/peer-proof';
 export interface Membership {
   infoHash: string;
   peerId: string;
+  /** The store swarm it is a member of: its stream's cell (cells/cell-map.ts). */
+  cell: string;
+  /** It said at its last announce that it has everything. */
+  seeder: boolean;
   lastAnnounceAt: number;
 }
 
@@ -71,8 +75,8 @@ export class PeerConnection {
     return undefined;
   }
 
-  join(infoHash: string, peerId: string, now: number): void {
-    this.memberships.push({ infoHash, peerId, lastAnnounceAt: now });
+  join(infoHash: string, peerId: string, cell: string, seeder: boolean, now: number): void {
+    this.memberships.push({ infoHash, peerId, cell, seeder, lastAnnounceAt: now });
   }
 
   leave(infoHash: string): void {

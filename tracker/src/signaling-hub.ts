@@ -7,6 +7,9 @@ import type { Socket } from 'node:net';
 import type { AccessGrant } from '@swarmcast/protocol/access-token';
 import type { FastifyBaseLogger } from 'fastify';
 import type { RawData, WebSocket } from 'ws';
+import { announceInCell } from './cells/cell-announce.ts';
+import type { CellDirectory } from './cells/cell-directory.ts';
+import { cellId, cellKeys, cellOf, streamOf } from './cells/cell-map.ts';
 import type { TrackerConfig } from './config.ts';
 import { limitKey } from './client-address.ts';
 import type { RejectReason, TrackerMetrics } from './metrics.ts';
@@ -24,7 +27,7 @@ import {
   type ScrapeRequest,
   type ScrapeResponse,
 } from '@swarmcast/protocol/wire';
-import type { Delivery, SwarmStore } from './store/store.ts';
+import type { AnnounceInput, Delivery, SwarmStore } from './store/store.ts';
 import type { SwarmAccess } from './swarm-access.ts';
 
 /** Close code for a socket whose access token expired: 4000 + HTTP 401, what an upgrade with that token would get. */
@@ -42,6 +45,13 @@ const MAX_BUFFERED_BYTES_FOR_OFFERS = 1024 * 1024;
  * orchestrator's SIGKILL usually comes sooner than that.
  */
 const SHUTDOWN_GRACE_MS = 2000;
+/** Members this instance moves into newly opened cells per second, and how often it moves a batch. */
+const MOVES_PER_SECOND = 1000;
+const MOVE_TICK_MS = 100;
+/** Moves waiting at most (a connection holds at most MAX_SWARMS_PER_CONNECTION memberships; a process < 20,000 sockets). */
+const MAX_PENDING_MOVES = 200_000;
+/** Sockets pinged in one turn of the event loop. */
+const PING_SLICE = 500;
 
 export class SignalingHub {
   /** Owner keys are unique across instances, so a store shared by several can route by them. */
@@ -56,6 +66,9 @@ export class SignalingHub {
   private sweepTimer: NodeJS.Timeout | undefined;
   private pingTimer: NodeJS.Timeout | undefined;
   private shuttingDown = false;
+  /** Members to move into cells their streams opened (rebalance), oldest first. */
+  private moves: Array<{ connection: PeerConnection; infoHash: string }> = [];
+  private moveTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly config: TrackerConfig,
@@ -63,10 +76,12 @@ export class SignalingHub {
     private readonly metrics: TrackerMetrics,
     private readonly log: FastifyBaseLogger,
     private readonly access: SwarmAccess,
+    private readonly cells: CellDirectory,
   ) {
     this.parse = createMessageParser(config);
     this.output = new OutputQueues(MAX_BUFFERED_BYTES, config.maxQueuedBytes);
     store.onDelivery((owner, delivery) => this.deliverLocally(owner, delivery));
+    cells.onGrowth((infoHash) => this.rebalance(infoHash));
     // Peers expire after two silent intervals; sweeping each half interval keeps that promise.
     this.sweepTimer = setInterval(() => this.sweep(Date.now()), (config.announceIntervalSec * 1000) / 2);
     this.sweepTimer.unref();
@@ -127,6 +142,8 @@ export class SignalingHub {
     this.shuttingDown = true;
     clearInterval(this.sweepTimer);
     clearInterval(this.pingTimer);
+    clearInterval(this.moveTimer);
+    this.moves = [];
     const open = [...this.connections.values()];
     const closed = open.map((connection) => new Promise((resolve) => connection.socket.once('close', resolve)));
     for (const connection of open) {
@@ -192,37 +209,33 @@ export class SignalingHub {
     if (message.event === 'stopped') {
       if (membership) {
         connection.leave(infoHash);
-        await this.store.leave(infoHash, message.peer_id, connection.key);
+        await this.store.leave(membership.cell, message.peer_id, connection.key);
       }
-      const counts = (await this.store.scrape([infoHash], 1)).get(infoHash)!;
-      return this.respond(connection, infoHash, counts);
+      return this.respond(connection, infoHash, await this.streamCounts(infoHash, Date.now()));
     }
     if (!membership && connection.swarmCount >= this.config.maxSwarmsPerConnection) {
       return this.refuse(connection, 'too_many_swarms', `a connection may join at most ${this.config.maxSwarmsPerConnection} swarms`, infoHash);
     }
     const offers = message.offers ?? [];
-    const result = await this.store.announce({
-      infoHash,
-      peerId: message.peer_id,
-      owner: connection.key,
-      proven: connection.proves(message.peer_id),
-      address: limitKey(connection.ip),
-      locality: connection.locality,
-      seeder: message.left === 0 || message.event === 'completed',
+    const seeder = message.left === 0 || message.event === 'completed';
+    const input = this.announceInput(connection, infoHash, message.peer_id, seeder, {
       completed: message.event === 'completed',
       numwant: Math.min(offers.length, message.numwant ?? offers.length, this.config.maxOffers),
-      maxPeersPerSwarm: this.config.maxPeersPerSwarm,
-      ttlMs: this.config.announceIntervalSec * 2000,
     });
+    const keys = cellKeys(await this.store.coordinationSecret(), message.peer_id);
+    const { output: result, cell } = await announceInCell(this.store, this.cells, input, keys, membership?.cell, Date.now());
     if (result.outcome === 'peer_id_taken') {
       return this.refuse(connection, 'peer_id_taken', 'peer_id is in use by another connection', infoHash);
     }
     if (result.outcome === 'swarm_full') {
-      return this.refuse(connection, 'swarm_full', `swarm is full (${this.config.maxPeersPerSwarm} peers)`, infoHash);
+      return this.refuse(connection, 'swarm_full', 'the swarm is full: viewers join faster than it grows, retry later', infoHash);
     }
     const now = Date.now();
-    if (membership) membership.lastAnnounceAt = now;
-    else connection.join(infoHash, message.peer_id, now);
+    if (membership) {
+      membership.lastAnnounceAt = now;
+      membership.cell = cell;
+      membership.seeder = seeder;
+    } else connection.join(infoHash, message.peer_id, cell, seeder, now);
     this.respond(connection, infoHash, result);
 
     if (result.peers.length === 0) return;
@@ -242,6 +255,62 @@ export class SignalingHub {
     });
     const delivered = await this.store.deliver(deliveries);
     this.metrics.offersRelayed.inc(delivered.filter(Boolean).length);
+  }
+
+  private announceInput(connection: PeerConnection, infoHash: string, peerId: string, seeder: boolean, extra: Pick<AnnounceInput, 'completed' | 'numwant'>): AnnounceInput {
+    return {
+      infoHash,
+      peerId,
+      owner: connection.key,
+      proven: connection.proves(peerId),
+      address: limitKey(connection.ip),
+      locality: connection.locality,
+      seeder,
+      maxPeersPerSwarm: this.config.maxPeersPerSwarm,
+      ttlMs: this.config.announceIntervalSec * 2000,
+      ...extra,
+    };
+  }
+
+  /**
+   * Moves this instance's members of a stream that has opened cells into their cells at the new
+   * count, soon rather than at their next announce: the old cells then have room for the joins to
+   * come. Paced (MOVES_PER_SECOND): when 100,000 peers opened cells all at once, the moves of half
+   * of them at a time overran Redis and every announce waited behind them. Each move waits its turn
+   * on its connection, so it never races the member's own announce.
+   */
+  private rebalance(infoHash: string): void {
+    for (const connection of this.connections.values()) {
+      if (connection.membership(infoHash) && this.moves.length < MAX_PENDING_MOVES) this.moves.push({ connection, infoHash });
+    }
+    if (!this.moveTimer) {
+      this.moveTimer = setInterval(() => this.moveSome(), MOVE_TICK_MS);
+      this.moveTimer.unref();
+    }
+  }
+
+  private moveSome(): void {
+    for (const { connection, infoHash } of this.moves.splice(0, (MOVES_PER_SECOND * MOVE_TICK_MS) / 1000)) {
+      if (connection.socket.readyState !== connection.socket.OPEN) continue;
+      connection.queue = connection.queue.then(() => this.move(connection, infoHash)).catch((error: unknown) =>
+        this.log.warn({ err: error }, 'moving a member into a new cell failed; it moves on its next announce'),
+      );
+    }
+    if (this.moves.length === 0) {
+      clearInterval(this.moveTimer);
+      this.moveTimer = undefined;
+    }
+  }
+
+  private async move(connection: PeerConnection, infoHash: string): Promise<void> {
+    const membership = connection.membership(infoHash);
+    if (!membership) return;
+    const now = Date.now();
+    const keys = cellKeys(await this.store.coordinationSecret(), membership.peerId);
+    // In its first choice already (one in another choice moves to its first if that has room).
+    if (cellId(infoHash, cellOf(keys[0], await this.cells.count(infoHash, now))) === membership.cell) return;
+    const input = this.announceInput(connection, infoHash, membership.peerId, membership.seeder, { completed: false, numwant: 0 });
+    membership.cell = (await announceInCell(this.store, this.cells, input, keys, membership.cell, now)).cell;
   }
 
   private async answer(connection: PeerConnection, message: AnswerRequest): Promise<void> {
@@ -280,7 +349,10 @@ export class SignalingHub {
       this.send(connection, failure('scrape is limited to the info_hashes this connection may join', 'scrape'));
       return;
     }
-    const counts = await this.store.scrape(hashes, this.config.maxScrapeHashes);
+    const now = Date.now();
+    // A bare scrape lists store swarms, cells among them: each stream once, with all its cells.
+    const streams = [...new Set(hashes ?? [...(await this.store.scrape(undefined, this.config.maxScrapeHashes)).keys()].map(streamOf))];
+    const counts = new Map(await Promise.all(streams.map(async (stream) => [stream, await this.streamCounts(stream, now)] as const)));
     const response: ScrapeResponse = {
       action: 'scrape',
       files: Object.fromEntries(counts),
@@ -288,6 +360,19 @@ export class SignalingHub {
     };
     this.metrics.scrapes.inc();
     this.send(connection, JSON.stringify(response));
+  }
+
+  /** A stream's counts: the sum over its cells (one in all but the biggest streams). */
+  private async streamCounts(infoHash: string, now: number): Promise<ScrapeFile> {
+    const cells = await this.cells.count(infoHash, now);
+    const ids = Array.from({ length: cells }, (_, cell) => cellId(infoHash, cell));
+    const total: ScrapeFile = { complete: 0, incomplete: 0, downloaded: 0 };
+    for (const file of (await this.store.scrape(ids, ids.length)).values()) {
+      total.complete += file.complete;
+      total.incomplete += file.incomplete;
+      total.downloaded += file.downloaded;
+    }
+    return total;
   }
 
   private respond(connection: PeerConnection, infoHash: string, counts: Pick<ScrapeFile, 'complete' | 'incomplete'>): void {
@@ -372,7 +457,7 @@ export class SignalingHub {
 
   private async leaveAll(connection: PeerConnection): Promise<void> {
     const memberships = connection.leaveAll();
-    await Promise.all(memberships.map(({ infoHash, peerId }) => this.store.leave(infoHash, peerId, connection.key))).catch(
+    await Promise.all(memberships.map(({ cell, peerId }) => this.store.leave(cell, peerId, connection.key))).catch(
       (error: unknown) => this.log.warn({ err: error }, 'leave failed; the store expires these peers'),
     );
   }
@@ -390,15 +475,23 @@ export class SignalingHub {
    * ws answer pings by themselves).
    */
   private ping(): void {
-    for (const connection of this.connections.values()) {
-      if (!connection.answeredPing) {
-        this.reject('unresponsive');
-        connection.socket.terminate();
-        continue;
+    const connections = [...this.connections.values()];
+    // In slices, each its own turn of the event loop: one loop over 10,000 sockets held the
+    // instance for ~0.4 s every interval, and every announce and relay waited behind it.
+    const pingFrom = (start: number) => {
+      for (const connection of connections.slice(start, start + PING_SLICE)) {
+        if (connection.socket.readyState !== connection.socket.OPEN) continue;
+        if (!connection.answeredPing) {
+          this.reject('unresponsive');
+          connection.socket.terminate();
+          continue;
+        }
+        connection.answeredPing = false;
+        connection.socket.ping();
       }
-      connection.answeredPing = false;
-      connection.socket.ping();
-    }
+      if (start + PING_SLICE < connections.length && !this.shuttingDown) setImmediate(pingFrom, start + PING_SLICE);
+    };
+    pingFrom(0);
   }
 
   private sweep(now: number): void {
@@ -407,8 +500,8 @@ export class SignalingHub {
       // Idle sockets too: a client that stays silent is closed within half an interval of its token's expiry.
       if (connection.tokenExpired(now)) this.closeExpired(connection);
       connection.dropExpiredOffers(now);
-      for (const { infoHash, peerId } of connection.expire(silentSince)) {
-        this.store.leave(infoHash, peerId, connection.key).catch((error: unknown) => this.log.warn({ err: error }, 'expiry failed'));
+      for (const { cell, peerId } of connection.expire(silentSince)) {
+        this.store.leave(cell, peerId, connection.key).catch((error: unknown) => this.log.warn({ err: error }, 'expiry failed'));
       }
     }
   }

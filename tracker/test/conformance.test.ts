@@ -305,27 +305,54 @@ export function conformanceSuite(storeName: string, storeOptions: () => Promise<
       await until(() => WireClient.connect(limited.url).then((c) => clients.push(c) > 0, () => false), 'a connection is let in again', { timeoutMs: 2000 });
     });
 
-    test('enforces peers per swarm and swarms per connection', async () => {
-      const capped = await start({ maxPeersPerSwarm: 2, maxSwarmsPerConnection: 2 });
-      const swarm = id20('swarm-full');
-      const [a, b, c] = await Promise.all([connect(capped), connect(capped), connect(capped)]);
-      await announce(a!, swarm, id20('full-a'));
-      await announce(b!, swarm, id20('full-b'));
-      c!.send({ action: 'announce', info_hash: swarm, peer_id: id20('full-c') });
-      assert.match(String((await c!.next(isFailure))['failure reason']), /swarm is full/);
-      await announce(c!, id20('swarm-c1'), id20('c1'));
-      await announce(c!, id20('swarm-c2'), id20('c2'));
-      c!.send({ action: 'announce', info_hash: id20('swarm-c3'), peer_id: id20('c3') });
-      assert.match(String((await c!.next(isFailure))['failure reason']), /at most 2 swarms/);
+    test('a stream with more viewers than one swarm holds is split into swarms of at most MAX_PEERS_PER_SWARM: nobody is refused, offers stay within a swarm, scrape counts the stream', async () => {
+      const capped = await start({ maxPeersPerSwarm: 4 });
+      const stream = id20('stream-cells');
+      const peers = await Promise.all(Array.from({ length: 24 }, () => connect(capped)));
+      const sizes: number[] = [];
+      for (const [i, peer] of peers.entries()) {
+        const response = await announce(peer, stream, id20(`cells-${i}`), { numwant: 0 });
+        sizes.push(Number(response['complete']) + Number(response['incomplete']));
+      }
+      // Announcing again moves members into the swarms opened after they joined.
+      for (const [i, peer] of peers.entries()) {
+        const response = await announce(peer, stream, id20(`cells-${i}`), { numwant: 0 });
+        sizes.push(Number(response['complete']) + Number(response['incomplete']));
+      }
+      assert.ok(sizes.every((size) => size >= 1 && size <= 4), `a member's swarm held 1 to 4 peers: ${sizes.join(' ')}`);
+      assert.deepEqual((await scrape(peers[0]!, stream))['files'], { [stream]: { complete: 0, incomplete: 24, downloaded: 0 } });
+      // Each member's offers reach exactly the others of its swarm (it wants more than there are).
+      const responses = await Promise.all(peers.map((sender, i) => announce(sender, stream, id20(`cells-${i}`), { numwant: 10, offers: offers(`cells-o${i}`, 10) })));
+      const swarmSizes = responses.map((response) => Number(response['complete']) + Number(response['incomplete']));
+      const offersFrom = (i: number) => peers.filter((peer) => peer.frames.some((frame) => isOffer(frame) && frame['peer_id'] === id20(`cells-${i}`)));
+      const expected = swarmSizes.reduce((sum, size) => sum + size - 1, 0);
+      await until(() => peers.reduce((sum, _peer, i) => sum + offersFrom(i).length, 0) >= expected, `${expected} offers delivered`, { timeoutMs: 5000 });
+      for (const [i, sender] of peers.entries()) {
+        assert.equal(offersFrom(i).length, swarmSizes[i]! - 1, `member ${i}: offers went to ${offersFrom(i).length} peers, its swarm has ${swarmSizes[i]}`);
+        assert.ok(!offersFrom(i).includes(sender));
+      }
+      await announce(peers[5]!, stream, id20('cells-5'), { event: 'stopped' });
+      // Other tests' swarms share the store: the stream is listed once, under its own info_hash.
+      const files = (await scrape(peers[0]!))['files'] as Record<string, unknown>;
+      assert.deepEqual(files[stream], { complete: 0, incomplete: 23, downloaded: 0 });
+      assert.deepEqual(Object.keys(files).filter((key) => key.startsWith('stream-cells')), [stream], 'a bare scrape lists the stream once');
+    });
+
+    test('enforces swarms per connection', async () => {
+      const capped = await start({ maxSwarmsPerConnection: 2 });
+      const c = await connect(capped);
+      await announce(c, id20('swarm-c1'), id20('c1'));
+      await announce(c, id20('swarm-c2'), id20('c2'));
+      c.send({ action: 'announce', info_hash: id20('swarm-c3'), peer_id: id20('c3') });
+      assert.match(String((await c.next(isFailure))['failure reason']), /at most 2 swarms/);
     });
 
     test('counts every abuse limit in rejections_total{reason}', async () => {
-      const capped = await start({ maxFrameBytes: 4096, maxMessagesPerSecond: 5, maxConnectionsPerIp: 4, maxPeersPerSwarm: 1, maxSwarmsPerConnection: 1, maxOffers: 2 });
+      const capped = await start({ maxFrameBytes: 4096, maxMessagesPerSecond: 5, maxConnectionsPerIp: 4, maxSwarmsPerConnection: 1, maxOffers: 2 });
       const swarm = id20('swarm-limits');
-      const [a, b] = await Promise.all([connect(capped), connect(capped)]);
+      // A second connection towards the per-address limit below.
+      const [a] = await Promise.all([connect(capped), connect(capped)]);
       await announce(a, swarm, id20('lim-a'));
-      b.send({ action: 'announce', info_hash: swarm, peer_id: id20('lim-b') });
-      assert.match(String((await b.next(isFailure))['failure reason']), /swarm is full/);
       a.send({ action: 'announce', info_hash: id20('swarm-limits-2'), peer_id: id20('lim-a') });
       assert.match(String((await a.next(isFailure))['failure reason']), /at most 1 swarms/);
       a.send({ action: 'announce', info_hash: swarm, peer_id: id20('lim-a'), offers: offers('lim', 3) });
@@ -339,7 +366,7 @@ export function conformanceSuite(storeName: string, storeOptions: () => Promise<
       await Promise.all([connect(capped), connect(capped)]);
       await assert.rejects(WireClient.connect(capped.url), /429/);
       const metrics = await (await fetch(capped.httpUrl + '/metrics')).text();
-      for (const reason of ['swarm_full', 'too_many_swarms', 'too_many_offers', 'frame_too_large', 'rate_limited', 'too_many_connections']) {
+      for (const reason of ['too_many_swarms', 'too_many_offers', 'frame_too_large', 'rate_limited', 'too_many_connections']) {
         assert.match(metrics, new RegExp(`^swarmcast_tracker_rejections_total\\{reason="${reason}"\\} 1$`, 'm'), reason);
       }
     });

@@ -9,7 +9,8 @@ import { once, type EventEmitter } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { startPeer, type PeerEvent, type PeerOptions, type PeerProcess } from '@swarmcast/loadtest/viewer';
 import type { TrackerStats } from '@swarmcast/protocol/stats';
-import { startRedis, startTrackerProcess, webrtcSkip } from '@swarmcast/testkit';
+import { startRedis, startTrackerProcess, webrtcSkip, WireClient } from '@swarmcast/testkit';
+import type { ScrapeFile } from '@swarmcast/protocol/wire';
 import type { TrackerOptions } from '../src/app.ts';
 import { startTracker } from './support/tracker-fixture.ts';
 
@@ -173,9 +174,50 @@ test('p2p-media-loader-core peers on two tracker instances sharing Redis get seg
   assert.ok(relayed.every((stats) => stats.offersRelayed + stats.answersRelayed > 0), 'signaling crossed between the instances');
 });
 
+async function scrapeFiles(client: WireClient): Promise<Record<string, ScrapeFile>> {
+  client.send({ action: 'scrape' });
+  return (await client.next((frame) => frame['action'] === 'scrape'))['files'] as Record<string, ScrapeFile>;
+}
+
+test('p2p-media-loader-core peers of a stream split over several swarms (MAX_PEERS_PER_SWARM 4, 6 viewers) still share within theirs', { skip: webrtcSkip, timeout: 120_000 }, async (t) => {
+  const onClose = closer(t);
+  const tracker = await startTracker({ maxPeersPerSwarm: 4 });
+  onClose(tracker.close);
+  const { origin, viewer } = await startOriginFor(onClose, [tracker.url]);
+  const first = await startViewer(onClose, 'viewer-0', viewer);
+  await loadAll(first, 10_000);
+  // Each waits a little for peers before HTTP: one alone in its swarm then fetches from the origin.
+  const others: PeerProcess[] = [];
+  const loaded: EventOf<'segment'>[][] = [];
+  for (let i = 1; i < 6; i++) {
+    const other = await startViewer(onClose, `viewer-${i}`, { ...viewer, core: { httpDownloadInitialTimeoutMs: 2500 } });
+    others.push(other);
+    loaded.push(await loadAll(other, 20_000));
+  }
+  for (const [i, segments] of loaded.entries()) {
+    for (const [index, segment] of segments.entries()) assert.equal(segment.sha256, sha256(bodies[index]!), `viewer ${i + 1}, segment ${index}`);
+  }
+  // Viewers 0-2 joined while the stream had one swarm: the third filled it to 80 %, which opened another.
+  for (const i of [0, 1]) assert.ok(loaded[i]!.every((segment) => segment.source === 'p2p'), `viewer ${i + 1} got every segment from its swarm: ${others[i]!.describe()}`);
+  // The stream was split: a seventh peer's announce counts its own swarm, at most 4, where a scrape counts all 7.
+  // (Viewers that moved into a swarm opened after they joined keep the peers they had, so p2p-media-loader's own peer counts say less.)
+  const scraper = await WireClient.connect(tracker.url);
+  onClose(async () => scraper.close());
+  const stream = Object.keys(await scrapeFiles(scraper))[0]!;
+  scraper.send({ action: 'announce', info_hash: stream, peer_id: 'observer'.padEnd(20, '.'), numwant: 0, uploaded: 0, downloaded: 0 });
+  const own = await scraper.next((frame) => frame['action'] === 'announce');
+  assert.ok(Number(own['complete']) + Number(own['incomplete']) <= 4, `the observer's swarm has ${Number(own['complete']) + Number(own['incomplete'])} peers`);
+  const files = Object.values(await scrapeFiles(scraper));
+  assert.deepEqual(files.map((file) => file.complete + file.incomplete), [7], 'one stream of 6 viewers and the observer');
+  console.log(`  origin requests per segment: ${origin.requests.join(' ')}`);
+  // 6 viewers in swarms of at most 4 are 2 or 3 swarms: the first of each fetches, the rest share.
+  assert.ok(origin.requests.every((count) => count <= 3), `the origin served a segment more than once per swarm: ${origin.requests.join(' ')}`);
+});
+
 test('a p2p-media-loader-core peer our tracker refuses gets the failure reason and plays over HTTP', { skip: webrtcSkip, timeout: 30_000 }, async (t) => {
   const onClose = closer(t);
-  const { viewer } = await startStream(onClose, { maxPeersPerSwarm: 1 });
+  // It serves another stream only: every announce of this one is refused.
+  const { viewer } = await startStream(onClose, { allowedInfoHashes: ['x'.repeat(20)] });
   const first = await startViewer(onClose, 'first', viewer);
   await load(first, 0, 10_000);
 
@@ -184,7 +226,7 @@ test('a p2p-media-loader-core peer our tracker refuses gets the failure reason a
   // Unless the failure carries action "announce" and the request's info_hash, the client drops
   // the socket and reports "invalid action in WS response" instead.
   const warning = await refused.waitFor(is('tracker-warning'), 10_000);
-  assert.match(warning.message, /swarm is full/);
+  assert.match(warning.message, /does not serve this info_hash/);
   assert.ok(!refused.events.some(is('peer-connect')) && !first.events.some(is('peer-connect')));
 });
 

@@ -12,7 +12,7 @@ import { after, describe, test } from 'node:test';
 import { newPeerIdentity, withPeerSecret } from '@swarmcast/protocol/peer-proof';
 import { id20, isAnnounceResponse, isFailure, isOffer, sleep, startRedis, startTrackerProcess, tryUpgrade, waitFor, WireClient, type Frame, type RedisServer } from '@swarmcast/testkit';
 import type { TrackerOptions } from '../src/app.ts';
-import type { CoordinationResponse } from '../src/coordination/routes.ts';
+import type { CoordinationAnswer } from '@swarmcast/protocol/coordination';
 import { closedAfterTests } from './support/tracker-fixture.ts';
 
 const { start, keep } = closedAfterTests();
@@ -34,10 +34,10 @@ function announce(client: WireClient, infoHash: string, peerId: string, offers: 
   return client.next((frame) => isAnnounceResponse(infoHash)(frame) || (isFailure(frame) && frame['info_hash'] === infoHash), 10_000);
 }
 
-async function coordination(httpUrl: string, infoHash: string, peerId: string): Promise<CoordinationResponse> {
+async function coordination(httpUrl: string, infoHash: string, peerId: string): Promise<CoordinationAnswer> {
   const response = await fetch(`${httpUrl}/coordination?${new URLSearchParams({ info_hash: infoHash, peer_id: peerId })}`);
   assert.equal(response.status, 200, await response.clone().text());
-  return (await response.json()) as CoordinationResponse;
+  return (await response.json()) as CoordinationAnswer;
 }
 
 /** Every member's rank, all from one slot (asked again when a slot boundary fell between them). */
@@ -176,15 +176,15 @@ function passOverSuite(storeName: string, storeOptions: () => Promise<TrackerOpt
     assert.match(((await unproven.json()) as Record<string, string>)['failure reason']!, /missed needs the peer_secret that proves peer_id/);
     assert.equal((await report(first, backup)).status, 403);
     // A relay or the seeder itself is not heard.
-    for (const viewer of [relay, seeder]) assert.equal(((await (await report(first, viewer, viewer.secret)).json()) as CoordinationResponse).rank, ranks.get(viewer.peerId));
+    for (const viewer of [relay, seeder]) assert.equal(((await (await report(first, viewer, viewer.secret)).json()) as CoordinationAnswer).rank, ranks.get(viewer.peerId));
     assert.equal((await coordination(first.httpUrl, swarm, seeder.peerId)).rank, 0, 'the seeder still seeds');
 
-    const heard = (await (await report(first, backup, backup.secret)).json()) as CoordinationResponse;
+    const heard = (await (await report(first, backup, backup.secret)).json()) as CoordinationAnswer;
     assert.equal(heard.rank, 0, 'the reporting backup seeds at once');
     assert.equal((await coordination(first.httpUrl, swarm, seeder.peerId)).rank, 5, 'the seeder goes last');
     assert.equal((await coordination(first.httpUrl, swarm, secondBackup.peerId)).rank, 1, 'the next backup moves up');
     // The next backup's report of the same segment does not turn the order again.
-    assert.equal(((await (await report(first, secondBackup, secondBackup.secret)).json()) as CoordinationResponse).rank, 1);
+    assert.equal(((await (await report(first, secondBackup, secondBackup.secret)).json()) as CoordinationAnswer).rank, 1);
     assert.equal((await coordination(first.httpUrl, swarm, backup.peerId)).rank, 0);
     // Every instance on the store agrees (after its next read).
     await waitFor(() => coordination(second.httpUrl, swarm, seeder.peerId), (answer) => answer.rank === 5, { timeoutMs: 5000, intervalMs: 200 });

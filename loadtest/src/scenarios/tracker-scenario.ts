@@ -1,6 +1,7 @@
 // `tracker`: thousands of WebSocket peers (load-fleet.ts: worker processes, 127.0.x.y source
 // addresses) announcing with offers and answering what is relayed to them, at a viewer's cadence
-// or in a closed loop; polled every second for a timeline, with the trackers' own /stats beside it.
+// or in a closed loop, a share of them polling /coordination as players do; polled every second
+// for a timeline, with the trackers' own /stats beside it.
 import type { TrackerStats } from '@swarmcast/protocol/stats';
 import { trackerHttpUrl } from '@swarmcast/protocol/urls';
 import { killAllChildren } from '@swarmcast/testkit';
@@ -9,6 +10,7 @@ import type { Progress } from '../progress.ts';
 import type { Chart, Figure, ScenarioOutcome } from '../result.ts';
 import type { RunBudget } from '../run-budget.ts';
 import { percentiles, round, sum } from '../samples.ts';
+import { PLAYER_POLL_MS } from '../tracker/coordination-poll.ts';
 import { LoadFleet } from '../tracker/load-fleet.ts';
 import type { LoadReport } from '../tracker/load-peer.ts';
 
@@ -22,6 +24,8 @@ export interface TrackerScenarioOptions {
   processes: number;
   sourceAddresses: number;
   durationSec: number;
+  /** Share of the peers that also poll `GET /coordination` every PLAYER_POLL_MS (0: none). */
+  coordinationShare: number;
 }
 
 /** What our tracker's /stats says, summed over instances; other trackers have none. */
@@ -86,6 +90,7 @@ export async function runTrackerScenario(options: TrackerScenarioOptions, budget
       connectConcurrency: CONNECT_CONCURRENCY,
       connectTimeoutMs: Math.min(MAX_CONNECT_MS, budget.maxSec * 1000),
       sourceAddresses: options.sourceAddresses,
+      coordination: options.coordinationShare > 0 ? { share: options.coordinationShare, everyMs: PLAYER_POLL_MS } : undefined,
       onConnecting: (connected, failed) => progress.update(0, `joining: ${connected} peers, ${failed} failed`),
     });
   } finally {
@@ -141,6 +146,9 @@ export async function runTrackerScenario(options: TrackerScenarioOptions, budget
   const total = (key: 'announces' | 'offersRelayed' | 'answersRelayed' | 'failures') => sum(reports.map((r) => r[key]));
   const announceLatency = percentiles(reports.flatMap((r) => [...r.announceLatencyMs]));
   const relayLatency = percentiles(reports.flatMap((r) => [...r.relayLatencyMs]));
+  const coordinationLatency = percentiles(reports.flatMap((r) => [...r.coordinationLatencyMs]));
+  const coordinationFailures = new Map<string, number>();
+  for (const report of reports) merge(coordinationFailures, report.coordinationFailures);
   const perSec = (n: number) => (windowSec > 0 ? round(n / windowSec) : 0);
   const last = ticks[ticks.length - 1];
   const figures: Figure[] = [
@@ -155,6 +163,15 @@ export async function runTrackerScenario(options: TrackerScenarioOptions, budget
     { label: 'offer→answer max', value: round(relayLatency.max), unit: 'ms', meaning: 'slowest answer' },
     { label: 'failures', value: total('failures'), meaning: `failure reasons received: ${describeCounts(failuresByReason)}` },
     { label: 'disconnects', value: sum([...closesByCode.values()]), meaning: `joined sockets closed during the run, by close code: ${describeCounts(closesByCode)}` },
+    ...(options.coordinationShare > 0
+      ? [{
+          label: 'coordination p50 / p99',
+          value: `${round(coordinationLatency.p50)} / ${round(coordinationLatency.p99)}`,
+          unit: 'ms',
+          meaning: `GET /coordination sent → answered, ${coordinationLatency.count} answers from ${options.coordinationShare * 100} % of the peers polling every ${PLAYER_POLL_MS / 1000} s; ` +
+            `${sum(reports.map((r) => r.coordinationNotMember))} said a joined peer was no member; without an answer: ${describeCounts(coordinationFailures)}`,
+        } satisfies Figure]
+      : []),
     { label: 'load CPU', value: round(loadCpuPercent, 0), unit: '%', meaning: `busiest load process's share of a core${loadCpuPercent >= SATURATED_LOAD_CPU_PERCENT ? ': SATURATED, the generator limited the figures' : ''}` },
   ];
   const points = (value: (tick: Tick) => number | null) => ticks.map((tick) => [tick.second, value(tick) ?? NaN] as [number, number]);
@@ -172,6 +189,8 @@ export async function runTrackerScenario(options: TrackerScenarioOptions, budget
       windowSec: round(windowSec),
       announceLatencyMs: announceLatency,
       relayLatencyMs: relayLatency,
+      coordinationLatencyMs: coordinationLatency,
+      coordinationFailures: Object.fromEntries(coordinationFailures),
       failuresByReason: Object.fromEntries(failuresByReason),
       closesByCode: Object.fromEntries(closesByCode),
       trackerStats,

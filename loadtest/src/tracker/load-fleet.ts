@@ -22,6 +22,12 @@ export interface FleetOptions extends Omit<LoadPlan, 'firstPeer' | 'peerCount' |
   /** Peer numbers start here, so that two fleets on one tracker never share a peer id. */
   firstPeer?: number;
   connectTimeoutMs: number;
+  /**
+   * Each peer starts its loop (and its polls) as soon as it has joined, as a viewer does, rather
+   * than on `run()`: a join of many peers can outlast the two announce intervals a tracker keeps a
+   * silent peer. Then `run()` must not be called.
+   */
+  runWhileJoining?: boolean;
 }
 
 export interface FleetConnected {
@@ -41,7 +47,7 @@ export class LoadFleet {
 
   /** Start the processes and wait until every peer has its first announce answered (or failed). */
   static async connect(options: FleetOptions): Promise<{ fleet: LoadFleet; connected: FleetConnected }> {
-    const { processes, peers, connectTimeoutMs, firstPeer = 0, sourceAddresses = processes, onConnecting, ...shared } = options;
+    const { processes, peers, connectTimeoutMs, firstPeer = 0, sourceAddresses = processes, onConnecting, runWhileJoining = false, ...shared } = options;
     const children: ChildProcess[] = [];
     for (let i = 0; i < processes; i++) {
       const child = forkTs(LOAD_PEER, { label: `load#${i}` });
@@ -52,6 +58,7 @@ export class LoadFleet {
     const fleet = new LoadFleet(children);
     try {
       await fleet.request(() => undefined, 'ready', 30_000);
+      if (runWhileJoining) fleet.run();
       const joining = new Map<ChildProcess, { connected: number; failed: number }>();
       const onProgress = (child: ChildProcess) => (event: LoadEvent) => {
         if (event.evt !== 'connecting') return;

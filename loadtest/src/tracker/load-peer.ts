@@ -2,8 +2,11 @@
 // Each peer is one socket in one swarm. In `loop` mode it announces with offers again when the
 // previous announce is answered — at once (closed loop) or `thinkMs` later (a viewer's cadence) —
 // and answers every offer relayed to it; in `idle` mode it announces once and stays connected.
+// A sample of the peers can also poll the tracker's `/coordination` as the player SDK does.
 import { performance } from 'node:perf_hooks';
+import { trackerHttpUrl } from '@swarmcast/protocol/urls';
 import WebSocket from 'ws';
+import { pollCoordination } from './coordination-poll.ts';
 import {
   FAILURE_REASON_KEY,
   OFFER_ID_KEY,
@@ -38,6 +41,15 @@ export interface LoadPlan {
   thinkMs: number;
   /** Sockets being opened (or awaiting their first response) at once. */
   connectConcurrency: number;
+  /** Joined peers that also poll `GET /coordination` on their tracker while running; none if unset. */
+  coordination?: CoordinationPolling;
+}
+
+export interface CoordinationPolling {
+  /** Share of the peers that poll, in [0, 1]; which ones is a hash of the peer number, so every instance and address gets its share. */
+  share: number;
+  /** Between an answer and the next poll; the first comes at a random point within it. */
+  everyMs: number;
 }
 
 export type LoadCommand =
@@ -66,6 +78,14 @@ export interface LoadReport {
   announceLatencyMs: Float64Array;
   /** Announce with offers sent → an answer to one of them received (two relays and a peer's turn). */
   relayLatencyMs: Float64Array;
+  /** `/coordination` answers with status 200 (polling peers only). */
+  coordinationAnswers: number;
+  /** Of them, those with `rank: null`: the tracker did not find a joined peer in its stream. */
+  coordinationNotMember: number;
+  /** Polls that got no 200, by HTTP status or socket error code. */
+  coordinationFailures: Record<string, number>;
+  /** Poll sent → its whole answer received, 200s only. */
+  coordinationLatencyMs: Float64Array;
 }
 
 export type LoadEvent =
@@ -112,6 +132,10 @@ const counters = {
   disconnects: 0,
   announceLatency: new Samples(),
   relayLatency: new Samples(),
+  coordinationAnswers: 0,
+  coordinationNotMember: 0,
+  coordinationFailures: new Map<string, number>(),
+  coordinationLatency: new Samples(),
 };
 
 let running = false;
@@ -125,6 +149,11 @@ function urlOf(plan: LoadPlan, peer: number): string {
   return plan.urls[Math.floor(peer / plan.swarms) % plan.urls.length] as string;
 }
 
+/** Whether peer `number` is among the `share` that poll: a multiplicative hash, not `number % k`, which would skip instances. */
+function polls(number: number, share: number): boolean {
+  return (Math.imul(number, 0x9e3779b1) >>> 0) / 2 ** 32 < share;
+}
+
 class Peer {
   readonly socket: WebSocket;
   private sequence = 0;
@@ -133,6 +162,11 @@ class Peer {
   private readonly offerIds: string[];
   private readonly buildAnnounce: (offerIds: string[], started: boolean) => string;
   private readonly buildAnswer: (toPeerId: string, offerId: string) => string;
+  /** Its `/coordination` URL, if it is one of the polling peers. */
+  private readonly coordinationUrl: string | undefined;
+  private readonly localAddress: string;
+  private accepted = false;
+  private polling = false;
 
   constructor(
     private readonly plan: LoadPlan,
@@ -151,9 +185,16 @@ class Peer {
       offerSdps: Array.from({ length: offers }, (_, i) => sdpOf('offer', number * 8 + i)),
     });
     this.buildAnswer = answerFrameBuilder({ infoHash, peerId, answerSdp: sdpOf('answer', number) });
+    this.localAddress = plan.localAddresses[number % plan.localAddresses.length] as string;
+    if (plan.coordination && polls(number, plan.coordination.share)) {
+      const url = new URL(trackerHttpUrl(urlOf(plan, number), '/coordination'));
+      url.searchParams.set('info_hash', infoHash);
+      url.searchParams.set('peer_id', peerId);
+      this.coordinationUrl = url.href;
+    }
 
     this.socket = new WebSocket(urlOf(plan, number), {
-      localAddress: plan.localAddresses[number % plan.localAddresses.length] as string,
+      localAddress: this.localAddress,
       perMessageDeflate: false,
       skipUTF8Validation: true,
       handshakeTimeout: 30_000,
@@ -188,6 +229,27 @@ class Peer {
   start(): void {
     if (this.plan.thinkMs > 0) setTimeout(() => this.announce(), Math.random() * this.plan.thinkMs);
     else this.announce();
+    if (this.accepted) this.startPolling();
+  }
+
+  private startPolling(): void {
+    const everyMs = this.plan.coordination?.everyMs;
+    if (this.coordinationUrl === undefined || everyMs === undefined || this.polling) return;
+    this.polling = true;
+    const url = this.coordinationUrl;
+    const poll = async () => {
+      if (this.socket.readyState !== WebSocket.OPEN) return;
+      const outcome = await pollCoordination(url, this.localAddress);
+      if (outcome.status === 200) {
+        counters.coordinationAnswers++;
+        if (!outcome.member) counters.coordinationNotMember++;
+        counters.coordinationLatency.push(outcome.latencyMs);
+      } else {
+        increment(counters.coordinationFailures, String(outcome.status));
+      }
+      setTimeout(poll, everyMs);
+    };
+    setTimeout(poll, Math.random() * everyMs);
   }
 
   announce(started = false): void {
@@ -237,11 +299,14 @@ class Peer {
     if (!this.awaitingResponse) return undefined;
     this.awaitingResponse = false;
     if (outcome === 'accepted') {
+      this.accepted = true;
       counters.announces++;
       counters.announceLatency.push(performance.now() - (this.sentAt[this.sequence % SENT_AT_SLOTS] as number));
     }
     if (running) {
-      if (this.plan.thinkMs > 0) setTimeout(() => this.announce(), this.plan.thinkMs);
+      // A peer that joined while running starts its loop as `run` starts the others'.
+      if (this.sequence === 1) this.start();
+      else if (this.plan.thinkMs > 0) setTimeout(() => this.announce(), this.plan.thinkMs);
       else this.announce();
     }
     return outcome;
@@ -305,6 +370,10 @@ function mark(): void {
   counters.disconnects = 0;
   counters.announceLatency.take();
   counters.relayLatency.take();
+  counters.coordinationAnswers = 0;
+  counters.coordinationNotMember = 0;
+  counters.coordinationFailures.clear();
+  counters.coordinationLatency.take();
 }
 
 process.on('message', (command: LoadCommand) => {
@@ -336,6 +405,10 @@ process.on('message', (command: LoadCommand) => {
           disconnects: counters.disconnects,
           announceLatencyMs: counters.announceLatency.take(),
           relayLatencyMs: counters.relayLatency.take(),
+          coordinationAnswers: counters.coordinationAnswers,
+          coordinationNotMember: counters.coordinationNotMember,
+          coordinationFailures: Object.fromEntries(counters.coordinationFailures),
+          coordinationLatencyMs: counters.coordinationLatency.take(),
         },
       });
       // Each report covers the window since the previous one, so a caller can poll for a timeline.

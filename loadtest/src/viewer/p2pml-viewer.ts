@@ -61,7 +61,13 @@ async function runPeer(options: PeerOptions): Promise<void> {
   let live: LivePlayback | undefined;
   // The player's own seeding decisions: whether to coordinate, this viewer's peer_id, role and plan.
   const planner = options.live
-    ? new SeedingPlanner({ options: options.live, p2p: !options.core?.isP2PDisabled, trackers: options.trackers, onAnswer: () => live?.replan() })
+    ? new SeedingPlanner({
+        options: options.live,
+        p2p: !options.core?.isP2PDisabled,
+        uploads: !options.core?.isP2PUploadDisabled,
+        trackers: options.trackers,
+        onAnswer: () => live?.replan(),
+      })
     : undefined;
   const core = new Core({
     // A live viewer starts as Swarmcast's player does; the policy re-plans it every second.
@@ -91,16 +97,20 @@ async function runPeer(options: PeerOptions): Promise<void> {
     core.updateStream(streamId, segments);
   }
 
+  // The live stream's swarm, as p2p-media-loader names it.
+  const liveInfoHash = options.live ? swarmInfoHash(defaultSwarmId(options.manifestUrl), 'main', options.live.streamIndex) : undefined;
   // onSegmentLoaded fires before the engine's callback resolves, so the source is known by then.
   const transfer: TransferCounters = { http: 0, p2p: 0, uploaded: 0, peers: 0, peerConnections: 0, sources: new Map<string, DownloadSource>() };
-  core.addEventListener('onSegmentLoaded', ({ segmentUrl, downloadSource }) => {
+  core.addEventListener('onSegmentLoaded', ({ segmentUrl, downloadSource, bytesLength }) => {
     transfer.sources.set(segmentUrl, downloadSource);
+    planner?.segmentLoaded(liveInfoHash, bytesLength);
   });
   core.addEventListener('onChunkDownloaded', (length, source) => {
     transfer[source] += length;
   });
-  core.addEventListener('onChunkUploaded', (length) => {
+  core.addEventListener('onChunkUploaded', (length, peerId) => {
     transfer.uploaded += length;
+    planner?.uploaded(length, peerId);
   });
   core.addEventListener('onPeerConnect', ({ peerId }) => {
     transfer.peers++;
@@ -141,7 +151,7 @@ async function runPeer(options: PeerOptions): Promise<void> {
   live = options.live && planner
     ? new LivePlayback(core, options.live, transfer, (fetch) => emit({ event: 'origin-fetch', atMs: Date.now(), ...fetch }), {
         planner,
-        infoHash: swarmInfoHash(defaultSwarmId(options.manifestUrl), 'main', options.live.streamIndex),
+        infoHash: liveInfoHash!,
       })
     : undefined;
 

@@ -1,35 +1,49 @@
 /**
- * Each swarm's seeding order for the current slot, computed once per instance and shared by every
- * viewer polling it: one store read and one sort per swarm per ORDER_REFRESH_MS, however many
- * viewers ask. Requests that arrive while a read is under way wait for that read.
+ * Each swarm's seeding order for the current slot, as far as it matters: the first members met on
+ * the seeding ring from the slot's point, read once per instance per ORDER_REFRESH_MS and shared by
+ * every viewer polling it. A read costs the same in any swarm size (a few dozen members, or twice
+ * the seeders and backups); a viewer beyond them asks the store for its own place (routes.ts).
+ * Requests that arrive while a read is under way wait for that read.
  */
-import { seedingOrder, type OrderedMember } from './seeding-order.ts';
+import { slotPhase } from '../store/seeding-ring.ts';
+import { MAX_SEEDING_WINDOW, type SeedingWindow } from '../store/store.ts';
+import { estimateMesh, seedingClass, unpackReport, type MeshEstimate } from '@swarmcast/protocol/mesh-capacity';
+import { seedingOrder } from '@swarmcast/protocol/seeding-order';
 
-/** A newcomer gets a rank this soon after its first announce, and a member that left loses its own. */
+/** A newcomer gets a rank among the first this soon after its first announce, and a member that left loses its own. */
 export const ORDER_REFRESH_MS = 2000;
 /**
  * Swarms whose order is kept, the least recently asked dropped first. Anyone may ask about any
  * info_hash, so swarms without members are never kept: only real swarms compete for the room.
  */
 export const MAX_CACHED_SWARMS = 10_000;
+/** Members read at least: room for the one-place-per-address rounds (@swarmcast/protocol/seeding-order) to work in. */
+export const MIN_WINDOW = 64;
 
 export interface SlotOrder {
-  /** Each member's 0-based place in the slot's order. */
+  /** The slot's point on the ring: a member's place beyond the window is counted from it. */
+  from: number;
+  /** Live members of the swarm at the read. */
+  size: number;
+  /** The 0-based places of the members read, the first of the slot's order. */
   ranks: ReadonlyMap<string, number>;
   /** A backup reported that the seeders did not seed in this slot. */
   passedOver: boolean;
+  /** The mesh as the members read report it; null without reports. */
+  mesh: MeshEstimate | null;
 }
 
 interface CachedOrder {
   slot: number;
   readAt: number;
   order: Promise<SlotOrder>;
-  /** Sort keys of the slot's members so far, reused by the next read in the same slot. */
-  keys: Map<string, string>;
+  /** The swarm's size and mesh once the read is in: how many members the next read asks for. */
+  size?: number;
+  mesh?: MeshEstimate | null;
 }
 
 export interface SwarmReader {
-  members(infoHash: string): Promise<OrderedMember[]>;
+  seedingWindow(infoHash: string, from: number, count: number): Promise<SeedingWindow>;
   passedOver(infoHash: string, slot: number): Promise<boolean>;
 }
 
@@ -39,8 +53,10 @@ export class SeedingOrderCache {
 
   constructor(
     private readonly reader: SwarmReader,
-    /** The trackers' shared secret that keys the order (see seeding-order.ts). */
+    /** The trackers' shared secret that places the slots on the ring (store/seeding-ring.ts). */
     private readonly secret: Buffer,
+    /** How many of the first ranks have a role (seeders and backups) in a swarm of this size and mesh. */
+    private readonly rolesFor: (swarmSize: number, mesh: MeshEstimate | null) => number,
   ) {}
 
   /** The swarm's order in `slot`; no ranks for a swarm with no members. */
@@ -51,15 +67,18 @@ export class SeedingOrderCache {
       this.orders.set(infoHash, cached);
       return cached.order;
     }
-    const keys = cached?.slot === slot ? cached.keys : new Map<string, string>();
-    const entry: CachedOrder = { slot, readAt: now, order: this.read(infoHash, slot, keys), keys };
+    const entry: CachedOrder = { slot, readAt: now, order: this.read(infoHash, slot, cached?.size ?? 0, cached?.mesh ?? null) };
     if (this.orders.size >= MAX_CACHED_SWARMS) this.orders.delete(this.orders.keys().next().value!);
     this.orders.set(infoHash, entry);
     const forget = () => {
       if (this.orders.get(infoHash) === entry) this.orders.delete(infoHash);
     };
     // Neither an empty swarm nor a failed read is kept: the next request reads the store again.
-    entry.order.then(({ ranks }) => ranks.size === 0 && forget(), forget);
+    entry.order.then(({ size, mesh }) => {
+      entry.size = size;
+      entry.mesh = mesh;
+      if (size === 0) forget();
+    }, forget);
     return entry.order;
   }
 
@@ -69,9 +88,27 @@ export class SeedingOrderCache {
     if (cached) cached.readAt = -Infinity;
   }
 
-  private async read(infoHash: string, slot: number, keys: Map<string, string>): Promise<SlotOrder> {
-    const [members, passedOver] = await Promise.all([this.reader.members(infoHash), this.reader.passedOver(infoHash, slot)]);
-    const order = seedingOrder(members, slot, this.secret, keys);
-    return { ranks: new Map(order.map((peerId, rank) => [peerId, rank])), passedOver };
+  /** Members to read in a swarm of this size: twice as many as have a role (for the rounds), at least MIN_WINDOW. */
+  private windowFor(swarmSize: number, mesh: MeshEstimate | null): number {
+    return Math.min(MAX_SEEDING_WINDOW, Math.max(MIN_WINDOW, 2 * this.rolesFor(swarmSize, mesh)));
+  }
+
+  /** Reads as many members as the swarm's size at the last read calls for; again only if it has since grown past that. */
+  private async read(infoHash: string, slot: number, sizeBefore: number, meshBefore: MeshEstimate | null): Promise<SlotOrder> {
+    const from = slotPhase(this.secret, slot);
+    const [first, passedOver] = await Promise.all([
+      this.reader.seedingWindow(infoHash, from, this.windowFor(sizeBefore, meshBefore)),
+      this.reader.passedOver(infoHash, slot),
+    ]);
+    let { size, members } = first;
+    let mesh = estimateMesh(members.map((member) => unpackReport(member.report)));
+    const wanted = this.windowFor(size, mesh);
+    if (wanted > members.length && size > members.length) {
+      ({ size, members } = await this.reader.seedingWindow(infoHash, from, wanted));
+      mesh = estimateMesh(members.map((member) => unpackReport(member.report)));
+    }
+    const reports = new Map(members.map((member) => [member.peerId, unpackReport(member.report)]));
+    const order = seedingOrder(members, (member) => seedingClass(reports.get(member.peerId) ?? null, mesh));
+    return { from, size, ranks: new Map(order.map((peerId, rank) => [peerId, rank])), passedOver, mesh };
   }
 }

@@ -19,13 +19,17 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Counter, type Registry } from 'prom-client';
 import { describeError, ID_PATTERN } from '@swarmcast/protocol/wire';
+import type { CellDirectory } from '../cells/cell-directory.ts';
+import { cellChain, cellId, cellKeys } from '../cells/cell-map.ts';
 import type { TrackerConfig } from '../config.ts';
 import type { SwarmStore } from '../store/store.ts';
 import type { SwarmAccess } from '../swarm-access.ts';
 import { AddressRateLimiter } from '../telemetry/rate-limit.ts';
 import { SeedingOrderCache, type SlotOrder } from './order-cache.ts';
-import { seedersFor, slotAt } from './seeding-order.ts';
-import { BACKUPS, MISSED_PARAMETER } from '@swarmcast/protocol/coordination';
+import { ReportWriter } from './member-reports.ts';
+import { packReport, seedersFor, type MeshEstimate } from '@swarmcast/protocol/mesh-capacity';
+import { slotAt } from '@swarmcast/protocol/seeding-order';
+import { BACKUPS, coordinationAnswerSchema, MISSED_PARAMETER, REPORT_LIMITS, REPORT_PARAMETERS, type CoordinationAnswer } from '@swarmcast/protocol/coordination';
 import { isPeerSecret, PEER_SECRET_PARAMETER, provenSuffix, provesPeerId } from '@swarmcast/protocol/peer-proof';
 
 export type CoordinationOutcome =
@@ -41,22 +45,11 @@ export type CoordinationOutcome =
   | 'disabled'
   | 'store_unavailable';
 
-export interface CoordinationResponse {
-  /** Current members of the swarm (0: unknown swarm). */
-  swarm_size: number;
-  /** The first `seeders` ranks fetch new segments from the origin at once. */
-  seeders: number;
-  /** This peer_id's 0-based place in the slot's order; null while it is not a member. */
-  rank: number | null;
-  /** floor(now / slot_ms): the order changes when this does. */
-  slot: number;
-  slot_ms: number;
-  next_slot_in_ms: number;
-}
-
 export interface CoordinationOptions {
   config: TrackerConfig;
   store: SwarmStore;
+  /** The streams' cell counts, shared with the WebSocket side. */
+  cells: CellDirectory;
   access: SwarmAccess;
   registry: Registry;
 }
@@ -67,6 +60,25 @@ interface CoordinationQuery {
   token?: string;
   missed?: number;
   peer_secret?: string;
+  uplink_kbit?: number;
+  uploads?: 0 | 1;
+  segment_bytes?: number;
+  budget_ms?: number;
+}
+
+/**
+ * Cells looked in for a member: where its two keys hash, then where they hashed at smaller counts
+ * (a member moves on its next announce). Each chain is ~ln(cells) long; this bounds what a request
+ * about a peer_id that is nowhere can cost.
+ */
+const MAX_CELLS_SEARCHED = 12;
+
+interface Place {
+  cell: string;
+  order: SlotOrder;
+  size: number;
+  /** Its place in the cell's order, if it is a member. */
+  place: number | undefined;
 }
 
 /** A count of segments no backup reaches within one slot; more is not a player. */
@@ -83,22 +95,13 @@ const schema = {
       token: { type: 'string' },
       [MISSED_PARAMETER]: { type: 'integer', minimum: 1, maximum: MAX_MISSED },
       [PEER_SECRET_PARAMETER]: { type: 'string' },
+      [REPORT_PARAMETERS.uplinkKbit]: { type: 'integer', ...REPORT_LIMITS.uplinkKbit },
+      [REPORT_PARAMETERS.uploads]: { type: 'integer', enum: [0, 1] },
+      [REPORT_PARAMETERS.segmentBytes]: { type: 'integer', ...REPORT_LIMITS.segmentBytes },
+      [REPORT_PARAMETERS.budgetMs]: { type: 'integer', ...REPORT_LIMITS.budgetMs },
     },
   },
-  response: {
-    200: {
-      type: 'object',
-      required: ['swarm_size', 'seeders', 'rank', 'slot', 'slot_ms', 'next_slot_in_ms'],
-      properties: {
-        swarm_size: { type: 'integer' },
-        seeders: { type: 'integer' },
-        rank: { type: ['integer', 'null'] },
-        slot: { type: 'integer' },
-        slot_ms: { type: 'integer' },
-        next_slot_in_ms: { type: 'integer' },
-      },
-    },
-  },
+  response: { 200: coordinationAnswerSchema },
 } as const;
 
 /** The token as the origin takes it too: a Bearer header (kept out of URLs and logs) or `?token=`. */
@@ -112,8 +115,38 @@ function tokenOf(request: FastifyRequest): string | undefined {
 export async function coordinationRoutes(app: FastifyInstance, options: CoordinationOptions): Promise<void> {
   const { config, store, access } = options;
   const limiter = new AddressRateLimiter(config.coordinationRequestsPerMinute);
-  const reader = { members: (infoHash: string) => store.members(infoHash, config.maxPeersPerSwarm), passedOver: store.passedOver.bind(store) };
-  const cache = new SeedingOrderCache(reader, await store.coordinationSecret());
+  const seedersOf = (swarmSize: number, mesh: MeshEstimate | null) => seedersFor(swarmSize, mesh, config.coordinationViewersPerSeeder);
+  const trackerSecret = await store.coordinationSecret();
+  const cache = new SeedingOrderCache(store, trackerSecret, (swarmSize, mesh) => seedersOf(swarmSize, mesh) + BACKUPS);
+  const reports = new ReportWriter(store);
+  /** Where `peerId` stands in one cell's order for `slot`. */
+  const placeIn = async (cell: string, peerId: string, slot: number, now: number): Promise<Place> => {
+    const order = await cache.order(cell, slot, now);
+    let { size } = order;
+    let place = order.ranks.get(peerId);
+    if (place === undefined && size > 0) {
+      // Beyond the members read (a relay), or joined since the read: its own place, behind theirs.
+      const found = await store.ringPlace(cell, peerId, order.from);
+      size = found.size;
+      if (found.place !== null) place = Math.max(order.ranks.size, found.place);
+    }
+    return { cell, order, size, place };
+  };
+  /** The member's cell and place; a peer_id that is in none gets the cell it would join. */
+  const locate = async (infoHash: string, peerId: string, slot: number, now: number): Promise<Place> => {
+    const cells = await options.cells.count(infoHash, now);
+    const chains = cellKeys(trackerSecret, peerId).map((key) => cellChain(key, cells));
+    const heads = chains.map((chain) => chain.at(-1)!);
+    const earlier = chains.flatMap((chain) => chain.slice(0, -1).reverse());
+    const candidates = [...new Set([...heads, ...earlier])].slice(0, MAX_CELLS_SEARCHED);
+    const first = await placeIn(cellId(infoHash, candidates[0]!), peerId, slot, now);
+    if (first.place !== undefined) return first;
+    for (const number of candidates.slice(1)) {
+      const found = await placeIn(cellId(infoHash, number), peerId, slot, now);
+      if (found.place !== undefined) return found;
+    }
+    return first;
+  };
   const requests = new Counter({
     name: 'swarmcast_coordination_requests_total',
     help: 'Seeding coordination requests, by outcome',
@@ -162,9 +195,14 @@ export async function coordinationRoutes(app: FastifyInstance, options: Coordina
     if (!admission.ok) return refuse(reply, admission.status, admission.status === 429 ? 'rate_limited' : 'unauthorized', admission.reason);
     if (request.validationError) return refuse(reply, 400, 'invalid_request', describeError(request.validationError.validation));
     const { info_hash: infoHash, peer_id: peerId, missed, peer_secret: secret } = request.query;
-    if (missed !== undefined && !(secret !== undefined && isPeerSecret(secret) && provesPeerId(provenSuffix(secret), peerId))) {
+    const proven = secret !== undefined && isPeerSecret(secret) && provesPeerId(provenSuffix(secret), peerId);
+    if (missed !== undefined && !proven) {
       return refuse(reply, 403, 'invalid_request', `${MISSED_PARAMETER} needs the ${PEER_SECRET_PARAMETER} that proves peer_id`);
     }
+    const { uplink_kbit: uplinkKbit, uploads, segment_bytes: segmentBytes, budget_ms: budgetMs } = request.query;
+    const reported = [uplinkKbit, uploads, segmentBytes, budgetMs].some((value) => value !== undefined);
+    // Anyone can learn a viewer's peer_id from its offers: only the viewer may say what it can do.
+    if (reported && !proven) return refuse(reply, 403, 'invalid_request', `a report needs the ${PEER_SECRET_PARAMETER} that proves peer_id`);
     const swarmRefusal = access.swarmRefusal(infoHash, admission.grant);
     if (swarmRefusal !== undefined) return refuse(reply, 403, 'info_hash_not_allowed', swarmRefusal);
 
@@ -174,31 +212,35 @@ export async function coordinationRoutes(app: FastifyInstance, options: Coordina
       request.log.warn({ err: error }, 'coordination: the swarm store failed');
       return refuse(reply, 503, 'store_unavailable', 'tracker temporarily unavailable, retry later');
     };
-    let order: SlotOrder;
+    let located: Place;
     try {
-      order = await cache.order(infoHash, slot, now);
+      located = await locate(infoHash, peerId, slot, now);
     } catch (error) {
       return fail(error);
     }
-    const { ranks } = order;
-    const seeders = seedersFor(ranks.size, config.coordinationViewersPerSeeder);
-    const place = ranks.get(peerId);
+    const { cell, order, size, place } = located;
+    if (place !== undefined && reported) {
+      const report = packReport({ uplinkKbit: uplinkKbit ?? null, uploads: uploads !== 0, segmentBytes: segmentBytes ?? null, budgetMs: budgetMs ?? null });
+      // The answer does not wait on it: the report counts from the next read of the order.
+      reports.keep(cell, peerId, report, now).catch((error: unknown) => request.log.warn({ err: error }, 'coordination: keeping a report failed'));
+    }
+    const seeders = seedersOf(size, order.mesh);
     let { passedOver } = order;
     if (missed !== undefined && !passedOver && place !== undefined && place >= seeders && place < seeders + BACKUPS) {
       try {
-        await store.passOver(infoHash, slot, 2 * config.coordinationSlotMs);
+        await store.passOver(cell, slot, 2 * config.coordinationSlotMs);
       } catch (error) {
         return fail(error);
       }
-      cache.refresh(infoHash);
+      cache.refresh(cell);
       passedOver = true;
       requests.inc({ outcome: 'seeders_passed_over' });
     }
     // Passed over: the order turns by `seeders` places, so the backups come first and the seeders last.
-    const rank = place === undefined ? null : passedOver ? (place - seeders + ranks.size) % ranks.size : place;
-    requests.inc({ outcome: ranks.size === 0 ? 'unknown_swarm' : rank === null ? 'not_member' : 'member' });
-    const body: CoordinationResponse = {
-      swarm_size: ranks.size,
+    const rank = place === undefined || size === 0 ? null : passedOver ? (place - seeders + size) % size : place;
+    requests.inc({ outcome: size === 0 ? 'unknown_swarm' : rank === null ? 'not_member' : 'member' });
+    const body: CoordinationAnswer = {
+      swarm_size: size,
       seeders,
       rank,
       slot,

@@ -1,7 +1,8 @@
 /** The embedded store: swarms in this process's memory, for a single tracker instance. */
 import { randomBytes } from 'node:crypto';
 import type { ScrapeFile } from '@swarmcast/protocol/wire';
-import type { AnnounceInput, AnnounceOutput, Delivery, DeliveryHandler, PickedPeer, StoreCounts, SwarmStore } from './store.ts';
+import { RingIndex, ringKey } from './seeding-ring.ts';
+import { MAX_REPORT_LENGTH, type AnnounceInput, type AnnounceOutput, type Delivery, type DeliveryHandler, type PickedPeer, type SeedingWindow, type StoreCounts, type SwarmStore } from './store.ts';
 
 interface Member {
   peerId: string;
@@ -10,6 +11,10 @@ interface Member {
   address: string;
   locality: string;
   seeder: boolean;
+  /** Its point on the seeding ring. */
+  ringKey: number;
+  /** What it last said about itself (SwarmStore.report). */
+  report: string | null;
   /** Position in Swarm.members and in its locality's list, for O(1) swap-removal. */
   index: number;
   localityIndex: number;
@@ -19,6 +24,7 @@ interface Swarm {
   byId: Map<string, Member>;
   members: Member[];
   byLocality: Map<string, Member[]>;
+  ring: RingIndex<Member>;
   seeders: number;
   downloaded: number;
 }
@@ -59,6 +65,12 @@ function sample(list: Member[], n: number, exclude: string, picked: Map<string, 
   }
 }
 
+/**
+ * Streams split into more than one cell. Only a stream with a cell of thousands of members opens
+ * cells, so this is far more than real streams fill; the oldest entry makes room.
+ */
+const MAX_SPLIT_STREAMS = 10_000;
+
 /** Swarms whose passed-over slot is remembered: only live swarms' backups report, a few per slot. */
 const MAX_PASSED_OVER = 10_000;
 
@@ -70,6 +82,8 @@ export class MemoryStore implements SwarmStore {
   private readonly secret = randomBytes(32);
   /** info_hash → the last slot whose seeders were passed over; the oldest entry makes room. */
   private readonly passed = new Map<string, number>();
+  /** info_hash → its cell count above 1, and when that lapses. */
+  private readonly cells = new Map<string, { count: number; expiresAt: number }>();
 
   async announce(input: AnnounceInput): Promise<AnnounceOutput> {
     let swarm = this.swarms.get(input.infoHash);
@@ -82,7 +96,7 @@ export class MemoryStore implements SwarmStore {
     }
     if (!existing && swarm && swarm.members.length >= input.maxPeersPerSwarm) return this.refusal('swarm_full', swarm);
     if (!swarm) {
-      swarm = { byId: new Map(), members: [], byLocality: new Map(), seeders: 0, downloaded: 0 };
+      swarm = { byId: new Map(), members: [], byLocality: new Map(), ring: new RingIndex(), seeders: 0, downloaded: 0 };
       this.swarms.set(input.infoHash, swarm);
     }
     if (existing) {
@@ -110,12 +124,45 @@ export class MemoryStore implements SwarmStore {
     if (swarm.members.length === 0) this.swarms.delete(infoHash);
   }
 
-  async members(infoHash: string, limit: number): Promise<Array<{ peerId: string; address: string }>> {
-    return (this.swarms.get(infoHash)?.members ?? []).slice(0, limit).map(({ peerId, address }) => ({ peerId, address }));
+  async seedingWindow(infoHash: string, from: number, count: number): Promise<SeedingWindow> {
+    const swarm = this.swarms.get(infoHash);
+    if (!swarm) return { size: 0, members: [] };
+    return { size: swarm.members.length, members: swarm.ring.from(from, count).map(({ peerId, address, report }) => ({ peerId, address, report })) };
+  }
+
+  async ringPlace(infoHash: string, peerId: string, from: number): Promise<{ size: number; place: number | null }> {
+    const swarm = this.swarms.get(infoHash);
+    const member = swarm?.byId.get(peerId);
+    return { size: swarm?.members.length ?? 0, place: member ? swarm!.ring.placeOf(member, from) : null };
   }
 
   async coordinationSecret(): Promise<Buffer> {
     return this.secret;
+  }
+
+  async report(infoHash: string, peerId: string, report: string): Promise<void> {
+    const member = this.swarms.get(infoHash)?.byId.get(peerId);
+    if (member) member.report = report.slice(0, MAX_REPORT_LENGTH);
+  }
+
+  async cellCount(infoHash: string, ttlMs: number): Promise<number> {
+    const now = Date.now();
+    const entry = this.cells.get(infoHash);
+    if (!entry || entry.expiresAt <= now) {
+      this.cells.delete(infoHash);
+      return 1;
+    }
+    entry.expiresAt = now + ttlMs;
+    return entry.count;
+  }
+
+  async openCells(infoHash: string, atLeast: number, ttlMs: number): Promise<number> {
+    const count = await this.cellCount(infoHash, ttlMs);
+    if (atLeast <= count) return count;
+    this.cells.delete(infoHash);
+    if (this.cells.size >= MAX_SPLIT_STREAMS) this.cells.delete(this.cells.keys().next().value!);
+    this.cells.set(infoHash, { count: atLeast, expiresAt: Date.now() + ttlMs });
+    return atLeast;
   }
 
   async passOver(infoHash: string, slot: number): Promise<void> {
@@ -131,6 +178,7 @@ export class MemoryStore implements SwarmStore {
   private remove(swarm: Swarm, member: Member): void {
     swarm.byId.delete(member.peerId);
     removeAt(swarm.members, member.index, 'index');
+    swarm.ring.remove(member);
     const local = swarm.byLocality.get(member.locality)!;
     removeAt(local, member.localityIndex, 'localityIndex');
     if (local.length === 0) swarm.byLocality.delete(member.locality);
@@ -181,10 +229,13 @@ export class MemoryStore implements SwarmStore {
       address: input.address,
       locality: input.locality,
       seeder: input.seeder,
+      ringKey: ringKey(this.secret, input.peerId),
+      report: null,
       index: swarm.members.length,
       localityIndex: local.length,
     };
     swarm.members.push(member);
+    swarm.ring.insert(member);
     local.push(member);
     swarm.byId.set(input.peerId, member);
     if (input.seeder) swarm.seeders++;

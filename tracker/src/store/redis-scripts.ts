@@ -12,13 +12,12 @@
  * every read ignores them by score.
  */
 const TRIM_BATCH = 500;
-/** Values passed to one command through Lua's unpack, which fails beyond its C stack (~8,000). */
-const UNPACK_CHUNK = 1000;
 
 /**
- * KEYS: peers, seeders, owners, localities, near (this peer's locality set), downloaded, addresses, proven.
+ * KEYS: peers, seeders, owners, localities, near (this peer's locality set), downloaded, addresses, proven, ring, reports.
  * ARGV: peerId, owner, locality, near-set key prefix, seeder (1|0), completed (1|0), numwant,
- * maxPeersPerSwarm, ttlMs, address, proven (1|0), takeOverFrom (an owner known to be gone, or '').
+ * maxPeersPerSwarm, ttlMs, address, proven (1|0), takeOverFrom (an owner known to be gone, or ''),
+ * the peer's ring key (seeding-ring.ts).
  * Returns [outcome, peers, seeders, picked peer_ids, their owners, holder]; holder is the owner that
  * keeps the peer_id when the outcome is peer_id_taken.
  *
@@ -29,7 +28,7 @@ const UNPACK_CHUNK = 1000;
  * so it lives in the same slot although it is not declared in KEYS.
  */
 export const announceScript = `
-local peers, seeders, owners, localities, near, downloaded, addresses, proven = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8]
+local peers, seeders, owners, localities, near, downloaded, addresses, proven, ring, reports = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10]
 local peerId, owner, locality, nearPrefix = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local numwant, maxPeers, ttl = tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9])
 local address, isProven, takeOverFrom = ARGV[10], ARGV[11] == '1', ARGV[12]
@@ -49,6 +48,8 @@ if #expired > 0 then
   redis.call('HDEL', localities, unpack(expired))
   redis.call('HDEL', addresses, unpack(expired))
   redis.call('SREM', proven, unpack(expired))
+  redis.call('ZREM', ring, unpack(expired))
+  redis.call('HDEL', reports, unpack(expired))
 end
 
 local score = tonumber(redis.call('ZSCORE', peers, peerId))
@@ -70,6 +71,7 @@ redis.call('ZADD', near, expiry, peerId)
 redis.call('HSET', owners, peerId, owner)
 redis.call('HSET', localities, peerId, locality)
 redis.call('HSET', addresses, peerId, address)
+redis.call('ZADD', ring, ARGV[13], peerId)
 if isProven then redis.call('SADD', proven, peerId) else redis.call('SREM', proven, peerId) end
 if ARGV[5] == '1' then redis.call('ZADD', seeders, expiry, peerId) else redis.call('ZREM', seeders, peerId) end
 if ARGV[6] == '1' then redis.call('INCR', downloaded) end
@@ -99,11 +101,11 @@ return {'ok', redis.call('ZCOUNT', peers, alive, '+inf'), redis.call('ZCOUNT', s
 `;
 
 /**
- * KEYS: peers, seeders, owners, localities, addresses, proven. ARGV: peerId, owner, near-set key prefix.
+ * KEYS: peers, seeders, owners, localities, addresses, proven, ring, reports. ARGV: peerId, owner, near-set key prefix.
  * Removes the peer only while `owner` still owns it; returns 1 if it did.
  */
 export const leaveScript = `
-local peers, seeders, owners, localities, addresses, proven = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
+local peers, seeders, owners, localities, addresses, proven, ring, reports = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8]
 local peerId = ARGV[1]
 if redis.call('HGET', owners, peerId) ~= ARGV[2] then return 0 end
 local place = redis.call('HGET', localities, peerId)
@@ -114,27 +116,57 @@ redis.call('HDEL', owners, peerId)
 redis.call('HDEL', localities, peerId)
 redis.call('HDEL', addresses, peerId)
 redis.call('SREM', proven, peerId)
+redis.call('ZREM', ring, peerId)
+redis.call('HDEL', reports, peerId)
 return 1
 `;
 
+/** Ring entries read per step while looking for live members: expired ones are skipped, a few pages at most. */
+const WINDOW_PAGES = 4;
+
 /**
- * KEYS: peers, owners, addresses. ARGV: limit. Returns [peer_ids, owners, addresses] of up to
- * `limit` members whose membership has not expired.
+ * KEYS: ring, peers, owners, addresses, reports. ARGV: from, count. Returns [live size, peer_ids,
+ * owners, addresses, reports] of up to `count` live members met clockwise from `from` on the ring,
+ * wrapping once.
  */
-export const membersScript = `
+export const windowScript = `
+local ring, peers = KEYS[1], KEYS[2]
+local from, count = ARGV[1], tonumber(ARGV[2])
 local time = redis.call('TIME')
-local alive = '(' .. (tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000))
-local ids = redis.call('ZRANGEBYSCORE', KEYS[1], alive, '+inf', 'LIMIT', 0, tonumber(ARGV[1]))
--- unpack takes at most a few thousand values: read the hashes in chunks.
-local function fieldsOf(key)
-  local values = {}
-  for first = 1, #ids, ${UNPACK_CHUNK} do
-    local chunk = redis.call('HMGET', key, unpack(ids, first, math.min(first + ${UNPACK_CHUNK} - 1, #ids)))
-    for i = 1, #chunk do values[#values + 1] = chunk[i] end
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local ids = {}
+local function collect(min, max)
+  for page = 0, ${WINDOW_PAGES} - 1 do
+    local found = redis.call('ZRANGEBYSCORE', ring, min, max, 'LIMIT', page * count, count)
+    for _, id in ipairs(found) do
+      local expiry = tonumber(redis.call('ZSCORE', peers, id) or '0')
+      if expiry > now and #ids < count then ids[#ids + 1] = id end
+    end
+    if #ids >= count or #found < count then return end
   end
-  return values
 end
-return {ids, fieldsOf(KEYS[2]), fieldsOf(KEYS[3])}
+collect(from, '+inf')
+if #ids < count then collect('-inf', '(' .. from) end
+local size = redis.call('ZCOUNT', peers, '(' .. now, '+inf')
+if #ids == 0 then return {size, {}, {}, {}, {}} end
+return {size, ids, redis.call('HMGET', KEYS[3], unpack(ids)), redis.call('HMGET', KEYS[4], unpack(ids)), redis.call('HMGET', KEYS[5], unpack(ids))}
+`;
+
+/**
+ * KEYS: ring, peers. ARGV: peerId, from. Returns [live size, place]: how many ring entries lie
+ * clockwise from `from` before the peer, or -1 when it is not a live member.
+ */
+export const placeScript = `
+local ring, peers = KEYS[1], KEYS[2]
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local size = redis.call('ZCOUNT', peers, '(' .. now, '+inf')
+local key = redis.call('ZSCORE', ring, ARGV[1])
+local expiry = tonumber(redis.call('ZSCORE', peers, ARGV[1]) or '0')
+if not key or expiry <= now then return {size, -1} end
+local from = ARGV[2]
+if tonumber(key) >= tonumber(from) then return {size, redis.call('ZCOUNT', ring, from, '(' .. key)} end
+return {size, redis.call('ZCOUNT', ring, from, '+inf') + redis.call('ZCOUNT', ring, '-inf', '(' .. key)}
 `;
 
 /** KEYS: peers, seeders, downloaded. Returns [peers, seeders, downloaded], expired peers not counted. */
@@ -142,4 +174,26 @@ export const countsScript = `
 local time = redis.call('TIME')
 local alive = '(' .. (tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000))
 return {redis.call('ZCOUNT', KEYS[1], alive, '+inf'), redis.call('ZCOUNT', KEYS[2], alive, '+inf'), tonumber(redis.call('GET', KEYS[3]) or '0')}
+`;
+
+/**
+ * KEYS: the stream's cell count. ARGV: at least this many, ttlMs.
+ * Raises the count (a missing key counts 1) and returns it; whoever raises it restarts its TTL.
+ */
+export const openCellsScript = `
+local count = tonumber(redis.call('GET', KEYS[1]) or '1')
+local wanted = tonumber(ARGV[1])
+if wanted <= count then return count end
+redis.call('SET', KEYS[1], wanted, 'PX', ARGV[2])
+return wanted
+`;
+
+/** KEYS: peers, reports. ARGV: peerId, report. Keeps the report of a live member only. */
+export const reportScript = `
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+if tonumber(redis.call('ZSCORE', KEYS[1], ARGV[1]) or '0') <= now then return 0 end
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+redis.call('PEXPIRE', KEYS[2], redis.call('PTTL', KEYS[1]))
+return 1
 `;

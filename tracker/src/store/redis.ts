@@ -11,13 +11,17 @@
  *   {h}:proven         set of peer_ids whose owner proved them (peer-proof): only proof takes them over
  *   {h}:passed-over    the last slot whose seeders a backup reported as not seeding (expires with it)
  *   {h}:near:<loc>     sorted set peer_id → expiry per locality, sampled first when picking
+ *   {h}:ring           sorted set peer_id → its point on the seeding ring (seeding-ring.ts)
+ *   {h}:reports        hash peer_id → what the member last said about itself (@swarmcast/protocol/mesh-capacity)
  *   {h}:downloaded     counter of `completed` events
+ *   {h}:cells          the stream's cell count, when above 1 (cells/cell-map.ts; each cell k ≥ 1 is a
+ *                      swarm of its own, `{<info_hash>#k as hex>}`, so a big stream spans many slots)
  * Counts are ZCOUNTs over live scores, never counters that could drift; a dead instance's peers
  * stop counting when their scores pass, and every swarm key expires one TTL after the swarm's
  * last announce.
  * Global keys, one slot each in a cluster: `swarms` (info_hash hex → expiry, what a bare scrape
  * lists), `instances` (instance id → heartbeat expiry, what /health counts; a peer held by an
- * instance whose heartbeat lapsed is neither listed by `members` nor kept from a reconnecting
+ * instance whose heartbeat lapsed is neither listed by `seedingWindow` nor kept from a reconnecting
  * viewer) and `coordination-secret` (set once by the first instance, read by the others).
  * Frames for a peer are published on its owner's channel `instance:<id>`: sharded pub/sub on a
  * cluster, so a message crosses one shard rather than the whole cluster bus; plain pub/sub on a node.
@@ -28,8 +32,9 @@ import { Cluster } from 'ioredis';
 import type { ScrapeFile } from '@swarmcast/protocol/wire';
 import { connectRedis, type RedisClient } from './redis-client.ts';
 import { decodeBatch, encodeBatch, encodeDelivery } from './redis-messages.ts';
-import { announceScript, countsScript, leaveScript, membersScript } from './redis-scripts.ts';
-import type { AnnounceInput, AnnounceOutcome, AnnounceOutput, Delivery, DeliveryHandler, StoreCounts, SwarmStore } from './store.ts';
+import { announceScript, countsScript, leaveScript, openCellsScript, placeScript, reportScript, windowScript } from './redis-scripts.ts';
+import { ringKey } from './seeding-ring.ts';
+import { MAX_REPORT_LENGTH, MAX_SEEDING_WINDOW, type AnnounceInput, type AnnounceOutcome, type AnnounceOutput, type Delivery, type DeliveryHandler, type SeedingWindow, type StoreCounts, type SwarmStore } from './store.ts';
 
 /** How often an instance refreshes its heartbeat and trims the global sorted sets. */
 const HEARTBEAT_MS = 5000;
@@ -49,7 +54,12 @@ interface SwarmScripts {
   swarmAnnounce(...args: Array<string | number>): Promise<AnnounceReply>;
   swarmLeave(...args: string[]): Promise<number>;
   swarmCounts(...args: string[]): Promise<[peers: number, seeders: number, downloaded: number]>;
-  swarmMembers(peers: string, owners: string, addresses: string, limit: number): Promise<[ids: string[], owners: Array<string | null>, addresses: Array<string | null>]>;
+  swarmWindow(
+    ring: string, peers: string, owners: string, addresses: string, reports: string, from: number, count: number,
+  ): Promise<[size: number, ids: string[], owners: Array<string | null>, addresses: Array<string | null>, reports: Array<string | null>]>;
+  swarmReport(peers: string, reports: string, peerId: string, report: string): Promise<number>;
+  swarmPlace(ring: string, peers: string, peerId: string, from: number): Promise<[size: number, place: number]>;
+  streamOpenCells(cells: string, atLeast: number, ttlMs: number): Promise<number>;
 }
 
 type Client = RedisClient & SwarmScripts;
@@ -91,6 +101,7 @@ export class RedisStore implements SwarmStore {
   private outbox = new Map<string, { messages: string[]; settle: Array<{ resolve(delivered: boolean): void; reject(error: unknown): void }> }>();
   /** Peers whose sockets this instance holds, with their expiry: what `counts` reports. */
   private readonly localPeers = new Map<string, Map<string, number>>();
+  private secret: Promise<Buffer> | undefined;
 
   /** On the process's client, connected (`connectRedis`); connects the subscriber, or throws if Redis cannot be reached now. */
   static async connect(client: RedisClient, options: RedisStoreOptions): Promise<RedisStore> {
@@ -119,10 +130,13 @@ export class RedisStore implements SwarmStore {
       client.on('error', (error: Error) => this.failed(error));
       client.on('ready', () => this.recovered());
     }
-    this.client.defineCommand('swarmAnnounce', { numberOfKeys: 8, lua: announceScript });
-    this.client.defineCommand('swarmLeave', { numberOfKeys: 6, lua: leaveScript });
+    this.client.defineCommand('swarmAnnounce', { numberOfKeys: 10, lua: announceScript });
+    this.client.defineCommand('swarmLeave', { numberOfKeys: 8, lua: leaveScript });
+    this.client.defineCommand('swarmReport', { numberOfKeys: 2, lua: reportScript });
     this.client.defineCommand('swarmCounts', { numberOfKeys: 3, lua: countsScript });
-    this.client.defineCommand('swarmMembers', { numberOfKeys: 3, lua: membersScript });
+    this.client.defineCommand('swarmWindow', { numberOfKeys: 5, lua: windowScript });
+    this.client.defineCommand('swarmPlace', { numberOfKeys: 2, lua: placeScript });
+    this.client.defineCommand('streamOpenCells', { numberOfKeys: 1, lua: openCellsScript });
   }
 
   /**
@@ -161,16 +175,39 @@ export class RedisStore implements SwarmStore {
     local?.delete(peerId);
     if (local?.size === 0) this.localPeers.delete(infoHash);
     const keys = this.swarmKeys(infoHash);
-    await this.client.swarmLeave(keys.peers, keys.seeders, keys.owners, keys.localities, keys.addresses, keys.proven, peerId, owner, keys.nearPrefix);
+    await this.client.swarmLeave(keys.peers, keys.seeders, keys.owners, keys.localities, keys.addresses, keys.proven, keys.ring, keys.reports, peerId, owner, keys.nearPrefix);
   }
 
-  async members(infoHash: string, limit: number): Promise<Array<{ peerId: string; address: string }>> {
+  async seedingWindow(infoHash: string, from: number, count: number): Promise<SeedingWindow> {
     const keys = this.swarmKeys(infoHash);
-    const [[ids, owners, addresses], live] = await Promise.all([this.client.swarmMembers(keys.peers, keys.owners, keys.addresses, limit), this.liveInstances()]);
-    return ids.flatMap((peerId, i) => {
+    const [[size, ids, owners, addresses, reports], live] = await Promise.all([
+      this.client.swarmWindow(keys.ring, keys.peers, keys.owners, keys.addresses, keys.reports, from, Math.min(count, MAX_SEEDING_WINDOW)),
+      this.liveInstances(),
+    ]);
+    const members = ids.flatMap((peerId, i) => {
       const owner = owners[i];
-      return owner && live.has(instanceOf(owner)) ? [{ peerId, address: addresses[i] ?? '' }] : [];
+      return owner && live.has(instanceOf(owner)) ? [{ peerId, address: addresses[i] ?? '', report: reports[i] ?? null }] : [];
     });
+    return { size, members };
+  }
+
+  async ringPlace(infoHash: string, peerId: string, from: number): Promise<{ size: number; place: number | null }> {
+    const keys = this.swarmKeys(infoHash);
+    const [size, place] = await this.client.swarmPlace(keys.ring, keys.peers, peerId, from);
+    return { size, place: place < 0 ? null : place };
+  }
+
+  async report(infoHash: string, peerId: string, report: string): Promise<void> {
+    const keys = this.swarmKeys(infoHash);
+    await this.client.swarmReport(keys.peers, keys.reports, peerId, report.slice(0, MAX_REPORT_LENGTH));
+  }
+
+  async cellCount(infoHash: string, ttlMs: number): Promise<number> {
+    return Number((await this.client.getex(this.swarmKeys(infoHash).cells, 'PX', ttlMs)) ?? 1);
+  }
+
+  async openCells(infoHash: string, atLeast: number, ttlMs: number): Promise<number> {
+    return this.client.streamOpenCells(this.swarmKeys(infoHash).cells, atLeast, ttlMs);
   }
 
   async passOver(infoHash: string, slot: number, ttlMs: number): Promise<void> {
@@ -181,7 +218,16 @@ export class RedisStore implements SwarmStore {
     return (await this.client.get(this.swarmKeys(infoHash).passedOver)) === String(slot);
   }
 
-  async coordinationSecret(): Promise<Buffer> {
+  /** Read once (every member's ring key needs it); a failed read is tried again next time. */
+  coordinationSecret(): Promise<Buffer> {
+    this.secret ??= this.readSecret().catch((error: unknown) => {
+      this.secret = undefined;
+      throw error;
+    });
+    return this.secret;
+  }
+
+  private async readSecret(): Promise<Buffer> {
     const key = this.prefix + 'coordination-secret';
     await this.client.set(key, randomBytes(32).toString('hex'), 'NX');
     const secret = await this.client.get(key);
@@ -232,12 +278,13 @@ export class RedisStore implements SwarmStore {
     if (this.subscriber !== this.client) await this.subscriber.quit().catch(() => this.subscriber.disconnect());
   }
 
-  private announceScript(input: AnnounceInput, takeOverFrom: string): Promise<AnnounceReply> {
+  private async announceScript(input: AnnounceInput, takeOverFrom: string): Promise<AnnounceReply> {
     const keys = this.swarmKeys(input.infoHash);
+    const secret = await this.coordinationSecret();
     return this.client.swarmAnnounce(
-      keys.peers, keys.seeders, keys.owners, keys.localities, keys.nearPrefix + input.locality, keys.downloaded, keys.addresses, keys.proven,
+      keys.peers, keys.seeders, keys.owners, keys.localities, keys.nearPrefix + input.locality, keys.downloaded, keys.addresses, keys.proven, keys.ring, keys.reports,
       input.peerId, input.owner, input.locality, keys.nearPrefix, input.seeder ? 1 : 0, input.completed ? 1 : 0,
-      input.numwant, input.maxPeersPerSwarm, input.ttlMs, input.address, input.proven ? 1 : 0, takeOverFrom,
+      input.numwant, input.maxPeersPerSwarm, input.ttlMs, input.address, input.proven ? 1 : 0, takeOverFrom, ringKey(secret, input.peerId),
     );
   }
 
@@ -263,8 +310,11 @@ export class RedisStore implements SwarmStore {
       localities: base + 'localities',
       addresses: base + 'addresses',
       proven: base + 'proven',
+      ring: base + 'ring',
+      reports: base + 'reports',
       passedOver: base + 'passed-over',
       downloaded: base + 'downloaded',
+      cells: base + 'cells',
       nearPrefix: base + 'near:',
     };
   }

@@ -65,6 +65,18 @@ export interface Delivery {
 /** Hands a delivery to its connection; false if that connection no longer holds the peer. */
 export type DeliveryHandler = (owner: string, delivery: Delivery) => boolean;
 
+/** The most members one `seedingWindow` lists (Redis passes them through Lua's unpack, which fails past ~8,000). */
+export const MAX_SEEDING_WINDOW = 1000;
+
+export interface SeedingWindow {
+  size: number;
+  /** `report`: what the member last said about itself (`report`), as given. */
+  members: Array<{ peerId: string; address: string; report: string | null }>;
+}
+
+/** The longest report a member keeps (coordination/mesh-capacity.ts packs one in ~30 characters). */
+export const MAX_REPORT_LENGTH = 64;
+
 export interface StoreCounts {
   swarms: number;
   peers: number;
@@ -76,10 +88,25 @@ export interface SwarmStore {
   /** Removes a peer if `owner` still owns it. */
   leave(infoHash: string, peerId: string, owner: string): Promise<void>;
   /**
-   * A swarm's current members, at most `limit`, in no particular order; none for an unknown swarm.
-   * Members held by a tracker instance that is gone are not listed.
+   * The seeding ring (seeding-ring.ts): the swarm's live size, and up to `count` (at most
+   * MAX_SEEDING_WINDOW) live members met clockwise from `from`, with their addresses. Members held by a tracker instance that is gone are
+   * not listed. Cost grows with `count`, not with the swarm.
    */
-  members(infoHash: string, limit: number): Promise<Array<{ peerId: string; address: string }>>;
+  seedingWindow(infoHash: string, from: number, count: number): Promise<SeedingWindow>;
+  /**
+   * The swarm's live size, and how many members lie clockwise from `from` before `peerId` on the
+   * ring; null if it is not a member. Members that expired but are not yet swept may still count.
+   */
+  ringPlace(infoHash: string, peerId: string, from: number): Promise<{ size: number; place: number | null }>;
+  /**
+   * How many cells the stream `infoHash` is split into (cells/cell-map.ts): 1 until `openCells`
+   * raised it. Reading keeps the count for another `ttlMs`; unread for that long, it lapses to 1.
+   */
+  cellCount(infoHash: string, ttlMs: number): Promise<number>;
+  /** Raises the stream's cell count to at least `atLeast` (never lowers it); the count after. */
+  openCells(infoHash: string, atLeast: number, ttlMs: number): Promise<number>;
+  /** Keeps what a member says about itself (at most MAX_REPORT_LENGTH characters) for as long as it is a member; nothing for a non-member. */
+  report(infoHash: string, peerId: string, report: string): Promise<void>;
   /** A secret every tracker instance on this store shares and no client learns (it keys the seeding order). */
   coordinationSecret(): Promise<Buffer>;
   /**

@@ -1,0 +1,94 @@
+// The simulator's contract: repeatable with a seed, its control counts what HTTP-only delivery
+// must, and the figures move the way the model says they should (unreachable viewers' own fetches
+// apart, fetches per segment that do not grow with the audience), and the CLI refuses bad options.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { simulateEvent, type SimulationOptions } from '../src/simulate/event-simulation.ts';
+import { runCli } from './support/local-stack.ts';
+
+const base: SimulationOptions = {
+  viewers: 40,
+  durationSec: 60,
+  segmentSec: 2,
+  liveLatencySec: 12,
+  httpFallbackBufferSec: 3,
+  ladderKbit: [400],
+  allRenditions: false,
+  network: 'residential',
+  unreachable: 0,
+  cellular: 0.1,
+  churnPerMinute: 2,
+  cellCapacity: 10_000,
+  pricePerGb: 0.02,
+  seed: 7,
+};
+const simulate = (options: Partial<SimulationOptions>) => simulateEvent({ ...base, ...options }, () => undefined);
+
+test('the same seed gives the same result; another seed another audience', async () => {
+  const first = await simulate({});
+  assert.deepEqual(await simulate({}), first);
+  assert.notDeepEqual((await simulate({ seed: 8 })).total.p2p.origin_gbit_s_series, first.total.p2p.origin_gbit_s_series);
+});
+
+test('the HTTP-only control fetches every segment once per viewer', async () => {
+  const result = await simulate({ churnPerMinute: 0, ladderKbit: [400, 1200], allRenditions: true, viewers: 41 });
+  assert.equal(result.total.http_only.origin_fetches, 41 * result.segments);
+  assert.equal(result.total.http_only.fetches_per_segment_by_reason.http_only, 41);
+  assert.equal(result.renditions[0]!.viewers + result.renditions[1]!.viewers, 41);
+});
+
+test('a lone viewer fetches every segment from the origin, on time', async () => {
+  const result = await simulate({ viewers: 1, churnPerMinute: 0 });
+  assert.equal(result.total.p2p.fetches_per_segment, 1);
+  assert.equal(result.total.p2p.offload_pct, 0);
+  assert.equal(result.total.p2p.late_segments, 0);
+});
+
+test('peers carry most segments: far fewer origin fetches than viewers, none late on a LAN', async () => {
+  const result = await simulate({ viewers: 16, network: 'lan', cellular: 0, churnPerMinute: 0 });
+  assert.ok(result.total.p2p.fetches_per_segment < 2, `${result.total.p2p.fetches_per_segment} fetches per segment`);
+  assert.ok(result.total.p2p.offload_pct > 85, `${result.total.p2p.offload_pct} % offload`);
+  assert.equal(result.total.p2p.late_segments, 0);
+});
+
+test('unreachable viewers raise fetches per segment by their own fetches, not the others\'', async () => {
+  const reachable = await simulate({ viewers: 200, churnPerMinute: 0 });
+  const some = await simulate({ viewers: 200, churnPerMinute: 0, unreachable: 0.2 });
+  assert.ok(some.total.p2p.fetches_per_segment >= reachable.total.p2p.fetches_per_segment + 30, `${some.total.p2p.fetches_per_segment} vs ${reachable.total.p2p.fetches_per_segment}`);
+  assert.ok(some.total.p2p.fetches_per_segment_reachable <= reachable.total.p2p.fetches_per_segment_reachable + 2, `${some.total.p2p.fetches_per_segment_reachable} vs ${reachable.total.p2p.fetches_per_segment_reachable}`);
+});
+
+test('ten times the viewers in a cell cost far less than ten times the origin fetches', async () => {
+  const small = await simulate({ viewers: 100, churnPerMinute: 0 });
+  const large = await simulate({ viewers: 1000, churnPerMinute: 0 });
+  assert.ok(large.total.p2p.fetches_per_segment < 5 * small.total.p2p.fetches_per_segment, `${large.total.p2p.fetches_per_segment} vs ${small.total.p2p.fetches_per_segment}`);
+  // Positive control: the HTTP-only figure does grow tenfold.
+  assert.equal(large.total.http_only.fetches_per_segment, 10 * small.total.http_only.fetches_per_segment);
+});
+
+test('an audience past a cell\'s capacity is split into cells by the tracker\'s rule and scaled', async () => {
+  const result = await simulate({ viewers: 300, cellCapacity: 100, churnPerMinute: 0 });
+  const [rendition] = result.renditions;
+  assert.ok(rendition!.cells >= 4, `${rendition!.cells} cells`);
+  assert.equal(rendition!.cells_simulated, 2);
+  assert.equal(result.total.http_only.origin_fetches, 300 * result.segments);
+});
+
+const usageErrors: Array<[string[], RegExp]> = [
+  [['simulate', '--viewers', '0'], /--viewers.*expected an integer from 1/],
+  [['simulate', '--unreachable', '1.5'], /--unreachable.*expected a fraction from 0 to 1/],
+  [['simulate', '--unreachable', '0.6', '--cellular', '0.6'], /--unreachable 0.6 and --cellular 0.6 .*together at most 1/],
+  [['simulate', '--ladder', '400,1200k'], /--ladder.*e\.g\. 400k,1200k,3000k/],
+  [['simulate', '--network', 'moon'], /--network.*expected one of lan, residential, mobile/],
+  [['simulate', '--live-latency', '4', '--http-fallback-buffer', '5'], /--http-fallback-buffer 5 must be lower than --live-latency 4/],
+  [['simulate', '--churn', '-1'], /--churn.*expected a number from 0/],
+  [['simulate', '--price-per-gb', 'free'], /--price-per-gb.*expected a number/],
+];
+
+for (const [args, message] of usageErrors) {
+  test(`usage error: ${args.join(' ')}`, async () => {
+    const run = await runCli(args);
+    assert.equal(run.code, 2, `exit code; stderr: ${run.stderr}`);
+    assert.match(run.stderr, message);
+  });
+}

@@ -1,0 +1,154 @@
+/**
+ * p2p-media-loader for one session: its engine built with the policy's starting settings, the
+ * viewer's identity and the integrity hooks; its events fed to the stats, the page's events, the
+ * integrity check and the seeding planner; the integrity check and the tracker token's renewal,
+ * which live as long as it does.
+ */
+import type Hls from 'hls.js';
+import type { CoreEventMap } from 'p2p-media-loader-core';
+import { HlsJsP2PEngine } from 'p2p-media-loader-hlsjs';
+import { errorMessage, type Emitter } from './events.ts';
+import { fetchManifestJson } from './integrity.ts';
+import { integrityCheckFor, type IntegrityCheck } from './integrity-check.ts';
+import { initialCoreConfig, type FallbackReason } from './loading-policy.ts';
+import type { ResolvedOptions } from './options.ts';
+import type { SeedingPlanner } from './seeding-planner.ts';
+import type { StatsRecorder } from './stats.ts';
+import type { TrackerTokenRenewal, TrackerTokenRenewalSetup } from './token-renewal.ts';
+import type { TokenSource } from './token-source.ts';
+
+/** What a tracker error says when p2p-media-loader reports one without a message. */
+const TRACKER_FAILED = 'tracker connection failed';
+
+/** What the engine takes from the session's setup (`SessionSetup`). */
+export interface P2PEngineSetup {
+  options: ResolvedOptions;
+  tokens: TokenSource;
+  /** Tracker URLs with the token in them. */
+  trackers: string[];
+  renewTrackerToken?: (setup: TrackerTokenRenewalSetup) => TrackerTokenRenewal;
+}
+
+/** The session's other parts that the engine's events feed. */
+export interface P2PEngineSession {
+  planner: SeedingPlanner;
+  recorder: StatsRecorder;
+  emitter: Emitter;
+  /** The swarm of the level being played, when coordination knows it. */
+  currentSwarm: () => string | undefined;
+  /** Plans again (the peers changed). */
+  replan: () => void;
+}
+
+export interface P2PEngine {
+  readonly engine: HlsJsP2PEngine;
+  bind(hls: Hls): void;
+  /** The playlist URL is known (`options.src`): the integrity manifest sits next to it. */
+  startIntegrityCheck(): void;
+  /** Why no peer is used now, or null. */
+  fallbackReason(): FallbackReason | null;
+  destroy(): void;
+}
+
+export function createP2PEngine(setup: P2PEngineSetup, session: P2PEngineSession): P2PEngine {
+  const { options, tokens, trackers } = setup;
+  const { planner, recorder, emitter, replan } = session;
+  let integrity: IntegrityCheck | null = null;
+  let trackerFailed = false;
+  const engine = new HlsJsP2PEngine({
+    core: {
+      ...initialCoreConfig(options),
+      // Only coordination needs to know its peer_id; otherwise p2p-media-loader draws its own.
+      ...planner.coreIdentity(trackers),
+      rtcConfig: options.rtcConfig,
+      // Segments over HTTP are fetched by p2p-media-loader, not hls.js: the same request, with the token.
+      ...(options.originToken
+        ? {
+            httpRequestSetup: async (url: string, _segmentRange: unknown, signal: AbortSignal, range: { start: number; end?: number } | undefined) =>
+              new Request(await tokens.originUrl(url), { signal, headers: range ? { Range: `bytes=${range.start}-${range.end ?? ''}` } : {} }),
+          }
+        : {}),
+      ...(options.swarmId === undefined ? {} : { swarmId: options.swarmId }),
+      isP2PUploadDisabled: !planner.uploads,
+      // Peers wait for the manifest (loaded with the playlist): until it is in, nothing they send could be checked.
+      ...(options.integrity === false
+        ? {}
+        : {
+            isP2PDisabled: true,
+            validateP2PSegment: (url: string, range: unknown, data: ArrayBuffer) => integrity?.validateP2P(url, range, data) ?? Promise.resolve(true),
+            validateHTTPSegment: (url: string, range: unknown, data: ArrayBuffer) => integrity?.validateHttp(url, range, data) ?? Promise.resolve(true),
+          }),
+    },
+  });
+  const handlers: Partial<CoreEventMap> = {
+    onChunkDownloaded: (bytes, source) => recorder.downloaded(bytes, source),
+    onChunkUploaded: (bytes, peerId) => {
+      recorder.uploaded(bytes);
+      planner.uploaded(bytes, peerId);
+    },
+    onSegmentStart: ({ segment, downloadSource, peerId }) => {
+      if (downloadSource === 'p2p' && peerId) integrity?.peerStarted(segment.url, peerId);
+    },
+    onSegmentLoaded: ({ segmentUrl, bytesLength, downloadSource, peerId }) => {
+      recorder.segmentLoaded(downloadSource);
+      planner.segmentLoaded(session.currentSwarm(), bytesLength);
+      if (downloadSource === 'http') planner.originFetch(session.currentSwarm(), recorder.peerCount);
+      emitter.emit('segment', { url: segmentUrl, source: downloadSource, bytes: bytesLength, ...(peerId ? { peerId } : {}) });
+    },
+    onPeerConnect: ({ peerId }) => {
+      recorder.peerConnected(peerId);
+      trackerFailed = false;
+      emitter.emit('peer', { peerId, state: 'connected', peers: recorder.peerCount });
+      replan();
+    },
+    onPeerClose: ({ peerId }) => {
+      recorder.peerClosed(peerId);
+      emitter.emit('peer', { peerId, state: 'closed', peers: recorder.peerCount });
+      replan();
+    },
+    // bittorrent-tracker reports a refused WebSocket as a warning, not an error.
+    onTrackerWarning: ({ warning }) => {
+      trackerFailed = true;
+      emitter.emit('error', { code: 'tracker', message: errorMessage(warning, TRACKER_FAILED), fatal: false });
+    },
+    onTrackerError: ({ error }) => {
+      trackerFailed = true;
+      emitter.emit('error', { code: 'tracker', message: errorMessage(error, TRACKER_FAILED), fatal: false });
+    },
+  };
+  for (const [name, handler] of Object.entries(handlers)) engine.addEventListener(name as keyof CoreEventMap, handler as never);
+
+  const renewal = setup.renewTrackerToken?.({
+    engine,
+    tokens,
+    trackers: options.trackers.map((tracker) => planner.proving(tracker)),
+    onRenewed: (renewed) => planner.useTracker(renewed[0]!),
+  });
+
+  return {
+    engine,
+    bind(hls) {
+      engine.bindHls(hls);
+      renewal?.watch(hls);
+    },
+    startIntegrityCheck() {
+      if (integrity || options.integrity === false) return;
+      integrity = integrityCheckFor(options, {
+        fetchJson: async (manifestUrl) => fetchManifestJson(await tokens.originUrl(manifestUrl)),
+        stats: recorder.integrity,
+        emitter,
+        onPeersAllowed: () => engine.applyDynamicConfig({ core: { isP2PDisabled: false } }),
+      });
+    },
+    fallbackReason() {
+      if (integrity?.holdsPeersOff) return 'integrity-manifest-unavailable';
+      if (recorder.peerCount > 0) return null;
+      return trackerFailed ? 'tracker-unreachable' : 'no-peers';
+    },
+    destroy() {
+      renewal?.stop();
+      integrity?.stop();
+      engine.destroy();
+    },
+  };
+}
