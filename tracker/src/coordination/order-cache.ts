@@ -5,7 +5,7 @@
  * the seeders and backups); a viewer beyond them asks the store for its own place (routes.ts).
  * Requests that arrive while a read is under way wait for that read.
  */
-import { slotPhase } from '../store/seeding-ring.ts';
+import { ringKey, slotPhase } from '../store/seeding-ring.ts';
 import { MAX_SEEDING_WINDOW, type SeedingWindow } from '../store/store.ts';
 import { estimateMesh, seedingClass, unpackReport, type MeshEstimate } from '@swarmcast/protocol/mesh-capacity';
 import { seedingOrder } from '@swarmcast/protocol/seeding-order';
@@ -107,8 +107,22 @@ export class SeedingOrderCache {
       ({ size, members } = await this.reader.seedingWindow(infoHash, from, wanted));
       mesh = estimateMesh(members.map((member) => unpackReport(member.report)));
     }
+    if (members.length >= size) members = this.takingTurns(members, slot);
     const reports = new Map(members.map((member) => [member.peerId, unpackReport(member.report)]));
     const order = seedingOrder(members, (member) => seedingClass(reports.get(member.peerId) ?? null, mesh));
     return { from, size, ranks: new Map(order.map((peerId, rank) => [peerId, rank])), passedOver, mesh };
+  }
+
+  /**
+   * A swarm read whole, in ring order from its slot-th member: the first place passes one member
+   * on each slot, so each seeds in turn. From a random point instead, a member after a long gap of
+   * the ring would seed slot after slot (a 3-viewer Chromium test saw one take nothing from peers
+   * in 60 s); in a swarm too big to read whole, gaps are all about 1/size and a random point is fair.
+   */
+  private takingTurns<T extends { peerId: string }>(members: T[], slot: number): T[] {
+    const ring = members.map((member) => ({ member, key: ringKey(this.secret, member.peerId) }));
+    ring.sort((a, b) => a.key - b.key || (a.member.peerId < b.member.peerId ? -1 : 1));
+    const start = slot % ring.length;
+    return [...ring.slice(start), ...ring.slice(0, start)].map(({ member }) => member);
   }
 }

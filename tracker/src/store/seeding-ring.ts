@@ -5,7 +5,7 @@
  * slot's order: the first ones seed, the next back up. So a slot's seeders cost one read of a few
  * members, in any swarm size, where sorting the whole swarm by a per-slot hash read every member;
  * and since the starting point jumps at random from slot to slot, seeding still rotates through
- * the audience. Without the secret a client can place neither its peer_ids nor the slots, so it
+ * the audience (a swarm small enough to read whole takes turns instead: coordination/order-cache.ts). Without the secret a client can place neither its peer_ids nor the slots, so it
  * cannot grind ids that seed.
  */
 import { createHmac } from 'node:crypto';
