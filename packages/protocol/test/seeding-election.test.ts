@@ -1,8 +1,9 @@
 /** The seeding election shared by the tracker and the simulator: its sizing (mesh-capacity.ts) and ordering (seeding-order.ts), as pure functions. */
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { test } from 'node:test';
 import { estimateMesh, HOP_OVERHEAD_MS, MIN_REACH, packReport, seedersFor, seedingClass, TWO_SEEDERS_FROM, unpackReport, type MemberReport } from '../src/mesh-capacity.ts';
-import { seedingOrder } from '../src/seeding-order.ts';
+import { MAX_SEEDING_WINDOW, MIN_SEEDING_WINDOW, seedingOrder, seedingWindow, takingTurns, TURN_ROUND, turnDraw } from '../src/seeding-order.ts';
 
 /** A 240p rendition (400 kbit/s, 2 s segments) on residential uplinks, 2 s before the first backup fetches. */
 const viewer = (overrides: Partial<MemberReport> = {}): MemberReport => ({ uplinkKbit: 15_000, uploads: true, segmentBytes: 100_000, budgetMs: 2000, ...overrides });
@@ -78,4 +79,49 @@ test('a big swarm has two seeders at least: one that does not seed would leave i
   const mesh = estimateMesh(reports(64, () => viewer({ budgetMs: 10_000 })))!;
   assert.equal(seedersFor(TWO_SEEDERS_FROM - 1, mesh, 50), 1);
   assert.equal(seedersFor(TWO_SEEDERS_FROM, mesh, 50), 2);
+});
+
+/** Members m0.. with keys drawn as the tracker's ring keys would be (uniform), and each slot's key. */
+const keyOf = (text: string) => createHash('sha256').update(text).digest().readUIntBE(0, 6);
+const draws = (turn: number) => (member: { peerId: string }) => turnDraw(keyOf(member.peerId), keyOf(`slot ${turn}`));
+const membersNamed = (n: number) => Array.from({ length: n }, (_, i) => ({ peerId: `m${i}`, address: `10.0.0.${i}` }));
+
+test('a swarm read whole takes turns: every member as likely to seed, none two slots in a row within a round', () => {
+  const members = membersNamed(3);
+  const firsts = Array.from({ length: 600 }, (_, slot) => takingTurns(members, slot, 1, draws)[0]!);
+  // Within a round never; from one round to the next as often as chance has it (1 in 3 here).
+  for (let slot = 1; slot < firsts.length; slot++) if (slot % TURN_ROUND !== 0) assert.notEqual(firsts[slot], firsts[slot - 1], `slot ${slot}`);
+  for (const { peerId } of members) {
+    const share = firsts.filter((first) => first === peerId).length / firsts.length;
+    assert.ok(share > 0.25 && share < 0.42, `${peerId} seeded ${(share * 100).toFixed(1)} % of slots`);
+  }
+  // The same inputs give the same order: instances agree without sharing state.
+  assert.deepEqual(takingTurns(members, 42, 1, draws), takingTurns([...members].reverse(), 42, 1, draws));
+  // Two seeders of five: the next slot's two are the other three's first two.
+  const five = membersNamed(5);
+  for (let slot = 1; slot < 50; slot++) {
+    if (slot % TURN_ROUND === 0) continue;
+    const before = takingTurns(five, slot - 1, 2, draws).slice(0, 2);
+    assert.ok(takingTurns(five, slot, 2, draws).slice(0, 2).every((peerId) => !before.includes(peerId)));
+  }
+});
+
+test('a swarm read whole: classes still come first, and a newcomer rarely moves the seeder unless it draws first', () => {
+  const members = membersNamed(8);
+  // Only m3 uploads: it seeds every slot, its turn or not.
+  for (let slot = 0; slot < 20; slot++) assert.equal(takingTurns(members, slot, 1, draws, (member) => (member.peerId === 'm3' ? 0 : 1))[0], 'm3');
+  const newcomer = { peerId: 'new', address: '10.0.1.1' };
+  let moved = 0;
+  for (let slot = 0; slot < 400; slot++) {
+    const first = takingTurns([...members, newcomer], slot, 1, draws)[0];
+    if (first !== 'new' && first !== takingTurns(members, slot, 1, draws)[0]) moved++;
+  }
+  // Only through the round so far (the newcomer drew first in an earlier slot of it): under 1 slot in 20.
+  assert.ok(moved < 20, `the newcomer moved another seeder in ${moved} of 400 slots`);
+});
+
+test('the members read for a slot: twice those with a role, within the window bounds', () => {
+  assert.equal(seedingWindow(3), MIN_SEEDING_WINDOW);
+  assert.equal(seedingWindow(100), 200);
+  assert.equal(seedingWindow(10_000), MAX_SEEDING_WINDOW);
 });

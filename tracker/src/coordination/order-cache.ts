@@ -6,9 +6,10 @@
  * Requests that arrive while a read is under way wait for that read.
  */
 import { ringKey, slotPhase } from '../store/seeding-ring.ts';
-import { MAX_SEEDING_WINDOW, type SeedingWindow } from '../store/store.ts';
+import type { SeedingWindow } from '../store/store.ts';
+import { BACKUPS } from '@swarmcast/protocol/coordination';
 import { estimateMesh, seedingClass, unpackReport, type MeshEstimate } from '@swarmcast/protocol/mesh-capacity';
-import { seedingOrder } from '@swarmcast/protocol/seeding-order';
+import { seedingOrder, seedingWindow, takingTurns, turnDraw } from '@swarmcast/protocol/seeding-order';
 
 /** A newcomer gets a rank among the first this soon after its first announce, and a member that left loses its own. */
 export const ORDER_REFRESH_MS = 2000;
@@ -17,8 +18,6 @@ export const ORDER_REFRESH_MS = 2000;
  * info_hash, so swarms without members are never kept: only real swarms compete for the room.
  */
 export const MAX_CACHED_SWARMS = 10_000;
-/** Members read at least: room for the one-place-per-address rounds (@swarmcast/protocol/seeding-order) to work in. */
-export const MIN_WINDOW = 64;
 
 export interface SlotOrder {
   /** The slot's point on the ring: a member's place beyond the window is counted from it. */
@@ -55,8 +54,8 @@ export class SeedingOrderCache {
     private readonly reader: SwarmReader,
     /** The trackers' shared secret that places the slots on the ring (store/seeding-ring.ts). */
     private readonly secret: Buffer,
-    /** How many of the first ranks have a role (seeders and backups) in a swarm of this size and mesh. */
-    private readonly rolesFor: (swarmSize: number, mesh: MeshEstimate | null) => number,
+    /** How many of the first ranks seed in a swarm of this size and mesh. */
+    private readonly seedersFor: (swarmSize: number, mesh: MeshEstimate | null) => number,
   ) {}
 
   /** The swarm's order in `slot`; no ranks for a swarm with no members. */
@@ -88,9 +87,9 @@ export class SeedingOrderCache {
     if (cached) cached.readAt = -Infinity;
   }
 
-  /** Members to read in a swarm of this size: twice as many as have a role (for the rounds), at least MIN_WINDOW. */
+  /** Members to read in a swarm of this size. */
   private windowFor(swarmSize: number, mesh: MeshEstimate | null): number {
-    return Math.min(MAX_SEEDING_WINDOW, Math.max(MIN_WINDOW, 2 * this.rolesFor(swarmSize, mesh)));
+    return seedingWindow(this.seedersFor(swarmSize, mesh) + BACKUPS);
   }
 
   /** Reads as many members as the swarm's size at the last read calls for; again only if it has since grown past that. */
@@ -107,22 +106,19 @@ export class SeedingOrderCache {
       ({ size, members } = await this.reader.seedingWindow(infoHash, from, wanted));
       mesh = estimateMesh(members.map((member) => unpackReport(member.report)));
     }
-    if (members.length >= size) members = this.takingTurns(members, slot);
     const reports = new Map(members.map((member) => [member.peerId, unpackReport(member.report)]));
-    const order = seedingOrder(members, (member) => seedingClass(reports.get(member.peerId) ?? null, mesh));
+    const classOf = (member: { peerId: string }) => seedingClass(reports.get(member.peerId) ?? null, mesh);
+    const order = members.length >= size ? this.takingTurns(members, slot, this.seedersFor(size, mesh), classOf) : seedingOrder(members, classOf);
     return { from, size, ranks: new Map(order.map((peerId, rank) => [peerId, rank])), passedOver, mesh };
   }
 
-  /**
-   * A swarm read whole, in ring order from its slot-th member: the first place passes one member
-   * on each slot, so each seeds in turn. From a random point instead, a member after a long gap of
-   * the ring would seed slot after slot (a 3-viewer Chromium test saw one take nothing from peers
-   * in 60 s); in a swarm too big to read whole, gaps are all about 1/size and a random point is fair.
-   */
-  private takingTurns<T extends { peerId: string }>(members: T[], slot: number): T[] {
-    const ring = members.map((member) => ({ member, key: ringKey(this.secret, member.peerId) }));
-    ring.sort((a, b) => a.key - b.key || (a.member.peerId < b.member.peerId ? -1 : 1));
-    const start = slot % ring.length;
-    return [...ring.slice(start), ...ring.slice(0, start)].map(({ member }) => member);
+  /** A swarm read whole takes turns (@swarmcast/protocol/seeding-order), each member drawing by its ring key. */
+  private takingTurns<T extends { peerId: string; address: string }>(members: T[], slot: number, seeders: number, classOf: (member: T) => number): string[] {
+    const keys = new Map(members.map((member) => [member.peerId, ringKey(this.secret, member.peerId)]));
+    const drawsIn = (turn: number) => {
+      const slotKey = slotPhase(this.secret, turn);
+      return (member: T) => turnDraw(keys.get(member.peerId)!, slotKey);
+    };
+    return takingTurns(members, slot, seeders, drawsIn, classOf);
   }
 }

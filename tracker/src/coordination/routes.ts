@@ -117,7 +117,7 @@ export async function coordinationRoutes(app: FastifyInstance, options: Coordina
   const limiter = new AddressRateLimiter(config.coordinationRequestsPerMinute);
   const seedersOf = (swarmSize: number, mesh: MeshEstimate | null) => seedersFor(swarmSize, mesh, config.coordinationViewersPerSeeder);
   const trackerSecret = await store.coordinationSecret();
-  const cache = new SeedingOrderCache(store, trackerSecret, (swarmSize, mesh) => seedersOf(swarmSize, mesh) + BACKUPS);
+  const cache = new SeedingOrderCache(store, trackerSecret, seedersOf);
   const reports = new ReportWriter(store);
   /** Where `peerId` stands in one cell's order for `slot`. */
   const placeIn = async (cell: string, peerId: string, slot: number, now: number): Promise<Place> => {

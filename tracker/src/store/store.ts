@@ -66,7 +66,7 @@ export interface Delivery {
 export type DeliveryHandler = (owner: string, delivery: Delivery) => boolean;
 
 /** The most members one `seedingWindow` lists (Redis passes them through Lua's unpack, which fails past ~8,000). */
-export const MAX_SEEDING_WINDOW = 1000;
+export { MAX_SEEDING_WINDOW } from '@swarmcast/protocol/seeding-order';
 
 export interface SeedingWindow {
   size: number;
