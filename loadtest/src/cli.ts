@@ -110,11 +110,13 @@ withCommonOptions(program.command('event')
   .addOption(new Option('--uplink <rate>', 'every viewer\'s uplink, e.g. 2mbit or 800kbit (own hosts)').argParser(rate))
   .addOption(new Option('--downlink <rate>', 'every viewer\'s downlink, e.g. 20mbit (own hosts)').argParser(rate))
   .addOption(new Option('--unreachable <fraction>', 'share of viewers that cannot make WebRTC connections (symmetric NAT, no TURN): their UDP and traffic to other viewers is dropped; they play over HTTP').argParser(fraction).default(0))
+  .addOption(new Option('--cellular <fraction>', 'share of viewers on cellular connections: they take segments from peers and upload nothing (the player\'s upload policy on cellular)').argParser(fraction).default(0))
   .addOption(new Option('--churn <per-minute>', 'viewers per minute that leave (killed, no goodbye) after the ramp, each replaced by a newcomer').argParser(nonNegative(600)).default(0))
   .addOption(new Option('--compare <baseline>', 'http-only: run the same audience again with P2P off and report both, from the origin\'s counters').argParser(oneOf('http-only')))
   .addOption(new Option('--seed <n>', 'seed of the audience\'s draws (links, who leaves), for repeatable runs').argParser(integer(0, 2 ** 31)).default(1)))
-  .action(async (options: CommonOptions & { origin: string; tracker?: string[]; stream: string; rendition?: string; renditions?: 'all'; viewers: number; duration: number; ramp: number; liveLatency: number; httpFallbackBuffer: number; policy: 'peer-first' | 'library-default'; coordination: 'on' | 'off'; p2p: boolean; network: NetworkName; uplink?: number; downlink?: number; unreachable: number; churn: number; compare?: 'http-only'; seed: number }) => {
+  .action(async (options: CommonOptions & { origin: string; tracker?: string[]; stream: string; rendition?: string; renditions?: 'all'; viewers: number; duration: number; ramp: number; liveLatency: number; httpFallbackBuffer: number; policy: 'peer-first' | 'library-default'; coordination: 'on' | 'off'; p2p: boolean; network: NetworkName; uplink?: number; downlink?: number; unreachable: number; cellular: number; churn: number; compare?: 'http-only'; seed: number }) => {
     checkDuration(options);
+    if (options.unreachable + options.cellular > 1) throw new UsageError(`--unreachable ${options.unreachable} and --cellular ${options.cellular} are shares of one audience: together at most 1`);
     if (options.httpFallbackBuffer >= options.liveLatency) throw new UsageError(`--http-fallback-buffer ${options.httpFallbackBuffer} must be lower than --live-latency ${options.liveLatency}`);
     if (options.compare && !options.p2p) throw new UsageError('--compare http-only needs a P2P run to compare: drop --no-p2p');
     const trackers = options.tracker ?? [DEFAULT_TRACKER];
@@ -135,6 +137,7 @@ withCommonOptions(program.command('event')
       uplinkKbit: options.uplink,
       downlinkKbit: options.downlink,
       unreachable: options.unreachable,
+      cellular: options.cellular,
       churnPerMinute: options.churn,
       compare: options.compare ?? null,
       seed: options.seed,
@@ -168,13 +171,15 @@ program.command('simulate')
   .addOption(new Option('--unreachable <fraction>', 'share of viewers that cannot make WebRTC connections: they fetch every segment from the origin').argParser(fraction).default(0))
   .addOption(new Option('--cellular <fraction>', 'share of viewers on cellular: they download from peers but never upload').argParser(fraction).default(0))
   .addOption(new Option('--churn <per-minute>', 'viewers of the whole audience per minute that leave without goodbye, each replaced by a newcomer').argParser(nonNegative(10_000_000)).default(0))
+  .addOption(new Option('--ramp <s>', 'the audience joins one by one over this many seconds, as in an event rehearsal (0: it is watching from the start)').argParser(seconds(0, 86_400)).default(0))
   .addOption(new Option('--cell-capacity <n>', 'members per cell at most (the tracker\'s MAX_PEERS_PER_SWARM)').argParser(integer(2, 1_000_000)).default(10_000))
   .addOption(new Option('--price-per-gb <usd>', 'origin (CDN) egress price per GB (10^9 bytes), USD').argParser(nonNegative(1000)).default(0.02))
   .addOption(new Option('--seed <n>', 'seed of every draw, for repeatable runs').argParser(integer(0, 2 ** 31)).default(1))
   .option('--out <file>', 'write the JSON result to this file')
-  .action(async (options: { viewers: number; duration: number; segmentDuration: number; liveLatency: number; httpFallbackBuffer: number; ladder: number[]; renditions?: 'all'; network: NetworkName; unreachable: number; cellular: number; churn: number; cellCapacity: number; pricePerGb: number; seed: number; out?: string }) => {
+  .action(async (options: { viewers: number; duration: number; segmentDuration: number; liveLatency: number; httpFallbackBuffer: number; ladder: number[]; renditions?: 'all'; network: NetworkName; unreachable: number; cellular: number; churn: number; ramp: number; cellCapacity: number; pricePerGb: number; seed: number; out?: string }) => {
     if (options.httpFallbackBuffer >= options.liveLatency) throw new UsageError(`--http-fallback-buffer ${options.httpFallbackBuffer} must be lower than --live-latency ${options.liveLatency}`);
     if (options.unreachable + options.cellular > 1) throw new UsageError(`--unreachable ${options.unreachable} and --cellular ${options.cellular} are shares of one audience: together at most 1`);
+    if (options.ramp >= options.duration) throw new UsageError(`--ramp ${options.ramp} must be shorter than --duration ${options.duration}`);
     if (options.duration < options.segmentDuration) throw new UsageError(`--duration ${options.duration} is shorter than one segment (--segment-duration ${options.segmentDuration})`);
     exitWith(await runSimulation({
       viewers: options.viewers,
@@ -188,6 +193,7 @@ program.command('simulate')
       unreachable: options.unreachable,
       cellular: options.cellular,
       churnPerMinute: options.churn,
+      rampSec: options.ramp,
       cellCapacity: options.cellCapacity,
       pricePerGb: options.pricePerGb,
       seed: options.seed,

@@ -94,6 +94,18 @@ test('event --network residential --unreachable 0.25: links hold their caps, the
   assert.equal(Object.values(rendition.byReason).reduce((a, b) => a + b, 0), counted);
 });
 
+test('event --cellular 0.25: the cellular viewer takes segments from peers and uploads nothing; the others carry it', { skip, timeout: 120_000 }, async (t) => {
+  const { result, stderr } = await runEvent(t, ['--viewers', '4', '--duration', '30', '--ramp', '3', '--cellular', '0.25']);
+  const viewers = result.details['viewers'] as Array<ViewerDetail & { cellular: boolean; uploadedBytes: number; p2pBytes: number }>;
+  assert.equal(viewers.length, 4, stderr);
+  const cellular = viewers.filter((v) => v.cellular);
+  assert.equal(cellular.length, 1);
+  assert.equal(cellular[0]!.uploadedBytes, 0, 'a cellular viewer sends nothing to peers');
+  assert.ok(cellular[0]!.p2pBytes > 0, 'but takes segments from them');
+  assert.ok(viewers.filter((v) => !v.cellular).some((v) => v.uploadedBytes > 0));
+  assert.ok(viewers.every((v) => v.segmentsLoaded > 5), 'everyone played');
+});
+
 test('event --churn: viewers leave without a goodbye and newcomers join; the rest keep playing and the result counts them', { skip, timeout: 120_000 }, async (t) => {
   const { result, stderr } = await runEvent(t, ['--viewers', '4', '--duration', '30', '--ramp', '3', '--churn', '8']);
   const churn = result.details['churn'] as { left: number; joined: number };

@@ -26,6 +26,7 @@ export interface ViewerRecord {
   rendition: string;
   link: LinkShape | null;
   unreachable: boolean;
+  cellular: boolean;
   joinedAtSec: number;
   /** Set when churn killed it. */
   leftAtSec: number | null;

@@ -28,6 +28,8 @@ export interface AudienceMember {
   streamIndex: number;
   link: LinkShape | null;
   unreachable: boolean;
+  /** Plays from peers and uploads nothing, as the player does on a cellular connection. */
+  cellular: boolean;
 }
 
 export interface AudienceOptions {
@@ -37,6 +39,8 @@ export interface AudienceOptions {
   downlinkKbit?: number;
   /** Share of viewers that can make no WebRTC connection. */
   unreachable: number;
+  /** Share of viewers on cellular connections (they never upload). */
+  cellular: number;
   /** Seed of the draws, so that two passes (and two runs) meet the same audience. */
   seed: number;
 }
@@ -55,7 +59,8 @@ export function seededRandom(seed: number): () => number {
 
 /**
  * Renditions go round-robin over the chosen ones; unreachable viewers are spread evenly (viewer n
- * is unreachable when ⌊(n+1)·f⌋ > ⌊n·f⌋), so any prefix of the audience holds its share of them.
+ * is unreachable when ⌊(n+1)·f⌋ > ⌊n·f⌋), so any prefix of the audience holds its share of them;
+ * cellular viewers likewise, counted from half a step on so the two shares fall on different viewers.
  */
 export function planAudience(renditions: Array<{ variant: Variant; streamIndex: number }>, options: AudienceOptions): AudiencePlan {
   return {
@@ -71,11 +76,15 @@ export function planAudience(renditions: Array<{ variant: Variant; streamIndex: 
         variant,
         streamIndex,
         link,
-        unreachable: Math.floor((n + 1) * options.unreachable) > Math.floor(n * options.unreachable),
+        unreachable: spreadEvenly(n, options.unreachable, 0),
+        cellular: spreadEvenly(n, options.cellular, 0.5),
       };
     },
   };
 }
+
+/** Whether viewer n is one of a share spread evenly over the audience, counted from `phase`. */
+const spreadEvenly = (n: number, share: number, phase: number) => Math.floor((n + 1) * share + phase) > Math.floor(n * share + phase);
 
 export interface PassOptions {
   origin: string;
@@ -203,7 +212,7 @@ export async function runAudiencePass(options: PassOptions, plan: AudiencePlan, 
 
   const join = (n: number) => {
     const member = plan.member(n);
-    const record: ViewerRecord = { name: member.name, rendition: member.variant.name, link: member.link, unreachable: member.unreachable, joinedAtSec: round(elapsedSec(), 2), leftAtSec: null, stats: undefined, fetches: [], uplink: [], burstBytes: 0 };
+    const record: ViewerRecord = { name: member.name, rendition: member.variant.name, link: member.link, unreachable: member.unreachable, cellular: member.cellular, joinedAtSec: round(elapsedSec(), 2), leftAtSec: null, stats: undefined, fetches: [], uplink: [], burstBytes: 0 };
     let host: TestHost | null = null;
     const network = options.network;
     starting.push(startPeer(member.name, {
@@ -218,7 +227,7 @@ export async function runAudiencePass(options: PassOptions, plan: AudiencePlan, 
         coordination: options.coordination,
         statsIntervalMs: playerDefaults.statsIntervalMs,
       },
-      ...(options.p2p ? {} : { core: { isP2PDisabled: true } }),
+      ...(options.p2p ? (member.cellular ? { core: { isP2PUploadDisabled: true } } : {}) : { core: { isP2PDisabled: true } }),
     }, {
       timeoutMs: VIEWER_START_TIMEOUT_MS,
       ...(network ? { attachNetwork: async (pid: number) => {

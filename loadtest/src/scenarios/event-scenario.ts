@@ -35,6 +35,7 @@ export interface EventScenarioOptions {
   uplinkKbit?: number;
   downlinkKbit?: number;
   unreachable: number;
+  cellular: number;
   churnPerMinute: number;
   compare: 'http-only' | null;
   seed: number;
@@ -176,7 +177,7 @@ function outcome(options: EventScenarioOptions, passes: PassSummary[], rendition
     );
   }
 
-  return { figures, charts: charts(main, uplinks, control), details: details(options, passes, uplinks) };
+  return { figures, charts: charts(main, uplinks, control), details: details(options, passes, uplinks, stream) };
 }
 
 function charts(main: PassSummary, uplinks: ReturnType<typeof uplinkUse>[], control: PassSummary | undefined): Chart[] {
@@ -216,7 +217,7 @@ function charts(main: PassSummary, uplinks: ReturnType<typeof uplinkUse>[], cont
   ];
 }
 
-function details(options: EventScenarioOptions, passes: PassSummary[], uplinks: ReturnType<typeof uplinkUse>[]): Record<string, unknown> {
+function details(options: EventScenarioOptions, passes: PassSummary[], uplinks: ReturnType<typeof uplinkUse>[], stream: { targetDuration: number; renditions: number }): Record<string, unknown> {
   const passDetails = (summary: PassSummary, withUplinks: boolean) => ({
     renditions: summary.renditions.map(({ timeline, ...rest }) => ({ ...rest, fetchesPerSegment: round(rest.fetchesPerSegment, 3), timeline })),
     originEgress: summary.pass.egress,
@@ -230,6 +231,7 @@ function details(options: EventScenarioOptions, passes: PassSummary[], uplinks: 
       rendition: record.rendition,
       link: record.link,
       unreachable: record.unreachable,
+      cellular: record.cellular,
       joinedAtSec: record.joinedAtSec,
       leftAtSec: record.leftAtSec,
       offloadPercent: round(record.stats ? offloadPercent(record.stats) : 0),
@@ -240,6 +242,7 @@ function details(options: EventScenarioOptions, passes: PassSummary[], uplinks: 
   });
   return {
     network: { name: options.network, ...(options.network === 'lan' ? {} : { profile: NETWORK_PROFILES[options.network] }) },
+    stream: { segmentSec: stream.targetDuration, renditions: stream.renditions },
     fetchReasons: 'startup: before playback began; peer-failed: a peer started the segment and HTTP finished it; no-peers: no peer connected; seed: beyond the HTTP window (p2p-media-loader\'s random loader); deadline: the HTTP window reached it before a peer delivered',
     ...passDetails(passes[0]!, true),
     ...(passes[1] ? { httpOnlyControl: passDetails(passes[1], false) } : {}),
