@@ -18,6 +18,7 @@ const base: SimulationOptions = {
   unreachable: 0,
   cellular: 0.1,
   churnPerMinute: 2,
+  rampSec: 0,
   cellCapacity: 10_000,
   pricePerGb: 0.02,
   seed: 7,
@@ -51,6 +52,19 @@ test('peers carry most segments: far fewer origin fetches than viewers, none lat
   assert.equal(result.total.p2p.late_segments, 0);
 });
 
+test('an audience that joins over a ramp, as in a rehearsal: each starts, startup is measured, the backlog counts', async () => {
+  const result = await simulate({ viewers: 16, network: 'lan', cellular: 0, churnPerMinute: 0, rampSec: 10 });
+  const [rendition] = result.renditions;
+  assert.ok(rendition!.p2p.startup_p50_ms !== null && rendition!.p2p.startup_p50_ms > 0);
+  assert.equal(result.total.p2p.late_segments, 0);
+  // HTTP-only, each viewer fetches the segments it watched, the first joiners' from a live latency
+  // back: per distinct segment watched, fewer than 16 (the last joiners start up to 5 segments
+  // later, of 36), and the peer-first run fewer still.
+  const perSegment = result.total.http_only.fetches_per_segment;
+  assert.ok(perSegment > 14.5 && perSegment < 16, `${perSegment} HTTP-only fetches per segment`);
+  assert.ok(result.total.p2p.fetches_per_segment < perSegment / 2, `${result.total.p2p.fetches_per_segment} fetches per segment`);
+});
+
 test('unreachable viewers raise fetches per segment by their own fetches, not the others\'', async () => {
   const reachable = await simulate({ viewers: 200, churnPerMinute: 0 });
   const some = await simulate({ viewers: 200, churnPerMinute: 0, unreachable: 0.2 });
@@ -82,6 +96,7 @@ const usageErrors: Array<[string[], RegExp]> = [
   [['simulate', '--network', 'moon'], /--network.*expected one of lan, residential, mobile/],
   [['simulate', '--live-latency', '4', '--http-fallback-buffer', '5'], /--http-fallback-buffer 5 must be lower than --live-latency 4/],
   [['simulate', '--churn', '-1'], /--churn.*expected a number from 0/],
+  [['simulate', '--duration', '60', '--ramp', '60'], /--ramp 60 must be shorter than --duration 60/],
   [['simulate', '--price-per-gb', 'free'], /--price-per-gb.*expected a number/],
 ];
 

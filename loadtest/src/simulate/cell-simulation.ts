@@ -5,7 +5,7 @@
 // not held when the playhead reaches it is late, and playback stalls for as long as it is missing.
 import { BACKUPS } from '@swarmcast/protocol/coordination';
 import { estimateMesh, HOP_OVERHEAD_MS, seedersFor, seedingClass, type MemberReport } from '@swarmcast/protocol/mesh-capacity';
-import { seedingOrder } from '@swarmcast/protocol/seeding-order';
+import { MAX_SEEDING_WINDOW, seedingOrder, seedingWindow, takingTurns, turnDraw } from '@swarmcast/protocol/seeding-order';
 import { LIVE_LATENCY_SLACK_SEC, STALL_MEMORY_MS } from '@swarmcast/player-sdk/policy';
 import { drawLink, UNLIMITED_KBIT, type NetworkName } from '../network/profiles.ts';
 import { EventQueue, type SimEvent } from './event-queue.ts';
@@ -33,8 +33,6 @@ const VIEWERS_PER_SEEDER = 50;
  * this long after.
  */
 const PASS_OVER_HEARD_MS = 2500;
-/** Members whose reports the tracker reads for a slot at most (its MAX_SEEDING_WINDOW). */
-const REPORT_WINDOW = 1000;
 
 export interface CellSetup {
   members: number;
@@ -46,8 +44,13 @@ export interface CellSetup {
   network: NetworkName;
   unreachable: number;
   cellular: number;
-  /** Members of this cell that leave per minute (each replaced by a newcomer). */
+  /** Members of this cell that leave per minute (each replaced by a newcomer), after the ramp. */
   churnPerMinute: number;
+  /**
+   * Seconds over which the members join one by one, as a rehearsal's viewers do, once the stream
+   * has run for a live latency; 0: they are watching when the simulation starts.
+   */
+  rampSec: number;
   /** The control: every viewer fetches every segment from the origin. */
   httpOnly: boolean;
   /** The audience's draws (links, kinds, neighbours, who leaves when): the same for a run and its control. */
@@ -76,6 +79,8 @@ export interface CellOutcome {
   uplinkPresentMs: number;
   /** Mean seeders over the slots. */
   seeders: number;
+  /** Distinct segments the members played (a ramp's first joiners start a live latency back). */
+  segmentsWatched: number;
   /** What estimateMesh made of the members' reports in the first slot. */
   reach: number | null;
 }
@@ -88,6 +93,8 @@ const PULL = 4;
 const LEAVE = 5;
 const SLOT = 6;
 const PASS_OVER = 7;
+const JOIN = 8;
+const ROLES = 9;
 
 const ROLE_RELAY = 0;
 const ROLE_SEEDER = 1;
@@ -99,7 +106,11 @@ export function simulateCell(setup: CellSetup): CellOutcome {
   const segmentMs = setup.segmentSec * 1000;
   const latencyMs = setup.liveLatencySec * 1000;
   const segmentBits = setup.segmentBytes * 8;
-  const endMs = setup.segments * segmentMs;
+  // With a ramp, the stream has run for a live latency (and a segment) before the first viewer joins.
+  const preRoll = setup.rampSec > 0 ? Math.ceil(setup.liveLatencySec / setup.segmentSec) + 1 : 0;
+  const segments = setup.segments + preRoll;
+  const startMs = preRoll * segmentMs;
+  const endMs = segments * segmentMs;
   // Segments a viewer keeps state for: all that can still be ahead of its playhead, however late it plays.
   const ring = Math.ceil((setup.liveLatencySec + LIVE_LATENCY_SLACK_SEC) / setup.segmentSec) + 4;
   const joinWaitMs = windows.joinWaitMs();
@@ -107,6 +118,9 @@ export function simulateCell(setup: CellSetup): CellOutcome {
 
   const generation = new Int32Array(n);
   const uplink = new Float64Array(n);
+  /** The tracker's ring key of each viewer (secret, uniform), and of the slots: who seeds when. */
+  const memberKey = new Float64Array(n);
+  const slotSeed = Math.floor(policyRandom() * 2 ** 32);
   const downlink = new Float64Array(n);
   const reachable = new Uint8Array(n);
   const uploads = new Uint8Array(n);
@@ -115,6 +129,7 @@ export function simulateCell(setup: CellSetup): CellOutcome {
   const connectedAt = new Float64Array(n);
   const lag = new Float64Array(n);
   const lastStall = new Float64Array(n).fill(-Infinity);
+  const present = new Uint8Array(n).fill(setup.rampSec > 0 ? 0 : 1);
   const started = new Uint8Array(n).fill(1);
   const firstSegment = new Int32Array(n);
   const joinEdge = new Int32Array(n).fill(-1);
@@ -133,7 +148,7 @@ export function simulateCell(setup: CellSetup): CellOutcome {
   const outcome: CellOutcome = {
     members: n,
     fetches: Object.fromEntries(FETCH_REASONS.map((name) => [name, 0])) as Record<FetchReason, number>,
-    originBytesByWindow: new Float64Array(setup.segments + ring),
+    originBytesByWindow: new Float64Array(segments + ring),
     originBytes: 0,
     peerBytes: 0,
     lateSegments: 0,
@@ -144,6 +159,7 @@ export function simulateCell(setup: CellSetup): CellOutcome {
     uplinkPresentMs: 0,
     seeders: 0,
     reach: null,
+    segmentsWatched: 0,
   };
   let slots = 0;
   let slotOrder: number[] = [];
@@ -161,6 +177,7 @@ export function simulateCell(setup: CellSetup): CellOutcome {
     const link = drawLink(setup.network, random) ?? { uplinkKbit: UNLIMITED_KBIT, downlinkKbit: UNLIMITED_KBIT };
     uplink[v] = link.uplinkKbit;
     downlink[v] = link.downlinkKbit;
+    memberKey[v] = Math.floor(random() * 2 ** 32);
     // hls.js reloads the live playlist once per segment duration, each viewer at its own moment.
     phase[v] = random() * segmentMs;
     connectedAt[v] = now === -Infinity ? -Infinity : now + CONNECT_MS[0] + random() * (CONNECT_MS[1] - CONNECT_MS[0]);
@@ -176,6 +193,11 @@ export function simulateCell(setup: CellSetup): CellOutcome {
   for (let v = 0; v < n; v++) {
     drawKind(v);
     drawViewer(v, -Infinity);
+    if (present[v]) continue;
+    // Not joined yet: no segment, no connection, no place in the order.
+    started[v] = 0;
+    firstSegment[v] = 2 ** 31 - 1;
+    connectedAt[v] = Infinity;
   }
 
   // Each viewer opens connections to random reachable members; connections go both ways.
@@ -200,17 +222,32 @@ export function simulateCell(setup: CellSetup): CellOutcome {
   const playAt = (v: number, k: number) => k * segmentMs + latencyMs + lag[v]!;
   const connected = (v: number, now: number) => reachable[v] === 1 && connectedAt[v]! <= now && neighbourStart[v + 1]! > neighbourStart[v]!;
 
-  const assignRoles = () => {
-    if (setup.httpOnly) return;
-    if (n === 1) {
-      role[0] = ROLE_ALONE;
-      return;
-    }
-    const order = Array.from({ length: n }, (_, v) => v);
-    for (let i = n - 1; i > 0; i--) {
+  const shuffled = (length: number) => {
+    const order = Array.from({ length }, (_, v) => v);
+    for (let i = length - 1; i > 0; i--) {
       const j = Math.floor(policyRandom() * (i + 1));
       [order[i], order[j]] = [order[j]!, order[i]!];
     }
+    return order;
+  };
+
+  /** The order for the current slot (`slots - 1`) among the members present; `newSlot` starts the next slot. */
+  const assignRoles = (newSlot: boolean) => {
+    if (setup.httpOnly) return;
+    const members = [...Array(n).keys()].filter((v) => present[v]).map((v) => ({ peerId: String(v), address: String(v), v }));
+    if (newSlot) {
+      slots++;
+      passedOver = false;
+    }
+    if (members.length <= 1) {
+      for (const { v } of members) role[v] = ROLE_ALONE;
+      slotOrder = members.map(({ v }) => v);
+      return;
+    }
+    // The tracker reads a swarm this small whole, and its members take turns; a bigger one it reads
+    // from a random point of its ring, a fresh draw here.
+    const whole = members.length <= seedingWindow(slotSeeders + BACKUPS);
+    const read = whole ? members : shuffled(members.length).map((i) => members[i]!);
     const reportOf = (v: number): MemberReport => ({
       uplinkKbit: hasUploaded[v] ? uplink[v]! : null,
       // An unreachable viewer does not know it is: it says it uploads, as a reachable one does.
@@ -218,26 +255,24 @@ export function simulateCell(setup: CellSetup): CellOutcome {
       segmentBytes: setup.segmentBytes,
       budgetMs,
     });
-    const reports = order.slice(0, REPORT_WINDOW).map(reportOf);
-    const mesh = estimateMesh(reports);
-    if (slots === 0) outcome.reach = mesh?.reach ?? null;
-    const seeders = seedersFor(n, mesh, VIEWERS_PER_SEEDER);
-    outcome.seeders += seeders;
-    slots++;
-    const ranked = seedingOrder(
-      order.map((v) => ({ peerId: String(v), address: String(v) })),
-      (member) => seedingClass(reportOf(Number(member.peerId)), mesh),
-    );
-    slotOrder = ranked.map(Number);
+    const mesh = estimateMesh(read.slice(0, MAX_SEEDING_WINDOW).map((member) => reportOf(member.v)));
+    outcome.reach ??= mesh?.reach ?? null;
+    const seeders = seedersFor(members.length, mesh, VIEWERS_PER_SEEDER);
+    if (newSlot) outcome.seeders += seeders;
+    const classOf = (member: { v: number }) => seedingClass(reportOf(member.v), mesh);
+    const drawsIn = (turn: number) => {
+      const slotKey = turnDraw(slotSeed, turn);
+      return (member: { v: number }) => turnDraw(memberKey[member.v]!, slotKey);
+    };
+    slotOrder = (whole ? takingTurns(members, slots, seeders, drawsIn, classOf) : seedingOrder(read, classOf)).map(Number);
     slotSeeders = seeders;
-    passedOver = false;
-    giveRoles(0);
+    giveRoles(passedOver ? seeders : 0);
   };
 
   // Ranks turned by `turn` places (the tracker's passing over of seeders that did not seed).
   const giveRoles = (turn: number) => {
     slotOrder.forEach((v, place) => {
-      const rank = (place - turn + n) % n;
+      const rank = (place - turn + slotOrder.length) % slotOrder.length;
       // A viewer that joined in this slot is not in the tracker's order yet: it is a relay.
       role[v] = joinedAt[v]! > -Infinity && started[v] === 0 ? ROLE_RELAY : rank < slotSeeders ? ROLE_SEEDER : rank < slotSeeders + BACKUPS ? ROLE_BACKUP + rank - slotSeeders : ROLE_RELAY;
     });
@@ -333,28 +368,38 @@ export function simulateCell(setup: CellSetup): CellOutcome {
     if (uploads[v] && !setup.httpOnly) queue.push(now + HOP_OVERHEAD_MS, SERVE, v, k, generation[v]!);
   };
 
-  const leaveAndJoin = (now: number) => {
-    const v = Math.floor(random() * n);
-    outcome.uplinkPresentMs += uploads[v] ? now - Math.max(0, joinedAt[v]!) : 0;
-    generation[v]!++;
+  const join = (v: number, now: number) => {
     drawViewer(v, now);
+    present[v] = 1;
     joinedAt[v] = now;
     started[v] = 0;
-    role[v] = n === 1 ? ROLE_ALONE : ROLE_RELAY;
+    role[v] = slotOrder.length === 0 ? ROLE_ALONE : ROLE_RELAY;
     // hls.js starts at the segment the live position falls in and loads from there to the edge.
     firstSegment[v] = Math.max(0, Math.floor((now - latencyMs) / segmentMs));
-    joinEdge[v] = Math.min(setup.segments - 1, Math.floor(now / segmentMs) - 1);
+    joinEdge[v] = Math.min(segments - 1, Math.floor(now / segmentMs) - 1);
     for (let k = firstSegment[v]!; k <= joinEdge[v]!; k++) {
       schedule(v, k, now, setup.httpOnly ? now : now + joinWaitMs, true);
       if (reachable[v] && !setup.httpOnly) queue.push(connectedAt[v]!, PULL, v, k, generation[v]!);
     }
+    // The tracker ranks it at its next read of the order, and the members hear their places at their next poll.
+    queue.push(now + PASS_OVER_HEARD_MS, ROLES, -1, 0, 0);
   };
 
-  for (let k = 0; k < setup.segments; k++) queue.push((k + 1) * segmentMs, APPEAR, -1, k, 0);
+  const leaveAndJoin = (now: number) => {
+    const v = Math.floor(random() * n);
+    outcome.uplinkPresentMs += uploads[v] ? now - Math.max(0, joinedAt[v]!) : 0;
+    generation[v]!++;
+    present[v] = 0;
+    join(v, now);
+  };
+
+  for (let k = 0; k < segments; k++) queue.push((k + 1) * segmentMs, APPEAR, -1, k, 0);
+  if (setup.rampSec > 0) for (let v = 0; v < n; v++) queue.push(startMs + (setup.rampSec * 1000 * v) / n, JOIN, v, 0, 0);
   for (let t = 0; t < endMs; t += SLOT_MS) queue.push(t, SLOT, -1, 0, 0);
   const leaveEveryMs = setup.churnPerMinute > 0 ? 60_000 / setup.churnPerMinute : Infinity;
   const nextLeave = (now: number) => now - Math.log(1 - random()) * leaveEveryMs;
-  if (leaveEveryMs < Infinity) queue.push(nextLeave(0), LEAVE, -1, 0, 0);
+  const rampEndMs = startMs + setup.rampSec * 1000;
+  if (leaveEveryMs < Infinity) queue.push(nextLeave(rampEndMs), LEAVE, -1, 0, 0);
 
   while (queue.pop(event)) {
     const { time: now, viewer: v, segment: k } = event;
@@ -364,7 +409,13 @@ export function simulateCell(setup: CellSetup): CellOutcome {
         setup.onProgress?.(now / 1000);
         break;
       case SLOT:
-        assignRoles();
+        assignRoles(true);
+        break;
+      case ROLES:
+        assignRoles(false);
+        break;
+      case JOIN:
+        join(v, now);
         break;
       case PASS_OVER:
         // A pass-over heard after the slot changed belongs to the old order: the new one stands.
@@ -420,5 +471,6 @@ export function simulateCell(setup: CellSetup): CellOutcome {
   }
   for (let v = 0; v < n; v++) outcome.uplinkPresentMs += uploads[v] ? endMs - Math.max(0, joinedAt[v]!) : 0;
   outcome.seeders = slots === 0 ? 0 : outcome.seeders / slots;
+  outcome.segmentsWatched = segments - firstSegment.reduce((lowest, k) => Math.min(lowest, k));
   return outcome;
 }

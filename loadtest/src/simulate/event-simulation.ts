@@ -26,8 +26,10 @@ export interface SimulationOptions {
   network: NetworkName;
   unreachable: number;
   cellular: number;
-  /** Viewers of the whole audience that leave per minute, each replaced by a newcomer. */
+  /** Viewers of the whole audience that leave per minute, each replaced by a newcomer (after the ramp). */
   churnPerMinute: number;
+  /** Seconds over which the audience joins, as in a rehearsal; 0: it is watching from the start. */
+  rampSec: number;
   /** The tracker's MAX_PEERS_PER_SWARM. */
   cellCapacity: number;
   /** What the CDN charges per GB of origin egress, USD. */
@@ -123,6 +125,7 @@ export async function simulateEvent(options: SimulationOptions, onProgress: (sim
           unreachable: options.unreachable,
           cellular: options.cellular,
           churnPerMinute: (options.churnPerMinute * members) / options.viewers,
+          rampSec: options.rampSec,
           httpOnly,
           random: seededRandom(options.seed * 1_000_003 + index * 1009 + cell),
           policyRandom: seededRandom(options.seed * 999_983 + index * 1013 + cell),
@@ -143,14 +146,15 @@ export async function simulateEvent(options: SimulationOptions, onProgress: (sim
       seeders_per_cell: round(mean(p2p.map((cell) => cell.seeders)), 2),
       mesh_reach: p2p[0]!.reach === null ? null : round(p2p[0]!.reach, 2),
       budget_ms: windows.budgetMs(),
-      p2p: deliveryOf(p2p, scale, segments, options),
-      http_only: deliveryOf(control, scale, segments, options),
+      p2p: deliveryOf(p2p, scale, options),
+      http_only: deliveryOf(control, scale, options),
     });
   }
   return { segments, renditions, total: { p2p: totalOf(renditions, 'p2p', options), http_only: totalOf(renditions, 'http_only', options) } };
 }
 
-function deliveryOf(cells: CellOutcome[], scale: number, segments: number, options: SimulationOptions): Delivery {
+/** Per segment means per segment the viewers watched, as a rehearsal counts it. */
+function deliveryOf(cells: CellOutcome[], scale: number, options: SimulationOptions): Delivery {
   const add = (pick: (cell: CellOutcome) => number) => cells.reduce((sum, cell) => sum + pick(cell), 0);
   const fetches = Object.fromEntries(FETCH_REASONS.map((name) => [name, add((cell) => cell.fetches[name]) * scale])) as Record<FetchReason, number>;
   const series = cells[0]!.originBytesByWindow.map((_, window) => add((cell) => cell.originBytesByWindow[window]!) * scale);
@@ -165,7 +169,7 @@ function deliveryOf(cells: CellOutcome[], scale: number, segments: number, optio
     startupMs: cells.flatMap((cell) => cell.startupMs),
     uplinkBusyMs: add((cell) => cell.uplinkBusyMs),
     uplinkPresentMs: add((cell) => cell.uplinkPresentMs),
-  }, segments, options);
+  }, cells[0]!.segmentsWatched, options);
 }
 
 function totalOf(renditions: RenditionResult[], which: 'p2p' | 'http_only', options: SimulationOptions): Delivery {
@@ -198,7 +202,7 @@ function totalOf(renditions: RenditionResult[], which: 'p2p' | 'http_only', opti
 }
 
 /** A rendition's (or the event's) cells added up: a cell's outcome, its origin bytes by window as a plain series. */
-type Counts = Omit<CellOutcome, 'members' | 'originBytesByWindow' | 'seeders' | 'reach'> & { series: number[] };
+type Counts = Omit<CellOutcome, 'members' | 'originBytesByWindow' | 'seeders' | 'reach' | 'segmentsWatched'> & { series: number[] };
 
 function summarise(counts: Counts, segments: number, options: SimulationOptions): Delivery {
   const all = FETCH_REASONS.reduce((sum, name) => sum + counts.fetches[name], 0);
