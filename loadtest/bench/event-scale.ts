@@ -9,20 +9,19 @@
 //
 // It opens WebRTC connections and builds test hosts: it runs itself inside a loopback-only network
 // namespace when it can (root, unshare), and refuses otherwise.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { buildOrigin } from '@swarmcast/origin';
-import { canUnshare, rerunInLoopbackNamespace } from '@swarmcast/testkit';
-import { buildTracker } from '@swarmcast/tracker';
-import { namespaceSupport } from '../src/network/test-hosts.ts';
 import type { LoadtestResult } from '../src/result.ts';
 import { percentiles, round } from '../src/samples.ts';
+import { inLoopbackNamespace, runEvent, scriptArgs } from './event-runs.ts';
+
+await inLoopbackNamespace(fileURLToPath(import.meta.url), 'event-scale');
 
 const { values } = parseArgs({
+  args: scriptArgs(),
   options: {
     viewers: { type: 'string', default: '4,8,16,32' },
     networks: { type: 'string', default: 'lan,residential' },
@@ -34,50 +33,17 @@ const { values } = parseArgs({
     churn: { type: 'string', default: '0' },
     control: { type: 'string', default: 'on' },
     out: { type: 'string' },
-    'in-namespace': { type: 'boolean', default: false },
   },
 });
 
-const SELF = fileURLToPath(import.meta.url);
-if (!values['in-namespace']) {
-  // WebRTC must only reach loopback: rerun inside a namespace of our own (see DESIGN.md).
-  if (!canUnshare()) {
-    process.stderr.write('event-scale needs a loopback-only network namespace (root and unshare)\n');
-    process.exit(2);
-  }
-  process.exit(await rerunInLoopbackNamespace([SELF, '--in-namespace', ...process.argv.slice(2)]));
-}
-const missing = await namespaceSupport({ firewall: true });
-if (missing) {
-  process.stderr.write(`event-scale: ${missing}\n`);
-  process.exit(2);
-}
-
-const CLI = fileURLToPath(new URL('../bin/swarmcast-loadtest.mjs', import.meta.url));
 const list = (text: string) => text.split(',').map((s) => s.trim()).filter(Boolean);
 const dir = mkdtempSync(join(tmpdir(), 'event-scale-'));
 
-async function runOnce(viewers: number, network: string, coordination: string, run: number): Promise<LoadtestResult> {
-  const origin = buildOrigin({ logger: false });
-  const tracker = await buildTracker({ logger: false });
-  try {
-    const originUrl = (await origin.listen({ port: 0, host: '127.0.0.1' })).replace(/\/$/, '');
-    const trackerUrl = (await tracker.listen({ port: 0, host: '127.0.0.1' })).replace(/^http/, 'ws').replace(/\/$/, '');
-    const out = join(dir, `${viewers}-${network}-${coordination}-${run}.json`);
-    const args = ['event', '--origin', originUrl, '--tracker', trackerUrl, '--viewers', String(viewers), '--network', network,
-      '--coordination', coordination, '--live-latency', values.latency, '--duration', values.duration, '--ramp', values.ramp,
-      '--churn', values.churn, '--seed', String(run + 1), '--out', out, ...(values.control === 'on' ? ['--compare', 'http-only'] : []),
-      '--max-duration', String(3 * Number(values.duration) + 120)];
-    // Not spawnSync: the tracker and origin answer from this process's event loop.
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
-    if (code !== 0) throw new Error(`event run failed (${code}): ${stderr}`);
-    return JSON.parse(readFileSync(out, 'utf8')) as LoadtestResult;
-  } finally {
-    await Promise.all([tracker.close(), origin.close()]);
-  }
+function runOnce(viewers: number, network: string, coordination: string, run: number): Promise<LoadtestResult> {
+  const args = ['--viewers', String(viewers), '--network', network, '--coordination', coordination, '--live-latency', values.latency,
+    '--duration', values.duration, '--ramp', values.ramp, '--churn', values.churn, '--seed', String(run + 1),
+    ...(values.control === 'on' ? ['--compare', 'http-only'] : [])];
+  return runEvent(args, join(dir, `${viewers}-${network}-${coordination}-${run}.json`), Number(values.duration));
 }
 
 const value = (result: LoadtestResult, label: string) => {
