@@ -176,7 +176,8 @@ program.command('simulate')
   .addOption(new Option('--price-per-gb <usd>', 'origin (CDN) egress price per GB (10^9 bytes), USD').argParser(nonNegative(1000)).default(0.02))
   .addOption(new Option('--seed <n>', 'seed of every draw, for repeatable runs').argParser(integer(0, 2 ** 31)).default(1))
   .option('--out <file>', 'write the JSON result to this file')
-  .action(async (options: { viewers: number; duration: number; segmentDuration: number; liveLatency: number; httpFallbackBuffer: number; ladder: number[]; renditions?: 'all'; network: NetworkName; unreachable: number; cellular: number; churn: number; ramp: number; cellCapacity: number; pricePerGb: number; seed: number; out?: string }) => {
+  .option('--report <file>', 'write a self-contained HTML report with charts to this file')
+  .action(async (options: { viewers: number; duration: number; segmentDuration: number; liveLatency: number; httpFallbackBuffer: number; ladder: number[]; renditions?: 'all'; network: NetworkName; unreachable: number; cellular: number; churn: number; ramp: number; cellCapacity: number; pricePerGb: number; seed: number; out?: string; report?: string }) => {
     if (options.httpFallbackBuffer >= options.liveLatency) throw new UsageError(`--http-fallback-buffer ${options.httpFallbackBuffer} must be lower than --live-latency ${options.liveLatency}`);
     if (options.unreachable + options.cellular > 1) throw new UsageError(`--unreachable ${options.unreachable} and --cellular ${options.cellular} are shares of one audience: together at most 1`);
     if (options.ramp >= options.duration) throw new UsageError(`--ramp ${options.ramp} must be shorter than --duration ${options.duration}`);
@@ -197,7 +198,7 @@ program.command('simulate')
       cellCapacity: options.cellCapacity,
       pricePerGb: options.pricePerGb,
       seed: options.seed,
-    }, options.out));
+    }, { out: options.out, report: options.report }));
   });
 
 try {

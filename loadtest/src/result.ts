@@ -33,7 +33,7 @@ export interface ScenarioOutcome {
 }
 
 export interface LoadtestResult extends ScenarioOutcome {
-  scenario: 'origin' | 'tracker' | 'event';
+  scenario: 'origin' | 'tracker' | 'event' | 'simulate';
   startedAt: string;
   durationSec: number;
   /** Why the run ended before its planned duration, if it did (Ctrl-C, the --max-duration cap). */

@@ -3,6 +3,9 @@
 // apart, fetches per segment that do not grow with the audience), and the CLI refuses bad options.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { simulateEvent, type SimulationOptions } from '../src/simulate/event-simulation.ts';
 import { runCli } from './support/local-stack.ts';
 
@@ -86,6 +89,19 @@ test('an audience past a cell\'s capacity is split into cells by the tracker\'s 
   assert.ok(rendition!.cells >= 4, `${rendition!.cells} cells`);
   assert.equal(rendition!.cells_simulated, 2);
   assert.equal(result.total.http_only.origin_fetches, 300 * result.segments);
+});
+
+test('the CLI writes the JSON result and an HTML report with the figures beside the HTTP-only control', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'simulate-'));
+  const run = await runCli(['simulate', '--viewers', '30', '--duration', '20', '--out', join(dir, 'sim.json'), '--report', join(dir, 'sim.html')]);
+  assert.equal(run.code, 0, run.stderr);
+  const json = JSON.parse(readFileSync(join(dir, 'sim.json'), 'utf8')) as { scenario: string; total: { http_only: { fetches_per_segment: number } } };
+  assert.equal(json.scenario, 'simulate');
+  assert.equal(json.total.http_only.fetches_per_segment, 30);
+  const html = readFileSync(join(dir, 'sim.html'), 'utf8');
+  assert.match(html, /origin fetches per segment/);
+  assert.match(html, /HTTP-only control: 30/);
+  assert.equal((html.match(/<svg/g) ?? []).length, 2, 'egress over time and fetches per rendition');
 });
 
 const usageErrors: Array<[string[], RegExp]> = [
