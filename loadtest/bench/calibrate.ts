@@ -5,8 +5,11 @@
 // both, and whether the medians agree by the issue's bar.
 //
 //   node --conditions=swarmcast-source --import tsx loadtest/bench/calibrate.ts [--runs 3]
-//     [--only 8-lan,16-residential] [--duration 60] [--ramp 10] [--out table.md]
-import { mkdtempSync, writeFileSync } from 'node:fs';
+//     [--only 8-lan,16-residential] [--duration 60] [--ramp 10] [--out table.md] [--from <dir>]
+//
+// --from <dir> simulates the rehearsals a previous run saved there (its "JSON results" folder)
+// instead of running them again.
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +17,7 @@ import { parseArgs } from 'node:util';
 import { agreement, AGREEMENT, rehearsalFigures, simulatedFigures, simulationOf, type Comparable } from '../src/simulate/calibration.ts';
 import { simulateEvent } from '../src/simulate/event-simulation.ts';
 import { percentiles, round } from '../src/samples.ts';
+import type { LoadtestResult } from '../src/result.ts';
 import { inLoopbackNamespace, runEvent, scriptArgs } from './event-runs.ts';
 
 await inLoopbackNamespace(fileURLToPath(import.meta.url), 'calibrate');
@@ -26,6 +30,7 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '60' },
     ramp: { type: 'string', default: '10' },
     out: { type: 'string' },
+    from: { type: 'string' },
   },
 });
 
@@ -54,7 +59,7 @@ if (chosen.length === 0) {
   process.exit(2);
 }
 const runs = Number(values.runs);
-const dir = mkdtempSync(join(tmpdir(), 'calibrate-'));
+const dir = values.from ?? mkdtempSync(join(tmpdir(), 'calibrate-'));
 
 /** "min / median / max" (one number for one run). */
 const spread = (numbers: number[], digits: number) => {
@@ -82,12 +87,22 @@ for (const scenario of chosen) {
   const simulated: Comparable[] = [];
   for (let run = 1; run <= runs; run++) {
     const args = [...scenario.args, '--duration', values.duration, '--ramp', values.ramp, '--seed', String(run)];
-    const rehearsal = await runEvent(args, join(dir, `${scenario.name}-${run}.json`), Number(values.duration));
+    const saved = join(dir, `${scenario.name}-${run}.json`);
+    if (values.from && !existsSync(saved)) continue;
+    let rehearsal: LoadtestResult;
+    try {
+      rehearsal = values.from ? (JSON.parse(readFileSync(saved, 'utf8')) as LoadtestResult) : await runEvent(args, saved, Number(values.duration));
+    } catch (error) {
+      // One failed run leaves its scenario a run short, said in the row, not the matrix unfinished.
+      process.stderr.write(`${scenario.name} run ${run}: ${error instanceof Error ? error.message.slice(0, 500) : String(error)}\n`);
+      continue;
+    }
     real.push(rehearsalFigures(rehearsal));
     simulated.push(simulatedFigures(await simulateEvent(simulationOf(rehearsal, run), () => undefined)));
   }
+  if (real.length === 0) continue;
   const agreed = agreement(medianOf(real), medianOf(simulated));
-  const row = `| ${scenario.name} | ${spread(real.map((f) => f.fetchesPerSegment), 2)} | ${spread(simulated.map((f) => f.fetchesPerSegment), 2)} | ${spread(real.map((f) => f.offloadPct), 1)} | ${spread(simulated.map((f) => f.offloadPct), 1)} | ${spread(real.map((f) => f.lateSegments), 0)} | ${spread(simulated.map((f) => f.lateSegments), 0)} | ${mark(agreed.fetches)} · ${mark(agreed.offload)} · ${mark(agreed.late)} |`;
+  const row = `| ${scenario.name}${real.length < runs ? ` (${real.length} of ${runs} runs)` : ''} | ${spread(real.map((f) => f.fetchesPerSegment), 2)} | ${spread(simulated.map((f) => f.fetchesPerSegment), 2)} | ${spread(real.map((f) => f.offloadPct), 1)} | ${spread(simulated.map((f) => f.offloadPct), 1)} | ${spread(real.map((f) => f.lateSegments), 0)} | ${spread(simulated.map((f) => f.lateSegments), 0)} | ${mark(agreed.fetches)} · ${mark(agreed.offload)} · ${mark(agreed.late)} |`;
   rows.push(row);
   process.stdout.write(`${row}\n`);
 }
