@@ -340,7 +340,7 @@ await inChromiumNamespace('integrity in Chromium', fileURLToPath(import.meta.url
       const errors = await late.page.evaluate(() => (window as unknown as { swarmcastErrors: Array<{ code: string; message: string; fatal: boolean }> }).swarmcastErrors);
       console.log(
         `  held back: played ${playedMeanwhile.toFixed(1)} s, peers ${held.peers}, p2p ${held.p2pBytes} B, reason ${held.fallbackReason}; ` +
-          `manifest loaded ${(checkingAfterMs / 1000).toFixed(1)} s after it came back; then peers ${sharing.peers}, p2p ${sharing.p2pBytes} B, verified ${sharing.integrity.verified}`,
+          `manifest loaded ${(checkingAfterMs / 1000).toFixed(1)} s after it came back; then peers ${sharing.peers}, p2p ${sharing.p2pBytes} B, verified ${sharing.integrity.verified}, seeding ${JSON.stringify(sharing.seeding)}`,
       );
       for (const closing of [late, peer]) await closing.close();
 
