@@ -92,3 +92,11 @@ export function ladder(value: string): number[] {
     return kbit;
   });
 }
+
+/** `1000-3000`: a range of milliseconds, lowest first, at most a minute. */
+export function msRange(value: string): [number, number] {
+  const match = /^(\d+)-(\d+)$/.exec(value.trim());
+  const range: [number, number] = match ? [Number(match[1]), Number(match[2])] : [NaN, NaN];
+  if (!(range[0] <= range[1] && range[1] <= 60_000)) throw new InvalidArgumentError('expected a range of milliseconds, lowest first, at most 60000, e.g. 1000-3000');
+  return range;
+}

@@ -2,7 +2,8 @@
 // deployment (by default the local stack of `npm start`).
 import { Command, CommanderError, Option } from 'commander';
 import { defaultOptions as playerDefaults } from '@swarmcast/player-sdk/policy';
-import { abrMix, fraction, integer, ladder, nonNegative, oneOf, rate, seconds, url, urlList } from './cli-options.ts';
+import { abrMix, fraction, integer, ladder, msRange, nonNegative, oneOf, rate, seconds, url, urlList } from './cli-options.ts';
+import { CONNECT_MS } from './simulate/cell-simulation.ts';
 import { TargetRefusedError } from './loopback-guard.ts';
 import type { NetworkName } from './network/profiles.ts';
 import { namespaceSupport } from './network/test-hosts.ts';
@@ -172,12 +173,13 @@ program.command('simulate')
   .addOption(new Option('--cellular <fraction>', 'share of viewers on cellular: they download from peers but never upload').argParser(fraction).default(0))
   .addOption(new Option('--churn <per-minute>', 'viewers of the whole audience per minute that leave without goodbye, each replaced by a newcomer').argParser(nonNegative(10_000_000)).default(0))
   .addOption(new Option('--ramp <s>', 'the audience joins one by one over this many seconds, as in an event rehearsal (0: it is watching from the start)').argParser(seconds(0, 86_400)).default(0))
+  .addOption(new Option('--connect <ms-range>', 'a joiner\'s first peer connection opens this long after it joins, uniform in the range (a rehearsal prints its own: first peer connection)').argParser(msRange).default([...CONNECT_MS], CONNECT_MS.join('-')))
   .addOption(new Option('--cell-capacity <n>', 'members per cell at most (the tracker\'s MAX_PEERS_PER_SWARM)').argParser(integer(2, 1_000_000)).default(10_000))
   .addOption(new Option('--price-per-gb <usd>', 'origin (CDN) egress price per GB (10^9 bytes), USD').argParser(nonNegative(1000)).default(0.02))
   .addOption(new Option('--seed <n>', 'seed of every draw, for repeatable runs').argParser(integer(0, 2 ** 31)).default(1))
   .option('--out <file>', 'write the JSON result to this file')
   .option('--report <file>', 'write a self-contained HTML report with charts to this file')
-  .action(async (options: { viewers: number; duration: number; segmentDuration: number; liveLatency: number; httpFallbackBuffer: number; ladder: number[]; renditions?: 'all'; network: NetworkName; unreachable: number; cellular: number; churn: number; ramp: number; cellCapacity: number; pricePerGb: number; seed: number; out?: string; report?: string }) => {
+  .action(async (options: { viewers: number; duration: number; segmentDuration: number; liveLatency: number; httpFallbackBuffer: number; ladder: number[]; renditions?: 'all'; network: NetworkName; unreachable: number; cellular: number; churn: number; ramp: number; connect: [number, number]; cellCapacity: number; pricePerGb: number; seed: number; out?: string; report?: string }) => {
     if (options.httpFallbackBuffer >= options.liveLatency) throw new UsageError(`--http-fallback-buffer ${options.httpFallbackBuffer} must be lower than --live-latency ${options.liveLatency}`);
     if (options.unreachable + options.cellular > 1) throw new UsageError(`--unreachable ${options.unreachable} and --cellular ${options.cellular} are shares of one audience: together at most 1`);
     if (options.ramp >= options.duration) throw new UsageError(`--ramp ${options.ramp} must be shorter than --duration ${options.duration}`);
@@ -195,6 +197,7 @@ program.command('simulate')
       cellular: options.cellular,
       churnPerMinute: options.churn,
       rampSec: options.ramp,
+      connectMs: options.connect,
       cellCapacity: options.cellCapacity,
       pricePerGb: options.pricePerGb,
       seed: options.seed,

@@ -22,6 +22,7 @@ const base: SimulationOptions = {
   cellular: 0.1,
   churnPerMinute: 2,
   rampSec: 0,
+  connectMs: [1000, 3000],
   cellCapacity: 10_000,
   pricePerGb: 0.02,
   seed: 7,
@@ -112,6 +113,7 @@ const usageErrors: Array<[string[], RegExp]> = [
   [['simulate', '--network', 'moon'], /--network.*expected one of lan, residential, mobile/],
   [['simulate', '--live-latency', '4', '--http-fallback-buffer', '5'], /--http-fallback-buffer 5 must be lower than --live-latency 4/],
   [['simulate', '--churn', '-1'], /--churn.*expected a number from 0/],
+  [['simulate', '--connect', '3000-1000'], /--connect.*lowest first/],
   [['simulate', '--duration', '60', '--ramp', '60'], /--ramp 60 must be shorter than --duration 60/],
   [['simulate', '--price-per-gb', 'free'], /--price-per-gb.*expected a number/],
 ];

@@ -55,6 +55,8 @@ interface PassSummary {
   finals: LiveStats[];
   totals: Record<'httpBytes' | 'p2pBytes' | 'uploadedBytes' | 'segmentBytes' | 'lateSegments' | 'stallSec' | 'segmentsLoaded' | 'segmentsFromPeers' | 'peerConnections', number>;
   startup: ReturnType<typeof percentiles>;
+  /** From a viewer's start to its first peer connection, over those that had someone to connect to. */
+  connect: ReturnType<typeof percentiles>;
   latency: ReturnType<typeof percentiles>;
 }
 
@@ -80,6 +82,8 @@ function summarise(pass: PassResult): PassSummary {
       peerConnections: total('peerConnections'),
     },
     startup: percentiles(finals.map((s) => s.startupSec).filter((v): v is number => typeof v === 'number')),
+    // The first viewer waits for the second, not for a connection: left out.
+    connect: percentiles(pass.records.filter((r) => r.joinedAtSec > Math.min(...pass.records.map((first) => first.joinedAtSec))).flatMap((r) => (typeof r.stats?.connectSec === 'number' ? [r.stats.connectSec] : []))),
     latency: percentiles(finals.map((s) => s.latencySec).filter((v): v is number => typeof v === 'number')),
   };
 }
@@ -161,6 +165,7 @@ function outcome(options: EventScenarioOptions, passes: PassSummary[], rendition
     { label: 'late segments', value: totals.lateSegments, meaning: 'segments not loaded when the playhead reached them (each a stall)' },
     { label: 'stall time', value: round(totals.stallSec), unit: 's', meaning: `total over the viewers; ${round((100 * totals.stallSec) / Math.max(1, pass.records.length * pass.windowSec), 2)} % of viewing time` },
     { label: 'startup p50', value: round(main.startup.p50), unit: 's', meaning: `from a viewer's start to its first segment playing (p95 ${round(main.startup.p95)} s)` },
+    { label: 'first peer connection p50', value: round(main.connect.p50), unit: 's', meaning: `from a viewer's start to its first peer connection, over ${main.connect.count} viewers that joined after the first (min ${round(main.connect.min)}, p90 ${round(main.connect.p90)} s)` },
     { label: 'live latency p50', value: round(main.latency.p50), unit: 's', meaning: `live edge − playhead at the end (target ${options.liveLatency} s)` },
     { label: 'uploaded', value: mb(totals.uploadedBytes), unit: 'MB', meaning: 'bytes the viewers sent to each other' },
   ];
@@ -223,6 +228,7 @@ function details(options: EventScenarioOptions, passes: PassSummary[], uplinks: 
     originEgress: summary.pass.egress,
     totals: summary.totals,
     startupSec: summary.startup,
+    connectSec: summary.connect,
     latencySec: summary.latency,
     failedToStart: summary.pass.failedToStart,
     churn: { left: summary.pass.left, joined: summary.pass.joined - options.viewers },

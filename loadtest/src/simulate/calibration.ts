@@ -3,6 +3,7 @@
 // agree. The loadtest README's calibration table and the calibration test both use it.
 import type { NetworkName } from '../network/profiles.ts';
 import type { LoadtestResult } from '../result.ts';
+import { CONNECT_MS } from './cell-simulation.ts';
 import type { SimulationOptions, SimulationResult } from './event-simulation.ts';
 
 /** What a rehearsal and a simulation of it are compared on. */
@@ -64,10 +65,18 @@ export function simulationOf(rehearsal: LoadtestResult, seed: number): Simulatio
     cellular: p.cellular ?? 0,
     churnPerMinute: p.churnPerMinute,
     rampSec: p.rampSec,
+    // Measured in the rehearsal, as its bitrate: a rehearsal's links add no delay, the internet's do.
+    connectMs: connectOf(rehearsal),
     cellCapacity: 10_000,
     pricePerGb: 0,
     seed,
   };
+}
+
+/** Its viewers' first peer connections, min to p90, ms; the simulator's default for a result that did not measure them. */
+function connectOf(rehearsal: LoadtestResult): readonly [number, number] {
+  const connect = rehearsal.details['connectSec'] as { count: number; min: number; p90: number } | undefined;
+  return connect && connect.count > 0 ? [connect.min * 1000, connect.p90 * 1000] : CONNECT_MS;
 }
 
 export function agreement(real: Comparable, simulated: Comparable): Agreement {

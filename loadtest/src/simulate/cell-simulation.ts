@@ -19,8 +19,11 @@ export type FetchReason = (typeof FETCH_REASONS)[number];
  * twice this many neighbours: p2p-media-loader connects to a few dozen at most.
  */
 export const NEIGHBOURS_OPENED = 10;
-/** A joiner's first data channel opens this long after it joins (tracker round trips, ICE, DTLS), uniform between the two. */
-export const CONNECT_MS = [1000, 3000] as const;
+/**
+ * By default a joiner's first data channel opens this long after it joins (tracker round trips,
+ * ICE, DTLS over the internet), uniform between the two; a rehearsal measures its own (calibration.ts).
+ */
+export const CONNECT_MS: readonly [number, number] = [1000, 3000];
 /** An origin (CDN edge) request's first byte. */
 export const ORIGIN_FIRST_BYTE_MS = 50;
 /** The tracker's default COORDINATION_SLOT_MS: the seeding order is drawn again this often. */
@@ -51,6 +54,8 @@ export interface CellSetup {
    * has run for a live latency; 0: they are watching when the simulation starts.
    */
   rampSec: number;
+  /** A joiner's first data channel opens this long after it joins, uniform between the two, ms. */
+  connectMs: readonly [number, number];
   /** The control: every viewer fetches every segment from the origin. */
   httpOnly: boolean;
   /** The audience's draws (links, kinds, neighbours, who leaves when): the same for a run and its control. */
@@ -180,7 +185,7 @@ export function simulateCell(setup: CellSetup): CellOutcome {
     memberKey[v] = Math.floor(random() * 2 ** 32);
     // hls.js reloads the live playlist once per segment duration, each viewer at its own moment.
     phase[v] = random() * segmentMs;
-    connectedAt[v] = now === -Infinity ? -Infinity : now + CONNECT_MS[0] + random() * (CONNECT_MS[1] - CONNECT_MS[0]);
+    connectedAt[v] = now === -Infinity ? -Infinity : now + setup.connectMs[0] + random() * (setup.connectMs[1] - setup.connectMs[0]);
     // The audience at the start has been watching: its uploaders have measured their uplinks.
     hasUploaded[v] = now === -Infinity ? uploads[v]! : 0;
     busyUntil[v] = now === -Infinity ? 0 : now;

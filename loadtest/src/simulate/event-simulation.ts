@@ -30,6 +30,8 @@ export interface SimulationOptions {
   churnPerMinute: number;
   /** Seconds over which the audience joins, as in a rehearsal; 0: it is watching from the start. */
   rampSec: number;
+  /** A joiner's first data channel opens this long after it joins, uniform between the two, ms. */
+  connectMs: readonly [number, number];
   /** The tracker's MAX_PEERS_PER_SWARM. */
   cellCapacity: number;
   /** What the CDN charges per GB of origin egress, USD. */
@@ -126,6 +128,7 @@ export async function simulateEvent(options: SimulationOptions, onProgress: (sim
           cellular: options.cellular,
           churnPerMinute: (options.churnPerMinute * members) / options.viewers,
           rampSec: options.rampSec,
+          connectMs: options.connectMs,
           httpOnly,
           random: seededRandom(options.seed * 1_000_003 + index * 1009 + cell),
           policyRandom: seededRandom(options.seed * 999_983 + index * 1013 + cell),

@@ -49,6 +49,8 @@ export interface LiveStats {
   /** Seconds between the playhead and the live edge; null before playback starts. */
   latencySec: number | null;
   startupSec: number | null;
+  /** Seconds from its start to its first peer connection (what the simulator's joiners wait for); null before one. */
+  connectSec: number | null;
   /** Times the playhead fell more than `liveLatency + LIVE_LATENCY_SLACK_SEC` behind and jumped forward, as hls.js does. */
   latencyResyncs: number;
   segmentErrors: number;
@@ -109,7 +111,7 @@ export class LivePlayback {
   private lastTickAt = performance.now();
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly abort = new AbortController();
-  private readonly counts = { segmentsLoaded: 0, segmentsFromPeers: 0, segmentBytes: 0, lateSegments: 0, stallSec: 0, startupSec: null as number | null, latencyResyncs: 0, segmentErrors: 0, playlistErrors: 0, firstSequence: null as number | null, lastSequence: null as number | null };
+  private readonly counts = { segmentsLoaded: 0, segmentsFromPeers: 0, segmentBytes: 0, lateSegments: 0, stallSec: 0, startupSec: null as number | null, connectSec: null as number | null, latencyResyncs: 0, segmentErrors: 0, playlistErrors: 0, firstSequence: null as number | null, lastSequence: null as number | null };
   private readonly originFetches = Object.fromEntries(FETCH_REASONS.map((reason) => [reason, 0])) as Record<FetchReason, number>;
   /** Segments (by URL) a peer started to send: an HTTP request for one of them finishes what a peer did not. */
   private readonly peerAttempts = new Set<string>();
@@ -125,6 +127,9 @@ export class LivePlayback {
     private readonly swarm: SwarmPlanning,
   ) {
     this.httpWindowSec = initialCoreConfig(options).highDemandTimeWindow ?? LIBRARY_HTTP_WINDOW_SEC;
+    core.addEventListener('onPeerConnect', () => {
+      this.counts.connectSec ??= Math.round((performance.now() - this.startedAt) / 100) / 10;
+    });
     core.addEventListener('onSegmentStart', ({ segment, downloadSource }) => {
       if (downloadSource === 'p2p') this.peerAttempts.add(segment.url);
     });
