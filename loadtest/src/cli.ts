@@ -197,7 +197,7 @@ program.command('simulate')
       cellular: options.cellular,
       churnPerMinute: options.churn,
       rampSec: options.ramp,
-      connectMs: options.connect,
+      connect: { range: options.connect },
       cellCapacity: options.cellCapacity,
       pricePerGb: options.pricePerGb,
       seed: options.seed,

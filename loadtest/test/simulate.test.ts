@@ -22,7 +22,7 @@ const base: SimulationOptions = {
   cellular: 0.1,
   churnPerMinute: 2,
   rampSec: 0,
-  connectMs: [1000, 3000],
+  connect: { range: [1000, 3000] },
   cellCapacity: 10_000,
   pricePerGb: 0.02,
   seed: 7,

@@ -3,7 +3,7 @@
 // agree. The loadtest README's calibration table and the calibration test both use it.
 import type { NetworkName } from '../network/profiles.ts';
 import type { LoadtestResult } from '../result.ts';
-import { CONNECT_MS } from './cell-simulation.ts';
+import { CONNECT_MS, type ConnectTimes } from './cell-simulation.ts';
 import type { SimulationOptions, SimulationResult } from './event-simulation.ts';
 
 /** What a rehearsal and a simulation of it are compared on. */
@@ -66,17 +66,22 @@ export function simulationOf(rehearsal: LoadtestResult, seed: number): Simulatio
     churnPerMinute: p.churnPerMinute,
     rampSec: p.rampSec,
     // Measured in the rehearsal, as its bitrate: a rehearsal's links add no delay, the internet's do.
-    connectMs: connectOf(rehearsal),
+    connect: connectOf(rehearsal),
     cellCapacity: 10_000,
     pricePerGb: 0,
     seed,
   };
 }
 
-/** Its viewers' first peer connections, min to p90, ms; the simulator's default for a result that did not measure them. */
-function connectOf(rehearsal: LoadtestResult): readonly [number, number] {
-  const connect = rehearsal.details['connectSec'] as { count: number; min: number; p90: number } | undefined;
-  return connect && connect.count > 0 ? [connect.min * 1000, connect.p90 * 1000] : CONNECT_MS;
+/**
+ * The times its viewers took to their first peer connection, ms (the first viewer, which waited for
+ * the second, left out); the simulator's default for a result that did not measure them.
+ */
+function connectOf(rehearsal: LoadtestResult): ConnectTimes {
+  const viewers = rehearsal.details['viewers'] as Array<{ joinedAtSec: number; connectSec?: number | null }>;
+  const first = Math.min(...viewers.map((viewer) => viewer.joinedAtSec));
+  const measured = viewers.flatMap((viewer) => (viewer.joinedAtSec > first && typeof viewer.connectSec === 'number' ? [viewer.connectSec * 1000] : []));
+  return measured.length > 0 ? { measured } : { range: CONNECT_MS };
 }
 
 export function agreement(real: Comparable, simulated: Comparable): Agreement {

@@ -24,6 +24,12 @@ export const NEIGHBOURS_OPENED = 10;
  * ICE, DTLS over the internet), uniform between the two; a rehearsal measures its own (calibration.ts).
  */
 export const CONNECT_MS: readonly [number, number] = [1000, 3000];
+
+/** How long a joiner's first data channel takes, ms: uniform in a range, or one of the times a rehearsal measured. */
+export type ConnectTimes = { range: readonly [number, number] } | { measured: readonly number[] };
+
+const drawConnect = (times: ConnectTimes, random: () => number): number =>
+  'range' in times ? times.range[0] + random() * (times.range[1] - times.range[0]) : times.measured[Math.floor(random() * times.measured.length)]!;
 /** An origin (CDN edge) request's first byte. */
 export const ORIGIN_FIRST_BYTE_MS = 50;
 /** The tracker's default COORDINATION_SLOT_MS: the seeding order is drawn again this often. */
@@ -54,8 +60,8 @@ export interface CellSetup {
    * has run for a live latency; 0: they are watching when the simulation starts.
    */
   rampSec: number;
-  /** A joiner's first data channel opens this long after it joins, uniform between the two, ms. */
-  connectMs: readonly [number, number];
+  /** How long a joiner's first data channel takes to open. */
+  connect: ConnectTimes;
   /** The control: every viewer fetches every segment from the origin. */
   httpOnly: boolean;
   /** The audience's draws (links, kinds, neighbours, who leaves when): the same for a run and its control. */
@@ -185,7 +191,7 @@ export function simulateCell(setup: CellSetup): CellOutcome {
     memberKey[v] = Math.floor(random() * 2 ** 32);
     // hls.js reloads the live playlist once per segment duration, each viewer at its own moment.
     phase[v] = random() * segmentMs;
-    connectedAt[v] = now === -Infinity ? -Infinity : now + setup.connectMs[0] + random() * (setup.connectMs[1] - setup.connectMs[0]);
+    connectedAt[v] = now === -Infinity ? -Infinity : now + drawConnect(setup.connect, random);
     // The audience at the start has been watching: its uploaders have measured their uplinks.
     hasUploaded[v] = now === -Infinity ? uploads[v]! : 0;
     busyUntil[v] = now === -Infinity ? 0 : now;
@@ -205,27 +211,26 @@ export function simulateCell(setup: CellSetup): CellOutcome {
     connectedAt[v] = Infinity;
   }
 
-  // Each viewer opens connections to random reachable members; connections go both ways.
+  // Each viewer opens connections to random reachable members there (at the start, or when it
+  // joins over a ramp: the tracker offers members present); connections go both ways.
   const lists: number[][] = Array.from({ length: n }, () => []);
-  const reachableIds = [...Array(n).keys()].filter((v) => reachable[v]);
-  for (const v of reachableIds) {
-    const wanted = Math.min(NEIGHBOURS_OPENED, reachableIds.length - 1);
+  const openConnections = (v: number, candidates: number[]) => {
+    const wanted = Math.min(NEIGHBOURS_OPENED, candidates.length - (present[v] ? 1 : 0));
     for (let tries = 0; lists[v]!.length < wanted && tries < 4 * wanted; tries++) {
-      const u = reachableIds[Math.floor(random() * reachableIds.length)]!;
+      const u = candidates[Math.floor(random() * candidates.length)]!;
       if (u === v || lists[v]!.includes(u)) continue;
       lists[v]!.push(u);
       lists[u]!.push(v);
     }
-  }
-  const neighbourStart = new Int32Array(n + 1);
-  for (let v = 0; v < n; v++) neighbourStart[v + 1] = neighbourStart[v]! + lists[v]!.length;
-  const neighbours = Int32Array.from(lists.flat());
+  };
+  const reachableIds = [...Array(n).keys()].filter((v) => reachable[v]);
+  if (setup.rampSec === 0) for (const v of reachableIds) openConnections(v, reachableIds);
 
   const queue = new EventQueue();
   const event: SimEvent = { time: 0, kind: 0, viewer: 0, segment: 0, generation: 0, other: -1, otherGeneration: 0 };
   const at = (v: number, k: number) => v * ring + (k % ring);
   const playAt = (v: number, k: number) => k * segmentMs + latencyMs + lag[v]!;
-  const connected = (v: number, now: number) => reachable[v] === 1 && connectedAt[v]! <= now && neighbourStart[v + 1]! > neighbourStart[v]!;
+  const connected = (v: number, now: number) => reachable[v] === 1 && connectedAt[v]! <= now && lists[v]!.length > 0;
 
   const shuffled = (length: number) => {
     const order = Array.from({ length }, (_, v) => v);
@@ -314,10 +319,9 @@ export function simulateCell(setup: CellSetup): CellOutcome {
       queue.push(busyUntil[h]!, SERVE, h, k, generation[h]!);
       return;
     }
-    const from = neighbourStart[h]!;
-    const degree = neighbourStart[h + 1]! - from;
-    for (let i = 0; i < degree; i++) {
-      const u = neighbours[from + ((i + k) % degree)]!;
+    const list = lists[h]!;
+    for (let i = 0; i < list.length; i++) {
+      const u = list[(i + k) % list.length]!;
       const slot = at(u, k);
       if (connectedAt[u]! > now || held[slot] === k || inFlight[slot] === k || k < firstSegment[u]!) continue;
       transfer(h, u, k, now);
@@ -338,8 +342,7 @@ export function simulateCell(setup: CellSetup): CellOutcome {
 
   const pull = (v: number, k: number, now: number) => {
     let best = -1;
-    for (let i = neighbourStart[v]!; i < neighbourStart[v + 1]!; i++) {
-      const h = neighbours[i]!;
+    for (const h of lists[v]!) {
       if (uploads[h] && connectedAt[h]! <= now && held[at(h, k)] === k && (best < 0 || busyUntil[h]! < busyUntil[best]!)) best = h;
     }
     if (best >= 0) transfer(best, v, k, Math.max(now + HOP_OVERHEAD_MS, busyUntil[best]!));
@@ -375,6 +378,7 @@ export function simulateCell(setup: CellSetup): CellOutcome {
 
   const join = (v: number, now: number) => {
     drawViewer(v, now);
+    if (reachable[v] && lists[v]!.length === 0) openConnections(v, reachableIds.filter((u) => present[u]));
     present[v] = 1;
     joinedAt[v] = now;
     started[v] = 0;

@@ -7,7 +7,7 @@ import type { PolicyOptions } from '@swarmcast/player-sdk/policy';
 import type { NetworkName } from '../network/profiles.ts';
 import { percentiles, round } from '../samples.ts';
 import { seededRandom } from '../scenarios/event-audience.ts';
-import { FETCH_REASONS, simulateCell, type CellOutcome, type FetchReason } from './cell-simulation.ts';
+import { FETCH_REASONS, simulateCell, type CellOutcome, type ConnectTimes, type FetchReason } from './cell-simulation.ts';
 import { RoleWindows } from './role-windows.ts';
 
 /** Cells of a rendition simulated event by event; the others are taken to be like them. */
@@ -30,8 +30,8 @@ export interface SimulationOptions {
   churnPerMinute: number;
   /** Seconds over which the audience joins, as in a rehearsal; 0: it is watching from the start. */
   rampSec: number;
-  /** A joiner's first data channel opens this long after it joins, uniform between the two, ms. */
-  connectMs: readonly [number, number];
+  /** How long a joiner's first data channel takes to open. */
+  connect: ConnectTimes;
   /** The tracker's MAX_PEERS_PER_SWARM. */
   cellCapacity: number;
   /** What the CDN charges per GB of origin egress, USD. */
@@ -128,7 +128,7 @@ export async function simulateEvent(options: SimulationOptions, onProgress: (sim
           cellular: options.cellular,
           churnPerMinute: (options.churnPerMinute * members) / options.viewers,
           rampSec: options.rampSec,
-          connectMs: options.connectMs,
+          connect: options.connect,
           httpOnly,
           random: seededRandom(options.seed * 1_000_003 + index * 1009 + cell),
           policyRandom: seededRandom(options.seed * 999_983 + index * 1013 + cell),
