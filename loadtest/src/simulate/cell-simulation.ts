@@ -177,11 +177,19 @@ export function simulateCell(setup: CellSetup): CellOutcome {
   let slotSeeders = 0;
   let passedOver = false;
 
-  const drawKind = (v: number) => {
-    const kind = random();
-    reachable[v] = kind < setup.unreachable ? 0 : 1;
-    uploads[v] = reachable[v] && kind >= setup.unreachable + setup.cellular ? 1 : 0;
-  };
+  // Exactly the audience's shares (as a rehearsal spreads them), on members drawn at random: a
+  // draw per member would give a 16-member cell anywhere from 0 to 5 unreachable ones at 12.5 %.
+  const places = Array.from({ length: n }, (_, v) => v);
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [places[i], places[j]] = [places[j]!, places[i]!];
+  }
+  const unreachableCount = Math.round(n * setup.unreachable);
+  const cellularCount = Math.round(n * setup.cellular);
+  places.forEach((v, place) => {
+    reachable[v] = place < unreachableCount ? 0 : 1;
+    uploads[v] = place >= unreachableCount + cellularCount ? 1 : 0;
+  });
   // A newcomer takes the place of one who left, with a link of its own but of the same kind
   // (reachable, cellular), in the leaver's connections: the mesh's shape stays as drawn.
   const drawViewer = (v: number, now: number) => {
@@ -202,7 +210,6 @@ export function simulateCell(setup: CellSetup): CellOutcome {
     originFor.fill(-1, v * ring, (v + 1) * ring);
   };
   for (let v = 0; v < n; v++) {
-    drawKind(v);
     drawViewer(v, -Infinity);
     if (present[v]) continue;
     // Not joined yet: no segment, no connection, no place in the order.
