@@ -92,7 +92,7 @@ export interface CellOutcome {
   seeders: number;
   /** Distinct segments the members played (a ramp's first joiners start a live latency back). */
   segmentsWatched: number;
-  /** What estimateMesh made of the members' reports in the first slot. */
+  /** What estimateMesh made of the members' reports the first time there were enough. */
   reach: number | null;
 }
 
@@ -111,6 +111,16 @@ const ROLE_RELAY = 0;
 const ROLE_SEEDER = 1;
 const ROLE_BACKUP = 2;
 const ROLE_ALONE = 2 + BACKUPS;
+
+/** 0..length-1 in an order drawn with `draw` (Fisher–Yates). */
+function shuffled(length: number, draw: () => number): number[] {
+  const order = Array.from({ length }, (_, v) => v);
+  for (let i = length - 1; i > 0; i--) {
+    const j = Math.floor(draw() * (i + 1));
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  return order;
+}
 
 export function simulateCell(setup: CellSetup): CellOutcome {
   const { members: n, random, policyRandom, windows } = setup;
@@ -179,11 +189,7 @@ export function simulateCell(setup: CellSetup): CellOutcome {
 
   // Exactly the audience's shares (as a rehearsal spreads them), on members drawn at random: a
   // draw per member would give a 16-member cell anywhere from 0 to 5 unreachable ones at 12.5 %.
-  const places = Array.from({ length: n }, (_, v) => v);
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [places[i], places[j]] = [places[j]!, places[i]!];
-  }
+  const places = shuffled(n, random);
   const unreachableCount = Math.round(n * setup.unreachable);
   const cellularCount = Math.round(n * setup.cellular);
   places.forEach((v, place) => {
@@ -239,15 +245,6 @@ export function simulateCell(setup: CellSetup): CellOutcome {
   const playAt = (v: number, k: number) => k * segmentMs + latencyMs + lag[v]!;
   const connected = (v: number, now: number) => reachable[v] === 1 && connectedAt[v]! <= now && lists[v]!.length > 0;
 
-  const shuffled = (length: number) => {
-    const order = Array.from({ length }, (_, v) => v);
-    for (let i = length - 1; i > 0; i--) {
-      const j = Math.floor(policyRandom() * (i + 1));
-      [order[i], order[j]] = [order[j]!, order[i]!];
-    }
-    return order;
-  };
-
   /** The order for the current slot (`slots - 1`) among the members present; `newSlot` starts the next slot. */
   const assignRoles = (newSlot: boolean) => {
     if (setup.httpOnly) return;
@@ -264,7 +261,7 @@ export function simulateCell(setup: CellSetup): CellOutcome {
     // The tracker reads a swarm this small whole, and its members take turns; a bigger one it reads
     // from a random point of its ring, a fresh draw here.
     const whole = members.length <= seedingWindow(slotSeeders + BACKUPS);
-    const read = whole ? members : shuffled(members.length).map((i) => members[i]!);
+    const read = whole ? members : shuffled(members.length, policyRandom).map((i) => members[i]!);
     const reportOf = (v: number): MemberReport => ({
       uplinkKbit: hasUploaded[v] ? uplink[v]! : null,
       // An unreachable viewer does not know it is: it says it uploads, as a reachable one does.

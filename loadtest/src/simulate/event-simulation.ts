@@ -68,7 +68,7 @@ export interface RenditionResult {
   cells_simulated: number;
   /** Mean seeders per cell over the slots, as seedersFor sized them. */
   seeders_per_cell: number;
-  /** Viewers one seeder's copy reaches in the budget, as estimateMesh read the first slot's reports. */
+  /** Viewers one seeder's copy reaches in the budget, as estimateMesh read the members' reports the first time there were enough. */
   mesh_reach: number | null;
   budget_ms: number;
   p2p: Delivery;

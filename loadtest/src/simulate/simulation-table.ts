@@ -44,7 +44,7 @@ export function formatSimulation(result: SimulationResult, pricePerGb: number): 
     ['viewers', ...result.renditions.map((r) => formatValue(r.viewers))],
     ['cells × members', ...result.renditions.map((r) => `${r.cells} × ${formatValue(r.cell_members)}`)],
     ['seeders per cell (mean)', ...result.renditions.map((r) => formatValue(r.seeders_per_cell))],
-    ['mesh reach (1st slot)', ...result.renditions.map((r) => cell(r.mesh_reach))],
+    ['mesh reach (first estimate)', ...result.renditions.map((r) => cell(r.mesh_reach))],
   ];
   const table = [['', ...columns.map((column) => column.head)], ...setup, ...body];
   const widths = table[0]!.map((_, i) => Math.max(...table.map((line) => (line[i] ?? '').length)));
