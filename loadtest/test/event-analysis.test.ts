@@ -1,7 +1,7 @@
 // The event report's arithmetic and the fetch-reason rules, on recorded data (no viewers run).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { analyseRendition, describeReasons, fetchesPerSegmentAfter, overallFetchesPerSegment, uplinkUse, type ViewerRecord } from '../src/scenarios/event-analysis.ts';
+import { analyseRendition, connectTimesSec, describeReasons, fetchesPerSegmentAfter, overallFetchesPerSegment, uplinkUse, type ViewerRecord } from '../src/scenarios/event-analysis.ts';
 import { planAudience } from '../src/scenarios/event-audience.ts';
 import { classifyFetch, type FetchContext } from '../src/viewer/fetch-reason.ts';
 import type { LiveStats } from '../src/viewer/live-playback.ts';
@@ -94,4 +94,9 @@ test('fetches per segment after the ramp: responses in the window over segments 
   assert.equal(fetchesPerSegmentAfter(readings, 20, 2, 1), 1);
   assert.equal(fetchesPerSegmentAfter(readings, 20, 2, 2), 0.5);
   assert.ok(Number.isNaN(fetchesPerSegmentAfter(readings, 39, 2, 1)), 'no whole segment after 39 s');
+});
+
+test('connection times leave out the first viewer to join and those that never connected', () => {
+  const viewers = [{ joinedAtSec: 0.2, connectSec: 3 }, { joinedAtSec: 0.8, connectSec: 0.5 }, { joinedAtSec: 1.4, connectSec: null }, { joinedAtSec: 2, connectSec: 0.7 }];
+  assert.deepEqual(connectTimesSec(viewers), [0.5, 0.7]);
 });

@@ -177,3 +177,12 @@ export function describeReasons(renditions: RenditionAnalysis[]): string {
     .map(([reason, count]) => `${reason} ${round(watched === 0 ? 0 : count / watched, 2)}`);
   return parts.length === 0 ? 'none' : parts.join(' · ');
 }
+
+/**
+ * Seconds each viewer took to its first peer connection, leaving out the first to join (it waited
+ * for the second, not for a connection) and those that never connected.
+ */
+export function connectTimesSec(viewers: ReadonlyArray<{ joinedAtSec: number; connectSec?: number | null }>): number[] {
+  const first = Math.min(...viewers.map((viewer) => viewer.joinedAtSec));
+  return viewers.flatMap((viewer) => (viewer.joinedAtSec > first && typeof viewer.connectSec === 'number' ? [viewer.connectSec] : []));
+}

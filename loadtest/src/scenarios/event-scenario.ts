@@ -14,7 +14,7 @@ import type { RunBudget } from '../run-budget.ts';
 import { percentiles, round, sum } from '../samples.ts';
 import { FETCH_REASONS } from '../viewer/fetch-reason.ts';
 import type { LiveStats } from '../viewer/live-playback.ts';
-import { analyseRendition, describeReasons, fetchesPerSegmentAfter, offloadPercent, overallFetchesPerSegment, uplinkUse, type RenditionAnalysis } from './event-analysis.ts';
+import { analyseRendition, connectTimesSec, describeReasons, fetchesPerSegmentAfter, offloadPercent, overallFetchesPerSegment, uplinkUse, type RenditionAnalysis } from './event-analysis.ts';
 import { planAudience, runAudiencePass, type PassOptions, type PassResult } from './event-audience.ts';
 
 export interface EventScenarioOptions {
@@ -82,8 +82,7 @@ function summarise(pass: PassResult): PassSummary {
       peerConnections: total('peerConnections'),
     },
     startup: percentiles(finals.map((s) => s.startupSec).filter((v): v is number => typeof v === 'number')),
-    // The first viewer waits for the second, not for a connection: left out.
-    connect: percentiles(pass.records.filter((r) => r.joinedAtSec > Math.min(...pass.records.map((first) => first.joinedAtSec))).flatMap((r) => (typeof r.stats?.connectSec === 'number' ? [r.stats.connectSec] : []))),
+    connect: percentiles(connectTimesSec(pass.records.map((r) => ({ joinedAtSec: r.joinedAtSec, connectSec: r.stats?.connectSec })))),
     latency: percentiles(finals.map((s) => s.latencySec).filter((v): v is number => typeof v === 'number')),
   };
 }

@@ -2,6 +2,7 @@
 // audience, links profile, shares, churn, ramp, latency and stream), and the rule by which the two
 // agree. The loadtest README's calibration table and the calibration test both use it.
 import type { NetworkName } from '../network/profiles.ts';
+import { connectTimesSec } from '../scenarios/event-analysis.ts';
 import type { LoadtestResult } from '../result.ts';
 import { CONNECT_MS, type ConnectTimes } from './cell-simulation.ts';
 import type { SimulationOptions, SimulationResult } from './event-simulation.ts';
@@ -73,14 +74,10 @@ export function simulationOf(rehearsal: LoadtestResult, seed: number): Simulatio
   };
 }
 
-/**
- * The times its viewers took to their first peer connection, ms (the first viewer, which waited for
- * the second, left out); the simulator's default for a result that did not measure them.
- */
+/** The times its viewers took to their first peer connection, ms; the simulator's default for a result that did not measure them. */
 function connectOf(rehearsal: LoadtestResult): ConnectTimes {
   const viewers = rehearsal.details['viewers'] as Array<{ joinedAtSec: number; connectSec?: number | null }>;
-  const first = Math.min(...viewers.map((viewer) => viewer.joinedAtSec));
-  const measured = viewers.flatMap((viewer) => (viewer.joinedAtSec > first && typeof viewer.connectSec === 'number' ? [viewer.connectSec * 1000] : []));
+  const measured = connectTimesSec(viewers).map((sec) => sec * 1000);
   return measured.length > 0 ? { measured } : { range: CONNECT_MS };
 }
 

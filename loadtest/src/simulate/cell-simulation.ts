@@ -43,25 +43,29 @@ const VIEWERS_PER_SEEDER = 50;
  */
 const PASS_OVER_HEARD_MS = 2500;
 
-export interface CellSetup {
+/** Who watches, as a rehearsal's options describe its audience: the same for an event and each of its cells. */
+export interface AudienceShape {
+  network: NetworkName;
+  unreachable: number;
+  cellular: number;
+  /**
+   * Seconds over which the viewers join one by one, as a rehearsal's do, once the stream has run
+   * for a live latency; 0: they are watching when the simulation starts.
+   */
+  rampSec: number;
+  /** How long a joiner's first data channel takes to open. */
+  connect: ConnectTimes;
+}
+
+export interface CellSetup extends AudienceShape {
   members: number;
   segmentBytes: number;
   segmentSec: number;
   liveLatencySec: number;
   /** New segments over the simulated time. */
   segments: number;
-  network: NetworkName;
-  unreachable: number;
-  cellular: number;
   /** Members of this cell that leave per minute (each replaced by a newcomer), after the ramp. */
   churnPerMinute: number;
-  /**
-   * Seconds over which the members join one by one, as a rehearsal's viewers do, once the stream
-   * has run for a live latency; 0: they are watching when the simulation starts.
-   */
-  rampSec: number;
-  /** How long a joiner's first data channel takes to open. */
-  connect: ConnectTimes;
   /** The control: every viewer fetches every segment from the origin. */
   httpOnly: boolean;
   /** The audience's draws (links, kinds, neighbours, who leaves when): the same for a run and its control. */

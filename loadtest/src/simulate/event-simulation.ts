@@ -4,16 +4,15 @@
 // twice with the same audience: peer-first, and the HTTP-only control.
 import { cellsToOpen, crowded } from '@swarmcast/protocol/cell-growth';
 import type { PolicyOptions } from '@swarmcast/player-sdk/policy';
-import type { NetworkName } from '../network/profiles.ts';
 import { percentiles, round } from '../samples.ts';
 import { seededRandom } from '../scenarios/event-audience.ts';
-import { FETCH_REASONS, simulateCell, type CellOutcome, type ConnectTimes, type FetchReason } from './cell-simulation.ts';
+import { FETCH_REASONS, simulateCell, type AudienceShape, type CellOutcome, type FetchReason } from './cell-simulation.ts';
 import { RoleWindows } from './role-windows.ts';
 
 /** Cells of a rendition simulated event by event; the others are taken to be like them. */
 export const SIMULATED_CELLS = 2;
 
-export interface SimulationOptions {
+export interface SimulationOptions extends AudienceShape {
   viewers: number;
   durationSec: number;
   segmentSec: number;
@@ -23,15 +22,8 @@ export interface SimulationOptions {
   ladderKbit: number[];
   /** Spread the viewers over every rendition; otherwise all play the first. */
   allRenditions: boolean;
-  network: NetworkName;
-  unreachable: number;
-  cellular: number;
   /** Viewers of the whole audience that leave per minute, each replaced by a newcomer (after the ramp). */
   churnPerMinute: number;
-  /** Seconds over which the audience joins, as in a rehearsal; 0: it is watching from the start. */
-  rampSec: number;
-  /** How long a joiner's first data channel takes to open. */
-  connect: ConnectTimes;
   /** The tracker's MAX_PEERS_PER_SWARM. */
   cellCapacity: number;
   /** What the CDN charges per GB of origin egress, USD. */
