@@ -13,6 +13,8 @@ import type { SwarmCoordination } from './seeding-role.ts';
 export interface ViewerReport {
   uplinkKbit: number | null;
   uploads: boolean;
+  /** Whether a peer is connected to it now. */
+  connected: boolean;
   segmentBytes: number | null;
   budgetMs: number | null;
 }
@@ -122,9 +124,9 @@ export class CoordinationClient {
     put(REPORT_PARAMETERS.uplinkKbit, report.uplinkKbit, REPORT_LIMITS.uplinkKbit);
     put(REPORT_PARAMETERS.segmentBytes, report.segmentBytes, REPORT_LIMITS.segmentBytes);
     put(REPORT_PARAMETERS.budgetMs, report.budgetMs, REPORT_LIMITS.budgetMs);
-    // Uploading is what the tracker assumes of a viewer that says nothing.
-    if (params.length === 0 && report.uploads) return null;
-    params.push([REPORT_PARAMETERS.uploads, report.uploads ? '1' : '0']);
+    // Uploading and connected are what the tracker assumes of a viewer that says nothing.
+    if (params.length === 0 && report.uploads && report.connected) return null;
+    params.push([REPORT_PARAMETERS.uploads, report.uploads ? '1' : '0'], [REPORT_PARAMETERS.connected, report.connected ? '1' : '0']);
     const last = this.reported.get(infoHash);
     if (last && last.text === String(new URLSearchParams(params)) && this.now() - last.at < REPORT_REFRESH_MS) return null;
     return params;

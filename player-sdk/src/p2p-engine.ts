@@ -97,12 +97,14 @@ export function createP2PEngine(setup: P2PEngineSetup, session: P2PEngineSession
     },
     onPeerConnect: ({ peerId }) => {
       recorder.peerConnected(peerId);
+      planner.connectedPeers(recorder.peerCount);
       trackerFailed = false;
       emitter.emit('peer', { peerId, state: 'connected', peers: recorder.peerCount });
       replan();
     },
     onPeerClose: ({ peerId }) => {
       recorder.peerClosed(peerId);
+      planner.connectedPeers(recorder.peerCount);
       emitter.emit('peer', { peerId, state: 'closed', peers: recorder.peerCount });
       replan();
     },

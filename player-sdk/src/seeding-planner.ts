@@ -54,6 +54,8 @@ export class SeedingPlanner {
   private readonly segmentSizes = new Map<string, number[]>();
   /** The mesh budget of the last plan, ms (it follows the playlist's segment duration). */
   private budgetMs: number | null = null;
+  /** Peers connected to this viewer now. */
+  private peers = 0;
 
   constructor(private readonly setup: SeedingPlannerSetup) {
     ({ peerId: this.peerId, secret: this.secret } = newPeerIdentity(setup.randomBytes ?? ((bytes) => crypto.getRandomValues(bytes))));
@@ -136,6 +138,11 @@ export class SeedingPlanner {
     if (infoHash !== undefined && connectedPeers > 0 && this.role(infoHash)?.kind === 'backup') this.client?.reportMissed(infoHash);
   }
 
+  /** `count` peers are connected now (after p2p-media-loader's onPeerConnect or onPeerClose). */
+  connectedPeers(count: number): void {
+    this.peers = count;
+  }
+
   /** A chunk of `bytes` went to peer `peerId` (p2p-media-loader's onChunkUploaded). */
   uploaded(bytes: number, peerId: string): void {
     this.uplink.uploaded(bytes, peerId);
@@ -159,6 +166,7 @@ export class SeedingPlanner {
     return {
       uplinkKbit: this.uplink.kbit,
       uploads: this.uploads,
+      connected: this.peers > 0,
       segmentBytes: sizes.length === 0 ? null : sizes[Math.floor(sizes.length / 2)]!,
       budgetMs: this.budgetMs,
     };

@@ -289,6 +289,7 @@ describe('SeedingPlanner (the player and the load tester both decide through it)
 
   test("a coordinated viewer: its own proven peer_id, the tracker's role in the swarm it plays, and the plan for that role", async () => {
     const { planner, urls } = plannerAt(0);
+    planner.connectedPeers(2);
     const identity = planner.coreIdentity(['ws://t:8000/?token=abc']);
     assert.equal(identity.trackerClientVersionPrefix, planner.peerId);
     const announced = new URL(identity.announceTrackers[0]!);
@@ -304,9 +305,10 @@ describe('SeedingPlanner (the player and the load tester both decide through it)
     planner.stop();
   });
 
-  test('each poll says what the viewer knows about itself: its uplink as its uploads show it, whether it uploads, its segments and its mesh budget', async () => {
+  test('each poll says what the viewer knows about itself: its uplink as its uploads show it, whether it uploads and has a peer, its segments and its mesh budget', async () => {
     let clock = 1000;
     const { planner, urls } = plannerAt(0, { now: () => clock });
+    planner.connectedPeers(1);
     planner.follow('h');
     await settle();
     assert.deepEqual([...urls[0]!.searchParams.keys()].sort(), ['info_hash', 'peer_id', 'token'], 'nothing to say yet: no report, no secret');
@@ -322,6 +324,7 @@ describe('SeedingPlanner (the player and the load tester both decide through it)
     assert.deepEqual(planner.report('h'), {
       uplinkKbit: Math.round((6 * 16_000 * 8) / 60),
       uploads: true,
+      connected: true,
       segmentBytes: 100_000,
       // Up to the last backup's deadline, of the mesh's time: 12 s latency - 2 segments of 2 s - the floor.
       budgetMs: Math.round((1 - BACKUP_LEAD[BACKUP_LEAD.length - 1]!) * (12 - 4 - defaultOptions.httpFallbackBuffer) * 1000),
@@ -332,17 +335,28 @@ describe('SeedingPlanner (the player and the load tester both decide through it)
     await settle();
     const reported = urls[1]!.searchParams;
     assert.deepEqual(
-      ['uplink_kbit', 'segment_bytes', 'budget_ms', 'uploads'].map((name) => reported.get(name)),
-      [String(Math.round((6 * 16_000 * 8) / 60)), '100000', String(planner.report('h').budgetMs), '1'],
+      ['uplink_kbit', 'segment_bytes', 'budget_ms', 'uploads', 'connected'].map((name) => reported.get(name)),
+      [String(Math.round((6 * 16_000 * 8) / 60)), '100000', String(planner.report('h').budgetMs), '1', '1'],
     );
     assert.ok(provesPeerId(provenSuffix(reported.get('peer_secret')!), planner.peerId));
     mock.timers.tick(5000);
     await settle();
     assert.deepEqual([...urls[2]!.searchParams.keys()].sort(), ['info_hash', 'peer_id', 'token']);
+    // Its last peer gone, it says so at the next poll: a copy it fetched now would reach nobody.
+    planner.connectedPeers(0);
+    mock.timers.tick(5000);
+    await settle();
+    assert.equal(urls[3]!.searchParams.get('connected'), '0');
     planner.stop();
     const cellular = plannerAt(0, { uploads: false });
     assert.equal(cellular.planner.report('h').uploads, false);
     cellular.planner.stop();
+    // A viewer no peer has reached yet (just joined, or unreachable) says so from its first poll.
+    const alone = plannerAt(0);
+    alone.planner.follow('h');
+    await settle();
+    assert.deepEqual(['uploads', 'connected'].map((name) => alone.urls[0]!.searchParams.get(name)), ['1', '0']);
+    alone.planner.stop();
   });
 
   test("a backup's own origin fetch with peers is reported at once; a relay's, or one without peers, is not", async () => {

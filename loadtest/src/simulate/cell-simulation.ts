@@ -250,7 +250,7 @@ export function simulateCell(setup: CellSetup): CellOutcome {
   const connected = (v: number, now: number) => reachable[v] === 1 && connectedAt[v]! <= now && lists[v]!.length > 0;
 
   /** The order for the current slot (`slots - 1`) among the members present; `newSlot` starts the next slot. */
-  const assignRoles = (newSlot: boolean) => {
+  const assignRoles = (newSlot: boolean, now: number) => {
     if (setup.httpOnly) return;
     const members = [...Array(n).keys()].filter((v) => present[v]).map((v) => ({ peerId: String(v), address: String(v), v }));
     if (newSlot) {
@@ -270,6 +270,7 @@ export function simulateCell(setup: CellSetup): CellOutcome {
       uplinkKbit: hasUploaded[v] ? uplink[v]! : null,
       // An unreachable viewer does not know it is: it says it uploads, as a reachable one does.
       uploads: reachable[v] === 0 || uploads[v] === 1,
+      connected: connected(v, now),
       segmentBytes: setup.segmentBytes,
       budgetMs,
     });
@@ -426,10 +427,10 @@ export function simulateCell(setup: CellSetup): CellOutcome {
         setup.onProgress?.(now / 1000);
         break;
       case SLOT:
-        assignRoles(true);
+        assignRoles(true, now);
         break;
       case ROLES:
-        assignRoles(false);
+        assignRoles(false, now);
         break;
       case JOIN:
         join(v, now);

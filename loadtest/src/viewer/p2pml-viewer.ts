@@ -115,10 +115,12 @@ async function runPeer(options: PeerOptions): Promise<void> {
   core.addEventListener('onPeerConnect', ({ peerId }) => {
     transfer.peers++;
     transfer.peerConnections++;
+    planner?.connectedPeers(transfer.peers);
     emit({ event: 'peer-connect', peerId });
   });
   core.addEventListener('onPeerClose', ({ peerId }) => {
     transfer.peers--;
+    planner?.connectedPeers(transfer.peers);
     emit({ event: 'peer-close', peerId });
   });
   core.addEventListener('onPeerError', ({ peerId, error }) =>

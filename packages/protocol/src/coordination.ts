@@ -26,6 +26,8 @@ export const REPORT_PARAMETERS = {
   uplinkKbit: 'uplink_kbit',
   /** 0: it will not upload (cellular, uploads off); 1 or absent: it does. */
   uploads: 'uploads',
+  /** 0: no peer is connected to it now (unreachable, or just joined), so a copy it fetched would go no further; 1 or absent: one is. */
+  connected: 'connected',
   /** Median size of its recent segments in this swarm, bytes. */
   segmentBytes: 'segment_bytes',
   /** Its mesh budget, ms: from a new segment's appearance to its last backup's deadline. */

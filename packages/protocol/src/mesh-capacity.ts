@@ -20,6 +20,12 @@ export interface MemberReport {
   uplinkKbit: number | null;
   /** False for a viewer that will not upload (cellular, uploads disabled). */
   uploads: boolean;
+  /**
+   * False while no peer is connected to it (a viewer behind a NAT no peer gets through, or one that
+   * just joined): a copy it fetched would reach nobody. Not a share of the mesh (at a swarm's start
+   * no one is connected yet), only a place in the order.
+   */
+  connected: boolean;
   /** Median size of its recent segments in this swarm, bytes. */
   segmentBytes: number | null;
   /** Its mesh budget, ms: from a segment's appearance to its last backup's deadline. */
@@ -83,13 +89,17 @@ export function seedersFor(size: number, mesh: MeshEstimate | null, viewersPerSe
 
 /** A report as the store keeps it: short, and the same on every instance. */
 export function packReport(report: MemberReport): string {
-  return [report.uplinkKbit ?? '', report.uploads ? 1 : 0, report.segmentBytes ?? '', report.budgetMs ?? ''].join(',');
+  return [report.uplinkKbit ?? '', report.uploads ? 1 : 0, report.segmentBytes ?? '', report.budgetMs ?? '', report.connected ? 1 : 0].join(',');
 }
 
-/** A stored report; null for anything else (the store only holds what packReport wrote, but it is read back from outside). */
+/**
+ * A stored report; null for anything else (the store only holds what packReport wrote, but it is
+ * read back from outside). Four fields are an instance's of the version before `connected`, in a
+ * rolling upgrade: connected, as a member that did not say.
+ */
 export function unpackReport(packed: string | null | undefined): MemberReport | null {
   const fields = packed?.split(',');
-  if (fields?.length !== 4) return null;
+  if (fields?.length !== 4 && fields?.length !== 5) return null;
   const number = (text: string, limits: { minimum: number; maximum: number }) => {
     const value = Number(text);
     return text !== '' && Number.isInteger(value) && value >= limits.minimum && value <= limits.maximum ? value : null;
@@ -99,17 +109,19 @@ export function unpackReport(packed: string | null | undefined): MemberReport | 
     uploads: fields[1] === '1',
     segmentBytes: number(fields[2]!, REPORT_LIMITS.segmentBytes),
     budgetMs: number(fields[3]!, REPORT_LIMITS.budgetMs),
+    connected: fields[4] !== '0',
   };
 }
 
 /**
  * Where a member stands among candidates to seed, lowest first: 0, it uploads (measured fast enough
- * for the budget, or not measured yet); 1, it does not upload, or too slowly. Measured uploaders
+ * for the budget, or not measured yet) and has a peer connected; 1, it does not upload, or too
+ * slowly, or has no peer to upload to (an unreachable viewer would fetch for nobody). Measured uploaders
  * do not go before unmeasured ones: a seeder's uploads measure it, so it would seed slot after
  * slot and carry the event alone (a 3-viewer Chromium test saw one viewer take nothing from peers).
  */
 export function seedingClass(report: MemberReport | null, mesh: MeshEstimate | null): number {
   if (report === null) return 0;
-  if (!report.uploads) return 1;
+  if (!report.uploads || !report.connected) return 1;
   return report.uplinkKbit === null || mesh === null || (mesh.segmentBytes * 8) / report.uplinkKbit <= mesh.budgetMs ? 0 : 1;
 }

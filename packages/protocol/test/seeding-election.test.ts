@@ -6,7 +6,7 @@ import { estimateMesh, HOP_OVERHEAD_MS, MIN_REACH, packReport, seedersFor, seedi
 import { MAX_SEEDING_WINDOW, MIN_SEEDING_WINDOW, seedingOrder, seedingWindow, takingTurns, TURN_ROUND, turnDraw } from '../src/seeding-order.ts';
 
 /** A 240p rendition (400 kbit/s, 2 s segments) on residential uplinks, 2 s before the first backup fetches. */
-const viewer = (overrides: Partial<MemberReport> = {}): MemberReport => ({ uplinkKbit: 15_000, uploads: true, segmentBytes: 100_000, budgetMs: 2000, ...overrides });
+const viewer = (overrides: Partial<MemberReport> = {}): MemberReport => ({ uplinkKbit: 15_000, uploads: true, connected: true, segmentBytes: 100_000, budgetMs: 2000, ...overrides });
 const reports = (n: number, make: (i: number) => MemberReport | null) => Array.from({ length: n }, (_, i) => make(i));
 
 test('seeders follow what the mesh carries in the budget: (1 + uploading share)^hops viewers per seeder', () => {
@@ -45,8 +45,12 @@ test('a minority of lying reports moves no median; without reports it is one see
 });
 
 test('reports survive the store as packed, and anything else reads as no report', () => {
-  for (const report of [viewer(), viewer({ uplinkKbit: null, uploads: false, segmentBytes: null, budgetMs: null })]) assert.deepEqual(unpackReport(packReport(report)), report);
-  for (const junk of [null, '', 'a,b', '1,1,1,1,1', '-5,1,100,2000', '1.5,1,100,2000']) {
+  for (const report of [viewer(), viewer({ uplinkKbit: null, uploads: false, connected: false, segmentBytes: null, budgetMs: null })]) {
+    assert.deepEqual(unpackReport(packReport(report)), report);
+  }
+  // An instance of the version before `connected`, during a rolling upgrade: its members count as connected.
+  assert.deepEqual(unpackReport('15000,1,100000,2000'), viewer());
+  for (const junk of [null, '', 'a,b', '1,1,1,1,1,1', '-5,1,100,2000', '1.5,1,100,2000']) {
     const report = unpackReport(junk);
     assert.ok(report === null || report.uplinkKbit === null, `${junk} → ${JSON.stringify(report)}`);
   }
@@ -71,6 +75,9 @@ test('seeding classes: members that upload (measured or not yet: seeding must ro
   assert.equal(seedingClass(null, mesh), 0);
   assert.equal(seedingClass(viewer({ uplinkKbit: null }), mesh), 0);
   assert.equal(seedingClass(viewer({ uploads: false }), mesh), 1);
+  // No peer connected (unreachable, or just joined): its copy would go nowhere.
+  assert.equal(seedingClass(viewer({ connected: false }), mesh), 1);
+  assert.equal(seedingClass(viewer({ uplinkKbit: null, connected: false }), mesh), 1);
   // 100 kB at 300 kbit/s takes 2.7 s: more than the 2 s budget.
   assert.equal(seedingClass(viewer({ uplinkKbit: 300 }), mesh), 1);
 });

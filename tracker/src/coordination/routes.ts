@@ -62,6 +62,7 @@ interface CoordinationQuery {
   peer_secret?: string;
   uplink_kbit?: number;
   uploads?: 0 | 1;
+  connected?: 0 | 1;
   segment_bytes?: number;
   budget_ms?: number;
 }
@@ -97,6 +98,7 @@ const schema = {
       [PEER_SECRET_PARAMETER]: { type: 'string' },
       [REPORT_PARAMETERS.uplinkKbit]: { type: 'integer', ...REPORT_LIMITS.uplinkKbit },
       [REPORT_PARAMETERS.uploads]: { type: 'integer', enum: [0, 1] },
+      [REPORT_PARAMETERS.connected]: { type: 'integer', enum: [0, 1] },
       [REPORT_PARAMETERS.segmentBytes]: { type: 'integer', ...REPORT_LIMITS.segmentBytes },
       [REPORT_PARAMETERS.budgetMs]: { type: 'integer', ...REPORT_LIMITS.budgetMs },
     },
@@ -199,8 +201,8 @@ export async function coordinationRoutes(app: FastifyInstance, options: Coordina
     if (missed !== undefined && !proven) {
       return refuse(reply, 403, 'invalid_request', `${MISSED_PARAMETER} needs the ${PEER_SECRET_PARAMETER} that proves peer_id`);
     }
-    const { uplink_kbit: uplinkKbit, uploads, segment_bytes: segmentBytes, budget_ms: budgetMs } = request.query;
-    const reported = [uplinkKbit, uploads, segmentBytes, budgetMs].some((value) => value !== undefined);
+    const { uplink_kbit: uplinkKbit, uploads, connected, segment_bytes: segmentBytes, budget_ms: budgetMs } = request.query;
+    const reported = [uplinkKbit, uploads, connected, segmentBytes, budgetMs].some((value) => value !== undefined);
     // Anyone can learn a viewer's peer_id from its offers: only the viewer may say what it can do.
     if (reported && !proven) return refuse(reply, 403, 'invalid_request', `a report needs the ${PEER_SECRET_PARAMETER} that proves peer_id`);
     const swarmRefusal = access.swarmRefusal(infoHash, admission.grant);
@@ -220,7 +222,13 @@ export async function coordinationRoutes(app: FastifyInstance, options: Coordina
     }
     const { cell, order, size, place } = located;
     if (place !== undefined && reported) {
-      const report = packReport({ uplinkKbit: uplinkKbit ?? null, uploads: uploads !== 0, segmentBytes: segmentBytes ?? null, budgetMs: budgetMs ?? null });
+      const report = packReport({
+        uplinkKbit: uplinkKbit ?? null,
+        uploads: uploads !== 0,
+        connected: connected !== 0,
+        segmentBytes: segmentBytes ?? null,
+        budgetMs: budgetMs ?? null,
+      });
       // The answer does not wait on it: the report counts from the next read of the order.
       reports.keep(cell, peerId, report, now).catch((error: unknown) => request.log.warn({ err: error }, 'coordination: keeping a report failed'));
     }
