@@ -2,6 +2,7 @@
 // CLI turns into exit code 2.
 import { InvalidArgumentError } from 'commander';
 import { parseRate } from './network/profiles.ts';
+import { parseThreshold, type Threshold } from './report/thresholds.ts';
 
 export function integer(min: number, max: number): (value: string) => number {
   return (value) => {
@@ -99,4 +100,13 @@ export function msRange(value: string): [number, number] {
   const range: [number, number] = match ? [Number(match[1]), Number(match[2])] : [NaN, NaN];
   if (!(range[0] <= range[1] && range[1] <= 60_000)) throw new InvalidArgumentError('expected a range of milliseconds, lowest first, at most 60000, e.g. 1000-3000');
   return range;
+}
+
+/** A repeatable `--threshold` rule, checked as it is given (a typo fails before the run, not after it). */
+export function threshold(value: string, previous: Threshold[] | undefined): Threshold[] {
+  try {
+    return [...(previous ?? []), parseThreshold(value)];
+  } catch (error) {
+    throw new InvalidArgumentError(error instanceof Error ? error.message : String(error));
+  }
 }

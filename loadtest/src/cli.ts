@@ -2,11 +2,12 @@
 // deployment (by default the local stack of `npm start`).
 import { Command, CommanderError, Option } from 'commander';
 import { defaultOptions as playerDefaults } from '@swarmcast/player-sdk/policy';
-import { abrMix, fraction, integer, ladder, msRange, nonNegative, oneOf, rate, seconds, url, urlList } from './cli-options.ts';
+import { abrMix, fraction, integer, ladder, msRange, nonNegative, oneOf, rate, seconds, threshold, url, urlList } from './cli-options.ts';
 import { CONNECT_MS } from './simulate/cell-simulation.ts';
 import { TargetRefusedError } from './loopback-guard.ts';
 import type { NetworkName } from './network/profiles.ts';
 import { namespaceSupport } from './network/test-hosts.ts';
+import type { OutputOptions } from './report/run-outputs.ts';
 import { runScenario, type CommonOptions } from './run-scenario.ts';
 import { needsTestHosts, runEventScenario, type EventScenarioOptions } from './scenarios/event-scenario.ts';
 import { runOriginScenario } from './scenarios/origin-scenario.ts';
@@ -21,10 +22,18 @@ const EXIT_USAGE = 2;
 
 class UsageError extends Error {}
 
-function withCommonOptions(command: Command): Command {
+/** What every run writes, and the thresholds it is judged by. */
+function withOutputOptions(command: Command): Command {
   return command
-    .option('--out <file>', 'write the JSON result to this file')
+    .option('--out <file>', 'write the JSON result to this file (schema: schema/result-v1.schema.json)')
     .option('--report <file>', 'write a self-contained HTML report with charts to this file')
+    .addOption(new Option('--threshold <rule...>', 'fail the run (exit 1) unless a metric passes, k6 style: fetches_per_segment<=1.5, late_segments==0, offload>=0.9, startup_p95<=3s, fetches_per_segment{rendition:240p}<1.2').argParser(threshold))
+    .option('--junit <file>', 'write the thresholds\' verdict as JUnit XML to this file')
+    .option('--csv <file>', 'write the run\'s table as CSV to this file (event: one row per viewer)');
+}
+
+function withCommonOptions(command: Command): Command {
+  return withOutputOptions(command)
     .addOption(new Option('--max-duration <s>', 'hard cap on the whole run, setup included').argParser(seconds(1, 86_400)).default(DEFAULT_MAX_DURATION_SEC))
     .option('--allow-remote', 'allow targets that are not on this machine (loopback)', false);
 }
@@ -159,7 +168,7 @@ withCommonOptions(program.command('event')
     }));
   });
 
-program.command('simulate')
+withOutputOptions(program.command('simulate')
   .description('capacity planning without traffic: a model of a live event delivered peer-first, over a bitrate ladder, at any audience size, deciding with the tracker\'s and the player\'s own code; peer-first beside the HTTP-only control (see the loadtest README)')
   .addOption(new Option('--viewers <n>', 'viewers of the event').argParser(integer(1, 10_000_000)).default(10_000))
   .addOption(new Option('--duration <s>', 'simulated seconds of the event').argParser(seconds(10, 86_400)).default(600))
@@ -176,10 +185,8 @@ program.command('simulate')
   .addOption(new Option('--connect <ms-range>', 'a joiner\'s first peer connection opens this long after it joins, uniform in the range (a rehearsal prints its own: first peer connection)').argParser(msRange).default([...CONNECT_MS], CONNECT_MS.join('-')))
   .addOption(new Option('--cell-capacity <n>', 'members per cell at most (the tracker\'s MAX_PEERS_PER_SWARM)').argParser(integer(2, 1_000_000)).default(10_000))
   .addOption(new Option('--price-per-gb <usd>', 'origin (CDN) egress price per GB (10^9 bytes), USD').argParser(nonNegative(1000)).default(0.02))
-  .addOption(new Option('--seed <n>', 'seed of every draw, for repeatable runs').argParser(integer(0, 2 ** 31)).default(1))
-  .option('--out <file>', 'write the JSON result to this file')
-  .option('--report <file>', 'write a self-contained HTML report with charts to this file')
-  .action(async (options: { viewers: number; duration: number; segmentDuration: number; liveLatency: number; httpFallbackBuffer: number; ladder: number[]; renditions?: 'all'; network: NetworkName; unreachable: number; cellular: number; churn: number; ramp: number; connect: [number, number]; cellCapacity: number; pricePerGb: number; seed: number; out?: string; report?: string }) => {
+  .addOption(new Option('--seed <n>', 'seed of every draw, for repeatable runs').argParser(integer(0, 2 ** 31)).default(1)))
+  .action(async (options: OutputOptions & { viewers: number; duration: number; segmentDuration: number; liveLatency: number; httpFallbackBuffer: number; ladder: number[]; renditions?: 'all'; network: NetworkName; unreachable: number; cellular: number; churn: number; ramp: number; connect: [number, number]; cellCapacity: number; pricePerGb: number; seed: number }) => {
     if (options.httpFallbackBuffer >= options.liveLatency) throw new UsageError(`--http-fallback-buffer ${options.httpFallbackBuffer} must be lower than --live-latency ${options.liveLatency}`);
     if (options.unreachable + options.cellular > 1) throw new UsageError(`--unreachable ${options.unreachable} and --cellular ${options.cellular} are shares of one audience: together at most 1`);
     if (options.ramp >= options.duration) throw new UsageError(`--ramp ${options.ramp} must be shorter than --duration ${options.duration}`);
@@ -201,7 +208,7 @@ program.command('simulate')
       cellCapacity: options.cellCapacity,
       pricePerGb: options.pricePerGb,
       seed: options.seed,
-    }, { out: options.out, report: options.report }));
+    }, options));
   });
 
 try {

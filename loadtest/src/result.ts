@@ -25,14 +25,52 @@ export interface Chart {
   labels?: string[];
 }
 
+/**
+ * A figure a pipeline reads and gates on (`--threshold`): always a number, in a named unit, under a
+ * snake_case name that stays the same across releases. Prose belongs in `description` only.
+ * `tags` tell one part of the run from another (`rendition`, `kind` of viewer, `shard`); a
+ * metric without tags is the whole run's.
+ */
+export interface Metric {
+  name: string;
+  value: number;
+  /** One of METRIC_UNITS. */
+  unit: MetricUnit;
+  description: string;
+  tags?: Record<string, string>;
+}
+
+/** ratio: a share in [0, 1] (a rule may say `90%`); s: seconds (a rule may say `300ms`). */
+export const METRIC_UNITS = ['count', 'ratio', 's', '1/s', 'bytes', 'bytes/s', 'fetches/segment', 'USD', 'kbit/s', 'Gbit/s'] as const;
+export type MetricUnit = (typeof METRIC_UNITS)[number];
+
+/** A metric, or nothing when the run could not measure it (no samples): a threshold on it then fails as missing. */
+export function metric(name: string, value: number, unit: MetricUnit, description: string, tags?: Record<string, string>): Metric[] {
+  return Number.isFinite(value) ? [{ name, value, unit, description, ...(tags ? { tags } : {}) }] : [];
+}
+
 export interface ScenarioOutcome {
+  /** The machine-readable figures (see Metric). */
+  metrics: Metric[];
+  /** The same run for a reader: labels, values and what they mean (terminal table, HTML report). */
   figures: Figure[];
   charts: Chart[];
   /** Everything else a scenario measured, kept in the JSON only. */
   details: Record<string, unknown>;
 }
 
+/** Bumped when a metric's name, unit or meaning changes, or a field of the result does. */
+export const RESULT_SCHEMA_VERSION = 1;
+
+/** How the run fared against its `--threshold` rules (absent without rules). */
+export interface Verdict {
+  passed: boolean;
+  thresholds: Array<{ rule: string; passed: boolean; actual: number | null; reason?: string }>;
+}
+
 export interface LoadtestResult extends ScenarioOutcome {
+  schemaVersion: typeof RESULT_SCHEMA_VERSION;
+  verdict?: Verdict;
   scenario: 'origin' | 'tracker' | 'event' | 'simulate';
   startedAt: string;
   durationSec: number;

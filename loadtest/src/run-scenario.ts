@@ -1,18 +1,15 @@
 // What every scenario shares around its own loop: refuse off-machine targets, bound the run, show
 // progress, then write the JSON result and HTML report and print the summary — also after Ctrl-C,
 // with what was measured until then.
-import { writeFileSync } from 'node:fs';
 import { assertLoopbackTargets } from './loopback-guard.ts';
 import { startProgress, type Progress } from './progress.ts';
-import { renderHtmlReport } from './report/html-report.ts';
+import { finishRun, type OutputOptions } from './report/run-outputs.ts';
 import { formatSummary } from './report/summary-table.ts';
-import type { LoadtestResult, ScenarioOutcome } from './result.ts';
+import { RESULT_SCHEMA_VERSION, type LoadtestResult, type ScenarioOutcome } from './result.ts';
 import { round } from './samples.ts';
 import { RunBudget } from './run-budget.ts';
 
-export interface CommonOptions {
-  out?: string;
-  report?: string;
+export interface CommonOptions extends OutputOptions {
   maxDuration: number;
   allowRemote: boolean;
 }
@@ -42,6 +39,7 @@ export async function runScenario(common: CommonOptions, scenario: ScenarioRun):
     budget.dispose();
   }
   const result: LoadtestResult = {
+    schemaVersion: RESULT_SCHEMA_VERSION,
     scenario: scenario.scenario,
     startedAt: new Date(budget.startedAt).toISOString(),
     durationSec: round(budget.elapsedSec()),
@@ -50,10 +48,6 @@ export async function runScenario(common: CommonOptions, scenario: ScenarioRun):
     parameters: scenario.parameters,
     ...outcome,
   };
-  if (common.out) writeFileSync(common.out, `${JSON.stringify(result, null, 2)}\n`);
-  if (common.report) writeFileSync(common.report, renderHtmlReport(result));
-  process.stdout.write(`${formatSummary(result)}\n`);
-  if (common.out) process.stdout.write(`JSON result: ${common.out}\n`);
-  if (common.report) process.stdout.write(`HTML report: ${common.report}\n`);
-  return budget.stopReason?.startsWith('interrupted') ? EXIT_INTERRUPTED : 0;
+  const code = finishRun(result, common, formatSummary(result));
+  return budget.stopReason?.startsWith('interrupted') ? EXIT_INTERRUPTED : code;
 }

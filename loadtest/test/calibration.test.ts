@@ -5,14 +5,13 @@
 // lost touch with the product: fetches per segment within half (or 0.5), offload within 10 points.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { webrtcSkip } from '@swarmcast/testkit';
-import type { LoadtestResult } from '../src/result.ts';
 import { rehearsalFigures, simulatedFigures, simulationOf } from '../src/simulate/calibration.ts';
 import { simulateEvent } from '../src/simulate/event-simulation.ts';
-import { runCli, startOrigin, startTracker } from './support/local-stack.ts';
+import { runCli, startOrigin, startTracker, readResult } from './support/local-stack.ts';
 
 test('calibration: the simulation of a real 8-viewer rehearsal gives its fetches per segment and offload', { skip: webrtcSkip, timeout: 240_000 }, async (t) => {
   const [tracker, origin] = await Promise.all([startTracker(), startOrigin()]);
@@ -23,7 +22,7 @@ test('calibration: the simulation of a real 8-viewer rehearsal gives its fetches
   const out = join(mkdtempSync(join(tmpdir(), 'calibration-')), 'event.json');
   const run = await runCli(['event', '--origin', origin.url, '--tracker', tracker.url, '--viewers', '8', '--duration', '40', '--ramp', '6', '--out', out]);
   assert.equal(run.code, 0, run.stderr);
-  const rehearsal = JSON.parse(readFileSync(out, 'utf8')) as LoadtestResult;
+  const rehearsal = readResult(out);
   const real = rehearsalFigures(rehearsal);
   const simulated = simulatedFigures(await simulateEvent(simulationOf(rehearsal, 1), () => undefined));
   const said = `real ${JSON.stringify(real)}, simulated ${JSON.stringify(simulated)}`;

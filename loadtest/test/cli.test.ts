@@ -7,8 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { OriginStats } from '@swarmcast/protocol/stats';
 import { until } from '@swarmcast/testkit';
-import type { LoadtestResult } from '../src/result.ts';
-import { runCli, startOrigin } from './support/local-stack.ts';
+import { runCli, startOrigin, readResult } from './support/local-stack.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'loadtest-cli-'));
 
@@ -77,7 +76,7 @@ test('Ctrl-C stops a run cleanly with a partial result and report', { timeout: 3
   const run = await running;
   assert.equal(run.code, 130, run.stderr);
   assert.ok(Date.now() - startedAt < 20_000, 'stopped well before its 60 s');
-  const result = JSON.parse(readFileSync(out, 'utf8')) as LoadtestResult;
+  const result = readResult(out);
   assert.match(result.stoppedEarly ?? '', /interrupted/);
   assert.ok(result.durationSec < 20);
   assert.ok(Number(result.figures.find((f) => f.label === 'requests')?.value) > 0);

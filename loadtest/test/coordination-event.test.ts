@@ -5,7 +5,7 @@
 // run uses the CLI's defaults: coordination is the default, through the player's own planner.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -14,7 +14,7 @@ import type { LoadtestResult } from '../src/result.ts';
 import type { PeerEvent } from '../src/viewer/p2pml-viewer.ts';
 import type { LiveStats } from '../src/viewer/live-playback.ts';
 import { startPeer, type PeerProcess } from '../src/viewer/viewer-process.ts';
-import { figure, runCli, startOrigin, startTracker } from './support/local-stack.ts';
+import { figure, runCli, startOrigin, startTracker, readResult } from './support/local-stack.ts';
 
 const skip = webrtcSkip;
 
@@ -25,7 +25,7 @@ async function eventRun(coordination: 'default' | 'off'): Promise<LoadtestResult
     const out = join(mkdtempSync(join(tmpdir(), 'coordination-event-')), 'event.json');
     const run = await runCli(['event', '--origin', origin.url, '--tracker', tracker.url, '--viewers', '8', '--duration', '40', '--ramp', '6', ...(coordination === 'off' ? ['--coordination', 'off'] : []), '--out', out]);
     assert.equal(run.code, 0, run.stderr);
-    return JSON.parse(readFileSync(out, 'utf8')) as LoadtestResult;
+    return readResult(out);
   } finally {
     await Promise.all([tracker.close(), origin.close()]);
   }

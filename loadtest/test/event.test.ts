@@ -10,7 +10,7 @@ import { webrtcSkip } from '@swarmcast/testkit';
 import { namespaceSupport } from '../src/network/test-hosts.ts';
 import type { LoadtestResult } from '../src/result.ts';
 import type { RenditionAnalysis, UplinkUse } from '../src/scenarios/event-analysis.ts';
-import { figure, runCli, startOrigin, startTracker } from './support/local-stack.ts';
+import { figure, runCli, startOrigin, startTracker, readResult } from './support/local-stack.ts';
 
 const skip = webrtcSkip;
 
@@ -22,10 +22,23 @@ test('event: three virtual viewers of the live stream offload the origin through
   });
   const dir = mkdtempSync(join(tmpdir(), 'loadtest-event-'));
   const out = join(dir, 'event.json');
-  const run = await runCli(['event', '--origin', origin.url, '--tracker', tracker.url, '--viewers', '3', '--duration', '36', '--ramp', '4', '--out', out]);
-  assert.equal(run.code, 0, run.stderr);
-  const result = JSON.parse(readFileSync(out, 'utf8')) as LoadtestResult;
+  const csv = join(dir, 'viewers.csv');
+  const gate = ['--threshold', 'viewers==3', 'late_segments>=0', 'offload>0%', 'startup_p95<=30s'];
+  const run = await runCli(['event', '--origin', origin.url, '--tracker', tracker.url, '--viewers', '3', '--duration', '36', '--ramp', '4', '--out', out, '--csv', csv, ...gate]);
+  assert.equal(run.code, 0, run.stderr + run.stdout);
+  const result = readResult(out);
   assert.equal(figure(result, 'viewers'), 3, run.stderr);
+  // The metrics say what the figures say, and the thresholds judged them.
+  const named = (name: string) => result.metrics.find((m) => m.name === name && m.tags === undefined)?.value;
+  assert.equal(named('viewers'), 3);
+  assert.ok(Math.abs(named('fetches_per_segment')! - figure(result, 'origin fetches per segment')) < 0.01);
+  assert.deepEqual(result.verdict, { passed: true, thresholds: result.verdict!.thresholds });
+  assert.equal(result.verdict!.thresholds.length, 4);
+  assert.match(run.stdout, /4 of 4 thresholds passed/);
+  // The CSV is the per-viewer table: a header and one line per viewer.
+  const lines = readFileSync(csv, 'utf8').trimEnd().split('\n');
+  assert.equal(lines.length, 4);
+  assert.match(lines[0]!, /^viewer,rendition,/);
   assert.ok(figure(result, 'offload') > 0, `offload ${figure(result, 'offload')} %`);
   assert.ok(figure(result, 'peer connections') > 0);
   assert.ok(figure(result, 'segments') > 20);
@@ -62,7 +75,7 @@ async function runEvent(t: { after(fn: () => Promise<void>): void }, args: strin
   assert.equal(run.code, 0, run.stderr);
   // The origin's own counters, read after the run: this origin was started for the run, so they hold nothing else.
   const originStats = (await (await fetch(`${origin.url}/stats`)).json()) as OriginStats;
-  return { result: JSON.parse(readFileSync(out, 'utf8')) as LoadtestResult, originStats, stderr: run.stderr };
+  return { result: readResult(out), originStats, stderr: run.stderr };
 }
 
 const hostsMissing = skip || (await namespaceSupport({ firewall: true }));

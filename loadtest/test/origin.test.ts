@@ -2,11 +2,10 @@
 // ramp and an ABR mix, read back from the JSON result.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { LoadtestResult } from '../src/result.ts';
-import { figure, runCli, startOrigin } from './support/local-stack.ts';
+import { figure, runCli, startOrigin, readResult } from './support/local-stack.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'loadtest-origin-'));
 
@@ -16,7 +15,7 @@ test('origin: live viewers ramped in over an ABR mix get playlists and segments,
   const out = join(dir, 'live.json');
   const run = await runCli(['origin', '--origin', origin.url, '--viewers', '30', '--duration', '4', '--ramp', '2', '--mix', '240p=1,720p=2', '--out', out]);
   assert.equal(run.code, 0, run.stderr);
-  const result = JSON.parse(readFileSync(out, 'utf8')) as LoadtestResult;
+  const result = readResult(out);
   assert.equal(result.scenario, 'origin');
   assert.equal(result.stoppedEarly, null);
   assert.equal(figure(result, 'viewers'), 30);
@@ -36,7 +35,7 @@ test('origin: VOD viewers read segments through the stream', { timeout: 30_000 }
   const out = join(dir, 'vod.json');
   const run = await runCli(['origin', '--origin', origin.url, '--vod', '--viewers', '10', '--duration', '2', '--out', out]);
   assert.equal(run.code, 0, run.stderr);
-  const result = JSON.parse(readFileSync(out, 'utf8')) as LoadtestResult;
+  const result = readResult(out);
   assert.ok(figure(result, 'requests') > 5);
   assert.equal(figure(result, 'non-2xx'), 0);
   assert.equal((result.parameters as { vod: boolean }).vod, true);

@@ -6,8 +6,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { simulateEvent, type SimulationOptions } from '../src/simulate/event-simulation.ts';
-import { runCli } from './support/local-stack.ts';
+import type { LoadtestResult } from '../src/result.ts';
+import { simulateEvent, type SimulationOptions, type SimulationResult } from '../src/simulate/event-simulation.ts';
+import { runCli, readResult } from './support/local-stack.ts';
 
 const base: SimulationOptions = {
   viewers: 40,
@@ -96,16 +97,46 @@ test('the CLI writes the JSON result and an HTML report with the figures beside 
   const dir = mkdtempSync(join(tmpdir(), 'simulate-'));
   const run = await runCli(['simulate', '--viewers', '30', '--duration', '20', '--out', join(dir, 'sim.json'), '--report', join(dir, 'sim.html')]);
   assert.equal(run.code, 0, run.stderr);
-  const json = JSON.parse(readFileSync(join(dir, 'sim.json'), 'utf8')) as { scenario: string; total: { http_only: { fetches_per_segment: number } } };
+  const json = readResult(join(dir, 'sim.json')) as LoadtestResult & { details: SimulationResult };
   assert.equal(json.scenario, 'simulate');
-  assert.equal(json.total.http_only.fetches_per_segment, 30);
+  assert.equal(json.details.total.http_only.fetches_per_segment, 30);
+  // The metrics a pipeline gates on say the same as the details.
+  const named = (name: string) => json.metrics.find((m) => m.name === name && m.tags === undefined)?.value;
+  assert.equal(named('http_only_fetches_per_segment'), 30);
+  assert.equal(named('fetches_per_segment'), json.details.total.p2p.fetches_per_segment);
+  assert.equal(named('offload'), json.details.total.p2p.offload_pct / 100);
   const html = readFileSync(join(dir, 'sim.html'), 'utf8');
   assert.match(html, /origin fetches per segment/);
   assert.match(html, /HTTP-only control: 30/);
   assert.equal((html.match(/<svg/g) ?? []).length, 2, 'egress over time and fetches per rendition');
 });
 
+test('thresholds gate the run: exit 1 and a JUnit failure when one fails, exit 0 when all pass; CSV one row per rendition', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'simulate-verdict-'));
+  const base = ['simulate', '--viewers', '30', '--duration', '20', '--renditions', 'all'];
+  const passing = await runCli([...base, '--threshold', 'http_only_fetches_per_segment==30', 'offload>=0%', 'fetches_per_segment{rendition:400k}<=30', '--junit', join(dir, 'pass.xml'), '--csv', join(dir, 'renditions.csv')]);
+  assert.equal(passing.code, 0, passing.stdout + passing.stderr);
+  assert.match(passing.stdout, /3 of 3 thresholds passed/);
+  assert.match(readFileSync(join(dir, 'pass.xml'), 'utf8'), /<testsuite [^>]*tests="3" failures="0"/);
+  const csv = readFileSync(join(dir, 'renditions.csv'), 'utf8').trimEnd().split('\n');
+  assert.equal(csv.length, 4, 'a header and the three rungs');
+  assert.match(csv[0]!, /^bitrate_kbit,viewers,.*p2p\.fetches_per_segment/);
+
+  const out = join(dir, 'fail.json');
+  const failing = await runCli([...base, '--threshold', 'late_segments>=0', 'offload>=1.01', 'no_such_metric<1', '--junit', join(dir, 'fail.xml'), '--out', out]);
+  assert.equal(failing.code, 1, failing.stdout + failing.stderr);
+  assert.match(failing.stdout, /✗ offload>=1\.01/);
+  assert.match(failing.stdout, /✗ no_such_metric<1: .*fetches_per_segment/);
+  assert.match(failing.stdout, /1 of 3 thresholds passed/);
+  assert.match(readFileSync(join(dir, 'fail.xml'), 'utf8'), /<testsuite [^>]*tests="3" failures="2"/);
+  const verdict = readResult(out).verdict!;
+  assert.equal(verdict.passed, false);
+  assert.deepEqual(verdict.thresholds.map((t) => t.passed), [true, false, false]);
+});
+
 const usageErrors: Array<[string[], RegExp]> = [
+  [['simulate', '--threshold', 'offload=>0.9'], /--threshold "offload=>0.9": expected/],
+  [['simulate', '--threshold', 'startup_p95<=3sec'], /unknown unit "sec"/],
   [['simulate', '--viewers', '0'], /--viewers.*expected an integer from 1/],
   [['simulate', '--unreachable', '1.5'], /--unreachable.*expected a fraction from 0 to 1/],
   [['simulate', '--unreachable', '0.6', '--cellular', '0.6'], /--unreachable 0.6 and --cellular 0.6 .*together at most 1/],

@@ -2,11 +2,10 @@
 // test needs) and a viewer's cadence within the tracker's default limits.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { LoadtestResult } from '../src/result.ts';
-import { figure, runCli, startTracker } from './support/local-stack.ts';
+import { figure, runCli, startTracker, readResult } from './support/local-stack.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'loadtest-tracker-'));
 
@@ -16,7 +15,7 @@ test('tracker: closed-loop peers announce, offers are relayed and answered, late
   const out = join(dir, 'loop.json');
   const run = await runCli(['tracker', '--tracker', tracker.url, '--peers', '400', '--swarms', '4', '--mode', 'closed-loop', '--processes', '2', '--duration', '3', '--out', out]);
   assert.equal(run.code, 0, run.stderr);
-  const result = JSON.parse(readFileSync(out, 'utf8')) as LoadtestResult;
+  const result = readResult(out);
   assert.equal(figure(result, 'peers joined'), 400);
   assert.equal(figure(result, 'connections held'), 400);
   assert.equal(figure(result, 'tracker connections'), 400);
@@ -34,7 +33,7 @@ test("tracker: at a viewer's cadence, peers spread over source addresses stay wi
   const out = join(dir, 'cadence.json');
   const run = await runCli(['tracker', '--tracker', tracker.url, '--peers', '300', '--announce-interval', '2', '--duration', '3', '--out', out]);
   assert.equal(run.code, 0, run.stderr);
-  const result = JSON.parse(readFileSync(out, 'utf8')) as LoadtestResult;
+  const result = readResult(out);
   assert.equal(figure(result, 'peers joined'), 300, JSON.stringify(result.details['join']));
   assert.equal(figure(result, 'connections held'), 300);
   assert.ok(figure(result, 'announces/s') > 0);

@@ -7,8 +7,13 @@ const HEIGHT = 260;
 const MARGIN = { left: 64, right: 16, top: 16, bottom: 40 };
 const COLORS = ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580c', '#0891b2'];
 
+// XML 1.0 allows these characters nowhere, not even as references: they become U+FFFD.
+const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
+const NOT_XML = /[^\t\n\r\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
+
+/** Safe in XML and HTML text and in either kind of quoted attribute (the report's SVG and the JUnit XML). */
 export function escapeXml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  return text.replace(NOT_XML, '\uFFFD').replace(/[&<>"']/g, (c) => ENTITIES[c]!);
 }
 
 /** A round step for about five grid lines up to `max`. */

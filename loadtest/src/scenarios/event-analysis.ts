@@ -48,6 +48,8 @@ export interface RenditionAnalysis {
   originRequests: number;
   /** Segment requests the viewers reported; equal to `originRequests` unless a killed viewer's request was in flight. */
   reportedRequests: number;
+  /** Of those, what unreachable viewers asked for their own playback (they can play over HTTP only). */
+  unreachableRequests: number;
   /** originRequests ÷ segmentsWatched: 1 is one copy of the stream. */
   fetchesPerSegment: number;
   byReason: Record<FetchReason, number>;
@@ -102,6 +104,7 @@ export function analyseRendition(rendition: string, viewers: ViewerRecord[], ori
     segmentsWatched: watched.size,
     originRequests,
     reportedRequests: fetches.length,
+    unreachableRequests: sum(viewers.filter((v) => v.unreachable).map((v) => v.fetches.length)),
     fetchesPerSegment: watched.size === 0 ? 0 : originRequests / watched.size,
     byReason,
     perSegment: { p50: spread.p50, p95: spread.p95, max: spread.max },
@@ -147,6 +150,12 @@ export function offloadPercent(stats: { httpBytes: number; p2pBytes: number }): 
 export function overallFetchesPerSegment(renditions: RenditionAnalysis[]): number {
   const watched = sum(renditions.map((r) => r.segmentsWatched));
   return watched === 0 ? 0 : sum(renditions.map((r) => r.originRequests)) / watched;
+}
+
+/** The same without unreachable viewers' own requests: what the seeding costs, as the simulator's `fetches_per_segment_reachable`. */
+export function reachableFetchesPerSegment(renditions: RenditionAnalysis[]): number {
+  const watched = sum(renditions.map((r) => r.segmentsWatched));
+  return watched === 0 ? 0 : sum(renditions.map((r) => Math.max(0, r.originRequests - r.unreachableRequests))) / watched;
 }
 
 /** The origin's cumulative segment responses, read once a second during a pass. */

@@ -16,6 +16,7 @@ import { FETCH_REASONS } from '../viewer/fetch-reason.ts';
 import type { LiveStats } from '../viewer/live-playback.ts';
 import { analyseRendition, connectTimesSec, describeReasons, fetchesPerSegmentAfter, offloadPercent, overallFetchesPerSegment, uplinkUse, type RenditionAnalysis } from './event-analysis.ts';
 import { planAudience, runAudiencePass, type PassOptions, type PassResult } from './event-audience.ts';
+import { eventMetrics, type PassFigures } from './event-metrics.ts';
 
 export interface EventScenarioOptions {
   origin: string;
@@ -54,6 +55,8 @@ interface PassSummary {
   renditions: RenditionAnalysis[];
   finals: LiveStats[];
   totals: Record<'httpBytes' | 'p2pBytes' | 'uploadedBytes' | 'segmentBytes' | 'lateSegments' | 'stallSec' | 'segmentsLoaded' | 'segmentsFromPeers' | 'peerConnections', number>;
+  /** Per viewer, seconds: to its first segment playing, to its first peer connection (not the first joiner's), and its latency at the end. */
+  samples: Pick<PassFigures, 'startupSec' | 'connectSec' | 'latencySec'>;
   startup: ReturnType<typeof percentiles>;
   /** From a viewer's start to its first peer connection, over those that had someone to connect to. */
   connect: ReturnType<typeof percentiles>;
@@ -66,6 +69,11 @@ function summarise(pass: PassResult): PassSummary {
   const renditions = [...byRendition].map(([name, records]) => analyseRendition(name, records, pass.egress.renditions[name]?.kinds.segment?.requests ?? 0));
   const finals = pass.records.map((r) => r.stats).filter((s): s is LiveStats => s !== undefined);
   const total = (key: keyof PassSummary['totals']) => sum(finals.map((s) => s[key] ?? 0));
+  const samples = {
+    startupSec: finals.map((s) => s.startupSec).filter((v): v is number => typeof v === 'number'),
+    connectSec: connectTimesSec(pass.records.map((r) => ({ joinedAtSec: r.joinedAtSec, connectSec: r.stats?.connectSec }))),
+    latencySec: finals.map((s) => s.latencySec).filter((v): v is number => typeof v === 'number'),
+  };
   return {
     pass,
     renditions,
@@ -81,9 +89,10 @@ function summarise(pass: PassResult): PassSummary {
       segmentsFromPeers: total('segmentsFromPeers'),
       peerConnections: total('peerConnections'),
     },
-    startup: percentiles(finals.map((s) => s.startupSec).filter((v): v is number => typeof v === 'number')),
-    connect: percentiles(connectTimesSec(pass.records.map((r) => ({ joinedAtSec: r.joinedAtSec, connectSec: r.stats?.connectSec })))),
-    latency: percentiles(finals.map((s) => s.latencySec).filter((v): v is number => typeof v === 'number')),
+    samples,
+    startup: percentiles(samples.startupSec),
+    connect: percentiles(samples.connectSec),
+    latency: percentiles(samples.latencySec),
   };
 }
 
@@ -138,6 +147,7 @@ function outcome(options: EventScenarioOptions, passes: PassSummary[], rendition
   // Churn's newcomers join for the whole run: the steady state starts once the ramp's audience plays.
   const rampAudience = pass.records.filter((r) => r.joinedAtSec <= options.rampSec + 1);
   const steadyFromSec = Math.max(options.rampSec, ...rampAudience.map((r) => r.joinedAtSec + (r.stats?.startupSec ?? 0))) + options.liveLatency;
+  const steady = fetchesPerSegmentAfter(pass.ticks, steadyFromSec, stream.targetDuration, stream.renditions);
   const where = needsTestHosts(options)
     ? `network ${options.network}${options.uplinkKbit ? `, uplink ${options.uplinkKbit} kbit/s` : ''}${options.downlinkKbit ? `, downlink ${options.downlinkKbit} kbit/s` : ''}${options.unreachable > 0 ? `, ${round(options.unreachable * 100, 0)} % unreachable` : ''}`
     : 'network lan (loopback, unshaped)';
@@ -150,7 +160,7 @@ function outcome(options: EventScenarioOptions, passes: PassSummary[], rendition
     { label: 'origin fetches per segment', value: round(overallFetchesPerSegment(main.renditions), 2), meaning: `segment responses the origin counted ÷ distinct segments the viewers watched, per rendition: ${main.renditions.map((r) => `${r.rendition} ${round(r.fetchesPerSegment, 2)} (p50 ${r.perSegment.p50}, p95 ${r.perSegment.p95}, ${r.segmentsWatched} segments)`).join('; ')}. 1 is one copy of the stream` },
     {
       label: 'origin fetches per segment after the ramp',
-      value: round(fetchesPerSegmentAfter(pass.ticks, steadyFromSec, stream.targetDuration, stream.renditions), 2),
+      value: round(steady, 2),
       meaning: `steady state: segment responses the origin counted from ${round(steadyFromSec, 0)} s (when the last viewer of the ramp started playing, plus one live latency: its first buffer is in) to the end ÷ segments published meanwhile (${stream.targetDuration} s each, ${stream.renditions} rendition(s))`,
     },
     { label: 'fetches per segment by reason', value: describeReasons(main.renditions), meaning: `why the viewers asked the origin (${FETCH_REASONS.join(', ')}), per watched segment; viewers reported ${sum(main.renditions.map((r) => r.reportedRequests))} requests, the origin counted ${sum(main.renditions.map((r) => r.originRequests))}` },
@@ -168,8 +178,8 @@ function outcome(options: EventScenarioOptions, passes: PassSummary[], rendition
     { label: 'live latency p50', value: round(main.latency.p50), unit: 's', meaning: `live edge − playhead at the end (target ${options.liveLatency} s)` },
     { label: 'uploaded', value: mb(totals.uploadedBytes), unit: 'MB', meaning: 'bytes the viewers sent to each other' },
   ];
+  const share = percentiles(capped.map((u) => (100 * u.meanKbit) / u.capKbit!));
   if (capped.length > 0) {
-    const share = percentiles(capped.map((u) => (100 * u.meanKbit) / u.capKbit!));
     figures.push({ label: 'uplink use', value: `${round(share.p50, 0)} / ${round(share.max, 0)}`, unit: '% of cap', meaning: 'median / max over the viewers of their mean uplink rate (measured on their link) ÷ their uplink cap' });
   }
   if (control) {
@@ -181,7 +191,29 @@ function outcome(options: EventScenarioOptions, passes: PassSummary[], rendition
     );
   }
 
-  return { figures, charts: charts(main, uplinks, control), details: details(options, passes, uplinks, stream) };
+  const metrics = eventMetrics({
+    main: passFigures(main),
+    ...(control ? { control: passFigures(control) } : {}),
+    steadyFetchesPerSegment: steady,
+    baselineBytes,
+    ...(capped.length > 0 ? { uplinkUse: { p50: share.p50 / 100, max: share.max / 100 } } : {}),
+  });
+  return { metrics, figures, charts: charts(main, uplinks, control), details: details(options, passes, uplinks, stream) };
+}
+
+function passFigures(summary: PassSummary): PassFigures {
+  const { pass } = summary;
+  return {
+    renditions: summary.renditions,
+    viewers: pass.records.length,
+    failedToStart: pass.failedToStart.length,
+    windowSec: pass.windowSec,
+    totals: summary.totals,
+    offloadPerViewer: summary.finals.map(offloadPercent),
+    ...summary.samples,
+    originEgressBytes: pass.egress.bytes,
+    originSegmentBytes: pass.egress.kinds.segment?.bytes ?? 0,
+  };
 }
 
 function charts(main: PassSummary, uplinks: ReturnType<typeof uplinkUse>[], control: PassSummary | undefined): Chart[] {

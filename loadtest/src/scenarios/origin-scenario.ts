@@ -4,7 +4,7 @@
 import { runAutocannon, type AutocannonInstance } from './autocannon-runner.ts';
 import type { RunBudget } from '../run-budget.ts';
 import type { Progress } from '../progress.ts';
-import type { Chart, Figure, ScenarioOutcome } from '../result.ts';
+import { metric, type Chart, type Figure, type Metric, type ScenarioOutcome } from '../result.ts';
 import { percentiles, round, sum } from '../samples.ts';
 import { assignRenditions, followLiveEdge, readRenditions, viewerRequestRate, ViewerRequests, type AbrMix } from './origin-request-plan.ts';
 
@@ -146,6 +146,17 @@ export async function runOriginScenario(options: OriginScenarioOptions, budget: 
     { label: 'non-2xx', value: non2xx, meaning: `responses with another status: ${[...statusCounts].filter(([code]) => code < 200 || code > 299).map(([code, n]) => `${code}×${n}`).join(', ') || 'none'}` },
     { label: 'errors', value: errors, meaning: `requests with no response (timeouts after ${options.timeoutSec} s, resets): ${[...errorCounts].map(([reason, n]) => `${reason}×${n}`).join(', ') || 'none'}` },
   ];
+  const metrics: Metric[] = [
+    ...metric('viewers', viewersActive, 'count', 'simulated viewers at the end'),
+    ...metric('requests', requests, 'count', 'responses received (playlists and segments)'),
+    ...metric('requests_per_second', requests / windowSec, '1/s', 'responses per second, mean over the run'),
+    ...metric('throughput', bytes / windowSec, 'bytes/s', 'response bytes (headers and bodies) per second, mean'),
+    ...metric('latency_p50', latency.p50 / 1000, 's', 'request sent → response complete, median'),
+    ...metric('latency_p99', latency.p99 / 1000, 's', 'request sent → response complete, 99th percentile'),
+    ...metric('latency_max', latency.max / 1000, 's', 'the slowest response'),
+    ...metric('non_2xx', non2xx, 'count', 'responses with a status outside 2xx'),
+    ...metric('errors', errors, 'count', 'requests with no response (timeouts, resets)'),
+  ];
   const points = (value: (s: (typeof perSecond)[number]) => number) => perSecond.map((s) => [s.second, value(s)] as [number, number]);
   const charts: Chart[] = [
     { title: 'Requests per second', unit: 'req/s', kind: 'line', series: [{ name: 'responses', points: points((s) => s.requests) }, { name: 'errors + non-2xx', points: points((s) => s.errors + s.non2xx) }] },
@@ -154,6 +165,7 @@ export async function runOriginScenario(options: OriginScenarioOptions, budget: 
     { title: 'Viewers', unit: 'viewers', kind: 'line', series: [{ name: 'active', points: points((s) => s.viewers) }] },
   ];
   return {
+    metrics,
     figures,
     charts,
     details: {

@@ -7,7 +7,7 @@ import { trackerHttpUrl } from '@swarmcast/protocol/urls';
 import { killAllChildren } from '@swarmcast/testkit';
 import { readCpuSec } from '../proc-stats.ts';
 import type { Progress } from '../progress.ts';
-import type { Chart, Figure, ScenarioOutcome } from '../result.ts';
+import { metric, type Chart, type Figure, type Metric, type ScenarioOutcome } from '../result.ts';
 import type { RunBudget } from '../run-budget.ts';
 import { percentiles, round, sum } from '../samples.ts';
 import { PLAYER_POLL_MS } from '../tracker/coordination-poll.ts';
@@ -174,6 +174,26 @@ export async function runTrackerScenario(options: TrackerScenarioOptions, budget
       : []),
     { label: 'load CPU', value: round(loadCpuPercent, 0), unit: '%', meaning: `busiest load process's share of a core${loadCpuPercent >= SATURATED_LOAD_CPU_PERCENT ? ': SATURATED, the generator limited the figures' : ''}` },
   ];
+  const metrics: Metric[] = [
+    ...metric('peers_joined', connected.connected, 'count', 'peers whose first announce was answered'),
+    ...metric('peers_failed_to_join', connected.failed, 'count', 'peers that could not join'),
+    ...metric('connections_held', last?.open ?? 0, 'count', 'WebSocket connections the peers still had open at the end'),
+    ...metric('announces_per_second', perSec(total('announces')), '1/s', 'announce responses received per second, mean'),
+    ...metric('offers_relayed_per_second', perSec(total('offersRelayed')), '1/s', 'offers the tracker delivered to peers per second, mean'),
+    ...metric('announce_latency_p50', announceLatency.p50 / 1000, 's', 'announce sent → its response, median'),
+    ...metric('announce_latency_p99', announceLatency.p99 / 1000, 's', 'announce sent → its response, 99th percentile'),
+    ...metric('relay_latency_p50', relayLatency.p50 / 1000, 's', 'announce with offers sent → first answer back, median'),
+    ...metric('relay_latency_p99', relayLatency.p99 / 1000, 's', 'announce with offers sent → first answer back, 99th percentile'),
+    ...metric('failures', total('failures'), 'count', 'failure reasons received'),
+    ...metric('disconnects', sum([...closesByCode.values()]), 'count', 'joined sockets closed during the run'),
+    ...(options.coordinationShare > 0
+      ? [
+          ...metric('coordination_latency_p50', coordinationLatency.p50 / 1000, 's', 'GET /coordination sent → answered, median'),
+          ...metric('coordination_latency_p99', coordinationLatency.p99 / 1000, 's', 'GET /coordination sent → answered, 99th percentile'),
+        ]
+      : []),
+    ...metric('load_cpu', loadCpuPercent / 100, 'ratio', "the busiest load process's share of a core (near 1: the generator limited the figures)"),
+  ];
   const points = (value: (tick: Tick) => number | null) => ticks.map((tick) => [tick.second, value(tick) ?? NaN] as [number, number]);
   const charts: Chart[] = [
     { title: 'Connections held', unit: 'connections', kind: 'line', series: [{ name: 'open at the peers', points: points((t) => t.open) }, { name: "trackers' /stats", points: points((t) => t.trackerConnections) }] },
@@ -182,6 +202,7 @@ export async function runTrackerScenario(options: TrackerScenarioOptions, budget
     { title: 'Failures per second', unit: 'failures', kind: 'line', series: [{ name: 'failure reasons', points: points((t) => t.failures) }] },
   ];
   return {
+    metrics,
     figures,
     charts,
     details: {

@@ -4,6 +4,7 @@
 import type { NetworkName } from '../network/profiles.ts';
 import { connectTimesSec } from '../scenarios/event-analysis.ts';
 import type { LoadtestResult } from '../result.ts';
+import { round } from '../samples.ts';
 import { CONNECT_MS, type ConnectTimes } from './cell-simulation.ts';
 import type { SimulationOptions, SimulationResult } from './event-simulation.ts';
 
@@ -23,14 +24,19 @@ export interface Agreement {
   late: boolean;
 }
 
-const figure = (result: LoadtestResult, label: string): number => {
-  const found = result.figures.find((f) => f.label === label);
-  if (found === undefined || typeof found.value !== 'number') throw new Error(`the event result has no figure "${label}"`);
+const runMetric = (result: LoadtestResult, name: string): number => {
+  const found = result.metrics.find((m) => m.name === name && m.tags === undefined);
+  if (found === undefined) throw new Error(`the event result has no metric ${name}`);
   return found.value;
 };
 
+/** As the rehearsal's report rounds them, so the table compares what a reader sees. */
 export function rehearsalFigures(result: LoadtestResult): Comparable {
-  return { fetchesPerSegment: figure(result, 'origin fetches per segment'), offloadPct: figure(result, 'offload'), lateSegments: figure(result, 'late segments') };
+  return {
+    fetchesPerSegment: round(runMetric(result, 'fetches_per_segment'), 2),
+    offloadPct: round(100 * runMetric(result, 'offload')),
+    lateSegments: runMetric(result, 'late_segments'),
+  };
 }
 
 export function simulatedFigures(result: SimulationResult): Comparable {

@@ -1,6 +1,6 @@
-// A simulation as the HTML report draws a run: the event's figures, peer-first beside the HTTP-only
+// A simulation as a run's result: the event's figures and metrics, peer-first beside the HTTP-only
 // control, origin egress over time and fetches per segment per rendition, and the parameters.
-import type { Chart, Figure, LoadtestResult } from '../result.ts';
+import { metric, RESULT_SCHEMA_VERSION, type Chart, type Figure, type LoadtestResult, type Metric } from '../result.ts';
 import { round } from '../samples.ts';
 import type { Delivery, SimulationOptions, SimulationResult } from './event-simulation.ts';
 
@@ -24,6 +24,24 @@ export function simulationReport(result: SimulationResult, options: SimulationOp
     pair('origin egress', 'GB', (d) => d.origin_gb, 'GB = 10^9 bytes, as CDNs bill'),
     pair('origin cost', 'USD', (d) => d.origin_cost_usd, `at ${options.pricePerGb} USD per GB`),
   ];
+  const deliveryMetrics = (delivery: Delivery, prefix: string, tags?: Record<string, string>): Metric[] => [
+    ...metric(`${prefix}fetches_per_segment`, delivery.fetches_per_segment, 'fetches/segment', 'origin fetches ÷ segments watched, summed over the renditions', tags),
+    ...metric(`${prefix}fetches_per_segment_reachable`, delivery.fetches_per_segment_reachable, 'fetches/segment', "the same without unreachable viewers' own fetches", tags),
+    ...metric(`${prefix}offload`, delivery.offload_pct / 100, 'ratio', 'segment bytes from peers ÷ all segment bytes', tags),
+    ...metric(`${prefix}late_segments`, delivery.late_segments, 'count', 'segments missing when the playhead reached them', tags),
+    ...metric(`${prefix}stall_ratio`, delivery.stall_pct_of_watch_time / 100, 'ratio', 'time stalled ÷ time watched', tags),
+    ...metric(`${prefix}startup_p50`, (delivery.startup_p50_ms ?? NaN) / 1000, 's', "from a viewer's start to its first segment playing, median", tags),
+    ...metric(`${prefix}origin_gbit_s_mean`, delivery.origin_gbit_s_mean, 'Gbit/s', 'origin egress over the simulated time', tags),
+    ...metric(`${prefix}origin_gbit_s_peak`, delivery.origin_gbit_s_peak, 'Gbit/s', 'origin egress, highest over segment-duration windows', tags),
+    ...metric(`${prefix}origin_egress_bytes`, delivery.origin_bytes, 'bytes', 'origin egress for the event', tags),
+    ...metric(`${prefix}origin_cost`, delivery.origin_cost_usd, 'USD', `origin egress at ${options.pricePerGb} USD per GB (10^9 bytes)`, tags),
+  ];
+  const metrics: Metric[] = [
+    ...metric('viewers', options.viewers, 'count', 'the audience'),
+    ...deliveryMetrics(p2p, ''),
+    ...deliveryMetrics(control, 'http_only_'),
+    ...result.renditions.flatMap((rendition) => deliveryMetrics(rendition.p2p, '', { rendition: `${rendition.bitrate_kbit}k` })),
+  ];
   const seconds = (series: number[]) => series.map((gbit, window): [number, number] => [round(window * options.segmentSec, 1), gbit]);
   const charts: Chart[] = [
     { title: 'Origin egress (x: simulated seconds)', unit: 'Gbit/s', kind: 'line', series: [{ name: 'peer-first', points: seconds(p2p.origin_gbit_s_series) }, { name: 'HTTP-only', points: seconds(control.origin_gbit_s_series) }] },
@@ -35,5 +53,5 @@ export function simulationReport(result: SimulationResult, options: SimulationOp
       series: [{ name: 'peer-first', points: result.renditions.map((r, i): [number, number] => [i, r.p2p.fetches_per_segment]) }],
     },
   ];
-  return { scenario: 'simulate', startedAt, durationSec: options.durationSec, stoppedEarly: null, targets: [], parameters: { ...options }, figures, charts, details: { ...result } };
+  return { schemaVersion: RESULT_SCHEMA_VERSION, scenario: 'simulate', startedAt, durationSec: options.durationSec, stoppedEarly: null, targets: [], parameters: { ...options }, metrics, figures, charts, details: { ...result } };
 }

@@ -1,7 +1,9 @@
 // The local stack for loadtest tests: tracker and origin in this process on free loopback ports,
 // and the CLI run as a user runs it (its own process, through the package's bin shim).
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { Ajv } from 'ajv';
 import type { FastifyInstance } from 'fastify';
 import { buildOrigin } from '@swarmcast/origin';
 import { buildTracker, type TrackerOptions } from '@swarmcast/tracker';
@@ -43,6 +45,17 @@ export function runCli(args: string[], onSpawn?: (pid: number) => void, env: Rec
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   if (child.pid !== undefined) onSpawn?.(child.pid);
   return new Promise((resolve) => child.once('close', (code) => resolve({ code, stdout, stderr })));
+}
+
+const SCHEMA = fileURLToPath(new URL('../../schema/result-v1.schema.json', import.meta.url));
+let validate: ReturnType<Ajv['compile']> | undefined;
+
+/** A JSON result the CLI wrote, checked against the package's published schema (strict Ajv). */
+export function readResult(path: string): LoadtestResult {
+  validate ??= new Ajv({ strict: true, allErrors: true, allowUnionTypes: true }).compile(JSON.parse(readFileSync(SCHEMA, 'utf8')));
+  const result: unknown = JSON.parse(readFileSync(path, 'utf8'));
+  if (!validate(result)) throw new Error(`${path} does not match the result schema: ${JSON.stringify(validate.errors?.slice(0, 5))}`);
+  return result as LoadtestResult;
 }
 
 /** A figure's numeric value from a result, by label. */
