@@ -110,3 +110,18 @@ export function threshold(value: string, previous: Threshold[] | undefined): Thr
     throw new InvalidArgumentError(error instanceof Error ? error.message : String(error));
   }
 }
+
+/** `i/n`: shard i (0-based, as Kubernetes' JOB_COMPLETION_INDEX) of n load generators. */
+export function shard(value: string): { index: number; count: number } {
+  const match = /^(\d{1,4})\/(\d{1,4})$/.exec(value.trim());
+  const [index, count] = match ? [Number(match[1]), Number(match[2])] : [NaN, NaN];
+  if (!(count >= 1 && index < count)) throw new InvalidArgumentError('expected <i>/<n>, shard i (from 0) of n, e.g. 0/3');
+  return { index, count };
+}
+
+/** An ISO 8601 instant with its zone (`2026-12-06T21:00:00Z`), as wall-clock ms. */
+export function instant(value: string): number {
+  const ms = Date.parse(value);
+  if (!/T.*(Z|[+-]\d\d:?\d\d)$/.test(value.trim()) || !Number.isFinite(ms)) throw new InvalidArgumentError('expected an ISO 8601 time with its zone, e.g. 2026-12-06T21:00:00Z');
+  return ms;
+}

@@ -1,15 +1,21 @@
-// swarmcast-loadtest <origin|tracker|event|simulate> [options]: rehearse a live event against a Swarmcast
+// swarmcast-loadtest <origin|tracker|event|simulate|merge> [options]: rehearse a live event against a Swarmcast
 // deployment (by default the local stack of `npm start`).
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { defaultOptions as playerDefaults } from '@swarmcast/player-sdk/policy';
-import { abrMix, fraction, integer, ladder, msRange, nonNegative, oneOf, rate, seconds, threshold, url, urlList } from './cli-options.ts';
+import { abrMix, fraction, instant, integer, ladder, msRange, nonNegative, oneOf, rate, seconds, shard, threshold, url, urlList } from './cli-options.ts';
 import { CONNECT_MS } from './simulate/cell-simulation.ts';
 import { TargetRefusedError } from './loopback-guard.ts';
 import type { NetworkName } from './network/profiles.ts';
 import { namespaceSupport } from './network/test-hosts.ts';
-import type { OutputOptions } from './report/run-outputs.ts';
+import { finishRun, type OutputOptions } from './report/run-outputs.ts';
+import { formatSummary } from './report/summary-table.ts';
+import type { LoadtestResult } from './result.ts';
+import { mergeShards, MergeError } from './scenarios/event-merge.ts';
 import { runScenario, type CommonOptions } from './run-scenario.ts';
+import { WHOLE_AUDIENCE } from './scenarios/event-audience.ts';
 import { needsTestHosts, runEventScenario, type EventScenarioOptions } from './scenarios/event-scenario.ts';
+import { round } from './samples.ts';
 import { runOriginScenario } from './scenarios/origin-scenario.ts';
 import { runTrackerScenario, trackerStatsUrl } from './scenarios/tracker-scenario.ts';
 import { runSimulation } from './simulate/run-simulation.ts';
@@ -123,12 +129,21 @@ withCommonOptions(program.command('event')
   .addOption(new Option('--cellular <fraction>', 'share of viewers on cellular connections: they take segments from peers and upload nothing (the player\'s upload policy on cellular)').argParser(fraction).default(0))
   .addOption(new Option('--churn <per-minute>', 'viewers per minute that leave (killed, no goodbye) after the ramp, each replaced by a newcomer').argParser(nonNegative(600)).default(0))
   .addOption(new Option('--compare <baseline>', 'http-only: run the same audience again with P2P off and report both, from the origin\'s counters').argParser(oneOf('http-only')))
-  .addOption(new Option('--seed <n>', 'seed of the audience\'s draws (links, who leaves), for repeatable runs').argParser(integer(0, 2 ** 31)).default(1)))
-  .action(async (options: CommonOptions & { origin: string; tracker?: string[]; stream: string; rendition?: string; renditions?: 'all'; viewers: number; duration: number; ramp: number; liveLatency: number; httpFallbackBuffer: number; policy: 'peer-first' | 'library-default'; coordination: 'on' | 'off'; p2p: boolean; network: NetworkName; uplink?: number; downlink?: number; unreachable: number; cellular: number; churn: number; compare?: 'http-only'; seed: number }) => {
+  .addOption(new Option('--seed <n>', 'seed of the audience\'s draws (links, who leaves), for repeatable runs').argParser(integer(0, 2 ** 31)).default(1))
+  .addOption(new Option('--shard <i/n>', 'run shard i (from 0) of n load generators: the viewers n, n + k·… of the audience the other options describe, and their churn; `merge` reports the shards as one run').argParser(shard))
+  .addOption(new Option('--start-at <time>', 'ISO 8601 time at which the audience starts, the same for every shard (a shard up after it refuses to run)').argParser(instant)))
+  .action(async (options: CommonOptions & { shard?: { index: number; count: number }; startAt?: number; origin: string; tracker?: string[]; stream: string; rendition?: string; renditions?: 'all'; viewers: number; duration: number; ramp: number; liveLatency: number; httpFallbackBuffer: number; policy: 'peer-first' | 'library-default'; coordination: 'on' | 'off'; p2p: boolean; network: NetworkName; uplink?: number; downlink?: number; unreachable: number; cellular: number; churn: number; compare?: 'http-only'; seed: number }) => {
     checkDuration(options);
     if (options.unreachable + options.cellular > 1) throw new UsageError(`--unreachable ${options.unreachable} and --cellular ${options.cellular} are shares of one audience: together at most 1`);
     if (options.httpFallbackBuffer >= options.liveLatency) throw new UsageError(`--http-fallback-buffer ${options.httpFallbackBuffer} must be lower than --live-latency ${options.liveLatency}`);
     if (options.compare && !options.p2p) throw new UsageError('--compare http-only needs a P2P run to compare: drop --no-p2p');
+    if (options.shard && options.compare) throw new UsageError('--compare http-only runs a second pass when the first ends, which shards cannot agree on: run the control as its own sharded run with --no-p2p');
+    if (options.shard && options.shard.index >= options.viewers) throw new UsageError(`--shard ${options.shard.index}/${options.shard.count}: the audience has only ${options.viewers} viewers`);
+    const waitSec = options.startAt === undefined ? 0 : (options.startAt - Date.now()) / 1000;
+    if (waitSec < 0) throw new UsageError(`--start-at is ${round(-waitSec)} s past: a shard that starts late would skew the audience's schedule`);
+    if (waitSec > 86_400) throw new UsageError('--start-at is more than a day ahead');
+    // The cap bounds the run, not the wait for its start.
+    options.maxDuration += waitSec;
     const trackers = options.tracker ?? [DEFAULT_TRACKER];
     const scenario: EventScenarioOptions = {
       origin: options.origin,
@@ -151,6 +166,8 @@ withCommonOptions(program.command('event')
       churnPerMinute: options.churn,
       compare: options.compare ?? null,
       seed: options.seed,
+      shard: options.shard ?? WHOLE_AUDIENCE,
+      startAtMs: options.startAt ?? null,
     };
     if (needsTestHosts(scenario)) {
       if (options.allowRemote) throw new UsageError('viewers on hosts of their own reach the origin and tracker through this namespace\'s loopback: --allow-remote cannot be combined with --network, --uplink, --downlink or --unreachable');
@@ -158,12 +175,12 @@ withCommonOptions(program.command('event')
       const missing = await namespaceSupport({ firewall: true });
       if (missing !== null) throw new UsageError(`--network ${options.network}${scenario.unreachable > 0 ? ' / --unreachable' : ''} needs test hosts, which this machine cannot make: ${missing}`);
     }
-    const parameters = { ...scenario, rendition: options.renditions === 'all' ? 'all' : (options.rendition ?? 'first'), durationSec: options.duration, rampSec: options.ramp, liveLatencySec: options.liveLatency, httpFallbackBufferSec: options.httpFallbackBuffer };
+    const parameters = { ...scenario, startAt: options.startAt === undefined ? null : new Date(options.startAt).toISOString(), rendition: options.renditions === 'all' ? 'all' : (options.rendition ?? 'first'), durationSec: options.duration, rampSec: options.ramp, liveLatencySec: options.liveLatency, httpFallbackBufferSec: options.httpFallbackBuffer };
     exitWith(await runScenario(options, {
       scenario: 'event',
       targets: [options.origin, ...trackers],
       parameters,
-      plannedSec: options.duration * (options.compare ? 2 : 1),
+      plannedSec: options.duration * (options.compare ? 2 : 1) + waitSec,
       run: (budget, progress) => runEventScenario(scenario, budget, progress),
     }));
   });
@@ -209,6 +226,26 @@ withOutputOptions(program.command('simulate')
       pricePerGb: options.pricePerGb,
       seed: options.seed,
     }, options));
+  });
+
+withOutputOptions(program.command('merge')
+  .description('the JSON results of an event\'s shards (event --shard i/n, one per load generator) reported as the one run they were: the same figures, metrics and report one machine would have given')
+  .argument('<results...>', 'the shards\' JSON results (--out of each), every shard once'))
+  .action((files: string[], options: OutputOptions) => {
+    const results = files.map((file) => {
+      try {
+        return JSON.parse(readFileSync(file, 'utf8')) as LoadtestResult;
+      } catch (error) {
+        throw new UsageError(`${file}: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    });
+    let merged: LoadtestResult;
+    try {
+      merged = mergeShards(results, files);
+    } catch (error) {
+      throw error instanceof MergeError ? new UsageError(error.message) : error;
+    }
+    exitWith(finishRun(merged, options, formatSummary(merged)));
   });
 
 try {

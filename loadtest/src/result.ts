@@ -71,6 +71,8 @@ export interface Verdict {
 export interface LoadtestResult extends ScenarioOutcome {
   schemaVersion: typeof RESULT_SCHEMA_VERSION;
   verdict?: Verdict;
+  /** A merge's: each shard's own metrics, in shard order. */
+  shards?: Array<{ index: number; count: number; startedAt: string; metrics: Metric[] }>;
   scenario: 'origin' | 'tracker' | 'event' | 'simulate';
   startedAt: string;
   durationSec: number;

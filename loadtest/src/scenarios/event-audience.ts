@@ -106,6 +106,23 @@ export interface PassOptions {
   p2p: boolean;
   /** Present when each viewer gets a host of its own. */
   network: TestNetwork | null;
+  /** This process runs viewer n of the audience when n % count == index (and churn event k when k % count == index). */
+  shard: Shard;
+  /** Wall-clock ms at which the pass starts (the shards' agreed start); null: at once. */
+  startAtMs: number | null;
+}
+
+/** One of `count` load generators sharing one audience (0-based `index`). */
+export interface Shard {
+  index: number;
+  count: number;
+}
+
+export const WHOLE_AUDIENCE: Shard = { index: 0, count: 1 };
+
+/** Viewers of an audience of `viewers` that shard runs at the start (newcomers come on top). */
+export function shareOf(viewers: number, shard: Shard): number {
+  return Math.floor(viewers / shard.count) + (shard.index < viewers % shard.count ? 1 : 0);
 }
 
 /** What a pass compares of one stream's egress: the bytes and requests of the origin's /stats (`OriginStats`). */
@@ -133,7 +150,9 @@ export interface PassResult {
   ticks: Tick[];
   failedToStart: string[];
   left: number;
+  /** Viewers this pass started: its share of the audience, then churn's newcomers. */
   joined: number;
+  newcomers: number;
   windowSec: number;
 }
 
@@ -198,7 +217,12 @@ interface Watching {
 }
 
 export async function runAudiencePass(options: PassOptions, plan: AudiencePlan, budget: RunBudget, progress: Progress, label: string): Promise<PassResult> {
+  const { shard } = options;
+  const mine = (n: number) => n % shard.count === shard.index;
+  const share = shareOf(options.viewers, shard);
+  // Read before the agreed start, so that no shard's first request comes before another's baseline.
   const baseline = await readEgress(options.origin, options.stream, budget.signal);
+  if (options.startAtMs !== null) await budget.pause(Math.max(0, options.startAtMs - Date.now()));
   const readSinceStart = async () => egressSince(baseline, await readEgress(options.origin, options.stream));
   const startedAt = performance.now();
   const startedAtMs = Date.now();
@@ -279,19 +303,30 @@ export async function runAudiencePass(options: PassOptions, plan: AudiencePlan, 
   };
 
   let egress = EMPTY_EGRESS;
+  // The whole audience's schedule, of which this shard runs its own part.
   let next = 0;
+  let churnEvents = 0;
+  let joined = 0;
+  let newcomers = 0;
   const churnEverySec = options.churnPerMinute > 0 ? 60 / options.churnPerMinute : Infinity;
   let nextChurnAt = options.rampSec + churnEverySec;
   try {
     while (!budget.stopped && elapsedSec() < options.durationSec) {
       // Viewer n joins at n × ramp / V seconds.
-      while (next < options.viewers && elapsedSec() >= (next * options.rampSec) / options.viewers) join(next++);
-      while (elapsedSec() >= nextChurnAt) {
-        nextChurnAt += churnEverySec;
+      for (; next < options.viewers && elapsedSec() >= (next * options.rampSec) / options.viewers; next++) {
+        if (!mine(next)) continue;
+        join(next);
+        joined++;
+      }
+      // Churn event k: a viewer of the shard that owns it leaves, and newcomer V + k joins there.
+      for (; elapsedSec() >= nextChurnAt; nextChurnAt += churnEverySec, churnEvents++) {
+        if (!mine(churnEvents)) continue;
         const alive = [...watching];
         const leaving = alive[Math.floor(Math.random() * alive.length)];
         if (leaving) await leave(leaving);
-        join(next++);
+        join(options.viewers + churnEvents);
+        joined++;
+        newcomers++;
       }
       await budget.pause(1000);
       await sample();
@@ -309,7 +344,7 @@ export async function runAudiencePass(options: PassOptions, plan: AudiencePlan, 
         lateSegments: sum(stats.map((s) => s.lateSegments)),
       };
       ticks.push(tick);
-      progress.update(tick.second, `${label}: ${tick.viewers}/${options.viewers} viewers, offload ${round(offloadPercent(tick), 0)} %, ${tick.lateSegments} late`);
+      progress.update(tick.second, `${label}: ${tick.viewers}/${share} viewers, offload ${round(offloadPercent(tick), 0)} %, ${tick.lateSegments} late`);
     }
     await Promise.all(starting);
     await sample();
@@ -322,5 +357,5 @@ export async function runAudiencePass(options: PassOptions, plan: AudiencePlan, 
   }
   // After every viewer has gone, so that segments still in flight are counted.
   egress = await readSinceStart().catch(() => egress);
-  return { records, egress, ticks, failedToStart, left, joined: next, windowSec: elapsedSec() };
+  return { records, egress, ticks, failedToStart, left, joined, newcomers, windowSec: elapsedSec() };
 }

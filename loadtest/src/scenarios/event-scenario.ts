@@ -15,7 +15,7 @@ import { percentiles, round, sum } from '../samples.ts';
 import { FETCH_REASONS } from '../viewer/fetch-reason.ts';
 import type { LiveStats } from '../viewer/live-playback.ts';
 import { analyseRendition, connectTimesSec, describeReasons, fetchesPerSegmentAfter, offloadPercent, overallFetchesPerSegment, uplinkUse, type RenditionAnalysis } from './event-analysis.ts';
-import { planAudience, runAudiencePass, type PassOptions, type PassResult } from './event-audience.ts';
+import { planAudience, runAudiencePass, type PassOptions, type PassResult, type Shard } from './event-audience.ts';
 import { eventMetrics, type PassFigures } from './event-metrics.ts';
 
 export interface EventScenarioOptions {
@@ -40,6 +40,18 @@ export interface EventScenarioOptions {
   churnPerMinute: number;
   compare: 'http-only' | null;
   seed: number;
+  /** Which part of the audience this process runs (`--shard i/n`); the whole by default. */
+  shard: Shard;
+  /** The shards' agreed start, wall-clock ms (`--start-at`); null: at once. */
+  startAtMs: number | null;
+}
+
+/** What `merge` needs of a run to report its shards as one: the passes as recorded, and what the report is made from. */
+export interface EventRecording {
+  options: EventScenarioOptions;
+  passes: PassResult[];
+  renditionCount: number;
+  stream: { targetDuration: number; renditions: number };
 }
 
 /** Whether the viewers need hosts of their own (namespaces, links, firewalls). */
@@ -123,17 +135,24 @@ export async function runEventScenario(options: EventScenarioOptions, budget: Ru
       };
     }
     const passOptions: PassOptions = { ...options, masterUrl, viewerUrl, network };
-    const passes: PassSummary[] = [summarise(await runAudiencePass(passOptions, plan, budget, progress, options.p2p ? 'P2P' : 'HTTP only'))];
+    const passes = [await runAudiencePass(passOptions, plan, budget, progress, options.p2p ? 'P2P' : 'HTTP only')];
     if (options.compare === 'http-only' && !budget.stopped) {
-      passes.push(summarise(await runAudiencePass({ ...passOptions, p2p: false }, plan, budget, progress, 'HTTP-only control')));
+      passes.push(await runAudiencePass({ ...passOptions, p2p: false, startAtMs: null }, plan, budget, progress, 'HTTP-only control'));
     }
-    return outcome(options, passes, variants.length, { targetDuration, renditions: chosen.length });
+    return eventOutcome({ options, passes, renditionCount: variants.length, stream: { targetDuration, renditions: chosen.length } });
   } finally {
     await network?.close();
   }
 }
 
-function outcome(options: EventScenarioOptions, passes: PassSummary[], renditionCount: number, stream: { targetDuration: number; renditions: number }): ScenarioOutcome {
+/** The report of a run (or of shards merged into one), from its recording; the recording goes in its details. */
+export function eventOutcome(recording: EventRecording): ScenarioOutcome {
+  const { options, renditionCount, stream } = recording;
+  const outcome = reportOf(options, recording.passes.map(summarise), renditionCount, stream);
+  return { ...outcome, details: { ...outcome.details, recording } };
+}
+
+function reportOf(options: EventScenarioOptions, passes: PassSummary[], renditionCount: number, stream: { targetDuration: number; renditions: number }): ScenarioOutcome {
   const main = passes[0]!;
   const control = passes[1];
   const { pass, totals } = main;
@@ -151,7 +170,7 @@ function outcome(options: EventScenarioOptions, passes: PassSummary[], rendition
   const where = needsTestHosts(options)
     ? `network ${options.network}${options.uplinkKbit ? `, uplink ${options.uplinkKbit} kbit/s` : ''}${options.downlinkKbit ? `, downlink ${options.downlinkKbit} kbit/s` : ''}${options.unreachable > 0 ? `, ${round(options.unreachable * 100, 0)} % unreachable` : ''}`
     : 'network lan (loopback, unshaped)';
-  const churn = options.churnPerMinute > 0 ? `; churn ${options.churnPerMinute}/min: ${pass.left} left, ${pass.joined - options.viewers} joined` : '';
+  const churn = options.churnPerMinute > 0 ? `; churn ${options.churnPerMinute}/min: ${pass.left} left, ${pass.newcomers} joined` : '';
 
   const figures: Figure[] = [
     { label: 'viewers', value: pass.records.length, meaning: `virtual viewers that played (of ${pass.joined} started; ${pass.failedToStart.length} failed to start), ${renditionNames} (of ${renditionCount}), joined over ${options.rampSec} s, ${where}${churn}, policy ${options.p2p ? `${options.policy}${options.policy === 'peer-first' ? `, coordination ${options.coordination ? 'on' : 'off'}` : ''}` : 'HTTP only (--no-p2p)'}` },
@@ -262,7 +281,7 @@ function details(options: EventScenarioOptions, passes: PassSummary[], uplinks: 
     connectSec: summary.connect,
     latencySec: summary.latency,
     failedToStart: summary.pass.failedToStart,
-    churn: { left: summary.pass.left, joined: summary.pass.joined - options.viewers },
+    churn: { left: summary.pass.left, joined: summary.pass.newcomers },
     viewers: summary.pass.records.map((record, i) => ({
       viewer: record.name,
       rendition: record.rendition,

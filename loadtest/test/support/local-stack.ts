@@ -9,7 +9,7 @@ import { buildOrigin } from '@swarmcast/origin';
 import { buildTracker, type TrackerOptions } from '@swarmcast/tracker';
 import type { LoadtestResult } from '../../src/result.ts';
 
-const CLI = fileURLToPath(new URL('../../bin/swarmcast-loadtest.mjs', import.meta.url));
+export const CLI = fileURLToPath(new URL('../../bin/swarmcast-loadtest.mjs', import.meta.url));
 
 export interface LocalServer {
   url: string;
