@@ -110,6 +110,7 @@ withCommonOptions(program.command('tracker')
 withCommonOptions(program.command('event')
   .description('V virtual viewers of one live stream, each a real p2p-media-loader-core with real WebRTC in its own process, following the live playlist with Swarmcast\'s policy; optionally each on a host of its own (network namespace) with a shaped link; run it where WebRTC can only reach loopback')
   .addOption(new Option('--origin <url>', 'origin base URL').argParser(url('http:', 'https:')).default(DEFAULT_ORIGIN))
+  .addOption(new Option('--src <url>', 'the live master playlist on any HTTP(S) server (a CDN, a packager) instead of --origin\'s stream; without our origin\'s /stats, origin fetches are counted from the viewers\' own reports').argParser(url('http:', 'https:')).conflicts(['origin', 'stream']))
   .addOption(new Option('--tracker <url...>', 'tracker WebSocket URL(s)').argParser(urlList('ws:', 'wss:')))
   .option('--stream <name>', 'live stream name (/live/<name>/master.m3u8)', 'sample')
   .option('--rendition <name>', 'rendition every viewer plays (default: the master playlist\'s first)')
@@ -132,7 +133,7 @@ withCommonOptions(program.command('event')
   .addOption(new Option('--seed <n>', 'seed of the audience\'s draws (links, who leaves), for repeatable runs').argParser(integer(0, 2 ** 31)).default(1))
   .addOption(new Option('--shard <i/n>', 'run shard i (from 0) of n load generators: the viewers n, n + k·… of the audience the other options describe, and their churn; `merge` reports the shards as one run').argParser(shard))
   .addOption(new Option('--start-at <time>', 'ISO 8601 time at which the audience starts, the same for every shard (a shard up after it refuses to run)').argParser(instant)))
-  .action(async (options: CommonOptions & { shard?: { index: number; count: number }; startAt?: number; origin: string; tracker?: string[]; stream: string; rendition?: string; renditions?: 'all'; viewers: number; duration: number; ramp: number; liveLatency: number; httpFallbackBuffer: number; policy: 'peer-first' | 'library-default'; coordination: 'on' | 'off'; p2p: boolean; network: NetworkName; uplink?: number; downlink?: number; unreachable: number; cellular: number; churn: number; compare?: 'http-only'; seed: number }) => {
+  .action(async (options: CommonOptions & { shard?: { index: number; count: number }; startAt?: number; src?: string; origin: string; tracker?: string[]; stream: string; rendition?: string; renditions?: 'all'; viewers: number; duration: number; ramp: number; liveLatency: number; httpFallbackBuffer: number; policy: 'peer-first' | 'library-default'; coordination: 'on' | 'off'; p2p: boolean; network: NetworkName; uplink?: number; downlink?: number; unreachable: number; cellular: number; churn: number; compare?: 'http-only'; seed: number }) => {
     checkDuration(options);
     if (options.unreachable + options.cellular > 1) throw new UsageError(`--unreachable ${options.unreachable} and --cellular ${options.cellular} are shares of one audience: together at most 1`);
     if (options.httpFallbackBuffer >= options.liveLatency) throw new UsageError(`--http-fallback-buffer ${options.httpFallbackBuffer} must be lower than --live-latency ${options.liveLatency}`);
@@ -145,10 +146,13 @@ withCommonOptions(program.command('event')
     // The cap bounds the run, not the wait for its start.
     options.maxDuration += waitSec;
     const trackers = options.tracker ?? [DEFAULT_TRACKER];
+    const src = options.src ? new URL(options.src) : null;
     const scenario: EventScenarioOptions = {
-      origin: options.origin,
+      // Our origin at --src's host still has its /stats, under the stream its path names.
+      origin: src ? src.origin : options.origin,
+      src: src ? src.href : null,
       trackers,
-      stream: options.stream,
+      stream: src ? (/^\/live\/([^/]+)\//.exec(src.pathname)?.[1] ?? options.stream) : options.stream,
       rendition: options.renditions === 'all' ? { all: true } : options.rendition,
       viewers: options.viewers,
       durationSec: options.duration,
@@ -178,7 +182,7 @@ withCommonOptions(program.command('event')
     const parameters = { ...scenario, startAt: options.startAt === undefined ? null : new Date(options.startAt).toISOString(), rendition: options.renditions === 'all' ? 'all' : (options.rendition ?? 'first'), durationSec: options.duration, rampSec: options.ramp, liveLatencySec: options.liveLatency, httpFallbackBufferSec: options.httpFallbackBuffer };
     exitWith(await runScenario(options, {
       scenario: 'event',
-      targets: [options.origin, ...trackers],
+      targets: [scenario.origin, ...trackers],
       parameters,
       plannedSec: options.duration * (options.compare ? 2 : 1) + waitSec,
       run: (budget, progress) => runEventScenario(scenario, budget, progress),

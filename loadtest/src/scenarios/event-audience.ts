@@ -86,8 +86,12 @@ export function planAudience(renditions: Array<{ variant: Variant; streamIndex: 
 /** Whether viewer n is one of a share spread evenly over the audience, counted from `phase`. */
 const spreadEvenly = (n: number, share: number, phase: number) => Math.floor((n + 1) * share + phase) > Math.floor(n * share + phase);
 
+/** Where a pass's origin counts come from: the origin's /stats, or (any other origin) the viewers' own reports. */
+export type EgressSource = 'origin-stats' | 'viewer-reports';
+
 export interface PassOptions {
   origin: string;
+  egressFrom: EgressSource;
   /** URLs as the viewers use them (the test network's gateway when they have their own hosts). */
   viewerUrl: (url: string) => string;
   trackers: string[];
@@ -150,6 +154,7 @@ export interface PassResult {
   ticks: Tick[];
   failedToStart: string[];
   left: number;
+  egressFrom: EgressSource;
   /** Viewers this pass started: its share of the audience, then churn's newcomers. */
   joined: number;
   newcomers: number;
@@ -186,6 +191,34 @@ export async function readEgress(origin: string, stream: string, signal?: AbortS
   return stats.streams[`live/${stream}`] ?? EMPTY_EGRESS;
 }
 
+/**
+ * Whether `origin` is ours and counts `live/<stream>` in its /stats; any other origin (a CDN, a
+ * packager) is counted by what the viewers report of their own requests.
+ */
+export async function egressSourceOf(origin: string, stream: string, signal: AbortSignal): Promise<EgressSource> {
+  try {
+    const response = await fetch(new URL('/stats', origin), { signal: AbortSignal.any([signal, AbortSignal.timeout(5000)]) });
+    const stats = (response.ok ? await response.json() : null) as Partial<OriginStats> | null;
+    return stats?.streams && typeof stats.streams === 'object' && `live/${stream}` in stats.streams ? 'origin-stats' : 'viewer-reports';
+  } catch {
+    return 'viewer-reports';
+  }
+}
+
+/** The egress as the viewers report it: each origin request they sent (segments only) and the bytes they took over HTTP. */
+export function egressFromViewers(records: ViewerRecord[]): StreamEgress {
+  const renditions: StreamEgress['renditions'] = {};
+  for (const record of records) {
+    const rendition = (renditions[record.rendition] ??= { bytes: 0, kinds: { segment: { bytes: 0, requests: 0 } } });
+    rendition.bytes += record.stats?.httpBytes ?? 0;
+    rendition.kinds.segment!.bytes += record.stats?.httpBytes ?? 0;
+    rendition.kinds.segment!.requests += record.fetches.length;
+  }
+  const all = Object.values(renditions);
+  const bytes = sum(all.map((r) => r.bytes));
+  return { bytes, kinds: { segment: { bytes, requests: sum(all.map((r) => r.kinds.segment!.requests)) } }, renditions };
+}
+
 type Counts = { bytes: number; requests: number };
 const minus = (end: Counts | undefined, start: Counts | undefined): Counts => ({ bytes: (end?.bytes ?? 0) - (start?.bytes ?? 0), requests: (end?.requests ?? 0) - (start?.requests ?? 0) });
 function kindsSince<K extends string>(end: Partial<Record<K, Counts>>, start: Partial<Record<K, Counts>> | undefined): Partial<Record<K, Counts>> {
@@ -220,10 +253,11 @@ export async function runAudiencePass(options: PassOptions, plan: AudiencePlan, 
   const { shard } = options;
   const mine = (n: number) => n % shard.count === shard.index;
   const share = shareOf(options.viewers, shard);
+  const fromStats = options.egressFrom === 'origin-stats';
   // Read before the agreed start, so that no shard's first request comes before another's baseline.
-  const baseline = await readEgress(options.origin, options.stream, budget.signal);
+  const baseline = fromStats ? await readEgress(options.origin, options.stream, budget.signal) : EMPTY_EGRESS;
   if (options.startAtMs !== null) await budget.pause(Math.max(0, options.startAtMs - Date.now()));
-  const readSinceStart = async () => egressSince(baseline, await readEgress(options.origin, options.stream));
+  const readSinceStart = async () => (fromStats ? egressSince(baseline, await readEgress(options.origin, options.stream)) : egressFromViewers(records));
   const startedAt = performance.now();
   const startedAtMs = Date.now();
   const elapsedSec = () => (performance.now() - startedAt) / 1000;
@@ -357,5 +391,5 @@ export async function runAudiencePass(options: PassOptions, plan: AudiencePlan, 
   }
   // After every viewer has gone, so that segments still in flight are counted.
   egress = await readSinceStart().catch(() => egress);
-  return { records, egress, ticks, failedToStart, left, joined, newcomers, windowSec: elapsedSec() };
+  return { records, egress, egressFrom: options.egressFrom, ticks, failedToStart, left, joined, newcomers, windowSec: elapsedSec() };
 }

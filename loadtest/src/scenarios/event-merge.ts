@@ -2,11 +2,12 @@
 // generator) reported as the one run they were. Each shard recorded its passes (every viewer's
 // stats and origin requests, the ticks, the origin's counters); the merge joins the recordings and
 // makes the report again with the event's own code, so its figures are those one machine would
-// have printed. The origin's counters are the stream's, read by every shard over the same window:
-// they are taken once, from the shard that read them last, not added up.
+// have printed. Our origin's counters are the stream's, read by every shard over the same window:
+// they are taken once, from the shard that read them last, not added up (another origin's count is
+// the viewers' reports, which are added up).
 import { RESULT_SCHEMA_VERSION, type LoadtestResult } from '../result.ts';
 import { round } from '../samples.ts';
-import { WHOLE_AUDIENCE, type PassResult, type Tick } from './event-audience.ts';
+import { egressFromViewers, WHOLE_AUDIENCE, type PassResult, type Tick } from './event-audience.ts';
 import { eventOutcome, type EventRecording, type EventScenarioOptions } from './event-scenario.ts';
 
 /** The results cannot be one run's shards; the message says why. */
@@ -16,15 +17,19 @@ export class MergeError extends Error {}
 const ORIGIN_FIELDS = ['originSegmentBytes', 'originSegmentRequests'] as const satisfies ReadonlyArray<keyof Tick>;
 const VIEWER_FIELDS = ['viewers', 'consumedBytes', 'httpBytes', 'p2pBytes', 'peers', 'lateSegments'] as const satisfies ReadonlyArray<keyof Tick>;
 
-/** Each second any shard sampled, with every shard's latest tick up to then (their clocks share the agreed start). */
-function mergeTicks(shards: Tick[][]): Tick[] {
+/**
+ * Each second any shard sampled, with every shard's latest tick up to then (their clocks share the
+ * agreed start). Origin fields are the origin's own reading when it has /stats (the highest), or
+ * each shard's viewers' reports (a sum).
+ */
+function mergeTicks(shards: Tick[][], originFromStats: boolean): Tick[] {
   const seconds = [...new Set(shards.flatMap((ticks) => ticks.map((tick) => Math.round(tick.second))))].sort((a, b) => a - b);
   return seconds.map((second) => {
     const latest = shards.flatMap((ticks) => ticks.filter((tick) => Math.round(tick.second) <= second).slice(-1));
     const tick: Tick = { second, viewers: 0, originSegmentBytes: 0, originSegmentRequests: 0, consumedBytes: 0, httpBytes: 0, p2pBytes: 0, peers: 0, lateSegments: 0 };
     for (const shard of latest) {
       for (const field of VIEWER_FIELDS) tick[field] += shard[field];
-      for (const field of ORIGIN_FIELDS) tick[field] = Math.max(tick[field], shard[field]);
+      for (const field of ORIGIN_FIELDS) tick[field] = originFromStats ? Math.max(tick[field], shard[field]) : tick[field] + shard[field];
     }
     return tick;
   });
@@ -32,11 +37,15 @@ function mergeTicks(shards: Tick[][]): Tick[] {
 
 /** One pass of the whole audience from its shards' passes. */
 export function mergePasses(passes: PassResult[]): PassResult {
+  const records = passes.flatMap((pass) => pass.records).sort((a, b) => a.joinedAtSec - b.joinedAtSec);
+  const { egressFrom } = passes[0]!;
+  const fromStats = egressFrom === 'origin-stats';
   return {
-    records: passes.flatMap((pass) => pass.records).sort((a, b) => a.joinedAtSec - b.joinedAtSec),
+    records,
     // The origin's counters only grow: the largest reading is the one taken last, after every shard's viewers.
-    egress: passes.map((pass) => pass.egress).reduce((last, egress) => (egress.bytes > last.bytes ? egress : last)),
-    ticks: mergeTicks(passes.map((pass) => pass.ticks)),
+    egress: fromStats ? passes.map((pass) => pass.egress).reduce((last, egress) => (egress.bytes > last.bytes ? egress : last)) : egressFromViewers(records),
+    egressFrom,
+    ticks: mergeTicks(passes.map((pass) => pass.ticks), fromStats),
     failedToStart: passes.flatMap((pass) => pass.failedToStart),
     left: passes.reduce((total, pass) => total + pass.left, 0),
     joined: passes.reduce((total, pass) => total + pass.joined, 0),

@@ -15,11 +15,14 @@ import { percentiles, round, sum } from '../samples.ts';
 import { FETCH_REASONS } from '../viewer/fetch-reason.ts';
 import type { LiveStats } from '../viewer/live-playback.ts';
 import { analyseRendition, connectTimesSec, describeReasons, fetchesPerSegmentAfter, offloadPercent, overallFetchesPerSegment, uplinkUse, type RenditionAnalysis } from './event-analysis.ts';
-import { planAudience, runAudiencePass, type PassOptions, type PassResult, type Shard } from './event-audience.ts';
+import { egressSourceOf, planAudience, runAudiencePass, type PassOptions, type PassResult, type Shard } from './event-audience.ts';
 import { eventMetrics, type PassFigures } from './event-metrics.ts';
 
 export interface EventScenarioOptions {
+  /** Where the /stats would be: our origin, or the host of `src`. */
   origin: string;
+  /** The master playlist on any HTTP(S) server (`--src`); null: our origin's live stream `stream`. */
+  src: string | null;
   trackers: string[];
   stream: string;
   /** A rendition's name, or every rendition of the master playlist. */
@@ -109,7 +112,8 @@ function summarise(pass: PassResult): PassSummary {
 }
 
 export async function runEventScenario(options: EventScenarioOptions, budget: RunBudget, progress: Progress): Promise<ScenarioOutcome> {
-  const masterUrl = new URL(`/live/${options.stream}/master.m3u8`, options.origin).href;
+  const masterUrl = options.src ?? new URL(`/live/${options.stream}/master.m3u8`, options.origin).href;
+  const egressFrom = await egressSourceOf(options.origin, options.stream, budget.signal);
   const variants = parseMasterPlaylist(await fetchText(masterUrl, budget.signal), masterUrl);
   const chosen = options.rendition === undefined
     ? [0]
@@ -134,7 +138,7 @@ export async function runEventScenario(options: EventScenarioOptions, budget: Ru
         return parsed.href;
       };
     }
-    const passOptions: PassOptions = { ...options, masterUrl, viewerUrl, network };
+    const passOptions: PassOptions = { ...options, masterUrl, viewerUrl, network, egressFrom };
     const passes = [await runAudiencePass(passOptions, plan, budget, progress, options.p2p ? 'P2P' : 'HTTP only')];
     if (options.compare === 'http-only' && !budget.stopped) {
       passes.push(await runAudiencePass({ ...passOptions, p2p: false, startAtMs: null }, plan, budget, progress, 'HTTP-only control'));
@@ -163,6 +167,8 @@ function reportOf(options: EventScenarioOptions, passes: PassSummary[], renditio
   const uplinks = pass.records.map((record) => uplinkUse(record, pass.windowSec));
   const capped = uplinks.filter((u) => u.capKbit !== null);
   const renditionNames = main.renditions.map((r) => r.rendition).join(', ');
+  const byViewers = pass.egressFrom === 'viewer-reports';
+  const counted = byViewers ? 'segment requests the viewers reported (the origin has no /stats of ours)' : 'segment responses the origin counted';
   // Churn's newcomers join for the whole run: the steady state starts once the ramp's audience plays.
   const rampAudience = pass.records.filter((r) => r.joinedAtSec <= options.rampSec + 1);
   const steadyFromSec = Math.max(options.rampSec, ...rampAudience.map((r) => r.joinedAtSec + (r.stats?.startupSec ?? 0))) + options.liveLatency;
@@ -176,14 +182,16 @@ function reportOf(options: EventScenarioOptions, passes: PassSummary[], renditio
     { label: 'viewers', value: pass.records.length, meaning: `virtual viewers that played (of ${pass.joined} started; ${pass.failedToStart.length} failed to start), ${renditionNames} (of ${renditionCount}), joined over ${options.rampSec} s, ${where}${churn}, policy ${options.p2p ? `${options.policy}${options.policy === 'peer-first' ? `, coordination ${options.coordination ? 'on' : 'off'}` : ''}` : 'HTTP only (--no-p2p)'}` },
     { label: 'offload', value: round(offloadPercent(totals)), unit: '%', meaning: 'segment bytes the viewers got from peers, of all segment bytes they downloaded' },
     { label: 'offload per viewer', value: `${round(spread.min, 0)} / ${round(spread.p50, 0)} / ${round(spread.max, 0)}`, unit: '%', meaning: 'min / median / max over the viewers' },
-    { label: 'origin fetches per segment', value: round(overallFetchesPerSegment(main.renditions), 2), meaning: `segment responses the origin counted ÷ distinct segments the viewers watched, per rendition: ${main.renditions.map((r) => `${r.rendition} ${round(r.fetchesPerSegment, 2)} (p50 ${r.perSegment.p50}, p95 ${r.perSegment.p95}, ${r.segmentsWatched} segments)`).join('; ')}. 1 is one copy of the stream` },
+    { label: 'origin fetches per segment', value: round(overallFetchesPerSegment(main.renditions), 2), meaning: `${counted} ÷ distinct segments the viewers watched, per rendition: ${main.renditions.map((r) => `${r.rendition} ${round(r.fetchesPerSegment, 2)} (p50 ${r.perSegment.p50}, p95 ${r.perSegment.p95}, ${r.segmentsWatched} segments)`).join('; ')}. 1 is one copy of the stream` },
     {
       label: 'origin fetches per segment after the ramp',
       value: round(steady, 2),
-      meaning: `steady state: segment responses the origin counted from ${round(steadyFromSec, 0)} s (when the last viewer of the ramp started playing, plus one live latency: its first buffer is in) to the end ÷ segments published meanwhile (${stream.targetDuration} s each, ${stream.renditions} rendition(s))`,
+      meaning: `steady state: ${counted} from ${round(steadyFromSec, 0)} s (when the last viewer of the ramp started playing, plus one live latency: its first buffer is in) to the end ÷ segments published meanwhile (${stream.targetDuration} s each, ${stream.renditions} rendition(s))`,
     },
     { label: 'fetches per segment by reason', value: describeReasons(main.renditions), meaning: `why the viewers asked the origin (${FETCH_REASONS.join(', ')}), per watched segment; viewers reported ${sum(main.renditions.map((r) => r.reportedRequests))} requests, the origin counted ${sum(main.renditions.map((r) => r.originRequests))}` },
-    { label: 'origin egress', value: mb(pass.egress.bytes), unit: 'MB', meaning: `bytes the origin sent for live/${options.stream} during the run (its /stats, read before and after): segments ${mb(pass.egress.kinds.segment?.bytes ?? 0)} MB, playlists ${mb(playlistBytes)} MB` },
+    byViewers
+      ? { label: 'origin egress', value: mb(pass.egress.bytes), unit: 'MB', meaning: `segment bytes the viewers took over HTTP from ${options.src ?? options.origin}, as they report it (the origin has no /stats of ours: playlists are not counted)` }
+      : { label: 'origin egress', value: mb(pass.egress.bytes), unit: 'MB', meaning: `bytes the origin sent for live/${options.stream} during the run (its /stats, read before and after): segments ${mb(pass.egress.kinds.segment?.bytes ?? 0)} MB, playlists ${mb(playlistBytes)} MB` },
     control
       ? { label: 'HTTP-only baseline', value: mb(baselineBytes), unit: 'MB', meaning: 'measured: the origin\'s egress for the same audience with P2P off (--compare http-only)' }
       : { label: 'HTTP-only baseline', value: mb(baselineBytes), unit: 'MB', meaning: 'computed: bytes of every segment each viewer played plus the playlists — what the origin would have sent without P2P (--compare http-only measures it)' },
@@ -276,6 +284,7 @@ function details(options: EventScenarioOptions, passes: PassSummary[], uplinks: 
   const passDetails = (summary: PassSummary, withUplinks: boolean) => ({
     renditions: summary.renditions.map(({ timeline, ...rest }) => ({ ...rest, fetchesPerSegment: round(rest.fetchesPerSegment, 3), timeline })),
     originEgress: summary.pass.egress,
+    originCountsFrom: summary.pass.egressFrom,
     totals: summary.totals,
     startupSec: summary.startup,
     connectSec: summary.connect,

@@ -4,7 +4,7 @@
 // for a timeline, with the trackers' own /stats beside it.
 import type { TrackerStats } from '@swarmcast/protocol/stats';
 import { trackerHttpUrl } from '@swarmcast/protocol/urls';
-import { killAllChildren } from '@swarmcast/testkit';
+import { killAllChildren } from '@swarmcast/process';
 import { readCpuSec } from '../proc-stats.ts';
 import type { Progress } from '../progress.ts';
 import { metric, type Chart, type Figure, type Metric, type ScenarioOutcome } from '../result.ts';
