@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { OriginStats } from '@swarmcast/protocol/stats';
@@ -62,9 +62,11 @@ test('three shards in namespaces of their own, merged: the audience one machine 
   const shards = outs.map(readResult);
 
   const mergedOut = join(dir, 'merged.json');
-  const merge = await runCli(['merge', ...outs, '--out', mergedOut, '--threshold', `viewers==${VIEWERS}`]);
+  const mergedReport = join(dir, 'merged.html');
+  const merge = await runCli(['merge', ...outs, '--out', mergedOut, '--report', mergedReport, '--threshold', `viewers==${VIEWERS}`]);
   assert.equal(merge.code, 0, merge.stderr + merge.stdout);
   const merged = readResult(mergedOut);
+  assert.match(readFileSync(mergedReport, 'utf8'), /Offload per shard/);
 
   // The whole audience, each viewer once, each joined on the one schedule (viewer n at n × ramp / V from the agreed start).
   assert.equal(metric(merged, 'viewers'), VIEWERS);

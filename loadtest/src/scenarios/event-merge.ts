@@ -86,6 +86,18 @@ export function mergeShards(results: LoadtestResult[], names: string[]): Loadtes
   const options: EventScenarioOptions = { ...first.options, shard: WHOLE_AUDIENCE };
   const outcome = eventOutcome({ options, passes, renditionCount: first.renditionCount, stream: first.stream });
   const byIndex = results.map((result, i) => ({ result, index: indexes[i]! })).sort((a, b) => a.index - b.index);
+  const shardMetric = (result: LoadtestResult, name: string) => result.metrics.find((m) => m.name === name && m.tags === undefined)?.value ?? 0;
+  const labels = byIndex.map(({ index }) => `shard ${index}`);
+  const perShard = (name: string, scale = 1) => byIndex.map(({ result }, i): [number, number] => [i, round(scale * shardMetric(result, name), 2)]);
+  const shardFigure = {
+    label: 'shards',
+    value: count,
+    meaning: `load generators, merged: ${byIndex.map(({ result, index }) => `${index}: ${shardMetric(result, 'viewers')} viewers, offload ${round(100 * shardMetric(result, 'offload'))} %, ${shardMetric(result, 'late_segments')} late`).join('; ')}`,
+  };
+  const shardCharts = [
+    { title: 'Offload per shard', unit: '%', kind: 'bar' as const, labels, series: [{ name: 'offload', points: perShard('offload', 100) }] },
+    { title: 'Viewers and late segments per shard', unit: 'count', kind: 'bar' as const, labels, series: [{ name: 'viewers', points: perShard('viewers') }, { name: 'late segments', points: perShard('late_segments') }] },
+  ];
   const stopped = results.flatMap((result, i) => (result.stoppedEarly ? [`shard ${indexes[i]}: ${result.stoppedEarly}`] : []));
   return {
     schemaVersion: RESULT_SCHEMA_VERSION,
@@ -97,5 +109,7 @@ export function mergeShards(results: LoadtestResult[], names: string[]): Loadtes
     parameters: { ...results[0]!.parameters, shard: null, shards: count },
     shards: byIndex.map(({ result, index }) => ({ index, count, startedAt: result.startedAt, metrics: result.metrics })),
     ...outcome,
+    figures: [...outcome.figures, shardFigure],
+    charts: [...outcome.charts, ...shardCharts],
   };
 }
