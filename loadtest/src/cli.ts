@@ -53,7 +53,11 @@ function exitWith(code: number): void {
   process.exitCode = code;
 }
 
+// src/cli.ts and the built dist/cli.js both sit one folder below the package's manifest.
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+
 const program = new Command('swarmcast-loadtest')
+  .version(version)
   .description('Rehearse a live event: load the origin, the tracker, or run virtual P2P viewers of a live stream; or simulate one at any audience size.')
   .exitOverride()
   .showHelpAfterError('(add --help for usage)');

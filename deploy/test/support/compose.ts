@@ -18,6 +18,8 @@ export interface ComposeService {
   depends_on?: Record<string, { condition: string }>;
   healthcheck?: { test: string[] };
   restart?: string;
+  /** Services only `--profile` starts (the load tester's shards): they run once, not as a service. */
+  profiles?: string[];
 }
 
 export interface Compose {

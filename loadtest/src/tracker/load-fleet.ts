@@ -1,10 +1,9 @@
 import type { ChildProcess } from 'node:child_process';
 import { setPriority } from 'node:os';
-import { fileURLToPath } from 'node:url';
-import { forkTs, stopChild } from '@swarmcast/testkit';
+import { forkChild, stopChild } from '@swarmcast/process';
+import { processEntry } from '../process-entries.ts';
 import type { LoadCommand, LoadEvent, LoadPlan, LoadReport } from './load-peer.ts';
 
-const LOAD_PEER = fileURLToPath(new URL('./load-peer.ts', import.meta.url));
 const LOAD_NICENESS = 5;
 
 /** The a-th loopback source address (127.0.0.2 onwards): each has ~28k ephemeral ports per tracker port. */
@@ -49,8 +48,9 @@ export class LoadFleet {
   static async connect(options: FleetOptions): Promise<{ fleet: LoadFleet; connected: FleetConnected }> {
     const { processes, peers, connectTimeoutMs, firstPeer = 0, sourceAddresses = processes, onConnecting, runWhileJoining = false, ...shared } = options;
     const children: ChildProcess[] = [];
+    const loadPeer = processEntry('load-peer');
     for (let i = 0; i < processes; i++) {
-      const child = forkTs(LOAD_PEER, { label: `load#${i}` });
+      const child = forkChild(loadPeer.file, { execArgv: loadPeer.execArgv, label: `load#${i}` });
       // When the two compete for a core, the tracker under test goes first: it is what is measured.
       if (child.pid !== undefined) setPriority(child.pid, LOAD_NICENESS);
       children.push(child);

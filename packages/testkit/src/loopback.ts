@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
-import { TSX_EXEC_ARGV } from './processes.ts';
+import { TSX_EXEC_ARGV } from '@swarmcast/process';
 
 /** Whether this process sees no interface but loopback. */
 export function inLoopbackNamespace(): boolean {

@@ -8,7 +8,7 @@ import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, portIsFree } from './ports.ts';
-import { track } from './processes.ts';
+import { track } from '@swarmcast/process';
 import { sleep, until } from './wait.ts';
 
 const HOST = '127.0.0.1';

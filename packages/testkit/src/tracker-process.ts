@@ -8,7 +8,8 @@ import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { acceptsConnections, freePort } from './ports.ts';
 import type { HeapReading, ProbeRequest } from './heap-probe.ts';
-import { exitOf, spawnTs } from './processes.ts';
+import { exitOf } from '@swarmcast/process';
+import { spawnTs } from './processes.ts';
 import { sleep } from './wait.ts';
 
 const START_TIMEOUT_MS = 30_000;
