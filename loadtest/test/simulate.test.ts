@@ -36,6 +36,13 @@ test('the same seed gives the same result; another seed another audience', async
   assert.notDeepEqual((await simulate({ seed: 8 })).total.p2p.origin_gbit_s_series, first.total.p2p.origin_gbit_s_series);
 });
 
+test('joiners whose first connection comes later than the stream keeps segments (a CPU-bound rehearsal measured up to 38 s) still end, and play', async () => {
+  // Before segments past every playhead were dropped, their copies took newer segments' places without end.
+  const result = await simulate({ viewers: 48, rampSec: 10, churnPerMinute: 0.5, unreachable: 0.05, connect: { measured: [700, 1300, 9700, 22_800, 38_300] } });
+  assert.ok(result.renditions[0]!.p2p.startup_p50_ms !== null, "the joiners played");
+  assert.ok(result.total.p2p.fetches_per_segment > 0);
+});
+
 test('the HTTP-only control fetches every segment once per viewer', async () => {
   const result = await simulate({ churnPerMinute: 0, ladderKbit: [400, 1200], allRenditions: true, viewers: 41 });
   assert.equal(result.total.http_only.origin_fetches, 41 * result.segments);
@@ -123,7 +130,7 @@ test('thresholds gate the run: exit 1 and a JUnit failure when one fails, exit 0
   assert.match(csv[0]!, /^bitrate_kbit,viewers,.*p2p\.fetches_per_segment/);
 
   const out = join(dir, 'fail.json');
-  const failing = await runCli([...base, '--threshold', 'late_segments>=0', 'offload>=1.01', 'no_such_metric<1', '--junit', join(dir, 'fail.xml'), '--out', out]);
+  const failing = await runCli([...base, '--threshold', 'late_segments>=0', 'offload>=1.01', 'no_such_metric<1', '--junit', join(dir, 'fail.xml'), '--out', out, '--report', join(dir, 'fail.html')]);
   assert.equal(failing.code, 1, failing.stdout + failing.stderr);
   assert.match(failing.stdout, /✗ offload>=1\.01/);
   assert.match(failing.stdout, /✗ no_such_metric<1: .*fetches_per_segment/);
@@ -132,6 +139,7 @@ test('thresholds gate the run: exit 1 and a JUnit failure when one fails, exit 0
   const verdict = readResult(out).verdict!;
   assert.equal(verdict.passed, false);
   assert.deepEqual(verdict.thresholds.map((t) => t.passed), [true, false, false]);
+  assert.match(readFileSync(join(dir, 'fail.html'), 'utf8'), /Thresholds: FAILED.*✗ offload&gt;=1\.01/s);
 });
 
 const usageErrors: Array<[string[], RegExp]> = [

@@ -248,6 +248,13 @@ export function simulateCell(setup: CellSetup): CellOutcome {
   const at = (v: number, k: number) => v * ring + (k % ring);
   const playAt = (v: number, k: number) => k * segmentMs + latencyMs + lag[v]!;
   const connected = (v: number, now: number) => reachable[v] === 1 && connectedAt[v]! <= now && lists[v]!.length > 0;
+  /**
+   * Segment k is past every playhead (the ring holds the latency, the slack and 4 segments more)
+   * once segment k + ring has appeared, and its ring slot is that one's: nobody fetches, serves or
+   * keeps it any more. Only very late joiners meet it (a first connection 38 s after joining, seen
+   * in a CPU-bound rehearsal, made old and new segments take each other's slot without end).
+   */
+  const stale = (k: number, now: number) => k + ring <= Math.floor(now / segmentMs) - 1;
 
   /** The order for the current slot (`slots - 1`) among the members present; `newSlot` starts the next slot. */
   const assignRoles = (newSlot: boolean, now: number) => {
@@ -324,6 +331,7 @@ export function simulateCell(setup: CellSetup): CellOutcome {
   };
 
   const serveNext = (h: number, k: number, now: number) => {
+    if (stale(k, now)) return;
     if (busyUntil[h]! > now) {
       queue.push(busyUntil[h]!, SERVE, h, k, generation[h]!);
       return;
@@ -350,6 +358,7 @@ export function simulateCell(setup: CellSetup): CellOutcome {
   };
 
   const pull = (v: number, k: number, now: number) => {
+    if (stale(k, now)) return;
     let best = -1;
     for (const h of lists[v]!) {
       if (uploads[h] && connectedAt[h]! <= now && held[at(h, k)] === k && (best < 0 || busyUntil[h]! < busyUntil[best]!)) best = h;
@@ -358,15 +367,16 @@ export function simulateCell(setup: CellSetup): CellOutcome {
   };
 
   const arrive = (v: number, k: number, now: number, fromOrigin: boolean) => {
-    const slot = at(v, k);
-    held[slot] = k;
-    inFlight[slot] = -1;
     if (fromOrigin) {
       outcome.originBytes += setup.segmentBytes;
       outcome.originBytesByWindow[Math.floor(now / segmentMs)]! += setup.segmentBytes;
     } else {
       outcome.peerBytes += setup.segmentBytes;
     }
+    if (stale(k, now)) return;
+    const slot = at(v, k);
+    held[slot] = k;
+    inFlight[slot] = -1;
     if (!started[v] && k === firstSegment[v]) {
       started[v] = 1;
       outcome.startupMs.push(now - joinedAt[v]!);
@@ -447,7 +457,7 @@ export function simulateCell(setup: CellSetup): CellOutcome {
         break;
       case DEADLINE: {
         const slot = at(v, k);
-        if (event.generation !== generation[v] || held[slot] === k || originFor[slot] === k) break;
+        if (event.generation !== generation[v] || held[slot] === k || originFor[slot] === k || stale(k, now)) break;
         // p2p-media-loader lets a peer's download in the HTTP window finish only if it will be in
         // time for playback; otherwise it aborts it and takes the segment over HTTP.
         if (inFlight[slot] === k && peerDueAt[slot]! <= playAt(v, k)) break;
