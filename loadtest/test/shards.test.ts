@@ -4,7 +4,6 @@
 // against the shards' own figures and the origin's own counters for the whole run.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,27 +12,14 @@ import { webrtcSkip } from '@swarmcast/testkit';
 import { namespaceSupport, TestNetwork } from '../src/network/test-hosts.ts';
 import type { LoadtestResult } from '../src/result.ts';
 import type { EventRecording } from '../src/scenarios/event-scenario.ts';
-import { CLI, readResult, runCli, startOrigin, startTracker, type CliRun } from './support/local-stack.ts';
+import { runCliOnHost } from './support/cli-on-host.ts';
+import { readResult, runCli, startOrigin, startTracker } from './support/local-stack.ts';
 
 const hostsMissing = webrtcSkip || (await namespaceSupport({ firewall: true }));
 
 const SHARDS = 3;
 const VIEWERS = 6;
 const RAMP_SEC = 6;
-
-/** Runs the CLI in a fresh network namespace, once `network` has given that namespace its link. */
-async function runCliOnHost(network: TestNetwork, args: string[]): Promise<CliRun> {
-  // The shell waits for eth0's address, then becomes the CLI: nothing touches the network before the link is there.
-  const waitForLink = 'until ip -4 addr show eth0 2>/dev/null | grep -q inet; do sleep 0.05; done; exec "$0" "$@"';
-  const child = spawn('unshare', ['--net', 'sh', '-c', waitForLink, process.execPath, CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const exited = new Promise<CliRun>((resolve) => child.once('close', (code) => resolve({ code, stdout, stderr })));
-  await network.attach(child.pid!, { shape: null, unreachable: false });
-  return exited;
-}
 
 const segmentRequests = async (origin: string) => ((await (await fetch(`${origin}/stats`)).json()) as OriginStats).streams['live/sample']?.kinds.segment?.requests ?? 0;
 const metric = (result: LoadtestResult, name: string) => result.metrics.find((m) => m.name === name && m.tags === undefined)?.value;

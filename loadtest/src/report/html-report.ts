@@ -18,13 +18,18 @@ export function renderHtmlReport(result: LoadtestResult): string {
   const rows = result.figures
     .map((f) => `<tr><th>${escapeXml(f.label)}</th><td class="value">${escapeXml(formatValue(f.value, f.unit))}</td><td>${escapeXml(f.meaning)}</td></tr>`)
     .join('');
+  const verdict = result.verdict
+    ? `<h2 class="${result.verdict.passed ? '' : 'partial'}">Thresholds: ${result.verdict.passed ? 'passed' : 'FAILED'}</h2><table>${result.verdict.thresholds
+        .map((t) => `<tr><th>${t.passed ? '✓' : '✗'} ${escapeXml(t.rule)}</th><td class="value">${t.actual ?? 'n/a'}</td><td>${escapeXml(t.reason ?? '')}</td></tr>`)
+        .join('')}</table>`
+    : '';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Swarmcast loadtest: ${escapeXml(result.scenario)}</title><style>${STYLE}</style></head>
 <body>
 <h1>Swarmcast loadtest: ${escapeXml(result.scenario)}</h1>
 <p class="sub">${escapeXml(result.startedAt)} · ${result.durationSec} s · ${escapeXml(result.targets.join(', '))}${
     result.stoppedEarly ? ` · <span class="partial">partial: ${escapeXml(result.stoppedEarly)}</span>` : ''}</p>
-<table>${rows}</table>
+${verdict}<table>${rows}</table>
 <div class="charts">${result.charts.map(renderChart).join('\n')}</div>
 <h2>Parameters</h2>
 <pre>${escapeXml(JSON.stringify(result.parameters, null, 2))}</pre>
