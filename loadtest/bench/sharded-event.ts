@@ -37,7 +37,7 @@ const segmentCounts = async (origin: string) => {
 };
 const metric = (result: LoadtestResult, name: string) => result.metrics.find((m) => m.name === name && m.tags === undefined)?.value ?? NaN;
 
-process.stdout.write(`| run | viewers: merged (Σ shards) | fetches / segment: merged · origin's count | offload %: merged · from the origin's bytes | late segments: merged (Σ shards) | shards' starts spread, s |\n|---|---|---|---|---|---|\n`);
+process.stdout.write(`| run | viewers: merged (Σ shards) | fetches / segment: merged · origin's count | offload %: merged · 1 − origin bytes ÷ bytes played | late segments: merged (Σ shards) | shards' starts spread, s |\n|---|---|---|---|---|---|\n`);
 for (let run = 1; run <= Number(values.runs); run++) {
   const [tracker, origin] = await Promise.all([startTracker(), startOrigin()]);
   const network = await TestNetwork.create();
@@ -62,9 +62,9 @@ for (let run = 1; run <= Number(values.runs); run++) {
     const parts = outs.map(readResult);
     const sum = (name: string) => parts.reduce((all, part) => all + metric(part, name), 0);
     const watched = (merged.details['renditions'] as Array<{ segmentsWatched: number }>).reduce((all, r) => all + r.segmentsWatched, 0);
-    const totals = merged.details['totals'] as { httpBytes: number; p2pBytes: number };
-    // Offload from the origin's side: the bytes it sent, of every segment byte the viewers took.
-    const originOffload = 100 * (1 - (after.bytes - before.bytes) / (totals.httpBytes + totals.p2pBytes));
+    const totals = merged.details['totals'] as { segmentBytes: number };
+    // Offload from the origin's side: 1 − the segment bytes it sent ÷ the bytes of the segments the viewers played.
+    const originOffload = 100 * (1 - (after.bytes - before.bytes) / totals.segmentBytes);
     const starts = (merged.details['viewers'] as Array<{ viewer: string; joinedAtSec: number }>).map((v) => v.joinedAtSec - ((Number(v.viewer.slice(7)) - 1) * Number(values.ramp)) / Number(values.viewers));
     process.stdout.write(
       `| ${run} | ${metric(merged, 'viewers')} (${sum('viewers')}) | ${round(metric(merged, 'fetches_per_segment'), 2)} · ${round((after.requests - before.requests) / watched, 2)} | ` +

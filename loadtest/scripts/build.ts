@@ -4,17 +4,21 @@
  * - `cli.js`, which bin/swarmcast-loadtest.mjs runs where there are no sources;
  * - `load-peer.js`, a tracker load process the CLI forks;
  * - `viewer.js`, a virtual viewer, bundled exactly as the sources bundle it at run time
- *   (src/viewer/viewer-bundle.ts): the patched p2p-media-loader-core inside.
+ *   (src/viewer/viewer-bundle.ts): the patched p2p-media-loader-core inside;
+ * - `swarmcast.min.js`, the player SDK's `<script>` bundle that `event --browsers` pages play,
+ *   built from the SDK's sources first (`npm run build -w player-sdk`), so it is never a stale one.
  * The workspace packages (`@swarmcast/*`, never published) are bundled in. Every other package
  * stays an import, to be installed with this one: the build fails unless each is among
  * package.json's `dependencies`, and unless each dependency is still imported.
  */
-import { readFile, rm, stat } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { copyFile, readFile, rm, stat } from 'node:fs/promises';
 import { builtinModules } from 'node:module';
 import { dirname, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type Metafile, type Plugin } from 'esbuild';
 import { PROCESS_ENTRIES } from '../src/process-entries.ts';
+import { SDK_BUNDLE, sdkBundlePath } from '../src/viewer/browser-page.ts';
 import { VIEWER_BUILD } from '../src/viewer/viewer-bundle.ts';
 
 const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -84,9 +88,17 @@ async function buildLoadtest(): Promise<void> {
   const viewerCode = await readFile(resolve(dist, 'viewer.js'), 'utf8');
   if (!viewerCode.includes('playbackUpdatedAt')) problems.push('dist/viewer.js holds p2p-media-loader-core without patches/p2p-media-loader-core+2.3.1.patch: run `npm install` (or `npx patch-package`) at the root');
   if (problems.length > 0) throw new Error(`loadtest build:\n  ${problems.join('\n  ')}`);
+  await copySdkBundle();
+}
+
+async function copySdkBundle(): Promise<void> {
+  // Its output on stderr, as ours: `npm pack --json` keeps stdout for its JSON.
+  const sdk = spawnSync('npm', ['run', 'build', '-w', '@swarmcast/player-sdk'], { cwd: resolve(packageDir, '..'), stdio: ['ignore', 2, 2] });
+  if (sdk.status !== 0) throw new Error(`loadtest build: the player SDK's build (npm run build -w player-sdk) failed (${sdk.error?.message ?? `exit ${sdk.status}`})`);
+  await copyFile(sdkBundlePath(), resolve(dist, SDK_BUNDLE));
 }
 
 await buildLoadtest();
-const sizes = await Promise.all(Object.keys(PROCESS_ENTRIES).map(async (name) => `dist/${name}.js ${Math.round((await stat(resolve(dist, `${name}.js`))).size / 1024)} KiB`));
+const sizes = await Promise.all([...Object.keys(PROCESS_ENTRIES), SDK_BUNDLE.replace(/\.js$/, '')].map(async (name) => `dist/${name}.js ${Math.round((await stat(resolve(dist, `${name}.js`))).size / 1024)} KiB`));
 // On stderr: `npm pack --json` prints its JSON on stdout, after this script's output.
 console.error(`loadtest built: ${sizes.join(', ')}`);

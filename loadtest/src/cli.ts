@@ -2,6 +2,7 @@
 // deployment (by default the local stack of `npm start`).
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
+import { chromiumMissing } from '@swarmcast/chromium';
 import { defaultOptions as playerDefaults } from '@swarmcast/player-sdk/policy';
 import { abrMix, fraction, instant, integer, ladder, msRange, nonNegative, oneOf, rate, seconds, shard, threshold, url, urlList } from './cli-options.ts';
 import { CONNECT_MS } from './simulate/cell-simulation.ts';
@@ -19,6 +20,7 @@ import { round } from './samples.ts';
 import { runOriginScenario } from './scenarios/origin-scenario.ts';
 import { runTrackerScenario, trackerStatsUrl } from './scenarios/tracker-scenario.ts';
 import { runSimulation } from './simulate/run-simulation.ts';
+import { sdkBundlePath } from './viewer/browser-page.ts';
 
 const DEFAULT_ORIGIN = 'http://localhost:8080';
 const DEFAULT_TRACKER = 'ws://localhost:8000';
@@ -47,6 +49,22 @@ function withCommonOptions(command: Command): Command {
 function checkDuration(options: { duration: number; maxDuration: number; ramp?: number }): void {
   if (options.duration > options.maxDuration) throw new UsageError(`--duration ${options.duration} exceeds --max-duration ${options.maxDuration}`);
   if (options.ramp !== undefined && options.ramp > options.duration) throw new UsageError(`--ramp ${options.ramp} exceeds --duration ${options.duration}`);
+}
+
+/** What `--browsers` needs on this machine, checked before anything starts. */
+async function checkBrowsers(): Promise<void> {
+  const missing = chromiumMissing();
+  if (missing) throw new UsageError(`--browsers needs Chromium: ${missing}`);
+  try {
+    await import('playwright-core');
+  } catch (error) {
+    throw new UsageError(`--browsers drives Chromium with playwright-core, which does not load: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  try {
+    sdkBundlePath();
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
 }
 
 function exitWith(code: number): void {
@@ -132,13 +150,16 @@ withCommonOptions(program.command('event')
   .addOption(new Option('--downlink <rate>', 'every viewer\'s downlink, e.g. 20mbit (own hosts)').argParser(rate))
   .addOption(new Option('--unreachable <fraction>', 'share of viewers that cannot make WebRTC connections (symmetric NAT, no TURN): their UDP and traffic to other viewers is dropped; they play over HTTP').argParser(fraction).default(0))
   .addOption(new Option('--cellular <fraction>', 'share of viewers on cellular connections: they take segments from peers and upload nothing (the player\'s upload policy on cellular)').argParser(fraction).default(0))
+  .addOption(new Option('--browsers <k>', 'k of the viewers are real Chromium pages (CHROMIUM_PATH, default /usr/bin/chromium, driven by playwright-core) playing the player SDK\'s own bundle, spread evenly over the audience; the report gives every figure by kind of viewer').argParser(integer(0, 200)).default(0))
   .addOption(new Option('--churn <per-minute>', 'viewers per minute that leave (killed, no goodbye) after the ramp, each replaced by a newcomer').argParser(nonNegative(600)).default(0))
   .addOption(new Option('--compare <baseline>', 'http-only: run the same audience again with P2P off and report both, from the origin\'s counters').argParser(oneOf('http-only')))
   .addOption(new Option('--seed <n>', 'seed of the audience\'s draws (links, who leaves), for repeatable runs').argParser(integer(0, 2 ** 31)).default(1))
   .addOption(new Option('--shard <i/n>', 'run shard i (from 0) of n load generators: the viewers n, n + k·… of the audience the other options describe, and their churn; `merge` reports the shards as one run').argParser(shard))
   .addOption(new Option('--start-at <time>', 'ISO 8601 time at which the audience starts, the same for every shard (a shard up after it refuses to run)').argParser(instant)))
-  .action(async (options: CommonOptions & { shard?: { index: number; count: number }; startAt?: number; src?: string; origin: string; tracker?: string[]; stream: string; rendition?: string; renditions?: 'all'; viewers: number; duration: number; ramp: number; liveLatency: number; httpFallbackBuffer: number; policy: 'peer-first' | 'library-default'; coordination: 'on' | 'off'; p2p: boolean; network: NetworkName; uplink?: number; downlink?: number; unreachable: number; cellular: number; churn: number; compare?: 'http-only'; seed: number }) => {
+  .action(async (options: CommonOptions & { shard?: { index: number; count: number }; startAt?: number; src?: string; origin: string; tracker?: string[]; stream: string; rendition?: string; renditions?: 'all'; viewers: number; duration: number; ramp: number; liveLatency: number; httpFallbackBuffer: number; policy: 'peer-first' | 'library-default'; coordination: 'on' | 'off'; p2p: boolean; network: NetworkName; uplink?: number; downlink?: number; unreachable: number; cellular: number; browsers: number; churn: number; compare?: 'http-only'; seed: number }) => {
     checkDuration(options);
+    if (options.browsers > options.viewers) throw new UsageError(`--browsers ${options.browsers} exceeds --viewers ${options.viewers}: the browsers are part of the audience`);
+    if (options.browsers > 0) await checkBrowsers();
     if (options.unreachable + options.cellular > 1) throw new UsageError(`--unreachable ${options.unreachable} and --cellular ${options.cellular} are shares of one audience: together at most 1`);
     if (options.httpFallbackBuffer >= options.liveLatency) throw new UsageError(`--http-fallback-buffer ${options.httpFallbackBuffer} must be lower than --live-latency ${options.liveLatency}`);
     if (options.compare && !options.p2p) throw new UsageError('--compare http-only needs a P2P run to compare: drop --no-p2p');
@@ -171,6 +192,7 @@ withCommonOptions(program.command('event')
       downlinkKbit: options.downlink,
       unreachable: options.unreachable,
       cellular: options.cellular,
+      browsers: options.browsers,
       churnPerMinute: options.churn,
       compare: options.compare ?? null,
       seed: options.seed,

@@ -24,12 +24,14 @@ function viewer(name: string, first: number, last: number, fetches: Array<[numbe
   return {
     name,
     rendition: '240p',
+    kind: 'virtual',
     link: null,
     unreachable: false,
     cellular: false,
     joinedAtSec: 0,
     leftAtSec: null,
     stats: { firstSequence: first, lastSequence: last, uploadedBytes: 0 } as LiveStats,
+    playerStats: null,
     fetches: fetches.map(([sequence, reason]) => ({ sequence, reason, atSec: sequence * 2 })),
     uplink: [],
     burstBytes: 0,
@@ -74,8 +76,8 @@ test('uplink use: mean and peak from the link counters, excess over cap × inter
 
 test('audience plan: repeatable draws, round-robin renditions, unreachable and cellular viewers spread evenly on different viewers', () => {
   const renditions = [{ variant: { name: '240p', bandwidth: 1, url: 'u1' }, streamIndex: 0 }, { variant: { name: '360p', bandwidth: 2, url: 'u2' }, streamIndex: 1 }];
-  const plan = planAudience(renditions, { network: 'residential', unreachable: 0.25, cellular: 0.25, seed: 7 });
-  const again = planAudience(renditions, { network: 'residential', unreachable: 0.25, cellular: 0.25, seed: 7 });
+  const plan = planAudience(renditions, { network: 'residential', unreachable: 0.25, cellular: 0.25, browsers: 0, viewers: 8, seed: 7 });
+  const again = planAudience(renditions, { network: 'residential', unreachable: 0.25, cellular: 0.25, browsers: 0, viewers: 8, seed: 7 });
   const members = Array.from({ length: 8 }, (_, n) => plan.member(n));
   assert.deepEqual(members, Array.from({ length: 8 }, (_, n) => again.member(n)));
   assert.deepEqual(members.map((m) => m.variant.name), ['240p', '360p', '240p', '360p', '240p', '360p', '240p', '360p']);
@@ -83,9 +85,9 @@ test('audience plan: repeatable draws, round-robin renditions, unreachable and c
   assert.equal(members.filter((m) => m.cellular).length, 2);
   assert.ok(members.every((m) => !(m.unreachable && m.cellular)), 'the two shares fall on different viewers');
   assert.ok(members.every((m) => m.link !== null && m.link.uplinkKbit > 0));
-  const fixed = planAudience(renditions, { network: 'lan', uplinkKbit: 2000, unreachable: 0, cellular: 0, seed: 1 }).member(0);
+  const fixed = planAudience(renditions, { network: 'lan', uplinkKbit: 2000, unreachable: 0, cellular: 0, browsers: 0, viewers: 1, seed: 1 }).member(0);
   assert.equal(fixed.link?.uplinkKbit, 2000);
-  assert.equal(planAudience(renditions, { network: 'lan', unreachable: 0, cellular: 0, seed: 1 }).member(0).link, null);
+  assert.equal(planAudience(renditions, { network: 'lan', unreachable: 0, cellular: 0, browsers: 0, viewers: 1, seed: 1 }).member(0).link, null);
 });
 
 test('fetches per segment after the ramp: responses in the window over segments published in it', () => {

@@ -53,8 +53,8 @@ describe('the packed package, installed in an empty folder', () => {
     if (scratch) rmSync(scratch, { recursive: true, force: true });
   });
 
-  test('the tarball holds the build, the launcher, README, LICENSE and the result schema; no sources, tests or benches', () => {
-    for (const file of ['package.json', 'README.md', 'LICENSE', 'bin/swarmcast-loadtest.mjs', 'dist/cli.js', 'dist/load-peer.js', 'dist/viewer.js']) {
+  test('the tarball holds the build (the player SDK\'s bundle for --browsers too), the launcher, README, LICENSE and the result schema; no sources, tests or benches', () => {
+    for (const file of ['package.json', 'README.md', 'LICENSE', 'bin/swarmcast-loadtest.mjs', 'dist/cli.js', 'dist/load-peer.js', 'dist/viewer.js', 'dist/swarmcast.min.js']) {
       assert.ok(tarballFiles.includes(file), `${file} missing from ${tarballFiles.join(', ')}`);
     }
     const schemaDir = join(PACKAGE_DIR, 'schema');
@@ -67,7 +67,7 @@ describe('the packed package, installed in an empty folder', () => {
     assert.equal((await succeed('npm', ['prefix'], folder)).trim(), folder);
     assert.deepEqual(readdirSync(join(folder, 'node_modules/@swarmcast')), ['loadtest']);
     for (const absent of ['tsx', 'esbuild', 'p2p-media-loader-core']) assert.ok(!existsSync(join(folder, 'node_modules', absent)), `${absent} was installed`);
-    for (const present of ['commander', 'ws', '@roamhq/wrtc']) assert.ok(existsSync(join(folder, 'node_modules', present)), `${present} was not installed`);
+    for (const present of ['commander', 'ws', '@roamhq/wrtc', 'playwright-core']) assert.ok(existsSync(join(folder, 'node_modules', present)), `${present} was not installed`);
   });
 
   test('`npx swarmcast-loadtest --help` lists the scenarios and `event --help` the options', async () => {

@@ -1,6 +1,7 @@
 // What one audience pass of the event scenario measured, reduced to what a broadcaster asks:
 // how many times the origin sent each segment, why, and what each viewer's link and playback did.
 // Plain functions of the recorded data, so they are tested without running viewers.
+import type { SwarmcastStats } from '@swarmcast/player-sdk/policy';
 import type { LinkShape } from '../network/profiles.ts';
 import { percentiles, round, sum } from '../samples.ts';
 import { FETCH_REASONS, type FetchReason } from '../viewer/fetch-reason.ts';
@@ -21,9 +22,14 @@ export interface CounterSample {
   uplinkBytes: number;
 }
 
+/** A virtual viewer (p2p-media-loader-core in Node) or a real Chromium page running the player SDK (`--browsers`). */
+export type ViewerKind = 'virtual' | 'browser';
+export const VIEWER_KINDS: readonly ViewerKind[] = ['virtual', 'browser'];
+
 export interface ViewerRecord {
   name: string;
   rendition: string;
+  kind: ViewerKind;
   link: LinkShape | null;
   unreachable: boolean;
   cellular: boolean;
@@ -32,6 +38,8 @@ export interface ViewerRecord {
   leftAtSec: number | null;
   /** Its final report, or the last periodic one of a viewer that was killed. */
   stats: LiveStats | undefined;
+  /** A browser's: the page's `player.stats()` that `stats` was made from, as the page returned it. */
+  playerStats: SwarmcastStats | null;
   fetches: RecordedFetch[];
   /** Read on the hub side of its link (test hosts only). */
   uplink: CounterSample[];

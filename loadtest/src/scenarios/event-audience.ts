@@ -11,9 +11,11 @@ import type { Progress } from '../progress.ts';
 import type { RunBudget } from '../run-budget.ts';
 import { round, sum } from '../samples.ts';
 import type { LiveStats } from '../viewer/live-playback.ts';
+import type { BrowserFleet } from '../viewer/browser-viewer.ts';
 import type { PeerEvent } from '../viewer/p2pml-viewer.ts';
-import { startPeer, type PeerProcess } from '../viewer/viewer-process.ts';
-import { offloadPercent, type ViewerRecord } from './event-analysis.ts';
+import type { ViewerEvents } from '../viewer/viewer-events.ts';
+import { startPeer } from '../viewer/viewer-process.ts';
+import { offloadPercent, type ViewerKind, type ViewerRecord } from './event-analysis.ts';
 
 /** Who watches: the same audience (renditions, links, reachability) in every pass of a run. */
 export interface AudiencePlan {
@@ -30,6 +32,8 @@ export interface AudienceMember {
   unreachable: boolean;
   /** Plays from peers and uploads nothing, as the player does on a cellular connection. */
   cellular: boolean;
+  /** A virtual viewer, or a real Chromium page running the player SDK. */
+  kind: ViewerKind;
 }
 
 export interface AudienceOptions {
@@ -41,6 +45,9 @@ export interface AudienceOptions {
   unreachable: number;
   /** Share of viewers on cellular connections (they never upload). */
   cellular: number;
+  /** Viewers of the audience (of `viewers`) that are real browsers. */
+  browsers: number;
+  viewers: number;
   /** Seed of the draws, so that two passes (and two runs) meet the same audience. */
   seed: number;
 }
@@ -60,7 +67,8 @@ export function seededRandom(seed: number): () => number {
 /**
  * Renditions go round-robin over the chosen ones; unreachable viewers are spread evenly (viewer n
  * is unreachable when ⌊(n+1)·f⌋ > ⌊n·f⌋), so any prefix of the audience holds its share of them;
- * cellular viewers likewise, counted from half a step on so the two shares fall on different viewers.
+ * cellular viewers likewise, counted from half a step on so the two shares fall on different viewers;
+ * browsers (`browsers` of the first `viewers`, exactly) from a quarter step on, apart from both.
  */
 export function planAudience(renditions: Array<{ variant: Variant; streamIndex: number }>, options: AudienceOptions): AudiencePlan {
   return {
@@ -78,6 +86,7 @@ export function planAudience(renditions: Array<{ variant: Variant; streamIndex: 
         link,
         unreachable: spreadEvenly(n, options.unreachable, 0),
         cellular: spreadEvenly(n, options.cellular, 0.5),
+        kind: spreadEvenly(n, options.browsers / options.viewers, 0.25) ? 'browser' : 'virtual',
       };
     },
   };
@@ -110,6 +119,8 @@ export interface PassOptions {
   p2p: boolean;
   /** Present when each viewer gets a host of its own. */
   network: TestNetwork | null;
+  /** Where browser viewers run and the page they open (its URL on this machine); null without browsers. */
+  pages: { fleet: BrowserFleet; url: string } | null;
   /** This process runs viewer n of the audience when n % count == index (and churn event k when k % count == index). */
   shard: Shard;
   /** Wall-clock ms at which the pass starts (the shards' agreed start); null: at once. */
@@ -168,7 +179,7 @@ const EMPTY_EGRESS: StreamEgress = { bytes: 0, kinds: {}, renditions: {} };
 type LiveStatsEvent = Extract<PeerEvent, { event: 'live-stats' }>;
 const isLiveStats = (event: PeerEvent): event is LiveStatsEvent => event.event === 'live-stats';
 
-function latestStats(viewer: PeerProcess): LiveStats | undefined {
+function latestStats(viewer: ViewerEvents): LiveStatsEvent | undefined {
   for (let i = viewer.events.length - 1; i >= 0; i--) {
     const event = viewer.events[i]!;
     if (isLiveStats(event)) return event;
@@ -177,7 +188,7 @@ function latestStats(viewer: PeerProcess): LiveStats | undefined {
 }
 
 /** Asks for a report now rather than taking the last periodic one. */
-async function finalStats(viewer: PeerProcess): Promise<LiveStats | undefined> {
+async function finalStats(viewer: ViewerEvents): Promise<LiveStatsEvent | undefined> {
   const seen = viewer.events.length;
   viewer.send({ cmd: 'stats' });
   return viewer.waitFor((event): event is LiveStatsEvent => isLiveStats(event) && viewer.events.length > seen, FINAL_STATS_TIMEOUT_MS)
@@ -196,14 +207,24 @@ export async function readEgress(origin: string, stream: string, signal?: AbortS
  * packager) is counted by what the viewers report of their own requests.
  */
 export async function egressSourceOf(origin: string, stream: string, signal: AbortSignal): Promise<EgressSource> {
-  try {
-    const response = await fetch(new URL('/stats', origin), { signal: AbortSignal.any([signal, AbortSignal.timeout(5000)]) });
-    const stats = (response.ok ? await response.json() : null) as Partial<OriginStats> | null;
-    return stats?.streams && typeof stats.streams === 'object' && `live/${stream}` in stats.streams ? 'origin-stats' : 'viewer-reports';
-  } catch {
-    return 'viewer-reports';
+  // An answer decides at once; no answer is tried again, since a loaded origin (or load generator)
+  // may be slow to answer, and a shard that counted otherwise than the others would be wrong.
+  let failure: unknown;
+  for (let attempt = 0; attempt < STATS_PROBES && !signal.aborted; attempt++) {
+    try {
+      const response = await fetch(new URL('/stats', origin), { signal: AbortSignal.any([signal, AbortSignal.timeout(STATS_PROBE_TIMEOUT_MS)]) });
+      const stats = (response.ok ? await response.json().catch(() => null) : null) as Partial<OriginStats> | null;
+      return stats?.streams && typeof stats.streams === 'object' && `live/${stream}` in stats.streams ? 'origin-stats' : 'viewer-reports';
+    } catch (error) {
+      failure = error;
+    }
   }
+  process.stderr.write(`${origin}/stats answered none of ${STATS_PROBES} tries (${failure instanceof Error ? failure.message : String(failure)}): counting origin fetches from the viewers' reports\n`);
+  return 'viewer-reports';
 }
+
+const STATS_PROBES = 3;
+const STATS_PROBE_TIMEOUT_MS = 10_000;
 
 /** The egress as the viewers report it: each origin request they sent (segments only) and the bytes they took over HTTP. */
 export function egressFromViewers(records: ViewerRecord[]): StreamEgress {
@@ -240,9 +261,54 @@ export function egressSince(start: StreamEgress, end: StreamEgress): StreamEgres
   };
 }
 
+/** A report into the record: the stats, and a browser's `player.stats()` they were made from. */
+function keepStats(record: ViewerRecord, report: LiveStatsEvent | undefined): void {
+  if (report === undefined) return;
+  const { player, ...stats } = report;
+  record.stats = stats;
+  if (player) record.playerStats = player;
+}
+
+/**
+ * Starts member's viewer: a virtual viewer's process, or a browser's page, playing its rendition
+ * with the same options either way. `attachNetwork` gives it a host of its own before it starts.
+ */
+async function startViewer(options: PassOptions, member: AudienceMember, attachNetwork: ((pid: number) => Promise<void>) | undefined): Promise<ViewerEvents> {
+  if (member.kind === 'browser') {
+    if (options.pages === null) throw new Error(`${member.name} is a browser, and the pass has no browsers`);
+    return options.pages.fleet.open(member.name, options.viewerUrl(options.pages.url), {
+      src: options.viewerUrl(options.masterUrl),
+      trackers: options.trackers.map(options.viewerUrl),
+      level: member.streamIndex,
+      liveLatency: options.liveLatency,
+      httpFallbackBuffer: options.httpFallbackBuffer,
+      policy: options.policy,
+      coordination: options.coordination,
+      p2p: options.p2p,
+      upload: !member.cellular,
+      rtcConfig: { iceServers: [] },
+      statsIntervalMs: playerDefaults.statsIntervalMs,
+    }, attachNetwork);
+  }
+  return startPeer(member.name, {
+    trackers: options.trackers.map(options.viewerUrl),
+    manifestUrl: options.viewerUrl(options.masterUrl),
+    live: {
+      playlistUrl: options.viewerUrl(member.variant.url),
+      streamIndex: member.streamIndex,
+      liveLatency: options.liveLatency,
+      httpFallbackBuffer: options.httpFallbackBuffer,
+      policy: options.policy,
+      coordination: options.coordination,
+      statsIntervalMs: playerDefaults.statsIntervalMs,
+    },
+    ...(options.p2p ? (member.cellular ? { core: { isP2PUploadDisabled: true } } : {}) : { core: { isP2PDisabled: true } }),
+  }, { timeoutMs: VIEWER_START_TIMEOUT_MS, ...(attachNetwork ? { attachNetwork } : {}) });
+}
+
 interface Watching {
   member: AudienceMember;
-  process: PeerProcess;
+  process: ViewerEvents;
   host: TestHost | null;
   record: ViewerRecord;
   /** How many of the process's events were copied into the record. */
@@ -270,29 +336,16 @@ export async function runAudiencePass(options: PassOptions, plan: AudiencePlan, 
 
   const join = (n: number) => {
     const member = plan.member(n);
-    const record: ViewerRecord = { name: member.name, rendition: member.variant.name, link: member.link, unreachable: member.unreachable, cellular: member.cellular, joinedAtSec: round(elapsedSec(), 2), leftAtSec: null, stats: undefined, fetches: [], uplink: [], burstBytes: 0 };
+    const record: ViewerRecord = { name: member.name, rendition: member.variant.name, kind: member.kind, link: member.link, unreachable: member.unreachable, cellular: member.cellular, joinedAtSec: round(elapsedSec(), 2), leftAtSec: null, stats: undefined, playerStats: null, fetches: [], uplink: [], burstBytes: 0 };
     let host: TestHost | null = null;
     const network = options.network;
-    starting.push(startPeer(member.name, {
-      trackers: options.trackers.map(options.viewerUrl),
-      manifestUrl: options.viewerUrl(options.masterUrl),
-      live: {
-        playlistUrl: options.viewerUrl(member.variant.url),
-        streamIndex: member.streamIndex,
-        liveLatency: options.liveLatency,
-        httpFallbackBuffer: options.httpFallbackBuffer,
-        policy: options.policy,
-        coordination: options.coordination,
-        statsIntervalMs: playerDefaults.statsIntervalMs,
-      },
-      ...(options.p2p ? (member.cellular ? { core: { isP2PUploadDisabled: true } } : {}) : { core: { isP2PDisabled: true } }),
-    }, {
-      timeoutMs: VIEWER_START_TIMEOUT_MS,
-      ...(network ? { attachNetwork: async (pid: number) => {
-        host = await network.attach(pid, { shape: member.link, unreachable: member.unreachable });
-        record.burstBytes = host.burstBytes;
-      } } : {}),
-    }).then(
+    const attachNetwork = network
+      ? async (pid: number) => {
+          host = await network.attach(pid, { shape: member.link, unreachable: member.unreachable });
+          record.burstBytes = host.burstBytes;
+        }
+      : undefined;
+    starting.push(startViewer(options, member, attachNetwork).then(
       (process) => {
         if (budget.stopped) {
           void process.close();
@@ -318,7 +371,7 @@ export async function runAudiencePass(options: PassOptions, plan: AudiencePlan, 
   const sample = async () => {
     await Promise.all([...watching].map(async (viewer) => {
       drain(viewer);
-      viewer.record.stats = latestStats(viewer.process) ?? viewer.record.stats;
+      keepStats(viewer.record, latestStats(viewer.process));
       if (viewer.host) {
         const readStartSec = elapsedSec();
         const { uplinkBytes } = await viewer.host.counters();
@@ -331,7 +384,7 @@ export async function runAudiencePass(options: PassOptions, plan: AudiencePlan, 
     watching.delete(viewer);
     await viewer.process.kill();
     drain(viewer);
-    viewer.record.stats = latestStats(viewer.process) ?? viewer.record.stats;
+    keepStats(viewer.record, latestStats(viewer.process));
     viewer.record.leftAtSec = round(elapsedSec(), 2);
     left++;
   };
@@ -383,7 +436,7 @@ export async function runAudiencePass(options: PassOptions, plan: AudiencePlan, 
     await Promise.all(starting);
     await sample();
     await Promise.all([...watching].map(async (viewer) => {
-      viewer.record.stats = (await finalStats(viewer.process)) ?? viewer.record.stats;
+      keepStats(viewer.record, await finalStats(viewer.process));
       drain(viewer);
     }));
   } finally {

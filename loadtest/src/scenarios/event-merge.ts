@@ -19,17 +19,19 @@ const VIEWER_FIELDS = ['viewers', 'consumedBytes', 'httpBytes', 'p2pBytes', 'pee
 
 /**
  * Each second any shard sampled, with every shard's latest tick up to then (their clocks share the
- * agreed start). Origin fields are the origin's own reading when it has /stats (the highest), or
- * each shard's viewers' reports (a sum).
+ * agreed start). Origin fields are the origin's own reading when a shard read its /stats (the
+ * highest of those), or else each shard's viewers' reports (a sum).
  */
-function mergeTicks(shards: Tick[][], originFromStats: boolean): Tick[] {
-  const seconds = [...new Set(shards.flatMap((ticks) => ticks.map((tick) => Math.round(tick.second))))].sort((a, b) => a - b);
+function mergeTicks(passes: PassResult[], originFromStats: boolean): Tick[] {
+  const seconds = [...new Set(passes.flatMap((pass) => pass.ticks.map((tick) => Math.round(tick.second))))].sort((a, b) => a - b);
   return seconds.map((second) => {
-    const latest = shards.flatMap((ticks) => ticks.filter((tick) => Math.round(tick.second) <= second).slice(-1));
     const tick: Tick = { second, viewers: 0, originSegmentBytes: 0, originSegmentRequests: 0, consumedBytes: 0, httpBytes: 0, p2pBytes: 0, peers: 0, lateSegments: 0 };
-    for (const shard of latest) {
-      for (const field of VIEWER_FIELDS) tick[field] += shard[field];
-      for (const field of ORIGIN_FIELDS) tick[field] = originFromStats ? Math.max(tick[field], shard[field]) : tick[field] + shard[field];
+    for (const pass of passes) {
+      const latest = pass.ticks.filter((t) => Math.round(t.second) <= second).at(-1);
+      if (!latest) continue;
+      for (const field of VIEWER_FIELDS) tick[field] += latest[field];
+      if (!originFromStats) for (const field of ORIGIN_FIELDS) tick[field] += latest[field];
+      else if (pass.egressFrom === 'origin-stats') for (const field of ORIGIN_FIELDS) tick[field] = Math.max(tick[field], latest[field]);
     }
     return tick;
   });
@@ -38,14 +40,15 @@ function mergeTicks(shards: Tick[][], originFromStats: boolean): Tick[] {
 /** One pass of the whole audience from its shards' passes. */
 export function mergePasses(passes: PassResult[]): PassResult {
   const records = passes.flatMap((pass) => pass.records).sort((a, b) => a.joinedAtSec - b.joinedAtSec);
-  const { egressFrom } = passes[0]!;
-  const fromStats = egressFrom === 'origin-stats';
+  // One shard that read the origin's counters has the stream's (another may have failed to reach /stats).
+  const readers = passes.filter((pass) => pass.egressFrom === 'origin-stats');
+  const fromStats = readers.length > 0;
   return {
     records,
     // The origin's counters only grow: the largest reading is the one taken last, after every shard's viewers.
-    egress: fromStats ? passes.map((pass) => pass.egress).reduce((last, egress) => (egress.bytes > last.bytes ? egress : last)) : egressFromViewers(records),
-    egressFrom,
-    ticks: mergeTicks(passes.map((pass) => pass.ticks), fromStats),
+    egress: fromStats ? readers.map((pass) => pass.egress).reduce((last, egress) => (egress.bytes > last.bytes ? egress : last)) : egressFromViewers(records),
+    egressFrom: fromStats ? 'origin-stats' : 'viewer-reports',
+    ticks: mergeTicks(passes, fromStats),
     failedToStart: passes.flatMap((pass) => pass.failedToStart),
     left: passes.reduce((total, pass) => total + pass.left, 0),
     joined: passes.reduce((total, pass) => total + pass.joined, 0),

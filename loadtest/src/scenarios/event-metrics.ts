@@ -4,7 +4,7 @@
 import { metric, type Metric } from '../result.ts';
 import { percentiles, sum } from '../samples.ts';
 import { FETCH_REASONS } from '../viewer/fetch-reason.ts';
-import { offloadPercent, overallFetchesPerSegment, reachableFetchesPerSegment, type RenditionAnalysis } from './event-analysis.ts';
+import { offloadPercent, overallFetchesPerSegment, reachableFetchesPerSegment, type RenditionAnalysis, type ViewerKind } from './event-analysis.ts';
 
 /** What one audience pass gave, as the metrics need it. */
 export interface PassFigures {
@@ -33,6 +33,8 @@ export interface EventMetricInputs {
   baselineBytes: number;
   /** Median and max of the viewers' mean uplink ÷ their cap, 0–1 (shaped links only). */
   uplinkUse?: { p50: number; max: number };
+  /** The main pass's figures of each kind of viewer, when some were browsers (`--browsers`): metrics tagged `kind`. */
+  byKind?: Array<{ kind: ViewerKind; figures: PassFigures }>;
 }
 
 type Push = (...args: Parameters<typeof metric>) => void;
@@ -82,6 +84,21 @@ function passMetrics(push: Push, pass: PassFigures, prefix: string): void {
   push('live_latency_p50', latency.p50, 's', 'live edge − playhead at the end, median over the viewers');
 }
 
+/** One kind of viewer's part of the main pass; its origin requests are what its viewers reported. */
+function kindMetrics(push: Push, pass: PassFigures, kind: ViewerKind): void {
+  const tags = { kind };
+  const startup = percentiles(pass.startupSec);
+  push('viewers', pass.viewers, 'count', 'viewers of this kind that played', tags);
+  push('offload', offloadPercent(pass.totals) / 100, 'ratio', 'segment bytes these viewers got from peers ÷ all segment bytes they downloaded', tags);
+  push('startup_p50', startup.p50, 's', "from a viewer's start to its first segment playing, median over these viewers", tags);
+  push('startup_p95', startup.p95, 's', "from a viewer's start to its first segment playing, 95th percentile over these viewers", tags);
+  push('late_segments', pass.totals.lateSegments, 'count', 'segments not loaded when the playhead reached them (a browser: its stalls)', tags);
+  push('stall_ratio', pass.viewers > 0 && pass.windowSec > 0 ? pass.totals.stallSec / (pass.viewers * pass.windowSec) : 0, 'ratio', "these viewers' stall time ÷ their viewing time", tags);
+  push('fetches_per_segment', overallFetchesPerSegment(pass.renditions), 'fetches/segment', 'origin segment requests these viewers reported ÷ distinct segments they watched', tags);
+  push('segments_loaded', pass.totals.segmentsLoaded, 'count', 'segments these viewers loaded', tags);
+  push('first_peer_connection_p50', percentiles(pass.connectSec).p50, 's', "from a viewer's start to its first peer connection, median over these viewers", tags);
+}
+
 export function eventMetrics(inputs: EventMetricInputs): Metric[] {
   const { metrics, push } = collector();
   passMetrics(push, inputs.main, '');
@@ -92,6 +109,7 @@ export function eventMetrics(inputs: EventMetricInputs): Metric[] {
     push('uplink_use_p50', inputs.uplinkUse.p50, 'ratio', "median over the viewers of their mean uplink rate ÷ their link's cap");
     push('uplink_use_max', inputs.uplinkUse.max, 'ratio', "highest over the viewers of their mean uplink rate ÷ their link's cap");
   }
+  for (const { kind, figures } of inputs.byKind ?? []) kindMetrics(push, figures, kind);
   if (inputs.control) passMetrics(push, inputs.control, 'http_only_');
   return metrics;
 }

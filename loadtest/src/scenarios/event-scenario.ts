@@ -13,9 +13,11 @@ import type { Chart, Figure, ScenarioOutcome } from '../result.ts';
 import type { RunBudget } from '../run-budget.ts';
 import { percentiles, round, sum } from '../samples.ts';
 import { FETCH_REASONS } from '../viewer/fetch-reason.ts';
+import { BrowserFleet } from '../viewer/browser-viewer.ts';
+import { startPageServer, type PageServer } from '../viewer/browser-page.ts';
 import type { LiveStats } from '../viewer/live-playback.ts';
-import { analyseRendition, connectTimesSec, describeReasons, fetchesPerSegmentAfter, offloadPercent, overallFetchesPerSegment, uplinkUse, type RenditionAnalysis } from './event-analysis.ts';
-import { egressSourceOf, planAudience, runAudiencePass, type PassOptions, type PassResult, type Shard } from './event-audience.ts';
+import { analyseRendition, connectTimesSec, describeReasons, fetchesPerSegmentAfter, offloadPercent, overallFetchesPerSegment, uplinkUse, VIEWER_KINDS, type RenditionAnalysis, type ViewerKind } from './event-analysis.ts';
+import { egressFromViewers, egressSourceOf, planAudience, runAudiencePass, type PassOptions, type PassResult, type Shard } from './event-audience.ts';
 import { eventMetrics, type PassFigures } from './event-metrics.ts';
 
 export interface EventScenarioOptions {
@@ -40,6 +42,8 @@ export interface EventScenarioOptions {
   downlinkKbit?: number;
   unreachable: number;
   cellular: number;
+  /** Viewers of the audience that are real Chromium pages running the player SDK's bundle (`--browsers`). */
+  browsers: number;
   churnPerMinute: number;
   compare: 'http-only' | null;
   seed: number;
@@ -77,6 +81,20 @@ interface PassSummary {
   connect: ReturnType<typeof percentiles>;
   latency: ReturnType<typeof percentiles>;
 }
+
+/**
+ * The part of a pass one kind of viewer made, its origin requests counted from its own reports
+ * (the origin's counters are everyone's). Recordings made before `--browsers` have no kind: virtual.
+ */
+function summariseKind(pass: PassResult, kind: ViewerKind): PassSummary {
+  const records = pass.records.filter((record) => (record.kind ?? 'virtual') === kind);
+  return summarise({ ...pass, records, egress: egressFromViewers(records), egressFrom: 'viewer-reports' });
+}
+
+const KIND_NAMES: Record<ViewerKind, string> = {
+  virtual: 'virtual viewers (p2p-media-loader-core in Node)',
+  browser: "real Chromium pages playing the player SDK's bundle (figures from their player.stats())",
+};
 
 function summarise(pass: PassResult): PassSummary {
   const byRendition = new Map<string, PassResult['records']>();
@@ -125,26 +143,37 @@ export async function runEventScenario(options: EventScenarioOptions, budget: Ru
   const firstVariant = variants[chosen[0]!]!;
   const { targetDuration } = parseMediaPlaylist(await fetchText(firstVariant.url, budget.signal), firstVariant.url);
 
-  const network = needsTestHosts(options) ? await TestNetwork.create() : null;
+  let pageServer: PageServer | null = null;
+  let fleet: BrowserFleet | null = null;
+  let network: TestNetwork | null = null;
   try {
+    if (options.browsers > 0) {
+      fleet = await BrowserFleet.create();
+      pageServer = await startPageServer();
+    }
+    const pages = fleet && pageServer ? { fleet, url: `http://127.0.0.1:${pageServer.port}/` } : null;
+    network = needsTestHosts(options) ? await TestNetwork.create() : null;
     let viewerUrl = (url: string) => url;
     if (network) {
+      const gateway = network.gateway;
       const ports = [options.origin, ...options.trackers].map((target) => Number(new URL(target).port || (target.startsWith('https') || target.startsWith('wss') ? 443 : 80)));
-      await network.exposeLoopbackPorts([...new Set(ports)]);
+      await network.exposeLoopbackPorts([...new Set([...ports, ...(pageServer ? [pageServer.port] : [])])]);
       // Viewers on their own hosts reach this namespace's loopback servers through the bridge.
       viewerUrl = (url: string) => {
         const parsed = new URL(url);
-        parsed.hostname = network.gateway;
+        parsed.hostname = gateway;
         return parsed.href;
       };
     }
-    const passOptions: PassOptions = { ...options, masterUrl, viewerUrl, network, egressFrom };
+    const passOptions: PassOptions = { ...options, masterUrl, viewerUrl, network, egressFrom, pages };
     const passes = [await runAudiencePass(passOptions, plan, budget, progress, options.p2p ? 'P2P' : 'HTTP only')];
     if (options.compare === 'http-only' && !budget.stopped) {
       passes.push(await runAudiencePass({ ...passOptions, p2p: false, startAtMs: null }, plan, budget, progress, 'HTTP-only control'));
     }
     return eventOutcome({ options, passes, renditionCount: variants.length, stream: { targetDuration, renditions: chosen.length } });
   } finally {
+    await fleet?.close();
+    await pageServer?.close();
     await network?.close();
   }
 }
@@ -178,10 +207,18 @@ function reportOf(options: EventScenarioOptions, passes: PassSummary[], renditio
     : 'network lan (loopback, unshaped)';
   const churn = options.churnPerMinute > 0 ? `; churn ${options.churnPerMinute}/min: ${pass.left} left, ${pass.newcomers} joined` : '';
 
+  // Without browsers every viewer is virtual, and the report is the one it always was.
+  const kinds = options.browsers > 0 ? VIEWER_KINDS.map((kind) => ({ kind, summary: summariseKind(pass, kind) })) : [];
   const figures: Figure[] = [
-    { label: 'viewers', value: pass.records.length, meaning: `virtual viewers that played (of ${pass.joined} started; ${pass.failedToStart.length} failed to start), ${renditionNames} (of ${renditionCount}), joined over ${options.rampSec} s, ${where}${churn}, policy ${options.p2p ? `${options.policy}${options.policy === 'peer-first' ? `, coordination ${options.coordination ? 'on' : 'off'}` : ''}` : 'HTTP only (--no-p2p)'}` },
+    { label: 'viewers', value: pass.records.length, meaning: `${kinds.length > 0 ? `viewers that played, ${pass.records.filter((r) => r.kind === 'browser').length} of them real Chromium pages` : 'virtual viewers that played'} (of ${pass.joined} started; ${pass.failedToStart.length} failed to start), ${renditionNames} (of ${renditionCount}), joined over ${options.rampSec} s, ${where}${churn}, policy ${options.p2p ? `${options.policy}${options.policy === 'peer-first' ? `, coordination ${options.coordination ? 'on' : 'off'}` : ''}` : 'HTTP only (--no-p2p)'}` },
     { label: 'offload', value: round(offloadPercent(totals)), unit: '%', meaning: 'segment bytes the viewers got from peers, of all segment bytes they downloaded' },
     { label: 'offload per viewer', value: `${round(spread.min, 0)} / ${round(spread.p50, 0)} / ${round(spread.max, 0)}`, unit: '%', meaning: 'min / median / max over the viewers' },
+    ...kinds.map(({ kind, summary }): Figure => ({
+      label: `offload, ${kind} viewers`,
+      value: round(offloadPercent(summary.totals)),
+      unit: '%',
+      meaning: `the ${summary.pass.records.length} ${KIND_NAMES[kind]}: startup p50 ${round(summary.startup.p50)} s (p95 ${round(summary.startup.p95)} s), ${summary.totals.lateSegments} late segments, ${summary.totals.segmentsLoaded} segments loaded, ${round(overallFetchesPerSegment(summary.renditions), 2)} origin fetches per segment they watched (their own reports)`,
+    })),
     { label: 'origin fetches per segment', value: round(overallFetchesPerSegment(main.renditions), 2), meaning: `${counted} ÷ distinct segments the viewers watched, per rendition: ${main.renditions.map((r) => `${r.rendition} ${round(r.fetchesPerSegment, 2)} (p50 ${r.perSegment.p50}, p95 ${r.perSegment.p95}, ${r.segmentsWatched} segments)`).join('; ')}. 1 is one copy of the stream` },
     {
       label: 'origin fetches per segment after the ramp',
@@ -224,8 +261,9 @@ function reportOf(options: EventScenarioOptions, passes: PassSummary[], renditio
     steadyFetchesPerSegment: steady,
     baselineBytes,
     ...(capped.length > 0 ? { uplinkUse: { p50: share.p50 / 100, max: share.max / 100 } } : {}),
+    byKind: kinds.map(({ kind, summary }) => ({ kind, figures: passFigures(summary) })),
   });
-  return { metrics, figures, charts: charts(main, uplinks, control), details: details(options, passes, uplinks, stream) };
+  return { metrics, figures, charts: [...charts(main, uplinks, control), ...kindCharts(kinds)], details: details(options, passes, uplinks, stream, kinds) };
 }
 
 function passFigures(summary: PassSummary): PassFigures {
@@ -252,7 +290,7 @@ function charts(main: PassSummary, uplinks: ReturnType<typeof uplinkUse>[], cont
     return [t.second, round((value(t) - (previous ? value(previous) : 0)) / Math.max(seconds, 0.001) / MB, 3)] as [number, number];
   });
   const timeline = main.renditions.flatMap((r) => r.timeline);
-  const labels = records.map((r) => r.name.replace('viewer-', ''));
+  const labels = records.map((r) => `${r.name.replace('viewer-', '')}${r.kind === 'browser' ? ' (browser)' : ''}`);
   return [
     {
       title: 'Origin fetches per segment, by reason (x: when the segment was first fetched)',
@@ -280,7 +318,25 @@ function charts(main: PassSummary, uplinks: ReturnType<typeof uplinkUse>[], cont
   ];
 }
 
-function details(options: EventScenarioOptions, passes: PassSummary[], uplinks: ReturnType<typeof uplinkUse>[], stream: { targetDuration: number; renditions: number }): Record<string, unknown> {
+function kindCharts(kinds: Array<{ kind: ViewerKind; summary: PassSummary }>): Chart[] {
+  if (kinds.length === 0) return [];
+  const labels = kinds.map(({ kind }) => kind);
+  return [
+    { title: 'Offload by kind of viewer', unit: '%', kind: 'bar', labels, series: [{ name: 'offload', points: kinds.map(({ summary }, i) => [i, round(offloadPercent(summary.totals))]) }] },
+    {
+      title: 'Startup by kind of viewer',
+      unit: 's',
+      kind: 'bar',
+      labels,
+      series: [
+        { name: 'p50', points: kinds.map(({ summary }, i) => [i, round(summary.startup.p50)]) },
+        { name: 'p95', points: kinds.map(({ summary }, i) => [i, round(summary.startup.p95)]) },
+      ],
+    },
+  ];
+}
+
+function details(options: EventScenarioOptions, passes: PassSummary[], uplinks: ReturnType<typeof uplinkUse>[], stream: { targetDuration: number; renditions: number }, kinds: Array<{ kind: ViewerKind; summary: PassSummary }>): Record<string, unknown> {
   const passDetails = (summary: PassSummary, withUplinks: boolean) => ({
     renditions: summary.renditions.map(({ timeline, ...rest }) => ({ ...rest, fetchesPerSegment: round(rest.fetchesPerSegment, 3), timeline })),
     originEgress: summary.pass.egress,
@@ -294,6 +350,7 @@ function details(options: EventScenarioOptions, passes: PassSummary[], uplinks: 
     viewers: summary.pass.records.map((record, i) => ({
       viewer: record.name,
       rendition: record.rendition,
+      kind: record.kind ?? 'virtual',
       link: record.link,
       unreachable: record.unreachable,
       cellular: record.cellular,
@@ -302,6 +359,7 @@ function details(options: EventScenarioOptions, passes: PassSummary[], uplinks: 
       offloadPercent: round(record.stats ? offloadPercent(record.stats) : 0),
       ...(withUplinks ? { uplink: { ...uplinks[i], burstBytes: record.burstBytes } } : {}),
       ...record.stats,
+      ...(record.playerStats ? { playerStats: record.playerStats } : {}),
     })),
     timeline: summary.pass.ticks,
   });
@@ -310,6 +368,19 @@ function details(options: EventScenarioOptions, passes: PassSummary[], uplinks: 
     stream: { segmentSec: stream.targetDuration, renditions: stream.renditions },
     fetchReasons: 'startup: before playback began; peer-failed: a peer started the segment and HTTP finished it; no-peers: no peer connected; seed: beyond the HTTP window (p2p-media-loader\'s random loader); deadline: the HTTP window reached it before a peer delivered',
     ...passDetails(passes[0]!, true),
+    ...(kinds.length > 0
+      ? {
+          byKind: Object.fromEntries(kinds.map(({ kind, summary }) => [kind, {
+            viewers: summary.pass.records.length,
+            offloadPercent: round(offloadPercent(summary.totals)),
+            fetchesPerSegment: round(overallFetchesPerSegment(summary.renditions), 3),
+            totals: summary.totals,
+            startupSec: summary.startup,
+            connectSec: summary.connect,
+            latencySec: summary.latency,
+          }])),
+        }
+      : {}),
     ...(passes[1] ? { httpOnlyControl: passDetails(passes[1], false) } : {}),
   };
 }

@@ -13,7 +13,7 @@
 import { createHash } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import type { CoreConfig, DownloadSource, Segment } from 'p2p-media-loader-core';
-import { defaultSwarmId, initialCoreConfig, SeedingPlanner, swarmInfoHash } from '@swarmcast/player-sdk/policy';
+import { defaultSwarmId, initialCoreConfig, SeedingPlanner, swarmInfoHash, type SwarmcastStats } from '@swarmcast/player-sdk/policy';
 import { installBrowserGlobals } from './browser-globals.ts';
 import { LivePlayback, type LivePlaybackOptions, type LiveStats, type OriginFetch, type TransferCounters } from './live-playback.ts';
 
@@ -40,7 +40,8 @@ export type PeerEvent =
   | { event: 'tracker-error'; message: string }
   | { event: 'tracker-warning'; message: string }
   | { event: 'stats'; httpBytes: number; p2pBytes: number; uploadedBytes: number }
-  | ({ event: 'live-stats' } & LiveStats)
+  /** `player`: a browser viewer's `player.stats()` the rest was made from (browser-viewer.ts). */
+  | ({ event: 'live-stats'; player?: SwarmcastStats } & LiveStats)
   | ({ event: 'origin-fetch'; atMs: number } & OriginFetch)
   | { event: 'error'; message: string };
 

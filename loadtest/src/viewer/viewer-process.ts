@@ -4,25 +4,17 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { PeerCommand, PeerEvent, PeerOptions } from './p2pml-viewer.ts';
 import { viewerBundle } from './viewer-bundle.ts';
+import { ViewerEvents } from './viewer-events.ts';
 
-interface Waiter {
-  match: (event: PeerEvent) => boolean;
-  resolve: (event: PeerEvent) => void;
-}
-
-export class PeerProcess {
-  /** Every event reported so far, in order. */
-  readonly events: PeerEvent[] = [];
-  private readonly waiters = new Set<Waiter>();
-  private readonly exited: Promise<unknown>;
+export class PeerProcess extends ViewerEvents {
   private stderr = '';
 
   constructor(
-    readonly name: string,
+    name: string,
     private readonly child: ChildProcessWithoutNullStreams,
   ) {
     // 'close', not 'exit': by then every line the peer wrote has been read.
-    this.exited = new Promise((resolve) => child.once('close', resolve));
+    super(name, new Promise((resolve) => child.once('close', resolve)));
     const record = (error: Error) => {
       this.stderr += `${error.message}\n`;
     };
@@ -34,19 +26,10 @@ export class PeerProcess {
       this.stderr += chunk;
     });
     createInterface({ input: child.stdout }).on('line', (line) => {
-      let event: PeerEvent;
       try {
-        event = JSON.parse(line) as PeerEvent;
+        this.report(JSON.parse(line) as PeerEvent);
       } catch {
         this.stderr += `${line}\n`;
-        return;
-      }
-      this.events.push(event);
-      for (const waiter of this.waiters) {
-        if (waiter.match(event)) {
-          this.waiters.delete(waiter);
-          waiter.resolve(event);
-        }
       }
     });
   }
@@ -64,47 +47,19 @@ export class PeerProcess {
     this.child.stdin.write(`${JSON.stringify(command)}\n`);
   }
 
-  /** The first event (already reported or still to come) that matches, or a rejection naming what was seen. */
-  waitFor<E extends PeerEvent>(match: (event: PeerEvent) => event is E, timeoutMs: number): Promise<E>;
-  waitFor(match: (event: PeerEvent) => boolean, timeoutMs: number): Promise<PeerEvent>;
-  waitFor(match: (event: PeerEvent) => boolean, timeoutMs: number): Promise<PeerEvent> {
-    const seen = this.events.find(match);
-    if (seen !== undefined) return Promise.resolve(seen);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.waiters.delete(waiter);
-        reject(new Error(`${this.name}: no matching event within ${timeoutMs} ms; saw ${this.describe()}`));
-      }, timeoutMs);
-      const waiter: Waiter = {
-        match,
-        resolve: (event) => {
-          clearTimeout(timer);
-          resolve(event);
-        },
-      };
-      this.waiters.add(waiter);
-      void this.exited.then(() => {
-        if (!this.waiters.delete(waiter)) return;
-        clearTimeout(timer);
-        reject(new Error(`${this.name}: exited before a matching event; saw ${this.describe()}`));
-      });
-    });
-  }
-
   /** Asks the peer to leave, and kills it if it does not within a second. */
   async close(): Promise<void> {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return;
     this.child.stdin.end();
     const timer = setTimeout(() => this.child.kill('SIGKILL'), 1000);
-    await this.exited;
+    await this.ended;
     clearTimeout(timer);
   }
 
-  /** Leaves without a goodbye, as a closed laptop lid or a lost connection does. */
   async kill(): Promise<void> {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return;
     this.child.kill('SIGKILL');
-    await this.exited;
+    await this.ended;
   }
 
   describe(): string {

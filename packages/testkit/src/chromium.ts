@@ -3,31 +3,14 @@
  * downloads none). A subpath of its own, `@swarmcast/testkit/chromium`, so that importing the rest
  * of the testkit does not load playwright.
  */
-import { existsSync } from 'node:fs';
 import type { TestContext, TestOptions } from 'node:test';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { CHROMIUM, CHROMIUM_ARGS, chromiumMissing } from '@swarmcast/chromium';
 import { canUnshare, inLoopbackNamespace, rerunInLoopbackNamespace } from './loopback.ts';
 import { waitFor } from './wait.ts';
 
-export const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
-
-/** DESIGN.md's flags: no background traffic, no QUIC, loopback allowed in peer connections. */
-export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-  '--allow-loopback-in-peer-connection',
-  '--autoplay-policy=no-user-gesture-required',
-  // Every viewer is a foreground viewer: no timer throttling or media suspension for pages Chromium thinks are hidden.
-  '--disable-background-timer-throttling',
-  '--disable-renderer-backgrounding',
-  '--disable-backgrounding-occluded-windows',
-  '--disable-background-media-suspend',
-];
+// The browser's path, flags and WebRTC context are the load tester's too (its `--browsers`): they live in @swarmcast/chromium.
+export { CHROMIUM, CHROMIUM_ARGS, chromiumMissing, newWebRtcContext } from '@swarmcast/chromium';
 
 export interface BrowserHandle {
   browser: Browser;
@@ -40,22 +23,9 @@ export async function launchChromium(): Promise<BrowserHandle> {
   return { browser, close: () => browser.close() };
 }
 
-/** A browser context whose pages on `origin` open WebRTC connections over loopback. */
-export async function newWebRtcContext(browser: Browser, origin: string): Promise<BrowserContext> {
-  const context = await browser.newContext();
-  // Chromium offers a loopback ICE candidate only to pages allowed to capture media.
-  await context.grantPermissions(['camera', 'microphone'], { origin });
-  return context;
-}
-
 /** Polls `condition` (a page-script expression) until it holds or `ms` pass; returns whether it held. */
 export async function pageUntil(page: Page, condition: string, ms = 30_000): Promise<boolean> {
   return Boolean(await waitFor(() => page.evaluate(condition), Boolean, { timeoutMs: ms, intervalMs: 250 }));
-}
-
-/** Why Chromium tests cannot run on this machine, or false. */
-export function chromiumMissing(): string | false {
-  return existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing (apt-get install chromium)`;
 }
 
 /** A test that cannot run here: it fails under CI=true, elsewhere it is skipped loudly. */
