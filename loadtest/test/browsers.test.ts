@@ -3,9 +3,11 @@
 // report gives each kind's figures, and a browser's figures are what its page's player.stats() said.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { SwarmcastStats } from '@swarmcast/player-sdk/policy';
 import { webrtcSkip } from '@swarmcast/testkit';
 import { chromiumMissing } from '@swarmcast/testkit/chromium';
@@ -19,6 +21,10 @@ import { liveStatsOf, type PageReport } from '../src/viewer/browser-viewer.ts';
 import { figure, readResult, runCli, startOrigin, startTracker } from './support/local-stack.ts';
 
 const skip = chromiumMissing() || webrtcSkip;
+
+// The browsers play the SDK's built bundle: a fresh checkout builds it here, as the SDK's own tests do.
+const bundle = fileURLToPath(import.meta.resolve('@swarmcast/player-sdk/swarmcast.min.js'));
+if (!skip && !existsSync(bundle)) assert.equal(spawnSync('npm', ['run', 'build', '-w', '@swarmcast/player-sdk'], { stdio: 'inherit' }).status, 0, 'building the player SDK');
 
 test('--browsers: k of the first V viewers exactly, spread evenly, apart from the unreachable and cellular shares', () => {
   const variant: Variant = { name: '240p', bandwidth: 400_000, url: 'http://origin/live/sample/240p/index.m3u8' };
