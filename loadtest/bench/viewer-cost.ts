@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { buildOrigin } from '@swarmcast/origin';
 import { buildTracker } from '@swarmcast/tracker';
+import { fetchText, parseMasterPlaylist } from '../src/hls-playlists.ts';
 import { readCpuSec, readRssBytes } from '../src/proc-stats.ts';
 import { percentiles, round } from '../src/samples.ts';
 import type { PeerOptions } from '../src/viewer/p2pml-viewer.ts';
@@ -24,10 +25,11 @@ const tracker = await buildTracker({ logger: false });
 const originUrl = (await origin.listen({ port: 0, host: '127.0.0.1' })).replace(/\/$/, '');
 const trackerUrl = (await tracker.listen({ port: 0, host: '127.0.0.1' })).replace(/^http/, 'ws').replace(/\/$/, '');
 const masterUrl = `${originUrl}/live/sample/master.m3u8`;
+const variant = parseMasterPlaylist(await fetchText(masterUrl), masterUrl)[0]!;
 const options: PeerOptions = {
   trackers: [trackerUrl],
   manifestUrl: masterUrl,
-  live: { playlistUrl: `${originUrl}/live/sample/240p/index.m3u8`, streamIndex: 0, liveLatency: 12, httpFallbackBuffer: 3, policy: 'peer-first', coordination: true, statsIntervalMs: 1000 },
+  live: { playlistUrl: variant.url, level: variant.level, liveLatency: 12, httpFallbackBuffer: 3, policy: 'peer-first', coordination: true, statsIntervalMs: 1000 },
 };
 const source = fileURLToPath(new URL('../src/viewer/p2pml-viewer.ts', import.meta.url));
 const launchers = {

@@ -1,11 +1,15 @@
 // Just enough of HLS playlists for a load test: the renditions of a master playlist and the
 // segments of a media playlist, with absolute URLs.
+import type { LevelFields } from '@swarmcast/player-sdk/policy';
+import { M3U8Parser } from 'hls.js';
 
 export interface Variant {
   /** The rendition's folder name (e.g. `360p`), or its URI when it has none. */
   name: string;
   bandwidth: number;
   url: string;
+  /** What names its swarm, as hls.js parses it for the player (plain JSON, for a viewer's options). */
+  level: LevelFields;
 }
 
 export interface MediaSegment {
@@ -21,17 +25,24 @@ export interface MediaPlaylist {
   segments: MediaSegment[];
 }
 
+/** The variants of a master playlist, parsed by hls.js's own parser as the player's hls.js parses them. */
 export function parseMasterPlaylist(text: string, baseUrl: string): Variant[] {
-  const variants: Variant[] = [];
-  let bandwidth: number | undefined;
-  for (const line of text.split(/\r?\n/).map((l) => l.trim())) {
-    if (line.startsWith('#EXT-X-STREAM-INF:')) {
-      bandwidth = Number(/BANDWIDTH=(\d+)/.exec(line)?.[1] ?? 0);
-    } else if (line !== '' && !line.startsWith('#') && bandwidth !== undefined) {
-      variants.push({ name: line.includes('/') ? line.split('/')[0]! : line, bandwidth, url: new URL(line, baseUrl).href });
-      bandwidth = undefined;
-    }
-  }
+  const folder = new URL('.', baseUrl).href;
+  const variants = M3U8Parser.parseMasterPlaylist(text, baseUrl).levels.map((level): Variant => {
+    const relative = level.url.startsWith(folder) ? level.url.slice(folder.length) : level.url;
+    return {
+      name: relative.includes('/') ? relative.split('/')[0]! : relative,
+      bandwidth: level.bitrate,
+      url: level.url,
+      level: {
+        bitrate: level.bitrate,
+        ...(level.videoCodec === undefined ? {} : { videoCodec: level.videoCodec }),
+        ...(level.width === undefined ? {} : { width: level.width }),
+        ...(level.height === undefined ? {} : { height: level.height }),
+        attrs: { 'FRAME-RATE': level.attrs['FRAME-RATE'], 'VIDEO-RANGE': level.attrs['VIDEO-RANGE'] },
+      },
+    };
+  });
   if (variants.length === 0) throw new Error(`${baseUrl}: no #EXT-X-STREAM-INF variant in the master playlist`);
   return variants;
 }

@@ -4,9 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { SwarmcastStats } from '@swarmcast/player-sdk/policy';
 import { webrtcSkip } from '@swarmcast/testkit';
@@ -18,7 +16,7 @@ import type { ViewerRecord } from '../src/scenarios/event-analysis.ts';
 import { planAudience } from '../src/scenarios/event-audience.ts';
 import type { EventRecording } from '../src/scenarios/event-scenario.ts';
 import { liveStatsOf, type PageReport } from '../src/viewer/browser-viewer.ts';
-import { figure, readResult, runCli, startOrigin, startTracker } from './support/local-stack.ts';
+import { figure, runCli, runEventOnStack } from './support/local-stack.ts';
 
 const skip = chromiumMissing() || webrtcSkip;
 
@@ -27,7 +25,7 @@ const bundle = fileURLToPath(import.meta.resolve('@swarmcast/player-sdk/swarmcas
 if (!skip && !existsSync(bundle)) assert.equal(spawnSync('npm', ['run', 'build', '-w', '@swarmcast/player-sdk'], { stdio: 'inherit' }).status, 0, 'building the player SDK');
 
 test('--browsers: k of the first V viewers exactly, spread evenly, apart from the unreachable and cellular shares', () => {
-  const variant: Variant = { name: '240p', bandwidth: 400_000, url: 'http://origin/live/sample/240p/index.m3u8' };
+  const variant: Variant = { name: '240p', bandwidth: 400_000, url: 'http://origin/live/sample/240p/index.m3u8', level: { bitrate: 400_000, attrs: {} } };
   const plan = planAudience([{ variant, streamIndex: 0 }], { network: 'lan', unreachable: 0.1, cellular: 0.1, browsers: 2, viewers: 16, seed: 1 });
   const members = [...Array(16).keys()].map((n) => plan.member(n));
   const browsers = members.filter((m) => m.kind === 'browser');
@@ -65,18 +63,6 @@ interface BrowserDetail {
   httpBytes: number;
   p2pBytes: number;
   playerStats?: SwarmcastStats;
-}
-
-async function runEvent(t: { after(fn: () => Promise<void>): void }, args: string[]): Promise<{ result: LoadtestResult; stderr: string }> {
-  const [tracker, origin] = await Promise.all([startTracker(), startOrigin()]);
-  t.after(async () => {
-    await tracker.close();
-    await origin.close();
-  });
-  const out = join(mkdtempSync(join(tmpdir(), 'loadtest-browsers-')), 'event.json');
-  const run = await runCli(['event', '--origin', origin.url, '--tracker', tracker.url, '--out', out, ...args]);
-  assert.equal(run.code, 0, run.stderr + run.stdout);
-  return { result: readResult(out), stderr: run.stderr };
 }
 
 const kindMetric = (result: LoadtestResult, name: string, kind: string) => result.metrics.find((m) => m.name === name && m.tags?.['kind'] === kind)?.value;
@@ -117,7 +103,7 @@ function checkKinds(result: LoadtestResult, stderr: string, viewers: number, bro
 }
 
 test('event --browsers 2 of 4 on loopback: both kinds play, the report splits by kind, the browsers\' figures are their pages\' stats()', { skip, timeout: 150_000 }, async (t) => {
-  const { result, stderr } = await runEvent(t, ['--viewers', '4', '--browsers', '2', '--duration', '40', '--ramp', '4']);
+  const { result, stderr } = await runEventOnStack(t, ['--viewers', '4', '--browsers', '2', '--duration', '40', '--ramp', '4']);
   checkKinds(result, stderr, 4, 2);
   const details = result.details['viewers'] as BrowserDetail[];
   assert.ok(details.some((v) => v.p2pBytes > 0), 'the audience shared segments');
@@ -125,7 +111,11 @@ test('event --browsers 2 of 4 on loopback: both kinds play, the report splits by
 
 const hostsMissing = skip || (await namespaceSupport({ firewall: true }));
 
-test('event --browsers 1 of 3 --network residential: a browser on a host of its own plays beside virtual viewers', { skip: hostsMissing || false, timeout: 150_000 }, async (t) => {
-  const { result, stderr } = await runEvent(t, ['--viewers', '3', '--browsers', '1', '--duration', '40', '--ramp', '3', '--network', 'residential']);
+test('event --browsers 1 of 3 --network residential: a browser on a host of its own plays in one swarm with virtual viewers', { skip: hostsMissing || false, timeout: 150_000 }, async (t) => {
+  const { result, stderr } = await runEventOnStack(t, ['--viewers', '3', '--browsers', '1', '--duration', '40', '--ramp', '3', '--network', 'residential']);
   checkKinds(result, stderr, 3, 1);
+  // Its only possible peers are virtual: bytes either way prove they named the rendition's swarm alike.
+  const records = (result.details['recording'] as EventRecording).passes[0]!.records;
+  const page = records.find((r) => r.kind === 'browser')!.playerStats!;
+  assert.ok(page.p2pBytes + page.uploadedBytes > 0, `the browser exchanged segments with virtual viewers: ${JSON.stringify(page)}`);
 });

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { webrtcSkip } from '@swarmcast/testkit';
+import { fetchText, parseMasterPlaylist } from '../src/hls-playlists.ts';
 import type { LoadtestResult } from '../src/result.ts';
 import type { PeerEvent } from '../src/viewer/p2pml-viewer.ts';
 import type { LiveStats } from '../src/viewer/live-playback.ts';
@@ -65,11 +66,12 @@ test('seeders killed mid-run: the others keep playing with no late segment', { s
     await Promise.all([tracker.close(), origin.close()]);
   });
   const masterUrl = `${origin.url}/live/sample/master.m3u8`;
+  const variant = parseMasterPlaylist(await fetchText(masterUrl), masterUrl)[0]!;
   for (let n = 0; n < 6; n++) {
     viewers.push(await startPeer(`viewer-${n + 1}`, {
       trackers: [tracker.url],
       manifestUrl: masterUrl,
-      live: { playlistUrl: `${origin.url}/live/sample/240p/index.m3u8`, streamIndex: 0, liveLatency: 12, httpFallbackBuffer: 3, policy: 'peer-first', coordination: true, statsIntervalMs: 500 },
+      live: { playlistUrl: variant.url, level: variant.level, liveLatency: 12, httpFallbackBuffer: 3, policy: 'peer-first', coordination: true, statsIntervalMs: 500 },
     }));
     await sleep(500);
   }

@@ -75,7 +75,7 @@ test('uplink use: mean and peak from the link counters, excess over cap × inter
 });
 
 test('audience plan: repeatable draws, round-robin renditions, unreachable and cellular viewers spread evenly on different viewers', () => {
-  const renditions = [{ variant: { name: '240p', bandwidth: 1, url: 'u1' }, streamIndex: 0 }, { variant: { name: '360p', bandwidth: 2, url: 'u2' }, streamIndex: 1 }];
+  const renditions = [{ variant: { name: '240p', bandwidth: 1, url: 'u1', level: { bitrate: 1, attrs: {} } }, streamIndex: 0 }, { variant: { name: '360p', bandwidth: 2, url: 'u2', level: { bitrate: 2, attrs: {} } }, streamIndex: 1 }];
   const plan = planAudience(renditions, { network: 'residential', unreachable: 0.25, cellular: 0.25, browsers: 0, viewers: 8, seed: 7 });
   const again = planAudience(renditions, { network: 'residential', unreachable: 0.25, cellular: 0.25, browsers: 0, viewers: 8, seed: 7 });
   const members = Array.from({ length: 8 }, (_, n) => plan.member(n));

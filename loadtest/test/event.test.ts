@@ -5,12 +5,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { OriginStats } from '@swarmcast/protocol/stats';
 import { webrtcSkip } from '@swarmcast/testkit';
 import { namespaceSupport } from '../src/network/test-hosts.ts';
-import type { LoadtestResult } from '../src/result.ts';
 import type { RenditionAnalysis, UplinkUse } from '../src/scenarios/event-analysis.ts';
-import { figure, runCli, startOrigin, startTracker, readResult } from './support/local-stack.ts';
+import { figure, readResult, runCli, runEventOnStack, startOrigin, startTracker } from './support/local-stack.ts';
 
 const skip = webrtcSkip;
 
@@ -64,24 +62,10 @@ interface ViewerDetail {
   lateSegments: number;
 }
 
-async function runEvent(t: { after(fn: () => Promise<void>): void }, args: string[]): Promise<{ result: LoadtestResult; originStats: OriginStats; stderr: string }> {
-  const [tracker, origin] = await Promise.all([startTracker(), startOrigin()]);
-  t.after(async () => {
-    await tracker.close();
-    await origin.close();
-  });
-  const out = join(mkdtempSync(join(tmpdir(), 'loadtest-event-')), 'event.json');
-  const run = await runCli(['event', '--origin', origin.url, '--tracker', tracker.url, '--out', out, ...args]);
-  assert.equal(run.code, 0, run.stderr);
-  // The origin's own counters, read after the run: this origin was started for the run, so they hold nothing else.
-  const originStats = (await (await fetch(`${origin.url}/stats`)).json()) as OriginStats;
-  return { result: readResult(out), originStats, stderr: run.stderr };
-}
-
 const hostsMissing = skip || (await namespaceSupport({ firewall: true }));
 
 test('event --network residential --unreachable 0.25: links hold their caps, the unreachable viewer plays over HTTP alone, origin fetches match the origin\'s counters', { skip: hostsMissing || false, timeout: 120_000 }, async (t) => {
-  const { result, originStats, stderr } = await runEvent(t, ['--viewers', '4', '--duration', '30', '--ramp', '3', '--network', 'residential', '--unreachable', '0.25']);
+  const { result, originStats, stderr } = await runEventOnStack(t, ['--viewers', '4', '--duration', '30', '--ramp', '3', '--network', 'residential', '--unreachable', '0.25']);
   assert.equal(figure(result, 'viewers'), 4, stderr);
   const viewers = result.details['viewers'] as ViewerDetail[];
   for (const viewer of viewers) {
@@ -108,7 +92,7 @@ test('event --network residential --unreachable 0.25: links hold their caps, the
 });
 
 test('event --cellular 0.25: the cellular viewer takes segments from peers and uploads nothing; the others carry it', { skip, timeout: 120_000 }, async (t) => {
-  const { result, stderr } = await runEvent(t, ['--viewers', '4', '--duration', '30', '--ramp', '3', '--cellular', '0.25']);
+  const { result, stderr } = await runEventOnStack(t, ['--viewers', '4', '--duration', '30', '--ramp', '3', '--cellular', '0.25']);
   const viewers = result.details['viewers'] as Array<ViewerDetail & { cellular: boolean; uploadedBytes: number; p2pBytes: number }>;
   assert.equal(viewers.length, 4, stderr);
   const cellular = viewers.filter((v) => v.cellular);
@@ -120,7 +104,7 @@ test('event --cellular 0.25: the cellular viewer takes segments from peers and u
 });
 
 test('event --churn: viewers leave without a goodbye and newcomers join; the rest keep playing and the result counts them', { skip, timeout: 120_000 }, async (t) => {
-  const { result, stderr } = await runEvent(t, ['--viewers', '4', '--duration', '30', '--ramp', '3', '--churn', '8']);
+  const { result, stderr } = await runEventOnStack(t, ['--viewers', '4', '--duration', '30', '--ramp', '3', '--churn', '8']);
   const churn = result.details['churn'] as { left: number; joined: number };
   // Every 7.5 s after the ramp: at 10.5, 18 and 25.5 s.
   assert.equal(churn.left, 3, stderr);

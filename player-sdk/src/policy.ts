@@ -13,4 +13,4 @@ export { defaultOptions, type PolicyName, type SwarmcastOptions } from './option
 export type { SwarmcastStats } from './stats.ts';
 export type { SeedingRole } from './seeding-role.ts';
 export { SeedingPlanner } from './seeding-planner.ts';
-export { defaultSwarmId, swarmInfoHash } from './swarm-identity.ts';
+export { defaultSwarmId, levelStreamAttributes, swarmInfoHash, type LevelFields } from './swarm-identity.ts';

@@ -186,12 +186,17 @@ export function fetchesPerSegmentAfter(readings: OriginReading[], fromSec: numbe
   return (last.originSegmentRequests - first.originSegmentRequests) / published;
 }
 
+/** Origin requests the viewers reported for each reason ÷ segments watched, over the renditions. */
+export function fetchesPerSegmentByReason(renditions: RenditionAnalysis[]): Record<FetchReason, number> {
+  const watched = sum(renditions.map((r) => r.segmentsWatched));
+  return Object.fromEntries(FETCH_REASONS.map((reason) => [reason, watched === 0 ? 0 : sum(renditions.map((r) => r.byReason[reason])) / watched])) as Record<FetchReason, number>;
+}
+
 /** `seed 0.9 · deadline 0.4 · …` per watched segment, the reasons that occurred. */
 export function describeReasons(renditions: RenditionAnalysis[]): string {
-  const watched = sum(renditions.map((r) => r.segmentsWatched));
-  const parts = FETCH_REASONS.map((reason) => [reason, sum(renditions.map((r) => r.byReason[reason]))] as const)
-    .filter(([, count]) => count > 0)
-    .map(([reason, count]) => `${reason} ${round(watched === 0 ? 0 : count / watched, 2)}`);
+  const parts = Object.entries(fetchesPerSegmentByReason(renditions))
+    .filter(([, perSegment]) => perSegment > 0)
+    .map(([reason, perSegment]) => `${reason} ${round(perSegment, 2)}`);
   return parts.length === 0 ? 'none' : parts.join(' · ');
 }
 

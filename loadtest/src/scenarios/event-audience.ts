@@ -26,7 +26,7 @@ export interface AudiencePlan {
 export interface AudienceMember {
   name: string;
   variant: Variant;
-  /** The variant's index in the master playlist: with the manifest URL it names the swarm. */
+  /** The variant's index in the master playlist (a browser's player plays that level). */
   streamIndex: number;
   link: LinkShape | null;
   unreachable: boolean;
@@ -295,7 +295,7 @@ async function startViewer(options: PassOptions, member: AudienceMember, attachN
     manifestUrl: options.viewerUrl(options.masterUrl),
     live: {
       playlistUrl: options.viewerUrl(member.variant.url),
-      streamIndex: member.streamIndex,
+      level: member.variant.level,
       liveLatency: options.liveLatency,
       httpFallbackBuffer: options.httpFallbackBuffer,
       policy: options.policy,

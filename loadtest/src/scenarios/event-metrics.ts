@@ -2,9 +2,8 @@
 // named units), from the same pass summaries the report's figures come from. A figure the run
 // could not measure (no samples, a pass too short for a steady state) is left out.
 import { metric, type Metric } from '../result.ts';
-import { percentiles, sum } from '../samples.ts';
-import { FETCH_REASONS } from '../viewer/fetch-reason.ts';
-import { offloadPercent, overallFetchesPerSegment, reachableFetchesPerSegment, type RenditionAnalysis, type ViewerKind } from './event-analysis.ts';
+import { percentiles } from '../samples.ts';
+import { fetchesPerSegmentByReason, offloadPercent, overallFetchesPerSegment, reachableFetchesPerSegment, type RenditionAnalysis, type ViewerKind } from './event-analysis.ts';
 
 /** What one audience pass gave, as the metrics need it. */
 export interface PassFigures {
@@ -47,7 +46,6 @@ function collector(): { metrics: Metric[]; push: Push } {
 /** One pass's metrics, named with `prefix` (`''` for the run, `http_only_` for the control). */
 function passMetrics(push: Push, pass: PassFigures, prefix: string): void {
   const { totals } = pass;
-  const watched = sum(pass.renditions.map((r) => r.segmentsWatched));
   const startup = percentiles(pass.startupSec);
   push(`${prefix}fetches_per_segment`, overallFetchesPerSegment(pass.renditions), 'fetches/segment', 'segment responses the origin counted ÷ distinct segments the viewers watched, over the renditions (1 is one copy of the stream)');
   push(`${prefix}late_segments`, totals.lateSegments, 'count', 'segments not loaded when the playhead reached them (each a stall)');
@@ -66,8 +64,8 @@ function passMetrics(push: Push, pass: PassFigures, prefix: string): void {
   push('offload_per_viewer_min', offload.min / 100, 'ratio', "the lowest viewer's offload");
   push('offload_per_viewer_p50', offload.p50 / 100, 'ratio', "the median viewer's offload");
   push('fetches_per_segment_reachable', reachableFetchesPerSegment(pass.renditions), 'fetches/segment', "fetches per segment without unreachable viewers' own requests (they play over HTTP only): what the seeding costs");
-  for (const reason of FETCH_REASONS) {
-    push('fetches_per_segment_by_reason', watched === 0 ? 0 : sum(pass.renditions.map((r) => r.byReason[reason])) / watched, 'fetches/segment', 'origin requests the viewers reported for this reason ÷ segments watched', { reason });
+  for (const [reason, perSegment] of Object.entries(fetchesPerSegmentByReason(pass.renditions))) {
+    push('fetches_per_segment_by_reason', perSegment, 'fetches/segment', 'origin requests the viewers reported for this reason ÷ segments watched', { reason });
   }
   for (const rendition of pass.renditions) {
     const tags = { rendition: rendition.rendition };

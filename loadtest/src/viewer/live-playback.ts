@@ -10,6 +10,7 @@ import {
   LIVE_LATENCY_SLACK_SEC,
   PEER_FIRST_MAX_BUFFER_SEC,
   STALL_MEMORY_MS,
+  type LevelFields,
   type PolicyOptions,
   type SeedingPlanner,
   type SeedingRole,
@@ -20,8 +21,8 @@ import { classifyFetch, FETCH_REASONS, type FetchReason } from './fetch-reason.t
 export interface LivePlaybackOptions extends PolicyOptions {
   /** The rendition's media playlist. */
   playlistUrl: string;
-  /** The rendition's index in the master playlist: with the manifest URL it names the swarm. */
-  streamIndex: number;
+  /** The rendition as hls.js parsed it: with the manifest URL it names the swarm, as the player's. */
+  level: LevelFields;
   statsIntervalMs: number;
   /** Follow the tracker's seeding coordination (the SDK's `coordination` option). */
   coordination: boolean;
@@ -31,6 +32,8 @@ export interface LivePlaybackOptions extends PolicyOptions {
 export interface SwarmPlanning {
   planner: SeedingPlanner;
   infoHash: string;
+  /** p2p-media-loader's index of the stream in the swarm's name. */
+  streamIndex: string;
 }
 
 export interface LiveStats {
@@ -155,7 +158,7 @@ export class LivePlayback {
 
   async start(onStats: (stats: LiveStats) => void): Promise<void> {
     this.core.setIsLive(true);
-    this.core.addStreamIfNoneExists({ runtimeId: this.options.playlistUrl, type: 'main', index: String(this.options.streamIndex) });
+    this.core.addStreamIfNoneExists({ runtimeId: this.options.playlistUrl, type: 'main', index: this.swarm.streamIndex });
     this.swarm.planner.follow(this.swarm.infoHash);
     await this.refreshPlaylist();
     this.replan();

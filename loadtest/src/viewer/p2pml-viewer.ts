@@ -13,13 +13,13 @@
 import { createHash } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import type { CoreConfig, DownloadSource, Segment } from 'p2p-media-loader-core';
-import { defaultSwarmId, initialCoreConfig, SeedingPlanner, swarmInfoHash, type SwarmcastStats } from '@swarmcast/player-sdk/policy';
+import { defaultSwarmId, initialCoreConfig, levelStreamAttributes, SeedingPlanner, swarmInfoHash, type SwarmcastStats } from '@swarmcast/player-sdk/policy';
 import { installBrowserGlobals } from './browser-globals.ts';
 import { LivePlayback, type LivePlaybackOptions, type LiveStats, type OriginFetch, type TransferCounters } from './live-playback.ts';
 
 export interface PeerOptions {
   trackers: string[];
-  /** The manifest's URL: with the stream index, it names the swarm (info_hash). */
+  /** The manifest's URL: with the stream's level, it names the swarm (info_hash). */
   manifestUrl: string;
   /** Segments to load on command. */
   segments?: { url: string; startTime: number; endTime: number }[];
@@ -57,7 +57,7 @@ async function runPeer(options: PeerOptions): Promise<void> {
   installBrowserGlobals();
   // Imported only now that the globals exist; the `p2pml:core-as-bundle` condition picks the
   // self-contained bundle (the default entry's `debug` import fails in Node's ESM loader).
-  const { Core } = await import('p2p-media-loader-core');
+  const { Core, generateStreamShortId } = await import('p2p-media-loader-core');
 
   let live: LivePlayback | undefined;
   // The player's own seeding decisions: whether to coordinate, this viewer's peer_id, role and plan.
@@ -98,8 +98,9 @@ async function runPeer(options: PeerOptions): Promise<void> {
     core.updateStream(streamId, segments);
   }
 
-  // The live stream's swarm, as p2p-media-loader names it.
-  const liveInfoHash = options.live ? swarmInfoHash(defaultSwarmId(options.manifestUrl), 'main', options.live.streamIndex) : undefined;
+  // The live stream's swarm, as p2p-media-loader-hlsjs names it in the player.
+  const streamIndex = options.live ? generateStreamShortId(levelStreamAttributes(options.live.level)) : undefined;
+  const liveInfoHash = streamIndex === undefined ? undefined : swarmInfoHash(defaultSwarmId(options.manifestUrl), 'main', streamIndex);
   // onSegmentLoaded fires before the engine's callback resolves, so the source is known by then.
   const transfer: TransferCounters = { http: 0, p2p: 0, uploaded: 0, peers: 0, peerConnections: 0, sources: new Map<string, DownloadSource>() };
   core.addEventListener('onSegmentLoaded', ({ segmentUrl, downloadSource, bytesLength }) => {
@@ -155,6 +156,7 @@ async function runPeer(options: PeerOptions): Promise<void> {
     ? new LivePlayback(core, options.live, transfer, (fetch) => emit({ event: 'origin-fetch', atMs: Date.now(), ...fetch }), {
         planner,
         infoHash: liveInfoHash!,
+        streamIndex: streamIndex!,
       })
     : undefined;
 

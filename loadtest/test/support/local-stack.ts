@@ -1,11 +1,15 @@
 // The local stack for loadtest tests: tracker and origin in this process on free loopback ports,
 // and the CLI run as a user runs it (its own process, through the package's bin shim).
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
 import type { FastifyInstance } from 'fastify';
 import { buildOrigin } from '@swarmcast/origin';
+import type { OriginStats } from '@swarmcast/protocol/stats';
 import { buildTracker, type TrackerOptions } from '@swarmcast/tracker';
 import type { LoadtestResult } from '../../src/result.ts';
 
@@ -45,6 +49,23 @@ export function runCli(args: string[], onSpawn?: (pid: number) => void, env: Rec
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   if (child.pid !== undefined) onSpawn?.(child.pid);
   return new Promise((resolve) => child.once('close', (code) => resolve({ code, stdout, stderr })));
+}
+
+/**
+ * `event` with `args` against a tracker and an origin started for it (closed after the test): its
+ * result, and the origin's own counters read after the run (they hold nothing else).
+ */
+export async function runEventOnStack(t: { after(fn: () => Promise<void>): void }, args: string[]): Promise<{ result: LoadtestResult; originStats: OriginStats; stderr: string }> {
+  const [tracker, origin] = await Promise.all([startTracker(), startOrigin()]);
+  t.after(async () => {
+    await tracker.close();
+    await origin.close();
+  });
+  const out = join(mkdtempSync(join(tmpdir(), 'loadtest-event-')), 'event.json');
+  const run = await runCli(['event', '--origin', origin.url, '--tracker', tracker.url, '--out', out, ...args]);
+  assert.equal(run.code, 0, run.stderr + run.stdout);
+  const originStats = (await (await fetch(`${origin.url}/stats`)).json()) as OriginStats;
+  return { result: readResult(out), originStats, stderr: run.stderr };
 }
 
 const SCHEMA = fileURLToPath(new URL('../../schema/result-v1.schema.json', import.meta.url));
