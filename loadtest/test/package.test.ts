@@ -57,6 +57,7 @@ describe('the packed package, installed in an empty folder', () => {
     for (const file of ['package.json', 'README.md', 'LICENSE', 'bin/swarmcast-loadtest.mjs', 'dist/cli.js', 'dist/load-peer.js', 'dist/viewer.js', 'dist/swarmcast.min.js']) {
       assert.ok(tarballFiles.includes(file), `${file} missing from ${tarballFiles.join(', ')}`);
     }
+    assert.equal(readFileSync(join(PACKAGE_DIR, 'LICENSE'), 'utf8'), readFileSync(join(PACKAGE_DIR, '../LICENSE'), 'utf8'), 'the LICENSE shipped is the repository\'s');
     const schemaDir = join(PACKAGE_DIR, 'schema');
     for (const schema of existsSync(schemaDir) ? readdirSync(schemaDir) : []) assert.ok(tarballFiles.includes(`schema/${schema}`), `schema/${schema} missing`);
     const unwanted = tarballFiles.filter((file) => /^(src|test|bench|scripts|node_modules)\//.test(file) || file === 'bin/source-condition.mjs');
@@ -67,7 +68,7 @@ describe('the packed package, installed in an empty folder', () => {
     assert.equal((await succeed('npm', ['prefix'], folder)).trim(), folder);
     assert.deepEqual(readdirSync(join(folder, 'node_modules/@swarmcast')), ['loadtest']);
     for (const absent of ['tsx', 'esbuild', 'p2p-media-loader-core']) assert.ok(!existsSync(join(folder, 'node_modules', absent)), `${absent} was installed`);
-    for (const present of ['commander', 'ws', '@roamhq/wrtc', 'playwright-core']) assert.ok(existsSync(join(folder, 'node_modules', present)), `${present} was not installed`);
+    for (const present of ['commander', 'ws', '@roamhq/wrtc', 'playwright-core', 'hls.js']) assert.ok(existsSync(join(folder, 'node_modules', present)), `${present} was not installed`);
   });
 
   test('`npx swarmcast-loadtest --help` lists the scenarios and `event --help` the options', async () => {

@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -19,14 +20,21 @@ const bin = (name: string) => resolve(packageDir, '../node_modules/.bin', name);
 describe('the published package', { timeout: 5 * 60_000 }, () => {
   before(() => ensureBuilt());
 
+  test('Apache-2.0 with the metadata a registry shows; the LICENSE it ships is the repository\'s', () => {
+    const manifest = JSON.parse(readFileSync(resolve(packageDir, 'package.json'), 'utf8')) as Record<string, unknown>;
+    assert.equal(manifest['license'], 'Apache-2.0');
+    for (const field of ['description', 'keywords', 'homepage', 'repository', 'bugs']) assert.ok(manifest[field], `package.json has ${field}`);
+    assert.equal(readFileSync(resolve(packageDir, 'LICENSE'), 'utf8'), readFileSync(resolve(packageDir, '../LICENSE'), 'utf8'));
+  });
+
   test('npm pack ships the builds, types and README, and no sources, tests or demo', async () => {
     const { stdout } = await run('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: packageDir });
     const files = (JSON.parse(stdout) as Array<{ files: Array<{ path: string }> }>)[0]!.files.map((file) => file.path).sort();
     const entries = ['index', 'engine', 'policy'].flatMap((entry) => [`dist/esm/${entry}.js`, `dist/types/${entry}.d.ts`]);
-    for (const needed of ['package.json', 'README.md', ...entries, 'dist/swarmcast.min.js', 'dist/swarmcast.full.min.js']) {
+    for (const needed of ['package.json', 'README.md', 'LICENSE', ...entries, 'dist/swarmcast.min.js', 'dist/swarmcast.full.min.js']) {
       assert.ok(files.includes(needed), `${needed} is missing from the package`);
     }
-    const stray = files.filter((path) => !/^(package\.json|README\.md|dist\/(esm\/[\w-]+\.js|types\/[\w-]+\.d\.ts|swarmcast(\.full)?\.min\.js(\.map)?))$/.test(path));
+    const stray = files.filter((path) => !/^(package\.json|README\.md|LICENSE|dist\/(esm\/[\w-]+\.js|types\/[\w-]+\.d\.ts|swarmcast(\.full)?\.min\.js(\.map)?))$/.test(path));
     assert.deepEqual(stray, [], 'the package holds files a user does not need');
   });
 
