@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { SwarmcastStats } from '@swarmcast/player-sdk/policy';
 import { webrtcSkip } from '@swarmcast/testkit';
 import { chromiumMissing } from '@swarmcast/testkit/chromium';
-import type { Variant } from '../src/hls-playlists.ts';
+import type { Variant } from '../src/master-playlist.ts';
 import { namespaceSupport } from '../src/network/test-hosts.ts';
 import type { LoadtestResult } from '../src/result.ts';
 import type { ViewerRecord } from '../src/scenarios/event-analysis.ts';

@@ -4,7 +4,7 @@
 import { performance } from 'node:perf_hooks';
 import type { OriginStats } from '@swarmcast/protocol/stats';
 import { defaultOptions as playerDefaults, type PolicyName } from '@swarmcast/player-sdk/policy';
-import type { Variant } from '../hls-playlists.ts';
+import type { Variant } from '../master-playlist.ts';
 import { drawLink, UNLIMITED_KBIT, type LinkShape, type NetworkName } from '../network/profiles.ts';
 import type { TestHost, TestNetwork } from '../network/test-hosts.ts';
 import type { Progress } from '../progress.ts';

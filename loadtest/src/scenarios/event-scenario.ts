@@ -5,7 +5,8 @@
 // egress comes from its /stats (read before and after each pass); every origin request also comes with the
 // viewer's reason for it, so the report says where each origin byte came from.
 import type { PolicyName } from '@swarmcast/player-sdk/policy';
-import { fetchText, parseMasterPlaylist, parseMediaPlaylist } from '../hls-playlists.ts';
+import { fetchText, parseMediaPlaylist } from '../hls-playlists.ts';
+import { parseMasterPlaylist } from '../master-playlist.ts';
 import { NETWORK_PROFILES, type NetworkName } from '../network/profiles.ts';
 import { TestNetwork } from '../network/test-hosts.ts';
 import type { Progress } from '../progress.ts';

@@ -2,7 +2,8 @@
 // reloads its media playlist every target duration and fetches the newest segment; a VOD viewer
 // reads its playlist once, then one segment per target duration. Viewers spread over the
 // renditions by the ABR mix.
-import { fetchText, parseMasterPlaylist, parseMediaPlaylist, type MediaPlaylist, type Variant } from '../hls-playlists.ts';
+import { fetchText, parseMediaPlaylist, type MediaPlaylist } from '../hls-playlists.ts';
+import { parseMasterPlaylist, type Variant } from '../master-playlist.ts';
 
 export interface Rendition {
   variant: Variant;
