@@ -1,11 +1,13 @@
 import { readFileSync } from 'node:fs';
 import cors from '@fastify/cors';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import { Registry } from 'prom-client';
 import { logSerializers, notFoundWithoutTokens } from '@swarmcast/protocol/log-redaction';
 import { streamCache } from './cache-control.ts';
 import { defaultOriginOptions, LIVE_WINDOW_MAX, LIVE_WINDOW_MIN, type OriginOptions } from './config.ts';
 import { demoRoutes } from './demo-routes.ts';
 import { EgressMeter } from './egress.ts';
+import { HttpMetrics } from './http-metrics.ts';
 import { liveRoutes } from './live-routes.ts';
 import { loadCatalog } from './media-catalog.ts';
 import { requireAccessToken } from './access-control.ts';
@@ -27,8 +29,16 @@ export function buildOrigin(options: Partial<OriginOptions> = {}): FastifyInstan
     // A token in a playlist or segment URL must not reach the request log (@swarmcast/protocol/log-redaction).
     logger: config.logger === false ? false : { ...(config.logger === true ? {} : config.logger), serializers: logSerializers },
     https: config.tls ? { cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) } : null,
+    // Fastify's own request logging writes two info lines per request: a viewer's every segment.
+    logController: new LogController({ disableRequestLogging: true }),
   });
   const egress = new EgressMeter();
+  const http = new HttpMetrics();
+  const { requestLogLevel } = config;
+  app.addHook('onResponse', async (request, reply) => {
+    http.observe(request, reply);
+    if (requestLogLevel !== 'off') request.log[requestLogLevel]({ req: request, res: reply, responseTime: reply.elapsedTime }, 'request completed');
+  });
   app.setNotFoundHandler(notFoundWithoutTokens);
 
   app.register(cors, {
@@ -52,7 +62,7 @@ export function buildOrigin(options: Partial<OriginOptions> = {}): FastifyInstan
       await playback.register(vodRoutes, { streams, egress, cache });
       await playback.register(liveRoutes, { streams, egress, cache, now: config.now, epochMs: config.liveEpochMs, windowSegments: liveWindowSegments });
     });
-    await media.register(statusRoutes, { streams, egress, adminToken: config.adminToken });
+    await media.register(statusRoutes, { streams, egress, metrics: Registry.merge([http.registry, egress.registry]), adminToken: config.adminToken });
   });
 
   app.register(demoRoutes, { demoPage: config.demoPage, sdkBundle: config.sdkBundle });

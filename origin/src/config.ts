@@ -57,6 +57,8 @@ export interface OriginOptions {
   tls: { cert: string; key: string } | undefined;
   /** Fastify's pino logger options; `false` in tests. */
   logger: FastifyServerOptions['logger'];
+  /** Level of the one line logged per request (`'off'`: none); below the logger's level it is not written. */
+  requestLogLevel: RequestLogLevel;
   /**
    * When set, every /vod and /live request needs a valid access token (`?token=` or
    * `Authorization: Bearer`) signed with one of these keys (the tracker's keys: one token serves
@@ -70,6 +72,9 @@ export interface OriginOptions {
    */
   adminToken: string | undefined;
 }
+
+export const REQUEST_LOG_LEVELS = ['off', 'fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
+export type RequestLogLevel = (typeof REQUEST_LOG_LEVELS)[number];
 
 /** A guessable admin secret would let anyone reset the egress counters offload is measured from. */
 export const MIN_ADMIN_TOKEN_LENGTH = 16;
@@ -149,6 +154,12 @@ export const originSettings = {
     doc: 'served at `/sdk/swarmcast.min.js` (404 while not built)',
   }),
   logLevel: logLevelSetting,
+  requestLogLevel: setting({
+    env: 'REQUEST_LOG_LEVEL',
+    default: 'debug',
+    parse: oneOf(REQUEST_LOG_LEVELS),
+    doc: 'level of the one line logged per request (`off`: none); at the default `debug` it is written only with `LOG_LEVEL=debug`',
+  }),
   originAuth: setting({
     env: 'ORIGIN_AUTH',
     default: 'off',
@@ -174,7 +185,7 @@ export const originEnv = Object.values(originSettings).map((entry) => entry.env)
 const env = envNames(originSettings);
 
 function originOptions(values: OriginSettings): OriginOptions {
-  const { mediaDir, liveWindowSegments, liveEpochMs, corsOrigins, demoPage, sdkBundle, tlsCert, tlsKey, logLevel, originAuth, tokenKeys, adminToken } = values;
+  const { mediaDir, liveWindowSegments, liveEpochMs, corsOrigins, demoPage, sdkBundle, tlsCert, tlsKey, logLevel, requestLogLevel, originAuth, tokenKeys, adminToken } = values;
   return {
     mediaDir,
     liveWindowSegments,
@@ -185,6 +196,7 @@ function originOptions(values: OriginSettings): OriginOptions {
     now: Date.now,
     tls: tlsCert && tlsKey ? { cert: tlsCert, key: tlsKey } : undefined,
     logger: { level: logLevel },
+    requestLogLevel,
     // ORIGIN_AUTH=required takes its keys from TRACKER_TOKEN_KEYS, so one secret signs for both.
     tokenKeys: originAuth === 'required' ? tokenKeys : undefined,
     adminToken,

@@ -1,11 +1,14 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Registry } from 'prom-client';
 import type { EgressMeter } from './egress.ts';
 import type { MediaStream } from './media-catalog.ts';
 
 export interface StatusRouteOptions {
   streams: Map<string, MediaStream>;
   egress: EgressMeter;
+  /** Everything `/metrics` serves: the egress counters and the HTTP and process metrics. */
+  metrics: Registry;
   /** Secret of the reset routes; without one they are not registered. */
   adminToken: string | undefined;
 }
@@ -17,11 +20,11 @@ function sameSecret(given: string, expected: string): boolean {
 }
 
 /**
- * `/health`, `/stats` (egress JSON) and `/metrics` (Prometheus), open to read. Resetting the
+ * `/health`, `/health/live`, `/health/ready`, `/stats` (egress JSON) and `/metrics` (Prometheus), open to read. Resetting the
  * counters is an admin action: any web page could otherwise send a simple cross-origin POST (CORS
  * stops it reading the answer, not sending it) and erase the figures offload is measured from.
  */
-export async function statusRoutes(app: FastifyInstance, { streams, egress, adminToken }: StatusRouteOptions): Promise<void> {
+export async function statusRoutes(app: FastifyInstance, { streams, egress, metrics, adminToken }: StatusRouteOptions): Promise<void> {
   app.get('/health', async (_request, reply) => {
     reply.header('cache-control', 'no-store');
     return {
@@ -29,6 +32,18 @@ export async function statusRoutes(app: FastifyInstance, { streams, egress, admi
       vod: [...streams.keys()],
       live: [...streams.values()].filter((stream) => stream.liveMaster !== null).map((stream) => stream.name),
     };
+  });
+
+  // These routes exist once the media folder is indexed: live means the process answers, ready
+  // that there is a catalogue to serve.
+  app.get('/health/live', async (_request, reply) => {
+    reply.header('cache-control', 'no-store');
+    return { status: 'ok' };
+  });
+  app.get('/health/ready', async (_request, reply) => {
+    reply.header('cache-control', 'no-store');
+    if (streams.size > 0) return { status: 'ok', streams: streams.size };
+    return reply.code(503).send({ status: 'unavailable', error: 'no stream in MEDIA_DIR (a folder with a master.m3u8)' });
   });
 
   app.get('/stats', async (_request, reply) => {
@@ -50,7 +65,7 @@ export async function statusRoutes(app: FastifyInstance, { streams, egress, admi
   }
 
   app.get('/metrics', async (_request, reply) => {
-    reply.header('content-type', egress.registry.contentType).header('cache-control', 'no-store');
-    return egress.registry.metrics();
+    reply.header('content-type', metrics.contentType).header('cache-control', 'no-store');
+    return metrics.metrics();
   });
 }

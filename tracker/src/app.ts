@@ -1,6 +1,6 @@
 /** `buildTracker(options)`: the edge tracker as a Fastify instance, ready to listen. */
 import { readFileSync } from 'node:fs';
-import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply } from 'fastify';
 import { logSerializers, notFoundWithoutTokens } from '@swarmcast/protocol/log-redaction';
 import type { TrackerStats } from '@swarmcast/protocol/stats';
 import { CellDirectory } from './cells/cell-directory.ts';
@@ -39,7 +39,9 @@ export async function buildTracker(options: TrackerOptions = {}): Promise<Fastif
   app.setNotFoundHandler(notFoundWithoutTokens);
   const storage = await openStorage(config, app.log, givenStore);
   const store = storage.swarms;
-  const metrics = createMetrics(() => store.counts());
+  const redisStore = store instanceof RedisStore ? store : undefined;
+  const metrics = createMetrics({ counts: () => store.counts(), redisHealth: redisStore && (() => redisStore.health()) });
+  redisStore?.timeCommands((seconds) => metrics.redisCommandSeconds.observe(seconds));
   const access = new SwarmAccess(config);
   // Streams split into cells of at most MAX_PEERS_PER_SWARM members, kept as long as their members.
   const cells = new CellDirectory(store, config.maxPeersPerSwarm, config.announceIntervalSec * 2000);
@@ -60,16 +62,30 @@ export async function buildTracker(options: TrackerOptions = {}): Promise<Fastif
   // Telemetry beats, the audience dashboard and the swarmcast_audience_* metrics.
   await app.register(audiencePlugin, { config, registry: metrics.registry, openStore: storage.telemetry });
 
-  app.get('/health', async (_request, reply) => {
-    if (!(store instanceof RedisStore)) return { status: 'ok', store: 'memory' };
+  /** The store's health: where Redis holds the swarms, whether it answers now. */
+  const storeHealth = async (): Promise<{ status: 'ok' | 'unavailable'; store: 'memory' | 'redis'; instances?: number; error?: string }> => {
+    if (!redisStore) return { status: 'ok', store: 'memory' };
     try {
-      return { status: 'ok', store: 'redis', instances: (await store.health()).instances };
+      return { status: 'ok', store: 'redis', instances: (await redisStore.health()).instances };
     } catch (error) {
       // The details (host names, addresses, Redis's own words) are for the operator's log, not for anyone who asks.
       app.log.error({ err: error }, 'health check: Redis unavailable');
-      reply.code(503);
       return { status: 'unavailable', store: 'redis', error: 'the Redis store does not answer (details in the tracker log)' };
     }
+  };
+  const answerHealth = async (reply: FastifyReply) => {
+    const health = await storeHealth();
+    reply.header('cache-control', 'no-store').code(health.status === 'ok' ? 200 : 503);
+    return health;
+  };
+  // /health (kept for existing probes) and /health/ready say whether this instance can serve
+  // swarms now; /health/live only that the process answers, so a Redis outage takes instances
+  // out of the load balancer without an orchestrator restarting every one of them.
+  app.get('/health', async (_request, reply) => answerHealth(reply));
+  app.get('/health/ready', async (_request, reply) => answerHealth(reply));
+  app.get('/health/live', async (_request, reply) => {
+    reply.header('cache-control', 'no-store');
+    return { status: 'ok' };
   });
   app.get('/metrics', async (_request, reply) => {
     reply.type(metrics.registry.contentType);

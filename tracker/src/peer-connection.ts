@@ -134,13 +134,13 @@ export class PeerConnection {
     return true;
   }
 
-  /** Consumes the pending offer (one answer per offer); returns its sender's connection. */
-  takePendingOffer(infoHash: string, fromPeerId: string, offerId: string, now: number): string | undefined {
+  /** Consumes the pending offer (one answer per offer); returns its sender's connection and its expiry. */
+  takePendingOffer(infoHash: string, fromPeerId: string, offerId: string, now: number): Pick<PendingOffer, 'owner' | 'expiresAt'> | undefined {
     const key = `${infoHash}\n${fromPeerId}\n${offerId}`;
     const pending = this.pendingOffers?.get(key);
     if (pending === undefined) return undefined;
     this.forgetOffer(key, pending);
-    return pending.expiresAt > now ? pending.owner : undefined;
+    return pending.expiresAt > now ? pending : undefined;
   }
 
   dropExpiredOffers(now: number): void {

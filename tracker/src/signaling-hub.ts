@@ -185,7 +185,7 @@ export class SignalingHub {
     const { value } = parsed;
     connection.queue = connection.queue
       .then(() => {
-        if (value.kind === 'announce') return this.announce(connection, value.message);
+        if (value.kind === 'announce') return this.announce(connection, value.message).finally(this.metrics.announceSeconds.startTimer());
         if (value.kind === 'answer') return this.answer(connection, value.message);
         return this.scrape(connection, value.message);
       })
@@ -318,8 +318,8 @@ export class SignalingHub {
     if (connection.membership(infoHash)?.peerId !== message.peer_id) {
       return this.refuse(connection, 'peer_id_mismatch', 'answer from a peer_id this connection has not announced in this swarm', infoHash);
     }
-    const offerer = connection.takePendingOffer(infoHash, message.to_peer_id, message.offer_id, Date.now());
-    if (offerer === undefined) {
+    const pending = connection.takePendingOffer(infoHash, message.to_peer_id, message.offer_id, Date.now());
+    if (pending === undefined) {
       return this.refuse(connection, 'unknown_offer', 'no pending offer with this offer_id from to_peer_id (unknown or expired)', infoHash);
     }
     const relayed: RelayedAnswer = { action: 'announce', answer: message.answer, offer_id: message.offer_id, peer_id: message.peer_id, info_hash: infoHash };
@@ -329,7 +329,7 @@ export class SignalingHub {
         kind: 'answer',
         infoHash,
         toPeerId: message.to_peer_id,
-        toOwner: offerer,
+        toOwner: pending.owner,
         fromPeerId: message.peer_id,
         fromOwner: connection.key,
         offerId: message.offer_id,
@@ -338,6 +338,8 @@ export class SignalingHub {
     ]);
     if (!delivered) return this.refuse(connection, 'peer_gone', 'to_peer_id is no longer in this swarm', infoHash);
     this.metrics.answersRelayed.inc();
+    // An offer expires offerTtlSec after it was forwarded (admitOffer).
+    this.metrics.offerAnswerSeconds.observe((Date.now() - pending.expiresAt) / 1000 + this.config.offerTtlSec);
   }
 
   private async scrape(connection: PeerConnection, message: ScrapeRequest): Promise<void> {

@@ -22,6 +22,7 @@ import { describeError, ID_PATTERN } from '@swarmcast/protocol/wire';
 import type { CellDirectory } from '../cells/cell-directory.ts';
 import { cellChain, cellId, cellKeys } from '../cells/cell-map.ts';
 import type { TrackerConfig } from '../config.ts';
+import { preinitialise } from '../metrics.ts';
 import type { SwarmStore } from '../store/store.ts';
 import type { SwarmAccess } from '../swarm-access.ts';
 import { AddressRateLimiter } from '../telemetry/rate-limit.ts';
@@ -32,18 +33,21 @@ import { slotAt } from '@swarmcast/protocol/seeding-order';
 import { BACKUPS, coordinationAnswerSchema, MISSED_PARAMETER, REPORT_LIMITS, REPORT_PARAMETERS, type CoordinationAnswer } from '@swarmcast/protocol/coordination';
 import { isPeerSecret, PEER_SECRET_PARAMETER, provenSuffix, provesPeerId } from '@swarmcast/protocol/peer-proof';
 
-export type CoordinationOutcome =
-  | 'member'
-  | 'seeders_passed_over'
-  | 'not_member'
-  | 'unknown_swarm'
-  | 'invalid_request'
-  | 'origin_not_allowed'
-  | 'unauthorized'
-  | 'info_hash_not_allowed'
-  | 'rate_limited'
-  | 'disabled'
-  | 'store_unavailable';
+const COORDINATION_OUTCOMES = [
+  'member',
+  'seeders_passed_over',
+  'not_member',
+  'unknown_swarm',
+  'invalid_request',
+  'origin_not_allowed',
+  'unauthorized',
+  'info_hash_not_allowed',
+  'rate_limited',
+  'disabled',
+  'store_unavailable',
+] as const;
+
+export type CoordinationOutcome = (typeof COORDINATION_OUTCOMES)[number];
 
 export interface CoordinationOptions {
   config: TrackerConfig;
@@ -149,12 +153,11 @@ export async function coordinationRoutes(app: FastifyInstance, options: Coordina
     }
     return first;
   };
-  const requests = new Counter({
-    name: 'swarmcast_coordination_requests_total',
-    help: 'Seeding coordination requests, by outcome',
-    labelNames: ['outcome'],
-    registers: [options.registry],
-  });
+  const requests = preinitialise(
+    new Counter({ name: 'swarmcast_coordination_requests_total', help: 'Seeding coordination requests, by outcome', labelNames: ['outcome'], registers: [options.registry] }),
+    'outcome',
+    COORDINATION_OUTCOMES,
+  );
   const refuse = (reply: FastifyReply, status: number, outcome: CoordinationOutcome, reason: string) => {
     requests.inc({ outcome });
     return reply.code(status).send({ 'failure reason': reason });

@@ -66,3 +66,25 @@ export async function connectRedis(client: RedisClient): Promise<void> {
     client.off('error', remember).off('node error', remember);
   }
 }
+
+/**
+ * Reports every command's time from sent to settled (reply, error or timeout). Every command,
+ * pipelined or not, goes through its node connection's `sendCommand`; on a cluster, through each
+ * node's, including nodes found later.
+ */
+export function timeCommands(client: RedisClient, observe: (seconds: number) => void): void {
+  const wrap = (node: Redis) => {
+    const send = node.sendCommand.bind(node);
+    node.sendCommand = (command, stream) => {
+      const started = process.hrtime.bigint();
+      const done = () => observe(Number(process.hrtime.bigint() - started) / 1e9);
+      // Both branches: a rejection handled here stays the caller's to handle on its own promise.
+      command.promise?.then(done, done);
+      return send(command, stream);
+    };
+  };
+  if (client instanceof Cluster) {
+    for (const node of client.nodes()) wrap(node);
+    client.on('+node', wrap);
+  } else wrap(client);
+}

@@ -30,7 +30,7 @@ import { Buffer } from 'node:buffer';
 import { randomBytes } from 'node:crypto';
 import { Cluster } from 'ioredis';
 import type { ScrapeFile } from '@swarmcast/protocol/wire';
-import { connectRedis, type RedisClient } from './redis-client.ts';
+import { connectRedis, timeCommands, type RedisClient } from './redis-client.ts';
 import { decodeBatch, encodeBatch, encodeDelivery } from './redis-messages.ts';
 import { announceScript, countsScript, leaveScript, openCellsScript, placeScript, reportScript, windowScript } from './redis-scripts.ts';
 import { ringKey } from './seeding-ring.ts';
@@ -265,6 +265,11 @@ export class RedisStore implements SwarmStore {
     let peers = 0;
     for (const swarm of this.localPeers.values()) peers += swarm.size;
     return { swarms: this.localPeers.size, peers };
+  }
+
+  /** Times every command on the process's client, the telemetry store's too (`timeCommands`). */
+  timeCommands(observe: (seconds: number) => void): void {
+    timeCommands(this.client, observe);
   }
 
   /** Checks that Redis answers; counts the tracker instances whose heartbeat is current. */

@@ -1,21 +1,46 @@
 /**
  * The collector's counters and the audience figures as Prometheus metrics, on the tracker's
- * registry. Audience gauges are computed when scraped, from the same summaries the dashboard
- * shows (with Redis: every instance reports the shared figures, so do not sum them).
+ * registry. Audience gauges and quantiles are computed when scraped, from the same summaries the
+ * dashboard shows (with Redis: every instance reports the shared figures, so do not sum them).
  */
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, type Metric, type MetricValue, type Registry } from 'prom-client';
+import { preinitialise } from '../metrics.ts';
 import { ACTIVE_MS, type StreamSummary } from './aggregate.ts';
+import type { EvictionKind, RecordOutcome } from './store.ts';
 
-export type BeatRejectReason =
-  | 'invalid_json'
-  | 'invalid_beat'
-  | 'too_large'
-  | 'unsupported_media_type'
-  | 'rate_limited'
-  | 'stream_not_allowed'
-  | 'counter_overflow'
-  | 'too_many_sessions'
-  | 'store_unavailable';
+export const BEAT_REJECT_REASONS = [
+  'invalid_json',
+  'invalid_beat',
+  'too_large',
+  'unsupported_media_type',
+  'rate_limited',
+  'stream_not_allowed',
+  'counter_overflow',
+  'too_many_sessions',
+  'store_unavailable',
+] as const;
+
+export type BeatRejectReason = (typeof BEAT_REJECT_REASONS)[number];
+
+const OUTCOMES: readonly RecordOutcome[] = ['accepted', 'stale', 'overflow', 'too_many_sessions'];
+const EVICTION_KINDS: readonly EvictionKind[] = ['stream', 'session'];
+
+/**
+ * Quantiles the store computed over a window, exported as a Prometheus summary (quantile lines
+ * only: the window's sum and count are not counters, so they are left out). prom-client's own
+ * Summary computes quantiles from this process's observations, not from figures shared by all.
+ */
+function windowQuantiles(registry: Registry, name: string, help: string, read: () => Promise<MetricValue<string>[]>): void {
+  const metric = {
+    name,
+    help,
+    type: 'summary',
+    aggregator: 'omit',
+    get: async () => ({ name, help, type: 'summary', aggregator: 'omit', values: await read() }),
+    reset() {},
+  };
+  registry.registerMetric(metric as unknown as Metric);
+}
 
 export interface TelemetryMetrics {
   /** Beats applied (`accepted`), ignored as already applied (`stale`), refused as overflowing a sum (`overflow`) or as one session too many for their address (`too_many_sessions`). */
@@ -42,20 +67,15 @@ export function createTelemetryMetrics(registry: Registry, summaries: () => Prom
       },
     });
   const quantiles = (name: string, help: string, pick: (summary: StreamSummary) => StreamSummary['startupMs']) =>
-    new Gauge({
-      name: `swarmcast_audience_${name}`,
-      help,
-      labelNames: ['stream', 'quantile'],
-      registers: [registry],
-      async collect() {
-        this.reset();
-        for (const summary of await summaries()) {
-          const { p50, p95 } = pick(summary);
-          if (p50 !== null) this.set({ stream: summary.stream, quantile: '0.5' }, p50 / 1000);
-          if (p95 !== null) this.set({ stream: summary.stream, quantile: '0.95' }, p95 / 1000);
-        }
-      },
-    });
+    windowQuantiles(registry, `swarmcast_audience_${name}`, help, async () =>
+      (await summaries()).flatMap((summary) => {
+        const { p50, p95 } = pick(summary);
+        return [
+          ...(p50 === null ? [] : [{ labels: { stream: summary.stream, quantile: 0.5 }, value: p50 / 1000 }]),
+          ...(p95 === null ? [] : [{ labels: { stream: summary.stream, quantile: 0.95 }, value: p95 / 1000 }]),
+        ];
+      }),
+    );
   audience('viewers', `Viewers beating now (sessions with a telemetry beat in the last ${ACTIVE_MS / 1000} s)`, (s) => s.viewers);
   audience('offload_ratio', 'Share of segment bytes from peers over the last hour', (s) => s.offloadRatio);
   audience('egress_saved_bytes', 'Origin egress replaced by peers over the last hour (segment bytes from peers)', (s) => s.p2pBytes);
@@ -66,18 +86,25 @@ export function createTelemetryMetrics(registry: Registry, summaries: () => Prom
   quantiles('startup_seconds', 'Startup time of the sessions started in the last hour', (s) => s.startupMs);
   quantiles('live_latency_seconds', 'Live latency of the viewers beating now', (s) => s.latencyMs);
   return {
-    beats: new Counter({ name: 'swarmcast_telemetry_beats_total', help: 'Telemetry beats received, by outcome', labelNames: ['outcome'], registers: [registry] }),
-    rejections: new Counter({
-      name: 'swarmcast_telemetry_rejections_total',
-      help: 'Telemetry POSTs refused, by reason',
-      labelNames: ['reason'],
-      registers: [registry],
-    }),
-    evictions: new Counter({
-      name: 'swarmcast_telemetry_evictions_total',
-      help: 'Telemetry streams and sessions evicted to make room (TELEMETRY_MAX_STREAMS, TELEMETRY_MAX_SESSIONS_PER_STREAM), by kind',
-      labelNames: ['kind'],
-      registers: [registry],
-    }),
+    beats: preinitialise(
+      new Counter({ name: 'swarmcast_telemetry_beats_total', help: 'Telemetry beats received, by outcome', labelNames: ['outcome'], registers: [registry] }),
+      'outcome',
+      OUTCOMES,
+    ),
+    rejections: preinitialise(
+      new Counter({ name: 'swarmcast_telemetry_rejections_total', help: 'Telemetry POSTs refused, by reason', labelNames: ['reason'], registers: [registry] }),
+      'reason',
+      BEAT_REJECT_REASONS,
+    ),
+    evictions: preinitialise(
+      new Counter({
+        name: 'swarmcast_telemetry_evictions_total',
+        help: 'Telemetry streams and sessions evicted to make room (TELEMETRY_MAX_STREAMS, TELEMETRY_MAX_SESSIONS_PER_STREAM), by kind',
+        labelNames: ['kind'],
+        registers: [registry],
+      }),
+      'kind',
+      EVICTION_KINDS,
+    ),
   };
 }
