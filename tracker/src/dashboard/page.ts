@@ -1,7 +1,7 @@
 /**
  * The dashboard page, self-contained (inline CSS, script and SVG charts; no library, no build
- * step, nothing fetched but the JSON API). Figures and chart paths carry `data-figure` /
- * `data-chart` attributes, which the browser test reads.
+ * step, nothing fetched but the JSON API). Figures, charts and their series carry `data-figure`,
+ * `data-chart-name`, `data-chart` and `data-series` attributes, which the browser tests read.
  */
 import { readFileSync } from 'node:fs';
 
@@ -37,16 +37,28 @@ export const dashboardPage = /* html */ `<!doctype html>
   .card .sub { color: var(--muted); font-size: 12px; }
   .good { color: var(--good); } .warning { color: var(--warn); } .bad { color: var(--bad); }
   .charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(420px, 1fr)); gap: 10px; }
-  .chart { background: #fff; border: 1px solid var(--line); border-radius: 6px; padding: 8px 12px; }
+  .chart { background: #fff; border: 1px solid var(--line); border-radius: 6px; padding: 8px 12px; margin: 0; min-width: 0; }
   .chart h3 { margin: 0 0 4px; font-size: 13px; font-weight: 500; }
-  .chart svg { width: 100%; height: 150px; display: block; }
-  .chart .axis { stroke: var(--line); }
-  .chart text { fill: var(--muted); font-size: 10px; }
-  .chart .series { fill: none; stroke: var(--accent); stroke-width: 1.5; }
-  .chart .threshold { stroke-dasharray: 4 3; stroke-width: 1; }
-  .bars div { display: flex; gap: 8px; align-items: center; margin: 3px 0; }
-  .bars span:first-child { width: 60px; }
-  .bars .bar { height: 12px; background: var(--accent); border-radius: 2px; }
+  .legend { list-style: none; margin: 0 0 4px; padding: 0; display: flex; flex-wrap: wrap; gap: 2px 12px; font-size: 12px; color: var(--muted); }
+  .legend i { display: inline-block; width: 12px; margin-right: 5px; vertical-align: middle; }
+  .legend .swatch { height: 10px; background: var(--color); opacity: .75; }
+  .legend .swatch-line { height: 0; border-top: 2px solid var(--color); }
+  .plot { position: relative; }
+  .plot svg { display: block; overflow: visible; }
+  .plot text { fill: var(--muted); font-size: 10px; }
+  .plot .grid { stroke: var(--line); }
+  .plot .axis { stroke: var(--muted); }
+  .plot .area { opacity: .75; stroke: none; }
+  .plot .band { opacity: .18; stroke: none; }
+  .plot .line { fill: none; stroke-width: 1.5; }
+  .plot .total { stroke: var(--fg); stroke-width: 1; }
+  .plot .dashed { stroke-dasharray: 5 3; }
+  .plot .threshold { stroke-dasharray: 4 3; stroke-width: 1; }
+  .plot .cursor { stroke: var(--fg); stroke-width: 1; pointer-events: none; }
+  .readout { position: absolute; top: 4px; pointer-events: none; background: rgba(255, 255, 255, .95); border: 1px solid var(--line); border-radius: 4px; padding: 4px 8px; font-size: 12px; white-space: nowrap; box-shadow: 0 1px 3px rgba(0, 0, 0, .08); }
+  .readout .when { color: var(--muted); }
+  .readout div { display: flex; justify-content: space-between; gap: 12px; }
+  h2 { font-size: 15px; margin: 18px 0 0; }
   .empty { color: var(--muted); padding: 24px; background: #fff; border: 1px solid var(--line); }
   select { font: inherit; }
 </style>

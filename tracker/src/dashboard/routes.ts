@@ -2,15 +2,16 @@
  * The audience dashboard: `/dashboard` (one self-contained page: inline SVG charts, no library,
  * polling the JSON below every few seconds), `/dashboard/api/streams` (every stream with a beat in
  * the last hour, figures without the series) and `/dashboard/api/streams/:stream` (one stream with
- * its 10 s series; the stream name URL-encoded).
+ * its 10 s series and its viewers by rendition per 10 s; the stream name URL-encoded).
  */
 import type { FastifyInstance } from 'fastify';
 import type { StreamSummary } from '../telemetry/aggregate.ts';
 import { dashboardPage } from './page.ts';
+import type { StreamDetail } from './stream-detail.ts';
 
 export interface DashboardOptions {
   summaries: () => Promise<StreamSummary[]>;
-  summary: (stream: string) => Promise<StreamSummary | null>;
+  detail: (stream: string) => Promise<StreamDetail | null>;
 }
 
 export async function dashboardRoutes(app: FastifyInstance, options: DashboardOptions): Promise<void> {
@@ -19,9 +20,12 @@ export async function dashboardRoutes(app: FastifyInstance, options: DashboardOp
     const streams = (await options.summaries()).map(({ series: _, ...figures }) => figures);
     return { now: Date.now(), streams };
   });
-  app.get<{ Params: { stream: string } }>('/dashboard/api/streams/:stream', async (request, reply) => {
-    const summary = await options.summary(request.params.stream);
-    if (!summary) return reply.code(404).send({ error: `no telemetry for stream ${request.params.stream} in the last hour` });
-    return summary;
+  // A wildcard, not `:stream`: Fastify refuses a parameter over 100 characters (414), and a stream
+  // name may have 256 (MAX_STREAM_LENGTH), URL-encoded to three times that.
+  app.get<{ Params: { '*': string } }>('/dashboard/api/streams/*', async (request, reply) => {
+    const stream = request.params['*'];
+    const detail = await options.detail(stream);
+    if (!detail) return reply.code(404).send({ error: `no telemetry for stream ${stream} in the last hour` });
+    return detail;
   });
 }

@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { TrackerConfig } from '../config.ts';
 import { dashboardRoutes } from '../dashboard/routes.ts';
+import { streamDetail } from '../dashboard/stream-detail.ts';
 import { summarize, type StreamSummary } from './aggregate.ts';
 import { collectorRoutes } from './collector-routes.ts';
 import { createTelemetryMetrics } from './metrics.ts';
@@ -60,5 +61,10 @@ export async function audiencePlugin(app: FastifyInstance, options: AudienceOpti
     maxSessionsPerAddress: config.telemetryMaxSessionsPerAddress,
     allowedStreams: config.telemetryStreams,
   });
-  await app.register(dashboardRoutes, { summaries, summary: (stream) => summary(stream) });
+  const detail = async (stream: string) => {
+    const now = Date.now();
+    const state = await store.read(stream, now);
+    return state && streamDetail(state, now, config.egressPricePerGb);
+  };
+  await app.register(dashboardRoutes, { summaries, detail });
 }
