@@ -1,101 +1,147 @@
 /**
- * `<swarmcast-player src="…" tracker="…">`: a <video> with a Swarmcast player attached.
+ * `<swarmcast-player src="…" tracker="…">`: a media element. Its <video> lives in its shadow root
+ * (`::part(video)`); the element answers the HTMLMediaElement API and fires the media events
+ * itself (`element-media-proxy.ts`), so media UIs such as media-chrome's `slot="media"` drive it.
  *
- * Attributes that pick the stream and the swarm (`src`, `tracker` (space-separated), `swarm-id`,
- * `p2p="false"`) restart the player when they change. The others apply to the running player:
- * `level` (an index or `auto`), `latency` (seconds behind live; `live-latency` is the old name),
- * `token` (read again before each request that needs it), and the video's own `controls`, `muted`,
- * `autoplay` and `poster`.
- * The player's events reach the page as DOM events on the element: `swarmcast-stats`,
- * `swarmcast-fallback` and `swarmcast-error`, with the event as `detail`. `element.player` is the handle.
+ * Attributes set the player's options (`element-attributes.ts`). Those that choose what is played
+ * and how (`src`, `tracker`, `swarm-id`, `p2p`, `integrity`, `rtc-config`, …) start a new player
+ * when they change, as `load()` does; `level`, `latency`, `token` and `autoplay` apply to the
+ * running one. The <video> attributes (`controls`, `muted`, `poster`, …) pass to the video.
+ * The player's events reach the page as `swarmcast-stats`, `swarmcast-fallback` and
+ * `swarmcast-error` DOM events (bubbling, the event as `detail`); a bad attribute is a
+ * `swarmcast-error` with code `options`. `element.player` is the handle.
  */
-import type { SwarmcastEventName } from './events.ts';
-import type { SwarmcastOptions } from './options.ts';
+import {
+  isOptionAttribute,
+  levelOf,
+  LIVE_ATTRIBUTES,
+  MEDIA_ATTRIBUTES,
+  OBSERVED_ATTRIBUTES,
+  optionsFromAttributes,
+  reflectMediaAttribute,
+} from './element-attributes.ts';
+import { defineMediaProxy, forwardMediaEvents, PROXIED_PROPERTIES, type MediaProxy } from './element-media-proxy.ts';
+import type { SwarmcastErrorEvent, SwarmcastEventMap, SwarmcastEventName } from './events.ts';
 import { createPlayer, type SwarmcastPlayer } from './player.ts';
 
 export const ELEMENT_NAME = 'swarmcast-player';
 
-/** Attributes that choose what is played and with whom: a change starts a new player. */
-const RESTARTING = ['src', 'tracker', 'swarm-id', 'p2p', 'coordination'] as const;
-const LIVE = ['level', 'latency', 'live-latency', 'token', 'controls', 'muted', 'autoplay', 'poster'] as const;
 /** Player events forwarded as `swarmcast-<name>` DOM events. */
 const FORWARDED: SwarmcastEventName[] = ['stats', 'fallback', 'error'];
-/** A token attribute is cheap to read: ask it before every request rather than once a minute. */
-const ATTRIBUTE_TOKEN_REFRESH_SEC = 0.001;
 
-const levelOf = (value: string | null): number | 'auto' => (value === null || value === 'auto' ? 'auto' : Number(value));
+const SHADOW = '<style>:host{display:block}video{display:block;width:100%;height:100%}</style><video part="video"></video>';
 
-export function optionsFromAttributes(get: (name: string) => string | null): SwarmcastOptions {
-  const options: SwarmcastOptions = { src: get('src') ?? '', autoplay: get('autoplay') !== null };
-  const trackers = get('tracker')?.split(/[\s,]+/).filter(Boolean);
-  if (trackers) options.trackers = trackers;
-  const swarmId = get('swarm-id');
-  if (swarmId) options.swarmId = swarmId;
-  if (get('token')) {
-    // The attribute is read at every refresh; removing it leaves the last token in use.
-    options.token = () => get('token') ?? '';
-    options.tokenRefreshSeconds = ATTRIBUTE_TOKEN_REFRESH_SEC;
+export interface SwarmcastPlayerElementEventMap extends HTMLElementEventMap {
+  'swarmcast-stats': CustomEvent<SwarmcastEventMap['stats']>;
+  'swarmcast-fallback': CustomEvent<SwarmcastEventMap['fallback']>;
+  'swarmcast-error': CustomEvent<SwarmcastErrorEvent>;
+}
+
+/** `<swarmcast-player>`: the HTMLMediaElement API it answers, its player and its events. */
+export interface SwarmcastPlayerElement extends HTMLElement, MediaProxy {
+  /** The `src` attribute: setting it starts a new player. */
+  src: string;
+  /** The running player's handle; null without `src`, or when the attributes are not valid. */
+  readonly player: SwarmcastPlayer | null;
+  /** Starts a new player from the attributes (as a change of `src` does). */
+  load(): void;
+  addEventListener<K extends keyof SwarmcastPlayerElementEventMap>(
+    type: K,
+    listener: (this: SwarmcastPlayerElement, event: SwarmcastPlayerElementEventMap[K]) => unknown,
+    options?: boolean | AddEventListenerOptions,
+  ): void;
+  addEventListener(type: string, listener: EventListenerOrEventListenerObject, options?: boolean | AddEventListenerOptions): void;
+  removeEventListener<K extends keyof SwarmcastPlayerElementEventMap>(
+    type: K,
+    listener: (this: SwarmcastPlayerElement, event: SwarmcastPlayerElementEventMap[K]) => unknown,
+    options?: boolean | EventListenerOptions,
+  ): void;
+  removeEventListener(type: string, listener: EventListenerOrEventListenerObject, options?: boolean | EventListenerOptions): void;
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'swarmcast-player': SwarmcastPlayerElement;
   }
-  if (get('p2p') === 'false') options.p2p = false;
-  if (get('coordination') === 'false') options.coordination = false;
-  options.level = levelOf(get('level'));
-  const latency = get('latency') ?? get('live-latency');
-  if (latency !== null) options.liveLatency = Number(latency);
-  return options;
+}
+
+export interface SwarmcastPlayerElementConstructor {
+  new (): SwarmcastPlayerElement;
+  readonly prototype: SwarmcastPlayerElement;
+  readonly observedAttributes: readonly string[];
 }
 
 /** Defines the element (once); returns its class. Called by the IIFE bundle automatically. */
-export function defineSwarmcastElement(name = ELEMENT_NAME): CustomElementConstructor {
+export function defineSwarmcastElement(name = ELEMENT_NAME): SwarmcastPlayerElementConstructor {
   const existing = customElements.get(name);
-  if (existing) return existing;
+  if (existing) return existing as unknown as SwarmcastPlayerElementConstructor;
+  const videos = new WeakMap<HTMLElement, HTMLVideoElement>();
 
-  class SwarmcastPlayerElement extends HTMLElement {
-    static observedAttributes = [...RESTARTING, ...LIVE];
-    private video: HTMLVideoElement | null = null;
+  class SwarmcastPlayerElementImpl extends HTMLElement {
+    static observedAttributes = OBSERVED_ATTRIBUTES;
+    private readonly video: HTMLVideoElement;
     /** Whether the running player was given a token (adding one later changes access: a restart). */
     private startedWithToken = false;
+    /** Not `isConnected`: an upgrade calls attributeChangedCallback on a connected element before connectedCallback. */
+    private connected = false;
     player: SwarmcastPlayer | null = null;
 
+    constructor() {
+      super();
+      const shadow = this.attachShadow({ mode: 'open' });
+      shadow.innerHTML = SHADOW;
+      this.video = shadow.querySelector('video')!;
+      videos.set(this, this.video);
+      forwardMediaEvents(this.video, this);
+    }
+
+    get src(): string {
+      return this.getAttribute('src') ?? '';
+    }
+
+    set src(value: string) {
+      this.setAttribute('src', value);
+    }
+
     connectedCallback(): void {
-      if (!this.video) {
-        this.video = document.createElement('video');
-        this.video.playsInline = true;
-        this.video.style.width = '100%';
-        this.appendChild(this.video);
+      // A page may have set properties before this class was defined: they hide the prototype's accessors.
+      for (const property of [...PROXIED_PROPERTIES, 'src']) {
+        if (!Object.hasOwn(this, property)) continue;
+        const value = (this as unknown as Record<string, unknown>)[property];
+        delete (this as unknown as Record<string, unknown>)[property];
+        (this as unknown as Record<string, unknown>)[property] = value;
       }
-      this.applyVideoAttributes();
+      this.connected = true;
       this.restart();
     }
 
     disconnectedCallback(): void {
+      this.connected = false;
       this.player?.destroy();
       this.player = null;
     }
 
+    load(): void {
+      if (this.connected) this.restart();
+    }
+
     attributeChangedCallback(attribute: string, before: string | null, after: string | null): void {
-      if (!this.isConnected || !this.video || before === after) return;
+      if (before === after) return;
+      if (MEDIA_ATTRIBUTES.includes(attribute)) reflectMediaAttribute(this.video, attribute, after);
+      if (!this.connected || !isOptionAttribute(attribute)) return;
       const player = this.player;
-      if (!player || (RESTARTING as readonly string[]).includes(attribute) || (attribute === 'token' && !this.startedWithToken)) {
+      if (!player || !LIVE_ATTRIBUTES.includes(attribute) || (attribute === 'token' && !this.startedWithToken)) {
         this.restart();
         return;
       }
-      if (attribute === 'level') player.setLevel(levelOf(after));
-      else if (attribute === 'latency' || attribute === 'live-latency') {
-        if (after !== null) player.setLiveLatency(Number(after));
-      } else if (attribute === 'autoplay') {
-        this.applyVideoAttributes();
-        if (after !== null) this.video.play().catch(() => undefined);
-      } else if (attribute !== 'token') this.applyVideoAttributes();
-    }
-
-    private applyVideoAttributes(): void {
-      const video = this.video!;
-      video.controls = this.hasAttribute('controls');
-      video.muted = this.hasAttribute('muted');
-      video.autoplay = this.hasAttribute('autoplay');
-      const poster = this.getAttribute('poster');
-      if (poster === null) video.removeAttribute('poster');
-      else video.poster = poster;
+      try {
+        if (attribute === 'level') player.setLevel(levelOf(after));
+        else if (attribute === 'latency' || attribute === 'live-latency') {
+          if (after !== null) player.setLiveLatency(Number(after));
+        } else if (attribute === 'autoplay' && after !== null) this.video.play().catch(() => undefined);
+      } catch (error) {
+        this.optionsError(error);
+      }
     }
 
     private restart(): void {
@@ -104,15 +150,21 @@ export function defineSwarmcastElement(name = ELEMENT_NAME): CustomElementConstr
       if (!this.getAttribute('src')) return;
       try {
         this.startedWithToken = this.hasAttribute('token');
-        const player = createPlayer(this.video!, optionsFromAttributes((attribute) => this.getAttribute(attribute)));
+        const player = createPlayer(this.video, optionsFromAttributes((attribute) => this.getAttribute(attribute)));
         for (const event of FORWARDED) player.on(event, (detail) => this.dispatchEvent(new CustomEvent(`swarmcast-${event}`, { detail, bubbles: true })));
         this.player = player;
       } catch (error) {
-        this.dispatchEvent(new CustomEvent('swarmcast-error', { detail: { code: 'options', message: String(error), fatal: true }, bubbles: true }));
+        this.optionsError(error);
       }
+    }
+
+    private optionsError(error: unknown): void {
+      const detail: SwarmcastErrorEvent = { code: 'options', message: String(error), fatal: this.player === null };
+      this.dispatchEvent(new CustomEvent('swarmcast-error', { detail, bubbles: true }));
     }
   }
 
-  customElements.define(name, SwarmcastPlayerElement);
-  return SwarmcastPlayerElement;
+  defineMediaProxy(SwarmcastPlayerElementImpl.prototype, (element) => videos.get(element)!);
+  customElements.define(name, SwarmcastPlayerElementImpl);
+  return SwarmcastPlayerElementImpl as unknown as SwarmcastPlayerElementConstructor;
 }

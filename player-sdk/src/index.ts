@@ -6,4 +6,4 @@ export { defaultOptions, OptionError, resolveOptions, type PolicyName, type Reso
 export type { SwarmcastStats, IntegrityStats, SegmentSource } from './stats.ts';
 export type { FallbackEvent, Listener, PeerEvent, SegmentEvent, SwarmcastErrorEvent, SwarmcastEventMap, SwarmcastEventName } from './events.ts';
 export type { FallbackReason, TransportMode } from './loading-policy.ts';
-export { defineSwarmcastElement, ELEMENT_NAME } from './element.ts';
+export { defineSwarmcastElement, ELEMENT_NAME, type SwarmcastPlayerElement, type SwarmcastPlayerElementConstructor, type SwarmcastPlayerElementEventMap } from './element.ts';

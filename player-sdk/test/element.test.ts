@@ -46,11 +46,11 @@ await inChromiumNamespace('the element and the handle in Chromium', fileURLToPat
         },
         [src, stack.trackerUrl] as const,
       );
-      assert.ok(await pageUntil(page, `window.seen['swarmcast-stats'].some((s) => s.mode === 'p2p') && document.querySelector('swarmcast-player video').currentTime > 0`), 'no stats events, or it never played');
+      assert.ok(await pageUntil(page, `window.seen['swarmcast-stats'].some((s) => s.mode === 'p2p') && document.querySelector('swarmcast-player').currentTime > 0`), 'no stats events, or it never played');
       // Alone in its swarm: the player says why it uses the origin only.
       assert.ok(await pageUntil(page, `window.seen['swarmcast-fallback'].some((f) => f.reason === 'no-peers')`), 'no swarmcast-fallback event');
       const video = await page.evaluate(() => {
-        const v = document.querySelector('swarmcast-player video') as HTMLVideoElement;
+        const v = document.querySelector('swarmcast-player')!.shadowRoot!.querySelector('video')!;
         return { controls: v.controls, muted: v.muted, autoplay: v.autoplay };
       });
       assert.deepEqual(video, { controls: true, muted: true, autoplay: true });
@@ -65,7 +65,7 @@ await inChromiumNamespace('the element and the handle in Chromium', fileURLToPat
       });
       const changed = await page.evaluate(() => {
         const w = window as unknown as { element: HTMLElement & { player: { hls: { config: { liveSyncDuration: number }; autoLevelEnabled: boolean } } }; first: unknown };
-        const v = w.element.querySelector('video')!;
+        const v = w.element.shadowRoot!.querySelector('video')!;
         return {
           samePlayer: w.element.player === w.first,
           liveSyncDuration: w.element.player.hls.config.liveSyncDuration,

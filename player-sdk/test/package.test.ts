@@ -31,10 +31,10 @@ describe('the published package', { timeout: 5 * 60_000 }, () => {
     const { stdout } = await run('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: packageDir });
     const files = (JSON.parse(stdout) as Array<{ files: Array<{ path: string }> }>)[0]!.files.map((file) => file.path).sort();
     const entries = ['index', 'engine', 'policy'].flatMap((entry) => [`dist/esm/${entry}.js`, `dist/types/${entry}.d.ts`]);
-    for (const needed of ['package.json', 'README.md', 'LICENSE', ...entries, 'dist/swarmcast.min.js', 'dist/swarmcast.full.min.js']) {
+    for (const needed of ['package.json', 'README.md', 'LICENSE', 'custom-elements.json', ...entries, 'dist/swarmcast.min.js', 'dist/swarmcast.full.min.js']) {
       assert.ok(files.includes(needed), `${needed} is missing from the package`);
     }
-    const stray = files.filter((path) => !/^(package\.json|README\.md|LICENSE|dist\/(esm\/[\w-]+\.js|types\/[\w-]+\.d\.ts|swarmcast(\.full)?\.min\.js(\.map)?))$/.test(path));
+    const stray = files.filter((path) => !/^(package\.json|README\.md|custom-elements\.json|LICENSE|dist\/(esm\/[\w-]+\.js|types\/[\w-]+\.d\.ts|swarmcast(\.full)?\.min\.js(\.map)?))$/.test(path));
     assert.deepEqual(stray, [], 'the package holds files a user does not need');
   });
 

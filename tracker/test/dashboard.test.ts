@@ -200,14 +200,17 @@ await chromiumTest('the dashboard charts traffic by source, egress against HTTP-
   assert.deepEqual((await probe('renditions'))?.legend, ['360p', 'all viewers'], 'the selected stream\'s renditions only');
 });
 
-await chromiumTest('hostile stream names are shown as text, shortened, and the streams held are capped', { timeout: 120_000 }, async (t) => {
-  const tracker = await startTracker({ telemetryMaxStreams: 3 });
+await chromiumTest('hostile stream names are shown as text, shortened; the streams held and renditions charted are capped', { timeout: 120_000 }, async (t) => {
+  const tracker = await startTracker({ telemetryMaxStreams: 4 });
   t.after(() => tracker.close());
   const long = `https://evil.example/${'a'.repeat(200)}/master.m3u8`;
   const hostile = ['<script>window.__pwned = 1</script>', '<img src=x onerror="window.__pwned = 2">', long];
-  // Five streams into a store of three: the two benign ones, first seen and never verified, are evicted.
+  const ladder = 'https://cdn.example/live/ladder/master.m3u8';
+  // Six streams into a store of four: the two benign ones, first seen and never verified, are evicted.
   const names = ['https://cdn.example/live/one/master.m3u8', 'https://cdn.example/live/two/master.m3u8', ...hostile];
   for (const [i, stream] of names.entries()) await post(tracker, [beat(`hostile-sid-${i}`, 1, stream)]);
+  // Ten renditions, one viewer each, the first with the most watch time: the last seen stream, so the one shown first.
+  await post(tracker, Array.from({ length: 10 }, (_, i) => beat(`ladder-sid-${i}`, 1, ladder, { rendition: `r${i}`, watchMs: i === 0 ? 20_000 : 10_000 })));
 
   const { browser, close } = await launchChromium();
   t.after(close);
@@ -215,8 +218,11 @@ await chromiumTest('hostile stream names are shown as text, shortened, and the s
   await page.goto(`${tracker.httpUrl}/dashboard`);
   await updated(page, 0);
 
+  assert.equal(await page.locator('#detail h2').getAttribute('title'), ladder);
+  const legend = await page.locator('figure[data-chart-name="renditions"] .legend li').allTextContents();
+  assert.deepEqual(legend, ['r0', 'r1', 'r2', 'r3', 'r4', 'r5', 'r6', 'r7', '(other)', 'all viewers'], 'eight renditions charted, the rest summed');
   const rows = await page.locator('#streams tr td:first-child').evaluateAll((cells) => cells.map((cell) => [cell.textContent, cell.getAttribute('title')]));
-  assert.equal(rows.length, 3, 'TELEMETRY_MAX_STREAMS bounds the list');
+  assert.equal(rows.length, 4, 'TELEMETRY_MAX_STREAMS bounds the list');
   const byTitle = new Map(rows.map(([text, title]) => [title, text]));
   assert.equal(byTitle.get(hostile[0]!), hostile[0], 'markup in a name is shown as its text');
   assert.equal(byTitle.get(hostile[1]!), hostile[1]);
