@@ -1,7 +1,7 @@
 /** Plain hls.js: the site's own Hls class, with Swarmcast mixed in. */
 import Hls from 'hls.js';
 import { swarmcastHls } from '@swarmcast/player-sdk/engine';
-import { exampleSettings, showStats } from '../shared/example-page.ts';
+import { exampleSettings, showStats } from '@swarmcast/example-page';
 
 const { src, ...options } = exampleSettings();
 const SwarmcastHls = swarmcastHls(Hls, options);

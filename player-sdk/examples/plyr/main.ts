@@ -2,8 +2,9 @@
 import Hls from 'hls.js';
 import Plyr from 'plyr';
 import 'plyr/dist/plyr.css';
+import iconUrl from 'plyr-icons.svg?url';
 import { swarmcastHls } from '@swarmcast/player-sdk/engine';
-import { exampleSettings, showStats } from '../shared/example-page.ts';
+import { exampleSettings, showStats } from '@swarmcast/example-page';
 
 const { src, ...options } = exampleSettings();
 const SwarmcastHls = swarmcastHls(Hls, options);
@@ -18,8 +19,7 @@ hls.on(Hls.Events.MANIFEST_PARSED, () => {
   const levels = hls.swarmcast.levels();
   const player = new Plyr(video, {
     autoplay: true,
-    // Plyr fetches its icon sprite from cdn.plyr.io unless told otherwise: host node_modules/plyr/dist/plyr.svg next to the page.
-    iconUrl: './plyr.svg',
+    iconUrl,
     muted: true,
     quality: {
       default: 0,

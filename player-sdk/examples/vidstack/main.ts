@@ -7,7 +7,7 @@ import 'vidstack/player/ui';
 import Hls from 'hls.js';
 import { isHLSProvider, type MediaProviderChangeEvent } from 'vidstack';
 import { swarmcastHls, type SwarmcastHlsInstance } from '@swarmcast/player-sdk/engine';
-import { exampleSettings, showStats } from '../shared/example-page.ts';
+import { exampleSettings, showStats } from '@swarmcast/example-page';
 
 const { src, ...options } = exampleSettings();
 const SwarmcastHls = swarmcastHls(Hls, options);
