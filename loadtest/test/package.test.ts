@@ -4,13 +4,14 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { inLoopbackNamespace } from '@swarmcast/testkit';
 import { figure, readResult, startOrigin, startTracker } from './support/local-stack.ts';
+import { lockForTarball } from './support/offline-lock.ts';
 
 const PACKAGE_DIR = fileURLToPath(new URL('..', import.meta.url));
 const INSTALL_TIMEOUT_MS = 8 * 60_000;
@@ -28,7 +29,8 @@ async function succeed(command: string, args: string[], cwd: string): Promise<st
 }
 
 // In a loopback-only namespace (CI) the registry is out of reach: the install takes every package
-// from npm's cache, which the checkout's own `npm ci` filled.
+// from npm's cache, which the checkout's own `npm ci` filled, through a lockfile cut from the
+// repository's (support/offline-lock.ts).
 const cacheOnly = inLoopbackNamespace() ? '--offline' : '--prefer-offline';
 
 describe('the packed package, installed in an empty folder', () => {
@@ -45,8 +47,10 @@ describe('the packed package, installed in an empty folder', () => {
     const packed = await succeed('npm', ['pack', '--json', '--pack-destination', scratch], PACKAGE_DIR);
     const [tarball] = JSON.parse(packed) as Array<{ filename: string; files: Array<{ path: string }> }>;
     tarballFiles = tarball!.files.map((file) => file.path);
-    await succeed('npm', ['init', '-y'], folder);
-    await succeed('npm', ['install', cacheOnly, '--no-audit', '--no-fund', join(scratch, tarball!.filename)], folder);
+    const { manifest, lock } = lockForTarball(join(PACKAGE_DIR, '../package-lock.json'), 'loadtest', join(scratch, tarball!.filename));
+    writeFileSync(join(folder, 'package.json'), JSON.stringify(manifest, null, 2));
+    writeFileSync(join(folder, 'package-lock.json'), JSON.stringify(lock, null, 2));
+    await succeed('npm', ['ci', cacheOnly, '--no-audit', '--no-fund'], folder);
   }, { timeout: INSTALL_TIMEOUT_MS });
 
   after(() => {
