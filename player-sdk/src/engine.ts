@@ -10,9 +10,13 @@
  *     hls.swarmcast.on('stats', (stats) => …);        // the same handle as createPlayer's
  *
  * Every instance is its own session (players build a new hls.js per source); `destroy()` ends it.
+ * An instance takes p2p-media-loader-hlsjs's per-player `p2p: { core, onHlsJsCreated }` as its
+ * `injectMixin` class does: the core options the policy does not own pass through
+ * (`core-options.ts`), and `onHlsJsCreated` is called with the instance at the end of its constructor.
  */
 import type Hls from 'hls.js';
 import type { HlsConfig } from 'hls.js';
+import { ownedCoreOptions, p2pConfigOf, type P2PConfig } from './core-options.ts';
 import { Emitter } from './events.ts';
 import { chooseTransport } from './loading-policy.ts';
 import { OptionError, resolveOptions, type SwarmcastOptions } from './options.ts';
@@ -20,8 +24,26 @@ import { createSession, type SwarmcastHandle } from './session.ts';
 import { TokenSource } from './token-source.ts';
 
 export type { QualityLevel, SwarmcastHandle } from './session.ts';
+export type { P2PEngineAccess } from './session-handle.ts';
+export type { CoreOptions, P2PConfig, SegmentValidator } from './core-options.ts';
 export type { SwarmcastStats, IntegrityStats, SegmentSource } from './stats.ts';
-export type { FallbackEvent, Listener, PeerEvent, SegmentEvent, SwarmcastErrorEvent, SwarmcastEventMap, SwarmcastEventName } from './events.ts';
+export type {
+  ChunkDownloadEvent,
+  ChunkUploadEvent,
+  FallbackEvent,
+  Listener,
+  PeerErrorEvent,
+  PeerEvent,
+  SegmentAbortEvent,
+  SegmentErrorEvent,
+  SegmentEvent,
+  SegmentStartEvent,
+  StreamType,
+  SwarmcastErrorEvent,
+  SwarmcastEventMap,
+  SwarmcastEventName,
+  TrackerEvent,
+} from './events.ts';
 export type { FallbackReason, TransportMode } from './loading-policy.ts';
 export { OptionError, type SwarmcastOptions } from './options.ts';
 
@@ -35,8 +57,11 @@ export type SwarmcastEngineOptions = Omit<SwarmcastOptions, 'src' | 'autoplay' |
 /** An hls.js instance with Swarmcast in it. */
 export type SwarmcastHlsInstance = Hls & { readonly swarmcast: SwarmcastHandle };
 
-/** The class `swarmcastHls` returns: constructed like the site's own Hls class. */
-export type SwarmcastHlsClass<H extends typeof Hls> = (new (config?: Partial<HlsConfig>) => InstanceType<H> & { readonly swarmcast: SwarmcastHandle }) & H;
+/** An instance of the class `swarmcastHls` returns. */
+export type SwarmcastHlsOf<H extends typeof Hls> = InstanceType<H> & { readonly swarmcast: SwarmcastHandle };
+
+/** The class `swarmcastHls` returns: constructed like the site's own Hls class, or like p2p-media-loader's `injectMixin` class (with `p2p`). */
+export type SwarmcastHlsClass<H extends typeof Hls> = (new (config?: Partial<HlsConfig> & { p2p?: P2PConfig<SwarmcastHlsOf<H>> }) => SwarmcastHlsOf<H>) & H;
 
 export function swarmcastHls<H extends typeof Hls>(HlsClass: H, input: SwarmcastEngineOptions = {}): SwarmcastHlsClass<H> {
   if (typeof HlsClass !== 'function' || typeof HlsClass.isSupported !== 'function') throw new TypeError('Swarmcast swarmcastHls: the first argument must be the hls.js class');
@@ -46,11 +71,13 @@ export function swarmcastHls<H extends typeof Hls>(HlsClass: H, input: Swarmcast
   // Checked now, so a bad option fails where it is written rather than in the player's constructor.
   const base = resolveOptions({ ...input, src: input.src ?? '', autoplay: false }, typeof location === 'undefined' ? undefined : location.href, { srcOptional: true });
   const transport = chooseTransport(base, { mediaSource: HlsClass.isSupported(), nativeHls: false, webRtc: typeof RTCPeerConnection === 'function' });
+  const owned = ownedCoreOptions(base.policy, base.originToken);
 
   class SwarmcastHls extends (HlsClass as typeof Hls) {
     declare readonly swarmcast: SwarmcastHandle;
 
-    constructor(config: Partial<HlsConfig> = {}) {
+    constructor({ p2p, ...config }: Partial<HlsConfig> & { p2p?: unknown } = {}) {
+      const { core, onHlsJsCreated } = p2pConfigOf<SwarmcastHlsOf<H>>(p2p, owned);
       const emitter = new Emitter();
       const session = createSession({
         options: { ...base },
@@ -60,10 +87,12 @@ export function swarmcastHls<H extends typeof Hls>(HlsClass: H, input: Swarmcast
         tokens: new TokenSource(base, emitter),
         trackers: base.trackers,
         emitter,
+        core,
       });
       super({ ...session.hlsConfig, ...config, ...session.loaderConfig });
       Object.defineProperty(this, 'swarmcast', { value: session.handle, enumerable: true });
       session.bind(this);
+      onHlsJsCreated?.(this as unknown as SwarmcastHlsOf<H>);
     }
 
     override destroy(): void {

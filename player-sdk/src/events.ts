@@ -17,6 +17,67 @@ export interface SegmentEvent {
   peerId?: string;
 }
 
+/**
+ * p2p-media-loader's events, forwarded one for one (`onSegmentStart` → `segmentstart`, …; the
+ * README's migration section has the table). `streamType` is p2p-media-loader's: `main` (video,
+ * or muxed) or `secondary` (alternate audio).
+ */
+export type StreamType = 'main' | 'secondary';
+
+/** A segment request started (p2p-media-loader's `onSegmentStart`). */
+export interface SegmentStartEvent {
+  url: string;
+  source: SegmentSource;
+  /** The peer asked (P2P only). */
+  peerId?: string;
+}
+
+/** A segment request failed (`onSegmentError`); it is retried or fetched elsewhere, as p2p-media-loader decides. */
+export interface SegmentErrorEvent {
+  url: string;
+  source: SegmentSource;
+  peerId?: string;
+  streamType: StreamType;
+  /** p2p-media-loader's `RequestError` type: `http-error`, `peer-closed`, `p2p-segment-validation-failed`, `bytes-receiving-timeout`, … */
+  reason: string;
+  message: string;
+}
+
+/** A segment request was given up (`onSegmentAbort`): hls.js no longer wants it, or it moved to another source. */
+export interface SegmentAbortEvent {
+  url: string;
+  /** null: aborted before any source was chosen. */
+  source: SegmentSource | null;
+  peerId?: string;
+  streamType: StreamType;
+}
+
+/** A peer connection failed (`onPeerError`); a `peer` event with `closed` follows when it was connected. */
+export interface PeerErrorEvent {
+  peerId: string;
+  streamType: StreamType;
+  message: string;
+}
+
+/** Bytes of a segment arrived (`onChunkDownloaded`): one data-channel message from a peer, or one read from the origin. */
+export interface ChunkDownloadEvent {
+  bytes: number;
+  source: SegmentSource;
+  peerId?: string;
+}
+
+/** Bytes of a segment sent to a peer (`onChunkUploaded`). */
+export interface ChunkUploadEvent {
+  bytes: number;
+  peerId: string;
+}
+
+/** The tracker failed or warned (`onTrackerError`, `onTrackerWarning`); an `error` event with code `tracker` comes with it. */
+export interface TrackerEvent {
+  streamType: StreamType;
+  message: string;
+}
+
 export interface FallbackEvent {
   /**
    * A session-level reason (the player now plays from the origin only; also in `stats().fallbackReason`),
@@ -44,10 +105,20 @@ export interface SwarmcastErrorEvent {
 export interface SwarmcastEventMap {
   /** Every `statsIntervalMs` (1 s by default). */
   stats: SwarmcastStats;
+  /** A peer connected or closed (p2p-media-loader's `onPeerConnect`, `onPeerClose`). */
   peer: PeerEvent;
+  /** A segment loaded (p2p-media-loader's `onSegmentLoaded`; hls.js's own loads in HTTP mode). */
   segment: SegmentEvent;
   fallback: FallbackEvent;
   error: SwarmcastErrorEvent;
+  segmentstart: SegmentStartEvent;
+  segmenterror: SegmentErrorEvent;
+  segmentabort: SegmentAbortEvent;
+  peererror: PeerErrorEvent;
+  chunkdownload: ChunkDownloadEvent;
+  chunkupload: ChunkUploadEvent;
+  trackererror: TrackerEvent;
+  trackerwarning: TrackerEvent;
 }
 
 export type SwarmcastEventName = keyof SwarmcastEventMap;

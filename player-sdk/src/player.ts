@@ -100,6 +100,9 @@ export function createPlayer(video: HTMLVideoElement, input: SwarmcastOptions): 
     get currentLevel() {
       return session?.handle.currentLevel ?? -1;
     },
+    get engine() {
+      return session?.handle.engine ?? null;
+    },
     setLevel: (level) => {
       checkLevel(level);
       if (session) session.handle.setLevel(level);

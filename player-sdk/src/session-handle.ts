@@ -15,6 +15,22 @@ export interface QualityLevel {
   name?: string;
 }
 
+/**
+ * p2p-media-loader's `HlsJsP2PEngine` of a session, for what Swarmcast does not wrap: its own
+ * listeners (`addEventListener('onSegmentLoaded', …)`, p2p-media-loader's `CoreEventMap` names),
+ * `getConfig()`, and `applyDynamicConfig()` of the options that pass through (see the README's
+ * table). Not supported through it: changing options the policy owns (it re-plans the windows
+ * every second and would undo the change; `isP2PDisabled` would open peers before the integrity
+ * manifest is in), `bindHls`, and `destroy` (destroy the player or the handle). Typed here
+ * rather than imported: p2p-media-loader is bundled inside the SDK, not a dependency of its users.
+ */
+export interface P2PEngineAccess {
+  addEventListener(eventName: string, listener: (...args: never[]) => void): void;
+  removeEventListener(eventName: string, listener: (...args: never[]) => void): void;
+  getConfig(): { core: Readonly<Record<string, unknown>> };
+  applyDynamicConfig(config: { core?: Record<string, unknown> }): void;
+}
+
 /** What a page holds on to: counters, events, the quality and latency controls, and the way out. */
 export interface SwarmcastHandle {
   /** Current counters (the same object the `stats` event carries). */
@@ -32,6 +48,8 @@ export interface SwarmcastHandle {
   setLevel(level: number | 'auto'): void;
   /** Live latency target in seconds (hls.js's `liveSyncDuration` and the policy's horizon). */
   setLiveLatency(seconds: number): void;
+  /** p2p-media-loader's engine, for what Swarmcast does not wrap; null without P2P (HTTP, native HLS, or before the session starts). */
+  readonly engine: P2PEngineAccess | null;
   /** Stops the session: peer connections, timers and telemetry (the hls.js instance is the caller's). */
   destroy(): void;
 }
@@ -42,14 +60,16 @@ export interface HandleSetup {
   emitter: Emitter;
   /** The session's hls.js instance (null before it is bound, and in native HLS). */
   hls: () => Hls | null;
+  engine: P2PEngineAccess | null;
   stats: () => SwarmcastStats;
   replan: () => void;
   destroy: () => void;
 }
 
-export function createHandle({ options, emitter, hls: instance, stats, replan, destroy }: HandleSetup): SwarmcastHandle {
+export function createHandle({ options, emitter, hls: instance, engine, stats, replan, destroy }: HandleSetup): SwarmcastHandle {
   return {
     stats,
+    engine,
     on: (name, listener) => emitter.on(name, listener),
     once: (name, listener) => emitter.once(name, listener),
     off: (name, listener) => emitter.off(name, listener),

@@ -13,6 +13,7 @@ import type { HlsConfig } from 'hls.js';
 import { bindCoordination, type CoordinationBinding } from './coordination-binding.ts';
 import { recoverFatalErrors } from './error-recovery.ts';
 import { Emitter } from './events.ts';
+import type { CoreOptions } from './core-options.ts';
 import { countHlsFetches } from './hls-fetch-count.ts';
 import { listenTo } from './hls-listeners.ts';
 import { hlsConfigFor, STALL_MEMORY_MS, uploadAllowed, type FallbackReason, type TransportMode } from './loading-policy.ts';
@@ -44,6 +45,8 @@ export interface SessionSetup {
    * an import: the engine entry takes only token strings and leaves the renewal out of its bundle.
    */
   renewTrackerToken?: (setup: TrackerTokenRenewalSetup) => TrackerTokenRenewal;
+  /** The page's pass-through p2p-media-loader options (`swarmcastHls`'s per-instance `p2p.core`). */
+  core?: CoreOptions;
 }
 
 export interface Session {
@@ -105,7 +108,7 @@ export function createSession(setup: SessionSetup): Session {
       },
       currentSwarm(),
     );
-    if (plan) p2p.engine.applyDynamicConfig({ core: plan });
+    if (plan) p2p.applyPlan(plan);
   };
 
   const tick = setInterval(() => {
@@ -166,6 +169,7 @@ export function createSession(setup: SessionSetup): Session {
     options,
     emitter,
     hls: () => hls,
+    engine: p2p?.engine ?? null,
     stats: snapshot,
     replan,
     destroy() {
@@ -180,7 +184,7 @@ export function createSession(setup: SessionSetup): Session {
     },
   });
 
-  return { hlsConfig: sessionHlsConfig(options, tokens), loaderConfig: (p2p?.engine.getConfigForHlsJs() ?? {}) as Partial<HlsConfig>, bind, attachMedia, handle };
+  return { hlsConfig: sessionHlsConfig(options, tokens), loaderConfig: p2p?.loaderConfig ?? {}, bind, attachMedia, handle };
 }
 
 function sessionHlsConfig(options: ResolvedOptions, tokens: TokenSource): Partial<HlsConfig> {
