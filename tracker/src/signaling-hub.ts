@@ -185,7 +185,11 @@ export class SignalingHub {
     const { value } = parsed;
     connection.queue = connection.queue
       .then(() => {
-        if (value.kind === 'announce') return this.announce(connection, value.message).finally(this.metrics.announceSeconds.startTimer());
+        if (value.kind === 'announce') {
+          // Started before the call: announce's synchronous part (validation, admission) counts too.
+          const timed = this.metrics.announceSeconds.startTimer();
+          return this.announce(connection, value.message).finally(timed);
+        }
         if (value.kind === 'answer') return this.answer(connection, value.message);
         return this.scrape(connection, value.message);
       })
