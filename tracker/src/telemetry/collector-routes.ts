@@ -15,7 +15,7 @@ import { createBatchParser } from '@swarmcast/protocol/beat-schema';
 import type { BeatRejectReason, TelemetryMetrics } from './metrics.ts';
 import { limitKey } from '../client-address.ts';
 import { AddressRateLimiter } from './rate-limit.ts';
-import type { TelemetryStore } from './store.ts';
+import type { AcceptedBytes, TelemetryStore } from './store.ts';
 
 export interface CollectorOptions {
   store: TelemetryStore;
@@ -27,6 +27,8 @@ export interface CollectorOptions {
   /** Stream names (or `prefix*`) beats are accepted for; undefined: any. */
   allowedStreams: string[] | undefined;
 }
+
+const BYTE_KINDS: ReadonlyArray<keyof AcceptedBytes> = ['http', 'p2p', 'up'];
 
 function streamFilter(allowed: string[] | undefined): (stream: string) => boolean {
   if (!allowed) return () => true;
@@ -81,8 +83,9 @@ export async function collectorRoutes(app: FastifyInstance, options: CollectorOp
     let overflowing = 0;
     let crowded = 0;
     for (const beat of parsed.batch.beats) {
-      const outcome = await store.record(beat, now, address);
+      const { outcome, bytes } = await store.record(beat, now, address);
       metrics.beats.inc({ outcome });
+      for (const kind of BYTE_KINDS) metrics.bytes[kind].inc(bytes[kind]);
       if (outcome === 'overflow') overflowing++;
       if (outcome === 'too_many_sessions') crowded++;
     }

@@ -2,11 +2,13 @@
  * The collector's counters and the audience figures as Prometheus metrics, on the tracker's
  * registry. Audience gauges and quantiles are computed when scraped, from the same summaries the
  * dashboard shows (with Redis: every instance reports the shared figures, so do not sum them).
+ * The audience byte counters count what the store accepted from the beats this instance received
+ * (with Redis: each instance its own, so the cluster's total is their sum).
  */
 import { Counter, Gauge, type Metric, type MetricValue, type Registry } from 'prom-client';
 import { preinitialise } from '../metrics.ts';
 import { ACTIVE_MS, type StreamSummary } from './aggregate.ts';
-import type { EvictionKind, RecordOutcome } from './store.ts';
+import type { AcceptedBytes, EvictionKind, RecordOutcome } from './store.ts';
 
 export const BEAT_REJECT_REASONS = [
   'invalid_json',
@@ -49,6 +51,12 @@ export interface TelemetryMetrics {
   rejections: Counter<'reason'>;
   /** Streams and sessions the store evicted to stay within its bounds. */
   evictions: Counter<'kind'>;
+  /**
+   * Segment bytes the store accepted, by kind. Unlabelled: the store caps the streams it holds,
+   * but a counter's series outlive the streams it evicts, so anyone beating for new stream names
+   * would add series without end (and dropping a series would make its counter go down).
+   */
+  bytes: Record<keyof AcceptedBytes, Counter>;
 }
 
 export function createTelemetryMetrics(registry: Registry, summaries: () => Promise<StreamSummary[]>): TelemetryMetrics {
@@ -78,8 +86,8 @@ export function createTelemetryMetrics(registry: Registry, summaries: () => Prom
     );
   audience('viewers', `Viewers beating now (sessions with a telemetry beat in the last ${ACTIVE_MS / 1000} s)`, (s) => s.viewers);
   audience('offload_ratio', 'Share of segment bytes from peers over the last hour', (s) => s.offloadRatio);
-  audience('egress_saved_bytes', 'Origin egress replaced by peers over the last hour (segment bytes from peers)', (s) => s.p2pBytes);
-  audience('http_bytes', 'Segment bytes from the origin over the last hour', (s) => s.httpBytes);
+  audience('egress_saved_bytes', 'Origin egress replaced by peers over the last hour (segment bytes from peers); windowed: rate() swarmcast_audience_p2p_bytes_total instead', (s) => s.p2pBytes);
+  audience('http_bytes', 'Segment bytes from the origin over the last hour; windowed: rate() swarmcast_audience_http_bytes_total instead', (s) => s.httpBytes);
   audience('egress_saved_money', 'egress_saved_bytes priced at EGRESS_PRICE_PER_GB', (s) => s.egressSavedMoney);
   audience('rebuffer_ratio', 'Stalled time / watch time over the last hour (1 % good, 3 % bad)', (s) => s.rebufferRatio);
   audience('peers_per_viewer', 'Mean connected peers per viewer over the last minute', (s) => s.peersPerViewer);
@@ -106,5 +114,17 @@ export function createTelemetryMetrics(registry: Registry, summaries: () => Prom
       'kind',
       EVICTION_KINDS,
     ),
+    bytes: {
+      http: bytesCounter(registry, 'http_bytes_total', 'Segment bytes viewers fetched from the origin'),
+      p2p: bytesCounter(registry, 'p2p_bytes_total', 'Segment bytes viewers fetched from peers: origin egress they saved'),
+      up: bytesCounter(registry, 'uploaded_bytes_total', 'Segment bytes viewers uploaded to peers'),
+    },
   };
 }
+
+const bytesCounter = (registry: Registry, name: string, help: string) =>
+  new Counter({
+    name: `swarmcast_audience_${name}`,
+    help: `${help}, as the telemetry store accepted them (bounded, each beat's new bytes once) from the beats this instance received: sum over instances`,
+    registers: [registry],
+  });

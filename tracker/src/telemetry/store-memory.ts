@@ -17,7 +17,7 @@ import {
   type PreviousBeat,
   type StreamState,
 } from './aggregate.ts';
-import type { RecordOutcome, TelemetryStore, TelemetryStoreLimits } from './store.ts';
+import { NO_BYTES, type RecordOutcome, type RecordResult, type TelemetryStore, type TelemetryStoreLimits } from './store.ts';
 
 interface Session extends PreviousBeat {
   startupRecorded: boolean;
@@ -42,6 +42,8 @@ interface StreamAggregates {
   addresses: Map<string, Map<string, number>>;
 }
 
+const refused = (outcome: Exclude<RecordOutcome, 'accepted'>): RecordResult => ({ outcome, bytes: NO_BYTES });
+
 /** Verified watch ms of the last `RANK_MS`: what streams are ranked by. */
 function rankOf(stream: StreamAggregates, now: number): number {
   const from = firstRankedBucket(now);
@@ -58,7 +60,7 @@ export class MemoryTelemetryStore implements TelemetryStore {
 
   constructor(private readonly limits: TelemetryStoreLimits) {}
 
-  async record(beat: Beat, now: number, address: string): Promise<RecordOutcome> {
+  async record(beat: Beat, now: number, address: string): Promise<RecordResult> {
     let stream = this.streamsByName.get(beat.stream);
     if (!stream) {
       if (this.streamsByName.size >= this.limits.maxStreams) this.evictStream(now);
@@ -67,14 +69,14 @@ export class MemoryTelemetryStore implements TelemetryStore {
     }
     this.trim(stream, now);
     const previous = stream.sessions.get(beat.sid);
-    if (previous && beat.seq <= previous.seq) return 'stale';
+    if (previous && beat.seq <= previous.seq) return refused('stale');
     const sessionAddress = previous?.address ?? address;
-    if (!this.mayHold(stream, sessionAddress, beat.sid, now)) return 'too_many_sessions';
+    if (!this.mayHold(stream, sessionAddress, beat.sid, now)) return refused('too_many_sessions');
 
     const deltas = beatDeltas(beat, previous, now, this.limits.topBitrate);
     const additions = beatAdditions(beat, deltas, now);
     const sum = (start: number, field: string) => stream.buckets.get(start)?.[field] ?? 0;
-    if (additions.some(([start, field, value]) => sum(start, field) + value > MAX_BUCKET_VALUE)) return 'overflow';
+    if (additions.some(([start, field, value]) => sum(start, field) + value > MAX_BUCKET_VALUE)) return refused('overflow');
     for (const [start, field, value] of additions) {
       let fields = stream.buckets.get(start);
       if (!fields) stream.buckets.set(start, (fields = {}));
@@ -103,7 +105,7 @@ export class MemoryTelemetryStore implements TelemetryStore {
       if (latency === null) stream.latency.delete(beat.sid);
       else stream.latency.set(beat.sid, latency);
     }
-    return 'accepted';
+    return { outcome: 'accepted', bytes: { http: deltas.http, p2p: deltas.p2p, up: deltas.up } };
   }
 
   async streams(now: number, limit: number): Promise<string[]> {

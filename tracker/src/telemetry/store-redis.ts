@@ -39,13 +39,14 @@ import {
   type StreamState,
 } from './aggregate.ts';
 import type { RedisClient } from '../store/redis-client.ts';
-import type { RecordOutcome, TelemetryStore, TelemetryStoreLimits } from './store.ts';
+import type { RecordOutcome, RecordResult, TelemetryStore, TelemetryStoreLimits } from './store.ts';
 
 /**
  * The same rules as `MemoryTelemetryStore.record` with `beatDeltas`, `sessionAfter` and
  * `beatAdditions`, in Lua (startup and latency arrive clamped). Keys: session, active, latency,
  * startup, startup-at, sessions. Every sum is checked before the first write, so a beat that would
- * overflow one changes nothing. Returns {outcome, verified watch ms added, sessions evicted}.
+ * overflow one changes nothing. Returns {outcome, verified watch ms added, sessions evicted, http,
+ * p2p and up bytes added}: all 0 but the outcome for a beat not accepted.
  */
 const recordScript = `
 local session, active, latency, startup, startupAt, sessions = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
@@ -59,14 +60,15 @@ local topBitrate, bufferAhead, margin, maxEvents = tonumber(ARGV[21]), tonumber(
 local maxValue, maxSessions = tonumber(ARGV[25]), tonumber(ARGV[26])
 local address, maxPerAddress, firstBeatWatch = ARGV[27], tonumber(ARGV[28]), tonumber(ARGV[29])
 local int = function(n) return string.format('%d', n) end
+local function refused(outcome) return {outcome, 0, 0, 0, 0, 0} end
 
 local prev = redis.call('HMGET', session, 'seq', 'http', 'p2p', 'up', 'stalls', 'stallMs', 'watchMs', 'errors', 'startup', 'at', 'watched', 'since', 'addr')
 local known = prev[1] ~= false
-if known and seq <= tonumber(prev[1]) then return {'stale', 0, 0} end
+if known and seq <= tonumber(prev[1]) then return refused('stale') end
 local sessionAddress = prev[13] or address
 local held = base .. 'a:' .. sessionAddress
 redis.call('ZREMRANGEBYSCORE', held, '-inf', int(now - activeMs))
-if not redis.call('ZSCORE', held, sid) and redis.call('ZCARD', held) >= maxPerAddress then return {'too_many_sessions', 0, 0} end
+if not redis.call('ZSCORE', held, sid) and redis.call('ZCARD', held) >= maxPerAddress then return refused('too_many_sessions') end
 local function counted(i) return tonumber(prev[i]) or 0 end
 local function delta(i, value)
   local d = value - counted(i)
@@ -116,7 +118,7 @@ if watch > 0 then
   end
 end
 for _, a in ipairs(additions) do
-  if (tonumber(redis.call('HGET', a[1], a[2])) or 0) + a[3] > maxValue then return {'overflow', 0, 0} end
+  if (tonumber(redis.call('HGET', a[1], a[2])) or 0) + a[3] > maxValue then return refused('overflow') end
 end
 local touched = {}
 for _, a in ipairs(additions) do
@@ -160,7 +162,7 @@ else
   if latencyMs == '' then redis.call('ZREM', latency, sid) else redis.call('ZADD', latency, latencyMs, sid) end
 end
 for _, key in ipairs({active, latency, startup, startupAt, sessions}) do redis.call('PEXPIRE', key, retention) end
-return {'accepted', vw, evicted}
+return {'accepted', vw, evicted, httpAdded, p2pAdded, upAdded}
 `;
 
 /**
@@ -221,7 +223,9 @@ return {redis.call('ZCARD', active), percentiles(startup), percentiles(latency),
 type PercentileReply = [count: number, p50: string, p95: string];
 
 interface TelemetryScripts {
-  telemetryRecord(...args: Array<string | number>): Promise<[outcome: RecordOutcome, verifiedWatchMs: number, evictedSessions: number]>;
+  telemetryRecord(
+    ...args: Array<string | number>
+  ): Promise<[outcome: RecordOutcome, verifiedWatchMs: number, evictedSessions: number, http: number, p2p: number, up: number]>;
   telemetryEvict(...args: Array<string | number>): Promise<number>;
   telemetryRead(...args: Array<string | number>): Promise<[viewers: number, startup: PercentileReply, latency: PercentileReply, buckets: Array<string | string[]>]>;
 }
@@ -264,9 +268,9 @@ export class RedisTelemetryStore implements TelemetryStore {
     this.client = client as Client;
   }
 
-  async record(beat: Beat, now: number, address: string): Promise<RecordOutcome> {
+  async record(beat: Beat, now: number, address: string): Promise<RecordResult> {
     const base = this.streamBase(beat.stream);
-    const [[outcome, verifiedWatchMs, evictedSessions]] = await Promise.all([
+    const [[outcome, verifiedWatchMs, evictedSessions, http, p2p, up]] = await Promise.all([
       this.client.telemetryRecord(
         `${base}s:${beat.sid}`, base + 'active', base + 'latency', base + 'startup', base + 'startup-at', base + 'sessions',
         base, now, BUCKET_MS, RETENTION_MS, ACTIVE_MS, MAX_WATCH_DELTA_MS,
@@ -282,7 +286,7 @@ export class RedisTelemetryStore implements TelemetryStore {
       const key = this.rankKey(bucketStart(now));
       await Promise.all([this.client.zincrby(key, verifiedWatchMs, toHex(beat.stream)), this.client.pexpire(key, RANK_MS + 2 * BUCKET_MS)]);
     }
-    return outcome;
+    return { outcome, bytes: { http, p2p, up } };
   }
 
   async streams(now: number, limit: number): Promise<string[]> {

@@ -15,6 +15,24 @@ import type { StreamState } from './aggregate.ts';
  */
 export type RecordOutcome = 'accepted' | 'stale' | 'overflow' | 'too_many_sessions';
 
+/**
+ * Segment bytes one beat added to its stream's sums: its deltas against what was counted for its
+ * session, bounded as `beatDeltas` bounds them. All 0 unless the beat was accepted.
+ */
+export interface AcceptedBytes {
+  http: number;
+  p2p: number;
+  up: number;
+}
+
+export interface RecordResult {
+  outcome: RecordOutcome;
+  bytes: AcceptedBytes;
+}
+
+/** What a beat that was not accepted added. */
+export const NO_BYTES: AcceptedBytes = Object.freeze({ http: 0, p2p: 0, up: 0 });
+
 export type EvictionKind = 'stream' | 'session';
 
 export interface TelemetryStoreLimits {
@@ -35,8 +53,11 @@ export interface TelemetryStoreLimits {
 }
 
 export interface TelemetryStore {
-  /** `address`: the client's, as per-address limits count it (`limitKey`). */
-  record(beat: Beat, now: number, address: string): Promise<RecordOutcome>;
+  /**
+   * Applies `beat` atomically (all of it or nothing) and says what it added. `address`: the
+   * client's, as per-address limits count it (`limitKey`).
+   */
+  record(beat: Beat, now: number, address: string): Promise<RecordResult>;
   /**
    * Streams with a beat within the window, at most `limit`: by verified watch time over the last
    * `RANK_MS` (see `aggregate.ts`), then most recently seen first.
