@@ -199,7 +199,10 @@ function sentToBuild(path: string, patterns: string[]): boolean {
  * those of the `@swarmcast/*` packages its sources import.
  */
 function workspaceSources(start: string): string[] {
-  const workspaces = (JSON.parse(read('package.json')) as { workspaces: string[] }).workspaces;
+  // A `folder/*` entry is every package folder in it (the player SDK's examples).
+  const workspaces = (JSON.parse(read('package.json')) as { workspaces: string[] }).workspaces.flatMap((entry) =>
+    entry.endsWith('/*') ? readdirSync(ROOT + entry.slice(0, -1)).map((name) => entry.slice(0, -1) + name).filter((dir) => existsSync(ROOT + `${dir}/package.json`)) : [entry],
+  );
   const dirOf = new Map(workspaces.map((dir) => [(JSON.parse(read(`${dir}/package.json`)) as { name: string }).name, dir]));
   const found = new Set([start]);
   for (const dir of found) {
