@@ -3,7 +3,8 @@
  * a flood of new streams and sessions from several addresses (the store stays bounded, evictions
  * are counted, the real stream is still listed first), forged huge counters on the Redis store
  * (clamped: later honest beats are accepted and the figures are exact), a beat that would overflow
- * a sum (refused whole, on both stores), and the TELEMETRY_STREAMS allow-list.
+ * a sum (refused whole, on both stores), the TELEMETRY_STREAMS allow-list, and a flood of rendition
+ * names (capped per bucket, on both stores).
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -11,7 +12,19 @@ import { after, before, describe, test } from 'node:test';
 import type { Beat } from '@swarmcast/protocol/beat-schema';
 import type { TrackerOptions } from '../src/app.ts';
 import { defaultConfig } from '../src/config.ts';
-import { ACTIVE_MS, BITRATE_MARGIN, BUFFER_AHEAD_MS, FIRST_BEAT_WATCH_MS, MAX_LATENCY_MS, MAX_STARTUP_MS, type StreamSummary } from '../src/telemetry/aggregate.ts';
+import type { StreamDetail } from '../src/dashboard/stream-detail.ts';
+import {
+  ACTIVE_MS,
+  BITRATE_MARGIN,
+  BUCKET_MS,
+  BUFFER_AHEAD_MS,
+  FIRST_BEAT_WATCH_MS,
+  MAX_LATENCY_MS,
+  MAX_RENDITIONS_PER_BUCKET,
+  MAX_STARTUP_MS,
+  OVERFLOW_RENDITION,
+  type StreamSummary,
+} from '../src/telemetry/aggregate.ts';
 import { sleep, startRedis, startTrackerProcess, type RedisServer, type TrackerProcess } from '@swarmcast/testkit';
 import { closedAfterTests } from './support/tracker-fixture.ts';
 
@@ -369,6 +382,86 @@ for (const storeKind of ['memory', 'redis'] as const) {
       const fresh = Array.from({ length: SESSIONS_PER_ADDRESS }, (_, i) => beat(STREAM, `forged-fresh-${i}`, 1));
       assert.equal(await post(tracker.httpUrl, fresh, ATTACKER), 204);
       assert.equal(await post(tracker.httpUrl, [forgedBeat(0, 4)], ATTACKER), 429);
+    });
+  });
+}
+
+/**
+ * Rendition names come from anyone's beats, and each one was a field of the bucket it landed in:
+ * sessions naming a new rendition each grew a stream's buckets and its JSON without bound. The
+ * clock is injected, so each step's watch time lands in one bucket.
+ */
+for (const storeKind of ['memory', 'redis'] as const) {
+  describe(`rendition names a bucket holds are capped (${storeKind} store)`, () => {
+    const STREAM = 'https://cdn.example/live/renditions/master.m3u8';
+    const HONEST_STREAM = 'https://cdn.example/live/ladder/master.m3u8';
+    const WATCH_MS = 1000;
+    let redis: RedisServer | undefined;
+    after(() => redis?.stop());
+
+    test(`at most ${MAX_RENDITIONS_PER_BUCKET} names and ${OVERFLOW_RENDITION}, which carries the rest's watch time`, async (t) => {
+      if (storeKind === 'redis') redis = await startRedis();
+      const tracker = await start({
+        ...(redis ? { redisUrl: redis.url, redisKeyPrefix: 'renditions:' } : {}),
+        telemetryPostsPerMinute: 1_000_000,
+        telemetryMaxSessionsPerAddress: 1_000_000,
+      });
+      let now = Math.floor(Date.now() / BUCKET_MS) * BUCKET_MS + BUCKET_MS / 2;
+      t.mock.method(Date, 'now', () => now);
+      // Names arrive in reverse name order: the store keeps the first to arrive, a view breaks ties by name.
+      const nameOf = (round: string, count: number, i: number) => `${round}${String(count - 1 - i).padStart(2, '0')}`;
+      const named = async (round: string, count: number) => {
+        for (let from = 0; from < count; from += 20) {
+          const beats = Array.from({ length: Math.min(20, count - from) }, (_, i) => beat(STREAM, `${round}-${from + i}-session`, 1, { watchMs: WATCH_MS, rendition: nameOf(round, count, from + i) }));
+          assert.equal(await post(tracker.httpUrl, beats), 204);
+        }
+      };
+      const ladder = ['240p', '360p', '720p'];
+      // Each share is rounded to 4 digits.
+      const sharesAddUp = ({ renditions }: StreamSummary) =>
+        assert.ok(Math.abs(renditions.reduce((sum, r) => sum + r.share, 0) - 1) <= renditions.length * 0.00005, 'shares add up to 1');
+      const ladderBeats = (stream: string, seq: number) => ladder.map((rendition) => beat(stream, `honest-${rendition}-viewer`, seq, { watchMs: seq * WATCH_MS, rendition }));
+
+      // Positive control: under the cap every name is listed as sent.
+      assert.equal(await post(tracker.httpUrl, [...ladderBeats(STREAM, 1), ...ladderBeats(HONEST_STREAM, 1)], '10.7.0.1'), 204);
+      assert.deepEqual((await summary(tracker.httpUrl, STREAM)).renditions.map((r) => r.rendition), ladder);
+
+      await named('r', 40);
+      // The honest viewers' renditions are held already: their watch time stays theirs.
+      assert.equal(await post(tracker.httpUrl, [...ladderBeats(STREAM, 2), ...ladderBeats(HONEST_STREAM, 2)], '10.7.0.1'), 204);
+      const capped = await summary(tracker.httpUrl, STREAM);
+      const byName = new Map(capped.renditions.map((r) => [r.rendition, r]));
+      assert.equal(capped.renditions.length, MAX_RENDITIONS_PER_BUCKET + 1);
+      assert.equal(capped.renditions.at(-1)!.rendition, OVERFLOW_RENDITION);
+      const held = MAX_RENDITIONS_PER_BUCKET - ladder.length;
+      assert.deepEqual(
+        capped.renditions.slice(ladder.length, -1).map((r) => r.rendition),
+        Array.from({ length: held }, (_, i) => nameOf('r', 40, held - 1 - i)),
+        'the bucket holds the names that came first; later ones are counted as the overflow',
+      );
+      assert.equal(capped.watchMs, (40 + 2 * ladder.length) * WATCH_MS, 'no watch time is lost');
+      assert.equal(byName.get(OVERFLOW_RENDITION)!.share, Math.round((10_000 * (40 - held) * WATCH_MS) / capped.watchMs) / 10_000);
+      for (const rendition of ladder) assert.equal(byName.get(rendition)!.share, Math.round((10_000 * 2 * WATCH_MS) / capped.watchMs) / 10_000);
+      sharesAddUp(capped);
+
+      // The next bucket has room for new names again; the summary still lists the cap at most.
+      now += BUCKET_MS;
+      await named('s', 20);
+      now += BUCKET_MS;
+      const detail = (await summary(tracker.httpUrl, STREAM)) as StreamDetail;
+      assert.equal(detail.watchMs, (60 + 2 * ladder.length) * WATCH_MS);
+      assert.equal(detail.renditions.length, MAX_RENDITIONS_PER_BUCKET + 1);
+      assert.equal(detail.renditions.at(-1)!.rendition, OVERFLOW_RENDITION);
+      sharesAddUp(detail);
+      // The chart sums the store's overflow with its own rest: one (other), and every viewer in some column.
+      const { renditions: charted, viewers } = detail.renditionSeries;
+      assert.deepEqual(charted.filter((name) => name === OVERFLOW_RENDITION), [OVERFLOW_RENDITION]);
+      assert.equal(charted.at(-1), OVERFLOW_RENDITION);
+      for (const [i, point] of detail.series.entries()) assert.equal(viewers[i]!.reduce((sum, v) => sum + v, 0).toFixed(2), point.viewers.toFixed(2));
+      assert.equal(detail.series.at(-2)!.viewers, (40 + 2 * ladder.length) * WATCH_MS / BUCKET_MS);
+
+      const honest = await summary(tracker.httpUrl, HONEST_STREAM);
+      assert.deepEqual(honest.renditions.map(({ rendition, share }) => ({ rendition, share })), ladder.map((rendition) => ({ rendition, share: 0.3333 })));
     });
   });
 }

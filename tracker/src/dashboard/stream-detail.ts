@@ -5,13 +5,21 @@
  * Rendition names come from anyone's beats, so a chart shows at most `MAX_CHARTED_RENDITIONS`
  * of them (those with the most watch time in the window) and sums the rest as `OTHER_RENDITIONS`.
  */
-import { BUCKET_MS, summarize, type StreamState, type StreamSummary } from '../telemetry/aggregate.ts';
+import {
+  BUCKET_MS,
+  isRenditionField,
+  OVERFLOW_RENDITION,
+  rankRenditions,
+  renditionOf,
+  summarize,
+  type StreamState,
+  type StreamSummary,
+} from '../telemetry/aggregate.ts';
 
 /** A ladder rarely has more than 6 rungs; beyond this a chart's colours and legend stop being readable. */
 export const MAX_CHARTED_RENDITIONS = 8;
-/** Outside the beat schema's rendition alphabet (`[A-Za-z0-9_.-]`), so no rendition can be named so. */
-export const OTHER_RENDITIONS = '(other)';
-const WATCH_PREFIX = 'w:';
+/** The store's own overflow name (`aggregate.ts`): what it counts beyond its cap is summed here too. */
+export const OTHER_RENDITIONS = OVERFLOW_RENDITION;
 
 export interface RenditionSeries {
   /** Charted renditions, most watched first; `OTHER_RENDITIONS` last when some were summed. */
@@ -30,12 +38,10 @@ export function renditionSeries(state: StreamState, series: StreamSummary['serie
   const watchByRendition = new Map<string, number>();
   for (const { fields } of state.buckets) {
     for (const [field, ms] of Object.entries(fields)) {
-      if (field.startsWith(WATCH_PREFIX)) watchByRendition.set(field, (watchByRendition.get(field) ?? 0) + ms);
+      if (isRenditionField(field)) watchByRendition.set(field, (watchByRendition.get(field) ?? 0) + ms);
     }
   }
-  const ranked = [...watchByRendition].sort(([a, x], [b, y]) => y - x || a.localeCompare(b)).map(([field]) => field);
-  const charted = ranked.slice(0, MAX_CHARTED_RENDITIONS);
-  const summed = ranked.slice(MAX_CHARTED_RENDITIONS);
+  const { kept: charted, summed } = rankRenditions(watchByRendition, MAX_CHARTED_RENDITIONS);
   const byStart = new Map(state.buckets.map((bucket) => [bucket.start, bucket.fields]));
   const viewers = series.map(({ t }) => {
     const fields = byStart.get(t) ?? {};
@@ -43,7 +49,7 @@ export function renditionSeries(state: StreamState, series: StreamSummary['serie
     if (summed.length > 0) row.push(round2(summed.reduce((sum, field) => sum + (fields[field] ?? 0), 0) / BUCKET_MS));
     return row;
   });
-  const renditions = charted.map((field) => field.slice(WATCH_PREFIX.length));
+  const renditions = charted.map(renditionOf);
   if (summed.length > 0) renditions.push(OTHER_RENDITIONS);
   return { renditions, viewers };
 }

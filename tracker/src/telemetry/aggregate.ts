@@ -5,7 +5,8 @@
  *
  * Per stream and 10 s bucket, integer sums: `beats`, bytes `http` / `p2p` / `up`, `stall` ms,
  * `stalls`, `errors`, `peers` (sum over beats, for peers per viewer), `lat` / `latn` (latency sum
- * and count), `watch` ms, `w:<rendition>` ms and `vw` ms (below). Counters arrive cumulative per session and are
+ * and count), `watch` ms, `w:<rendition>` ms (at most `MAX_RENDITIONS_PER_BUCKET` names, the rest
+ * under `OVERFLOW_RENDITION`) and `vw` ms (below). Counters arrive cumulative per session and are
  * applied as deltas against what was counted for that session, so a lost beat loses nothing
  * and a repeated or older beat (same or lower `seq`) adds nothing. Bytes, stalls and errors land
  * in the bucket the beat arrives in; watch time is spread over the buckets it covers (the
@@ -67,6 +68,14 @@ export const MAX_STARTUP_MS = 60_000;
 export const MAX_LATENCY_MS = 300_000;
 /** Largest value a bucket sum may reach: above it doubles (JavaScript, Lua) are no longer exact. */
 export const MAX_BUCKET_VALUE = Number.MAX_SAFE_INTEGER;
+/**
+ * Rendition names (`w:<rendition>` fields) one bucket holds: names come from anyone's beats, and a
+ * ladder rarely has more than 6 rungs. Watch time under a further name is counted under
+ * `OVERFLOW_RENDITION`, so every total still adds up; the summary lists as many names at most.
+ */
+export const MAX_RENDITIONS_PER_BUCKET = 16;
+/** Outside the beat schema's rendition alphabet (`[A-Za-z0-9_.-]`), so no rendition can be named so. */
+export const OVERFLOW_RENDITION = '(other)';
 /** Rebuffer ratio thresholds: under 1 % is good, under 3 % acceptable, above that viewers notice. */
 export const REBUFFER_GOOD = 0.01;
 export const REBUFFER_BAD = 0.03;
@@ -178,8 +187,16 @@ export function sessionAfter(beat: Beat, previous: PreviousBeat | undefined, del
   };
 }
 
-/** What a beat adds, as [bucket start, field, value] with value > 0; both stores apply exactly these. */
-export function beatAdditions(beat: Beat, deltas: BeatDeltas, now: number): Array<[start: number, field: string, value: number]> {
+/**
+ * What a beat adds, as [bucket start, field, value] with value > 0; both stores apply exactly these.
+ * `fieldsAt`: the bucket's sums so far, for the rendition cap (`heldRenditionField`).
+ */
+export function beatAdditions(
+  beat: Beat,
+  deltas: BeatDeltas,
+  now: number,
+  fieldsAt: (start: number) => Record<string, number> | undefined,
+): Array<[start: number, field: string, value: number]> {
   const current = bucketStart(now);
   const additions: Array<[number, string, number]> = [
     [current, 'beats', 1],
@@ -194,11 +211,38 @@ export function beatAdditions(beat: Beat, deltas: BeatDeltas, now: number): Arra
   ];
   const latency = countedLatency(beat);
   if (latency !== null) additions.push([current, 'lat', latency], [current, 'latn', 1]);
-  for (const [start, ms] of spreadOverBuckets(now, deltas.watch)) additions.push([start, 'watch', ms], [start, renditionField(beat.rendition), ms]);
+  const rendition = renditionField(beat.rendition);
+  for (const [start, ms] of spreadOverBuckets(now, deltas.watch)) additions.push([start, 'watch', ms], [start, heldRenditionField(fieldsAt(start), rendition), ms]);
   return additions.filter(([, , value]) => value > 0);
 }
 
-export const renditionField = (rendition: string | null): string => `w:${rendition ?? 'unknown'}`;
+const RENDITION_PREFIX = 'w:';
+export const renditionField = (rendition: string | null): string => RENDITION_PREFIX + (rendition ?? 'unknown');
+export const OVERFLOW_RENDITION_FIELD = renditionField(OVERFLOW_RENDITION);
+export const isRenditionField = (field: string): boolean => field.startsWith(RENDITION_PREFIX);
+export const renditionOf = (field: string): string => field.slice(RENDITION_PREFIX.length);
+
+/** The field a bucket with `fields` counts `field`'s watch time under: the overflow's once it holds `MAX_RENDITIONS_PER_BUCKET` other names. */
+export function heldRenditionField(fields: Record<string, number> | undefined, field: string): string {
+  if (fields === undefined || Object.hasOwn(fields, field)) return field;
+  let held = 0;
+  for (const name of Object.keys(fields)) if (isRenditionField(name) && name !== OVERFLOW_RENDITION_FIELD) held++;
+  return held < MAX_RENDITIONS_PER_BUCKET ? field : OVERFLOW_RENDITION_FIELD;
+}
+
+/**
+ * Rendition fields ranked by watch ms, most first (ties by name), split after `keep`: the rest,
+ * and the overflow field wherever it ranks, are what a view sums as `OVERFLOW_RENDITION`.
+ */
+export function rankRenditions(watchByField: Map<string, number>, keep: number): { kept: string[]; summed: string[] } {
+  const ranked = [...watchByField]
+    .filter(([field]) => field !== OVERFLOW_RENDITION_FIELD)
+    .sort(([a, x], [b, y]) => y - x || a.localeCompare(b))
+    .map(([field]) => field);
+  const summed = ranked.slice(keep);
+  if (watchByField.has(OVERFLOW_RENDITION_FIELD)) summed.push(OVERFLOW_RENDITION_FIELD);
+  return { kept: ranked.slice(0, keep), summed };
+}
 
 export interface Percentiles {
   count: number;
@@ -319,11 +363,16 @@ export function summarize(state: StreamState, now: number, pricePerGb: number): 
     });
   }
 
-  const recentWatch = Object.entries(recent).filter(([field]) => field.startsWith('w:'));
-  const recentWatchTotal = recentWatch.reduce((sum, [, ms]) => sum + ms, 0);
-  const renditions = recentWatch
-    .map(([field, ms]) => ({ rendition: field.slice(2), share: round(ms / recentWatchTotal, 4), viewers: round((ms / recentWatchTotal) * state.viewers, 1) }))
-    .sort((a, b) => b.share - a.share || a.rendition.localeCompare(b.rendition));
+  const recentWatch = new Map(Object.entries(recent).filter(([field]) => isRenditionField(field)));
+  const recentWatchTotal = [...recentWatch.values()].reduce((sum, ms) => sum + ms, 0);
+  const { kept, summed } = rankRenditions(recentWatch, MAX_RENDITIONS_PER_BUCKET);
+  const listed: Array<[rendition: string, ms: number]> = kept.map((field) => [renditionOf(field), recentWatch.get(field)!]);
+  if (summed.length > 0) listed.push([OVERFLOW_RENDITION, summed.reduce((sum, field) => sum + recentWatch.get(field)!, 0)]);
+  const renditions = listed.map(([rendition, ms]) => ({
+    rendition,
+    share: round(ms / recentWatchTotal, 4),
+    viewers: round((ms / recentWatchTotal) * state.viewers, 1),
+  }));
 
   const p2pBytes = get(totals, 'p2p');
   const httpBytes = get(totals, 'http');

@@ -74,7 +74,7 @@ export class MemoryTelemetryStore implements TelemetryStore {
     if (!this.mayHold(stream, sessionAddress, beat.sid, now)) return refused('too_many_sessions');
 
     const deltas = beatDeltas(beat, previous, now, this.limits.topBitrate);
-    const additions = beatAdditions(beat, deltas, now);
+    const additions = beatAdditions(beat, deltas, now, (start) => stream.buckets.get(start));
     const sum = (start: number, field: string) => stream.buckets.get(start)?.[field] ?? 0;
     if (additions.some(([start, field, value]) => sum(start, field) + value > MAX_BUCKET_VALUE)) return refused('overflow');
     for (const [start, field, value] of additions) {

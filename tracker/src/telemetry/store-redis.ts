@@ -31,7 +31,9 @@ import {
   firstRankedBucket,
   MAX_BUCKET_VALUE,
   MAX_EVENTS_PER_BEAT,
+  MAX_RENDITIONS_PER_BUCKET,
   MAX_WATCH_DELTA_MS,
+  OVERFLOW_RENDITION_FIELD,
   RANK_MS,
   RETENTION_MS,
   renditionField,
@@ -43,7 +45,7 @@ import type { RecordOutcome, RecordResult, TelemetryStore, TelemetryStoreLimits 
 
 /**
  * The same rules as `MemoryTelemetryStore.record` with `beatDeltas`, `sessionAfter` and
- * `beatAdditions`, in Lua (startup and latency arrive clamped). Keys: session, active, latency,
+ * `beatAdditions` (with `heldRenditionField`), in Lua (startup and latency arrive clamped). Keys: session, active, latency,
  * startup, startup-at, sessions. Every sum is checked before the first write, so a beat that would
  * overflow one changes nothing. Returns {outcome, verified watch ms added, sessions evicted, http,
  * p2p and up bytes added}: all 0 but the outcome for a beat not accepted.
@@ -59,6 +61,7 @@ local startupMs, latencyMs, rendition, ended = ARGV[17], ARGV[18], ARGV[19], ARG
 local topBitrate, bufferAhead, margin, maxEvents = tonumber(ARGV[21]), tonumber(ARGV[22]), tonumber(ARGV[23]), tonumber(ARGV[24])
 local maxValue, maxSessions = tonumber(ARGV[25]), tonumber(ARGV[26])
 local address, maxPerAddress, firstBeatWatch = ARGV[27], tonumber(ARGV[28]), tonumber(ARGV[29])
+local maxRenditions, overflowRendition = tonumber(ARGV[30]), ARGV[31]
 local int = function(n) return string.format('%d', n) end
 local function refused(outcome) return {outcome, 0, 0, 0, 0, 0} end
 
@@ -89,8 +92,19 @@ if known then vw = math.min(watch, math.max(0, now - (tonumber(prev[10]) or now)
 
 local current = now - (now % bucketMs)
 local additions = {}
+local function bucket(start) return base .. 'b:' .. int(start) end
 local function add(start, field, value)
-  if value > 0 then table.insert(additions, {base .. 'b:' .. int(start), field, value}) end
+  if value > 0 then table.insert(additions, {bucket(start), field, value}) end
+end
+local function heldRendition(start)
+  local key = bucket(start)
+  if redis.call('HEXISTS', key, rendition) == 1 then return rendition end
+  local held = 0
+  for _, field in ipairs(redis.call('HKEYS', key)) do
+    if string.sub(field, 1, 2) == 'w:' and field ~= overflowRendition then held = held + 1 end
+  end
+  if held < maxRenditions then return rendition end
+  return overflowRendition
 end
 add(current, 'beats', 1)
 add(current, 'http', httpAdded)
@@ -112,7 +126,7 @@ if watch > 0 then
     local piece = math.min(now, start + bucketMs) - math.max(from, start)
     if piece > 0 then
       add(start, 'watch', piece)
-      add(start, rendition, piece)
+      add(start, heldRendition(start), piece)
     end
     start = start + bucketMs
   end
@@ -277,7 +291,7 @@ export class RedisTelemetryStore implements TelemetryStore {
         beat.sid, beat.seq, beat.http, beat.p2p, beat.up, beat.peers, beat.stalls, beat.stallMs, beat.watchMs, beat.errors,
         countedStartup(beat) ?? '', countedLatency(beat) ?? '', renditionField(beat.rendition), beat.end ? 1 : 0,
         this.limits.topBitrate, BUFFER_AHEAD_MS, BITRATE_MARGIN, MAX_EVENTS_PER_BEAT, MAX_BUCKET_VALUE, this.limits.maxSessionsPerStream,
-        address, this.limits.maxSessionsPerAddress, FIRST_BEAT_WATCH_MS,
+        address, this.limits.maxSessionsPerAddress, FIRST_BEAT_WATCH_MS, MAX_RENDITIONS_PER_BUCKET, OVERFLOW_RENDITION_FIELD,
       ),
       this.list(beat.stream, now),
     ]);
