@@ -105,7 +105,8 @@ export async function buildTracker(options: TrackerOptions = {}): Promise<Fastif
       scrapes: await total('swarmcast_tracker_scrapes_total'),
       offersRelayed: await total('swarmcast_tracker_offers_relayed_total'),
       answersRelayed: await total('swarmcast_tracker_answers_relayed_total'),
-      rejections: Object.fromEntries((await value('swarmcast_tracker_rejections_total')).map((v) => [String(v.labels['reason']), v.value])),
+      // The reasons that occurred: /metrics pre-initialises every reason at 0, /stats keeps its meaning.
+      rejections: Object.fromEntries((await value('swarmcast_tracker_rejections_total')).filter((v) => v.value > 0).map((v) => [String(v.labels['reason']), v.value])),
     };
   });
 

@@ -44,6 +44,6 @@ export interface TrackerStats {
   scrapes: number;
   offersRelayed: number;
   answersRelayed: number;
-  /** Refused messages and connections by reason. */
+  /** Refused messages and connections, by each reason that occurred. */
   rejections: Record<string, number>;
 }
