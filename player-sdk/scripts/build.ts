@@ -25,12 +25,15 @@ const dist = resolve(packageDir, 'dist');
  * shim, Node's `events`, `debug` and streamx's text decoding: 21 KiB less (README, "Bundle size").
  */
 const p2pmlSources = fileURLToPath(new URL('../src/', import.meta.resolve('p2p-media-loader-core')));
-const P2PML_FROM_SOURCES = {
+export const P2PML_FROM_SOURCES = {
   'p2p-media-loader-core': join(p2pmlSources, 'index.ts'),
   // streamx's own EventEmitter where there is no Node (it is what events-universal picks for Bare).
   events: 'bare-events',
   debug: resolve(packageDir, 'scripts/browser-shims/debug.ts'),
   'text-decoder': resolve(packageDir, 'scripts/browser-shims/text-decoder.cjs'),
+  // Our SHA-1 callers (the swarm's info hash, the peer_id proof) on the core's own SHA-1.
+  '@noble/hashes/legacy.js': resolve(packageDir, 'scripts/browser-shims/sha1.ts'),
+  'p2pml-core-sha1': join(p2pmlSources, 'utils/hash.ts'),
 };
 
 /** What every browser build shares. */
