@@ -29,7 +29,7 @@ export interface BundleSizes {
  * Upper bounds in bytes that `npm test` enforces, so the bundles cannot grow unnoticed; `full` has
  * none (it is the light build plus the hls.js features it leaves out).
  *
- * The light bundle misses its target (`TARGETS`) by 17.4 KiB minified and 1.2 KiB gzipped:
+ * The light bundle misses its target (`TARGETS`) by 18.2 KiB minified and 1.5 KiB gzipped:
  * hls.js/light alone minifies to 361 KiB and p2p-media-loader-core with its dependencies (the
  * bittorrent-tracker client, simple-peer, streamx) to about 117 KiB even built from its sources
  * (scripts/build.ts), leaving 42 KiB for our code and p2p-media-loader-hlsjs, which take about 59.
@@ -48,8 +48,9 @@ export const BUDGETS = {
   // 172.3 KiB gzipped, engine 188.0 KiB). Lowered for issue 25: p2p-media-loader-core built from
   // its sources without what the browser never runs (light 562.6 → 541.7 KiB, 174.9 → 168.0 KiB
   // gzipped; engine 192.5 → 172.9 KiB), then our SHA-1 callers on the core's own SHA-1 instead
-  // of @noble/hashes (light 537.4 KiB / 166.2 KiB gzipped, engine 168.3 KiB).
-  light: { minified: 538 * KIB, gzipped: 167 * KIB },
+  // of @noble/hashes (light 537.4 KiB / 166.2 KiB gzipped, engine 168.3 KiB). Then the element's
+  // streamType for media UIs (+0.8 KiB, +0.3 KiB gzipped: light 538.2 KiB / 166.5 KiB gzipped).
+  light: { minified: 539 * KIB, gzipped: 167 * KIB },
   engine: { minified: 169 * KIB },
 } as const;
 

@@ -21,6 +21,7 @@ import {
   reflectMediaAttribute,
 } from './element-attributes.ts';
 import { defineMediaProxy, forwardMediaEvents, PROXIED_PROPERTIES, type MediaProxy } from './element-media-proxy.ts';
+import { type MediaStreamType, streamShapeOf, watchStreamShape } from './element-stream-type.ts';
 import type { SwarmcastErrorEvent, SwarmcastEventMap, SwarmcastEventName } from './events.ts';
 import { createPlayer, type SwarmcastPlayer } from './player.ts';
 
@@ -32,6 +33,8 @@ const FORWARDED: SwarmcastEventName[] = ['stats', 'fallback', 'error'];
 const SHADOW = '<style>:host{display:block}video{display:block;width:100%;height:100%}</style><video part="video"></video>';
 
 export interface SwarmcastPlayerElementEventMap extends HTMLElementEventMap {
+  streamtypechange: Event;
+  targetlivewindowchange: Event;
   'swarmcast-stats': CustomEvent<SwarmcastEventMap['stats']>;
   'swarmcast-fallback': CustomEvent<SwarmcastEventMap['fallback']>;
   'swarmcast-error': CustomEvent<SwarmcastErrorEvent>;
@@ -43,6 +46,10 @@ export interface SwarmcastPlayerElement extends HTMLElement, MediaProxy {
   src: string;
   /** The running player's handle; null without `src`, or when the attributes are not valid. */
   readonly player: SwarmcastPlayer | null;
+  /** `live`, `on-demand`, or `unknown` until the playlist is in (media-chrome's custom media element API; `streamtypechange`). */
+  readonly streamType: MediaStreamType;
+  /** Seconds a live viewer may seek back: 0 (sliding window) or Infinity (EVENT playlist); NaN when not live (`targetlivewindowchange`). */
+  readonly targetLiveWindow: number;
   /** Starts a new player from the attributes (as a change of `src` does). */
   load(): void;
   addEventListener<K extends keyof SwarmcastPlayerElementEventMap>(
@@ -93,6 +100,15 @@ export function defineSwarmcastElement(name = ELEMENT_NAME): SwarmcastPlayerElem
       this.video = shadow.querySelector('video')!;
       videos.set(this, this.video);
       forwardMediaEvents(this.video, this);
+      watchStreamShape(this.video, this, () => streamShapeOf(this.player?.hls ?? null, this.video));
+    }
+
+    get streamType(): MediaStreamType {
+      return streamShapeOf(this.player?.hls ?? null, this.video).streamType;
+    }
+
+    get targetLiveWindow(): number {
+      return streamShapeOf(this.player?.hls ?? null, this.video).targetLiveWindow;
     }
 
     get src(): string {

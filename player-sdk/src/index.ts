@@ -7,3 +7,4 @@ export type { SwarmcastStats, IntegrityStats, SegmentSource } from './stats.ts';
 export type { FallbackEvent, Listener, PeerEvent, SegmentEvent, SwarmcastErrorEvent, SwarmcastEventMap, SwarmcastEventName } from './events.ts';
 export type { FallbackReason, TransportMode } from './loading-policy.ts';
 export { defineSwarmcastElement, ELEMENT_NAME, type SwarmcastPlayerElement, type SwarmcastPlayerElementConstructor, type SwarmcastPlayerElementEventMap } from './element.ts';
+export type { MediaStreamType } from './element-stream-type.ts';

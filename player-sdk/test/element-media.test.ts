@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import type { BrowserContext, Page } from 'playwright-core';
 import { inChromiumNamespace, launchChromium, pageUntil, type BrowserHandle } from '@swarmcast/testkit/chromium';
 import { defaultOptions } from '../src/options.ts';
-import { LIVE_SRC_PATH, startStack, type Stack } from './harness.ts';
+import { LIVE_SRC_PATH, startStack, VOD_SRC_PATH, type Stack } from './harness.ts';
 
 const packageDir = fileURLToPath(new URL('..', import.meta.url));
 /** Where the README's media-chrome snippet loads it from; the test serves the same path from node_modules. */
@@ -36,6 +36,9 @@ interface Manifest {
 
 const manifest = JSON.parse(await readFile(resolve(packageDir, 'custom-elements.json'), 'utf8')) as Manifest;
 const declaration = manifest.modules.flatMap((module) => module.declarations).find((d) => d.tagName === 'swarmcast-player')!;
+
+/** Events the element fires of its own (the stream's shape), not forwarded from its video. */
+const ELEMENT_OWN_EVENTS = ['streamtypechange', 'targetlivewindowchange'];
 
 /** The element's attribute for an option: its name in kebab case, but for the two the element always spelled its own way. */
 const OPTION_ATTRIBUTE: Record<string, string> = { trackers: 'tracker', liveLatency: 'latency' };
@@ -260,6 +263,43 @@ await inChromiumNamespace('<swarmcast-player> as a media element in Chromium', f
       }
     });
 
+    test("media-chrome shows a live stream as live and a VOD as on-demand: the element's streamType and targetLiveWindow, and their events", async () => {
+      const page = await pageWith(`<!doctype html>
+        <script src="/sdk/swarmcast.min.js"></script>
+        <script src="${MEDIA_CHROME_CDN}dist/iife/index.js"></script>
+        <media-controller>
+          <swarmcast-player slot="media" src="${src}" tracker="${stack.trackerUrl}" rtc-config='{"iceServers":[]}' muted></swarmcast-player>
+          <media-control-bar><media-live-button></media-live-button><media-time-range></media-time-range></media-control-bar>
+        </media-controller>
+        <script>
+          window.shapes = [];
+          const element = document.querySelector('swarmcast-player');
+          for (const type of ['streamtypechange', 'targetlivewindowchange'])
+            element.addEventListener(type, () => window.shapes.push([type, element.streamType, element.targetLiveWindow]));
+        </script>`);
+      try {
+        assert.equal(await page.evaluate(() => document.querySelector('swarmcast-player')!.streamType), 'unknown', 'before the playlist is in');
+        const controller = `document.querySelector('media-controller')`;
+        assert.ok(await pageUntil(page, `${controller}.getAttribute('mediastreamtype') === 'live'`, PLAYS_WITHIN_MS), 'media-chrome never showed the live stream as live');
+        const live = await page.evaluate(() => {
+          const element = document.querySelector('swarmcast-player')!;
+          return { streamType: element.streamType, targetLiveWindow: element.targetLiveWindow, finiteDuration: Number.isFinite(element.duration) };
+        });
+        assert.deepEqual(live, { streamType: 'live', targetLiveWindow: 0, finiteDuration: true }, 'hls.js gives a live stream a finite duration: the element says live itself');
+        assert.equal(await page.evaluate(`${controller}.getAttribute('mediatargetlivewindow')`), '0');
+
+        await page.evaluate((vod) => document.querySelector('swarmcast-player')!.setAttribute('src', vod), `${stack.originUrl}${VOD_SRC_PATH}`);
+        assert.ok(await pageUntil(page, `${controller}.getAttribute('mediastreamtype') === 'on-demand'`, PLAYS_WITHIN_MS), 'media-chrome never showed the VOD as on-demand');
+        assert.equal(await page.evaluate(() => Number.isNaN(document.querySelector('swarmcast-player')!.targetLiveWindow)), true);
+        const shapes = await page.evaluate(() => (window as unknown as { shapes: Array<[string, string, number | null]> }).shapes);
+        const streamTypes = shapes.filter(([type]) => type === 'streamtypechange').map(([, streamType]) => streamType);
+        assert.deepEqual(streamTypes.filter((type) => type !== 'unknown'), ['live', 'on-demand'], `streamtypechange events: ${JSON.stringify(shapes)}`);
+        assert.ok(shapes.some(([type, , window]) => type === 'targetlivewindowchange' && window === 0), `targetlivewindowchange events: ${JSON.stringify(shapes)}`);
+      } finally {
+        await page.close();
+      }
+    });
+
     test("custom-elements.json lists every attribute the element observes, every option, and the element's API", async () => {
       const page = await pageWith('<!doctype html><script src="/sdk/swarmcast.min.js"></script><swarmcast-player></swarmcast-player>');
       try {
@@ -269,24 +309,24 @@ await inChromiumNamespace('<swarmcast-player> as a media element in Chromium', f
         for (const option of ['src', ...Object.keys(defaultOptions)]) assert.ok(listed.includes(attributeFor(option)), `option ${option} has no attribute ${attributeFor(option)} in the manifest`);
 
         const api = await page.evaluate(
-          ({ members, events }) => {
+          ({ members, events, ELEMENT_OWN_EVENTS }) => {
             const element = document.querySelector('swarmcast-player')!;
             const video = element.shadowRoot!.querySelector('video')!;
             const fired: string[] = [];
             for (const type of events) {
               element.addEventListener(type, () => fired.push(type));
-              // Media events come from the video; the swarmcast-* ones from the player.
-              if (!type.startsWith('swarmcast-')) video.dispatchEvent(new Event(type));
+              // Media events come from the video; the swarmcast-* ones from the player, the stream's shape from the element (tested below).
+              if (!type.startsWith('swarmcast-') && !ELEMENT_OWN_EVENTS.includes(type)) video.dispatchEvent(new Event(type));
             }
             return {
               missing: members.filter((member) => !(member.name in element) || (member.kind === 'method') !== (typeof (element as unknown as Record<string, unknown>)[member.name] === 'function')),
               fired,
             };
           },
-          { members: declaration.members, events: declaration.events.map((event) => event.name) },
+          { members: declaration.members, events: declaration.events.map((event) => event.name), ELEMENT_OWN_EVENTS },
         );
         assert.deepEqual(api.missing, [], 'members the manifest lists that the element lacks');
-        const media = declaration.events.map((event) => event.name).filter((name) => !name.startsWith('swarmcast-'));
+        const media = declaration.events.map((event) => event.name).filter((name) => !name.startsWith('swarmcast-') && !ELEMENT_OWN_EVENTS.includes(name));
         assert.deepEqual(api.fired, media, 'media events the manifest lists that the element does not fire');
       } finally {
         await page.close();
