@@ -4,16 +4,19 @@
  * `p2p: { core, onHlsJsCreated }` as p2p-media-loader-hlsjs's `injectMixin` class takes it, the
  * pass-through options held against the policy's re-planning, owned options ignored with one
  * warning, and p2p-media-loader's events forwarded on the handle during a real two-viewer P2P
- * session (real WebRTC, loopback-only namespace) and against a tracker that refuses.
+ * session (real WebRTC, loopback-only namespace; UDP dropped by nftables gives peererror),
+ * with segment requests that hang and fail (segmentabort, segmenterror), and against a tracker that
+ * refuses.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import type { Page } from 'playwright-core';
+import type { Page, Route } from 'playwright-core';
 import { sleep, waitFor } from '@swarmcast/testkit';
 import { inChromiumNamespace, launchChromium, newWebRtcContext, type BrowserHandle } from '@swarmcast/testkit/chromium';
-import { LIVE_SRC_PATH, ONLINE_SCRIPT, startStack, type Stack } from './harness.ts';
+import { LIVE_SRC_PATH, ONLINE_SCRIPT, startStack, VOD_SRC_PATH, type Stack } from './harness.ts';
 
 /** The page's own hls.js (UMD: `window.Hls`), as a site that used p2p-media-loader already loads it. */
 const HLS_UMD = createRequire(import.meta.url).resolve('hls.js');
@@ -61,18 +64,18 @@ async function openPage(browser: BrowserHandle, stack: Stack): Promise<{ page: P
 
 /**
  * Page-script source: one `SwarmcastHls` class on `trackers` (`window.SwarmcastHls`), and a function that
- * plays the live sample on a new <video> with an instance built from `p2p` (`window.play(p2p)` → its index).
+ * plays the live sample (or `srcPath`) on a new <video> with an instance built from `p2p` and hls.js `config` (`window.play(p2p, config?)` → its index).
  */
-function classSource(stack: Stack, trackers: string[]): string {
+function classSource(stack: Stack, trackers: string[], srcPath = LIVE_SRC_PATH): string {
   return `window.SwarmcastHls = Swarmcast.swarmcastHls(Hls, { trackers: ${JSON.stringify(trackers)}, rtcConfig: { iceServers: [] }, level: 0 });
   window.instances = []; window.created = [];
-  window.play = (core) => {
+  window.play = (core, config = {}) => {
     const video = document.body.appendChild(Object.assign(document.createElement('video'), { muted: true }));
-    const hls = new SwarmcastHls({ p2p: { core, onHlsJsCreated: (instance) => window.created.push(instance) } });
+    const hls = new SwarmcastHls({ ...config, p2p: { core, onHlsJsCreated: (instance) => window.created.push(instance) } });
     window.instances.push(hls);
     window.record(hls);
     hls.attachMedia(video);
-    hls.loadSource(${JSON.stringify(`${stack.originUrl}${LIVE_SRC_PATH}`)});
+    hls.loadSource(${JSON.stringify(`${stack.originUrl}${srcPath}`)});
     video.play().catch(() => undefined);
     return window.instances.length - 1;
   };`;
@@ -81,6 +84,16 @@ function classSource(stack: Stack, trackers: string[]): string {
 /** Instance `i`'s main-stream core config as its engine reports it. */
 const mainConfig = (page: Page, i: number) =>
   page.evaluate((index) => (window as unknown as { instances: Array<{ swarmcast: { engine: { getConfig(): { core: { mainStream: Record<string, unknown> } } } } }> }).instances[index]!.swarmcast.engine.getConfig().core.mainStream, i);
+
+/** The nftables table that drops UDP (WebRTC) in this test's namespace; only ever created inside it (`inChromiumNamespace`). */
+const DROP_UDP_TABLE = 'swarmcast_dropin_udp';
+const dropUdp = () => execFileSync('nft', ['-f', '-'], { input: `table inet ${DROP_UDP_TABLE} {\n chain out {\n  type filter hook output priority 0;\n  meta l4proto udp drop\n }\n}\n` });
+/** Undoes {@link dropUdp}; nothing to undo when it never ran. */
+function allowUdp(): void {
+  try {
+    execFileSync('nft', ['delete', 'table', 'inet', DROP_UDP_TABLE], { stdio: 'ignore' });
+  } catch {}
+}
 
 const recordedOf = (page: Page, i: number) => page.evaluate((index) => (window as unknown as { recorded: Recorded[] }).recorded[index]!, i);
 
@@ -178,11 +191,69 @@ await inChromiumNamespace('drop-in for p2p-media-loader users in Chromium', file
           assert.equal(events, stats);
         }
         assert.ok(recorded.some((r) => typeof r.first.chunkupload?.peerId === 'string'), 'an upload names its peer');
+
+        // Packets between the viewers stop (nftables drops UDP in this test's own namespace): the
+        // connection fails its consent checks (~30 s in Chromium) and p2p-media-loader gives onPeerError.
+        // A viewer that leaves cleanly is not a way to provoke it: the other side sees a close, mostly.
+        dropUdp();
+        const remaining = await waitFor(() => recordedOf(viewers[1]!.page, 0), (r) => (r.count.peererror ?? 0) > 0, { timeoutMs: 90_000, intervalMs: 1000 });
+        console.log(`  after packets stopped: ${JSON.stringify(remaining.count)}; peererror ${JSON.stringify(remaining.first.peererror)}`);
+        const peerError = remaining.first.peererror;
+        assert.ok(peerError, `no peererror after packets stopped: ${JSON.stringify(remaining.count)}`);
+        assert.equal(peerError.peerId, recorded[1]!.first.peer?.peerId, 'the error names the peer');
+        assert.equal(peerError.streamType, 'main');
+        assert.equal(typeof peerError.message, 'string');
       } finally {
+        allowUdp();
         for (const viewer of viewers) {
           await viewer.page.evaluate('window.instances.forEach((h) => h.destroy())').catch(() => undefined);
           await viewer.close();
         }
+      }
+    });
+
+    test('segment requests that hang are given up (segmentabort); an origin answering 503 gives segmenterror', async () => {
+      const { page, close } = await openPage(browser, stack);
+      // The page's first two segments pass, so it plays; the next requests hang until p2p-media-loader
+      // gives them up (it aborts one to make room for a more urgent one); then the origin fails them.
+      let passed = 0;
+      let failing = false;
+      const held: Route[] = [];
+      await page.route(`${stack.originUrl}/vod/sample/*/*.ts`, (route) => {
+        if (failing) return route.fulfill({ status: 503, body: 'unavailable' });
+        if (passed >= 2) return void held.push(route);
+        passed++;
+        return route.continue();
+      });
+      try {
+        await page.evaluate(classSource(stack, [stack.trackerUrl], VOD_SRC_PATH));
+        await page.evaluate('window.play({})');
+        const aborted = await waitFor(() => recordedOf(page, 0), (value) => (value.count.segmentabort ?? 0) > 0, { timeoutMs: 60_000, intervalMs: 500 });
+        // A hung request may already have failed as `bytes-receiving-timeout`: from here on, the origin's 503s.
+        await page.evaluate(`window.failures = []; window.instances[0].swarmcast.on('segmenterror', (e) => window.failures.push(e))`);
+        failing = true;
+        const failures = (await waitFor(
+          () => page.evaluate('window.failures') as Promise<Array<Record<string, unknown>>>,
+          (value) => value.some((failure) => failure.reason === 'http-error'),
+          { timeoutMs: 60_000, intervalMs: 500 },
+        ));
+        const r = await recordedOf(page, 0);
+        console.log(`  ${held.length} requests held; events: ${JSON.stringify(r.count)}; first abort ${JSON.stringify(r.first.segmentabort)}; errors after the origin failed ${JSON.stringify(failures.slice(0, 2))}`);
+        const abort = aborted.first.segmentabort;
+        assert.ok(abort, `no segmentabort while requests hang: ${JSON.stringify(aborted.count)}`);
+        assert.ok(held.length > 0);
+        assert.match(String(abort.url), /\/vod\/sample\/.+\.ts$/);
+        assert.equal(abort.source, 'http');
+        assert.equal(abort.streamType, 'main');
+        const error = failures.find((failure) => failure.reason === 'http-error');
+        assert.ok(error, `no segmenterror with reason http-error from the failing origin: ${JSON.stringify(failures)}`);
+        assert.equal(error.source, 'http');
+        assert.equal(error.streamType, 'main');
+        assert.equal(typeof error.message, 'string');
+        assert.match(String(error.url), /\/vod\/sample\/.+\.ts$/);
+      } finally {
+        await page.evaluate('window.instances.forEach((h) => h.destroy())').catch(() => undefined);
+        await close();
       }
     });
 
