@@ -3,25 +3,62 @@
 // player waits for over HTTP at once, outside every HTTP window. Chromium fires `timeupdate` about
 // once a second in a busy or background tab, so with 2 s segments plain playback did that: in the
 // 4-viewer Chromium bench relays fetched new segments at the live edge. Tested on the real core
-// (its browser bundle, as the player and the load tester use it), through its public API, on a
-// clock the test moves (the patch reads `performance.now()`), so a loaded machine changes nothing.
+// through its public API, in both forms we ship it in: its browser bundle (`dist/`, as the load
+// tester's viewers load it) and built from its TypeScript sources (`src/`, as the player SDK's
+// bundles take it); on a clock the test moves (the patch reads `performance.now()`), so a loaded
+// machine changes nothing.
 import assert from 'node:assert/strict';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { before, test, type TestContext } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { before, describe, test, type TestContext } from 'node:test';
 import { installBrowserGlobals } from '../src/viewer/browser-globals.ts';
 
 const SEGMENT_SEC = 2;
 
 type CoreModule = typeof import('p2p-media-loader-core');
-let Core: CoreModule['Core'];
+type CoreClass = CoreModule['Core'];
 
-before(async () => {
-  // The bundle, as the viewers load it (the default entry needs `debug`, which Node's ESM loader cannot load).
-  installBrowserGlobals();
-  const bundle = new URL('../dist/p2p-media-loader-core.es.js', import.meta.resolve('p2p-media-loader-core'));
-  ({ Core } = (await import(bundle.href)) as CoreModule);
-});
+const coreEntry = import.meta.resolve('p2p-media-loader-core');
+
+/** The bundle, as the viewers load it (the default entry needs `debug`, which Node's ESM loader cannot load). */
+async function coreFromBundle(): Promise<CoreClass> {
+  return ((await import(new URL('../dist/p2p-media-loader-core.es.js', coreEntry).href)) as CoreModule).Core;
+}
+
+/**
+ * The core's TypeScript sources bundled with its dependencies, written under node_modules/.cache
+ * so what stays a package import resolves as the core's own would.
+ */
+async function coreFromSources(): Promise<CoreClass> {
+  const built = await build({
+    entryPoints: [fileURLToPath(new URL('../src/index.ts', coreEntry))],
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    // As the player's build has it: the tracker client asks for a listening port outside a browser.
+    define: { 'process.browser': 'true' },
+    // Native addons stay packages (ws loads them if it can).
+    external: ['bufferutil', 'utf-8-validate'],
+    // CommonJS dependencies (`debug`, `ws`) require Node's built-ins.
+    banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
+    write: false,
+    logLevel: 'warning',
+  });
+  const cache = new URL('../../.cache/swarmcast-test/', coreEntry);
+  await mkdir(cache, { recursive: true });
+  const file = new URL(`p2p-media-loader-core-src-${process.pid}.mjs`, cache);
+  await writeFile(file, built.outputFiles[0]!.contents);
+  try {
+    return ((await import(file.href)) as CoreModule).Core;
+  } finally {
+    await rm(file, { force: true });
+  }
+}
+
+before(() => installBrowserGlobals());
 
 /** The core acts on a playback update in microtasks (its queue, then `fetch`); setImmediate is after them. */
 const settle = () => new Promise((resolve) => setImmediate(resolve));
@@ -31,7 +68,7 @@ const settle = () => new Promise((resolve) => setImmediate(resolve));
  * playhead, no tracker (no peers): segment 0 played, the player at 0.5 s and waiting for segment 4
  * (8 s), which its window does not reach yet.
  */
-async function viewerAwaitingSegment4(t: TestContext) {
+async function viewerAwaitingSegment4(Core: CoreClass, t: TestContext) {
   const requested: string[] = [];
   const server = createServer((request, response) => {
     requested.push(request.url ?? '');
@@ -75,16 +112,23 @@ async function viewerAwaitingSegment4(t: TestContext) {
   };
 }
 
-test('playing on with a playback update only every 1.2 s is not a seek: the awaited segment waits for its window', async (t) => {
-  const viewer = await viewerAwaitingSegment4(t);
-  await viewer.playbackUpdate(1200, 1.7); // 1.2 s of media in 1.2 s: more than half a segment, as a sparse timeupdate
-  assert.deepEqual(viewer.httpStarts, [0], 'segment 4 was fetched over HTTP outside its window');
-  assert.deepEqual(viewer.requested, ['/0.ts']);
+for (const [form, loadCore] of [
+  ['its browser bundle (dist/)', coreFromBundle],
+  ['built from its sources (src/)', coreFromSources],
+] as const) {
+  describe(`p2p-media-loader-core, ${form}`, () => {
+    test('playing on with a playback update only every 1.2 s is not a seek: the awaited segment waits for its window', async (t) => {
+      const viewer = await viewerAwaitingSegment4(await loadCore(), t);
+      await viewer.playbackUpdate(1200, 1.7); // 1.2 s of media in 1.2 s: more than half a segment, as a sparse timeupdate
+      assert.deepEqual(viewer.httpStarts, [0], 'segment 4 was fetched over HTTP outside its window');
+      assert.deepEqual(viewer.requested, ['/0.ts']);
 
-  // The positive control, on the same core and observed the same way: a jump beyond the media time
-  // elapsed (2.6 s in 1.2 s, still 3.7 s short of segment 4) is a seek and loads it at once.
-  await viewer.playbackUpdate(1200, 4.3);
-  assert.deepEqual(viewer.httpStarts, [0, 4], 'a real seek loads the awaited segment at once');
-  assert.equal(await viewer.segment4, true);
-  assert.deepEqual(viewer.requested, ['/0.ts', '/4.ts']);
-});
+      // The positive control, on the same core and observed the same way: a jump beyond the media time
+      // elapsed (2.6 s in 1.2 s, still 3.7 s short of segment 4) is a seek and loads it at once.
+      await viewer.playbackUpdate(1200, 4.3);
+      assert.deepEqual(viewer.httpStarts, [0, 4], 'a real seek loads the awaited segment at once');
+      assert.equal(await viewer.segment4, true);
+      assert.deepEqual(viewer.requested, ['/0.ts', '/4.ts']);
+    });
+  });
+}
