@@ -22,6 +22,7 @@ import { chooseTransport } from './loading-policy.ts';
 import { OptionError, resolveOptions, type SwarmcastOptions } from './options.ts';
 import { createSession, type SwarmcastHandle } from './session.ts';
 import { TokenSource } from './token-source.ts';
+import type { P2PEngineAccess } from './session-handle.ts';
 
 export type { QualityLevel, SwarmcastHandle } from './session.ts';
 export type { P2PEngineAccess } from './session-handle.ts';
@@ -58,7 +59,11 @@ export type SwarmcastEngineOptions = Omit<SwarmcastOptions, 'src' | 'autoplay' |
 export type SwarmcastHlsInstance = Hls & { readonly swarmcast: SwarmcastHandle };
 
 /** An instance of the class `swarmcastHls` returns. */
-export type SwarmcastHlsOf<H extends typeof Hls> = InstanceType<H> & { readonly swarmcast: SwarmcastHandle };
+export type SwarmcastHlsOf<H extends typeof Hls> = InstanceType<H> & {
+  readonly swarmcast: SwarmcastHandle;
+  /** `swarmcast.engine` under p2p-media-loader-hlsjs's name, so a migrated page's `hls.p2pEngine` calls keep working; null without P2P. */
+  readonly p2pEngine: P2PEngineAccess | null;
+};
 
 /** The class `swarmcastHls` returns: constructed like the site's own Hls class, or like p2p-media-loader's `injectMixin` class (with `p2p`). */
 export type SwarmcastHlsClass<H extends typeof Hls> = (new (config?: Partial<HlsConfig> & { p2p?: P2PConfig<SwarmcastHlsOf<H>> }) => SwarmcastHlsOf<H>) & H;
@@ -93,6 +98,10 @@ export function swarmcastHls<H extends typeof Hls>(HlsClass: H, input: Swarmcast
       Object.defineProperty(this, 'swarmcast', { value: session.handle, enumerable: true });
       session.bind(this);
       onHlsJsCreated?.(this as unknown as SwarmcastHlsOf<H>);
+    }
+
+    get p2pEngine(): P2PEngineAccess | null {
+      return this.swarmcast.engine;
     }
 
     override destroy(): void {

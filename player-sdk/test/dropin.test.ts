@@ -138,6 +138,15 @@ await inChromiumNamespace('drop-in for p2p-media-loader users in Chromium', file
         const created = await page.evaluate('[window.created.length, window.created.every((h, i) => h === window.instances[i] && h.swarmcast === window.instances[i].swarmcast)]');
         assert.deepEqual(created, [2, true], 'onHlsJsCreated is called once per instance, with it');
 
+        // A migrated page's `hls.p2pEngine` is the engine, and its own listeners hear p2p-media-loader (live: a segment every 2 s).
+        const viaAlias = await page.evaluate(`new Promise((resolve) => {
+          const hls = window.instances[0];
+          if (hls.p2pEngine !== hls.swarmcast.engine || hls.p2pEngine === null) return resolve('not the engine');
+          hls.p2pEngine.addEventListener('onSegmentLoaded', ({ downloadSource }) => resolve(downloadSource));
+          setTimeout(() => resolve('no onSegmentLoaded within 30 s'), 30000);
+        })`);
+        assert.ok(viaAlias === 'http' || viaAlias === 'p2p', String(viaAlias));
+
         const thrown = await page.evaluate(`(() => { try { new SwarmcastHls({ p2p: { core: { httpErrorRetries: -1 } } }); return null; } catch (e) { return [e.name, e.option]; } })()`);
         assert.deepEqual(thrown, ['OptionError', 'p2p.core.httpErrorRetries']);
 
