@@ -11,12 +11,12 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Page, Route } from 'playwright-core';
 import { sleep, waitFor } from '@swarmcast/testkit';
-import { inChromiumNamespace, launchChromium, newWebRtcContext, type BrowserHandle } from '@swarmcast/testkit/chromium';
-import { LIVE_SRC_PATH, ONLINE_SCRIPT, startStack, VOD_SRC_PATH, type Stack } from './harness.ts';
+import { inChromiumNamespace, newWebRtcContext, type BrowserHandle } from '@swarmcast/testkit/chromium';
+import { chromiumSuite, LIVE_SRC_PATH, ONLINE_SCRIPT, VOD_SRC_PATH, type Stack } from './harness.ts';
 
 /** The page's own hls.js (UMD: `window.Hls`), as a site that used p2p-media-loader already loads it. */
 const HLS_UMD = createRequire(import.meta.url).resolve('hls.js');
@@ -99,21 +99,12 @@ const recordedOf = (page: Page, i: number) => page.evaluate((index) => (window a
 
 await inChromiumNamespace('drop-in for p2p-media-loader users in Chromium', fileURLToPath(import.meta.url), () => {
   describe('drop-in for p2p-media-loader users in Chromium (loopback namespace)', { timeout: 6 * 60_000 }, () => {
-    let stack: Stack;
-    let browser: BrowserHandle;
-    before(async () => {
-      stack = await startStack();
-      browser = await launchChromium();
-    });
-    after(async () => {
-      await browser?.close();
-      await stack?.close();
-    });
+    const suite = chromiumSuite();
 
     test('two instances on one page keep their own p2p.core; an owned option is ignored with one warning; a bad value is an OptionError', async () => {
-      const { page, warnings, close } = await openPage(browser, stack);
+      const { page, warnings, close } = await openPage(suite.browser, suite.stack);
       try {
-        await page.evaluate(classSource(stack, [stack.trackerUrl]));
+        await page.evaluate(classSource(suite.stack, [suite.stack.trackerUrl]));
         await page.evaluate(`window.play({ simultaneousP2PDownloads: 5, httpErrorRetries: 7, p2pNotReceivingBytesTimeoutMs: 4000, highDemandTimeWindow: 99 })`);
         await page.evaluate(`window.play({ simultaneousP2PDownloads: 1, httpErrorRetries: 0, mainStream: { p2pErrorRetries: 9 }, highDemandTimeWindow: 99 })`);
         // The policy re-plans every second (simultaneous downloads and the P2P silence timeout are in its plan): read after several plans.
@@ -152,7 +143,7 @@ await inChromiumNamespace('drop-in for p2p-media-loader users in Chromium', file
 
         // createPlayer's handle reaches the same engine API.
         const playerEngine = await page.evaluate(
-          `(() => { const p = Swarmcast.createPlayer(document.body.appendChild(document.createElement('video')), { src: ${JSON.stringify(`${stack.originUrl}${LIVE_SRC_PATH}`)}, trackers: [${JSON.stringify(stack.trackerUrl)}], rtcConfig: { iceServers: [] } });
+          `(() => { const p = Swarmcast.createPlayer(document.body.appendChild(document.createElement('video')), { src: ${JSON.stringify(`${suite.stack.originUrl}${LIVE_SRC_PATH}`)}, trackers: [${JSON.stringify(suite.stack.trackerUrl)}], rtcConfig: { iceServers: [] } });
              const ok = typeof p.engine.getConfig === 'function' && typeof p.engine.addEventListener === 'function'; p.destroy(); return ok; })()`,
         );
         assert.equal(playerEngine, true);
@@ -166,9 +157,9 @@ await inChromiumNamespace('drop-in for p2p-media-loader users in Chromium', file
       const viewers: Array<Awaited<ReturnType<typeof openPage>>> = [];
       try {
         for (const core of [{ httpErrorRetries: 4 }, { simultaneousP2PDownloads: 2 }]) {
-          const viewer = await openPage(browser, stack);
+          const viewer = await openPage(suite.browser, suite.stack);
           viewers.push(viewer);
-          await viewer.page.evaluate(classSource(stack, [stack.trackerUrl]));
+          await viewer.page.evaluate(classSource(suite.stack, [suite.stack.trackerUrl]));
           await viewer.page.evaluate(`window.play(${JSON.stringify(core)})`);
           await sleep(2000);
         }
@@ -222,20 +213,20 @@ await inChromiumNamespace('drop-in for p2p-media-loader users in Chromium', file
     });
 
     test('segment requests that hang are given up (segmentabort); an origin answering 503 gives segmenterror', async () => {
-      const { page, close } = await openPage(browser, stack);
+      const { page, close } = await openPage(suite.browser, suite.stack);
       // The page's first two segments pass, so it plays; the next requests hang until p2p-media-loader
       // gives them up (it aborts one to make room for a more urgent one); then the origin fails them.
       let passed = 0;
       let failing = false;
       const held: Route[] = [];
-      await page.route(`${stack.originUrl}/vod/sample/*/*.ts`, (route) => {
+      await page.route(`${suite.stack.originUrl}/vod/sample/*/*.ts`, (route) => {
         if (failing) return route.fulfill({ status: 503, body: 'unavailable' });
         if (passed >= 2) return void held.push(route);
         passed++;
         return route.continue();
       });
       try {
-        await page.evaluate(classSource(stack, [stack.trackerUrl], VOD_SRC_PATH));
+        await page.evaluate(classSource(suite.stack, [suite.stack.trackerUrl], VOD_SRC_PATH));
         await page.evaluate('window.play({})');
         const aborted = await waitFor(() => recordedOf(page, 0), (value) => (value.count.segmentabort ?? 0) > 0, { timeoutMs: 60_000, intervalMs: 500 });
         // A hung request may already have failed as `bytes-receiving-timeout`: from here on, the origin's 503s.
@@ -267,10 +258,10 @@ await inChromiumNamespace('drop-in for p2p-media-loader users in Chromium', file
     });
 
     test('a tracker that refuses connections gives trackerwarning or trackererror (and error with code tracker)', async () => {
-      const { page, close } = await openPage(browser, stack);
+      const { page, close } = await openPage(suite.browser, suite.stack);
       try {
         // A port nothing listens on inside the namespace: the WebSocket is refused.
-        await page.evaluate(classSource(stack, ['ws://127.0.0.1:9']));
+        await page.evaluate(classSource(suite.stack, ['ws://127.0.0.1:9']));
         await page.evaluate(`window.errors = []; window.play({}); window.instances[0].swarmcast.on('error', (e) => window.errors.push(e))`);
         const r = await waitFor(
           () => recordedOf(page, 0),

@@ -8,11 +8,11 @@
  * Without /usr/bin/chromium (or a namespace) it skips loudly, and fails under CI=true.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { sleep } from '@swarmcast/testkit';
-import { inChromiumNamespace, launchChromium, type BrowserHandle } from '@swarmcast/testkit/chromium';
-import { LIVE_SRC_PATH, openViewer, playedFragmentHashes, recordFragmentHashes, startStack, type Stack, type Viewer, type ViewerOptions } from './harness.ts';
+import { inChromiumNamespace, type BrowserHandle } from '@swarmcast/testkit/chromium';
+import { chromiumSuite, LIVE_SRC_PATH, openViewer, playedFragmentHashes, recordFragmentHashes, startStack, type Stack, type Viewer, type ViewerOptions } from './harness.ts';
 
 /** Length of the sharing session and its HTTP-only control: long enough that the all-HTTP start (before peers connect) does not dominate. */
 const SESSION_MS = Number(process.env.SWARMCAST_E2E_SESSION_MS ?? 60_000);
@@ -69,25 +69,15 @@ const playedSec = (session: SessionResult) => sum(session.viewers.map((viewer) =
 
 function browserSuite(): void {
   describe('Swarmcast in Chromium (loopback namespace)', { timeout: 8 * 60_000 }, () => {
-    let stack: Stack;
-    let browser: BrowserHandle;
-
-    before(async () => {
-      stack = await startStack();
-      browser = await launchChromium();
-    });
-    after(async () => {
-      await browser?.close();
-      await stack?.close();
-    });
+    const suite = chromiumSuite();
 
     describe('sharing, against an HTTP-only control', () => {
       /** Three viewers with p2p:false, closed before the tests: a finished result both tests read. */
       let httpOnly: SessionResult;
       before(async () => {
         const result = await liveSession(
-          browser,
-          stack,
+          suite.browser,
+          suite.stack,
           Array.from({ length: VIEWERS }, () => ({ options: { p2p: false } })),
         );
         for (const viewer of result.open) await viewer.close();
@@ -107,9 +97,9 @@ function browserSuite(): void {
 
       test('three viewers take at least 40% of their segment bytes from each other, and the origin sends less than HTTP-only', async () => {
         const result = await liveSession(
-          browser,
-          stack,
-          Array.from({ length: VIEWERS }, () => ({ options: { trackers: [stack.trackerUrl] } })),
+          suite.browser,
+          suite.stack,
+          Array.from({ length: VIEWERS }, () => ({ options: { trackers: [suite.stack.trackerUrl] } })),
         );
         for (const viewer of result.open) await viewer.close();
         assertEveryonePlayed(result);
@@ -147,15 +137,15 @@ function browserSuite(): void {
     test('a poisoned peer: altered segments are rejected, never played, the peer is banned and the others keep playing', async (t) => {
       const manifestHashes = new Map<string, string>();
       const collectManifest = async () => {
-        const body = (await (await fetch(`${stack.originUrl}/live/sample/segments-sha256.json`)).json()) as Record<string, string>;
+        const body = (await (await fetch(`${suite.stack.originUrl}/live/sample/segments-sha256.json`)).json()) as Record<string, string>;
         for (const [key, hash] of Object.entries(body)) manifestHashes.set(key, hash);
       };
-      const trackers = [stack.trackerUrl];
+      const trackers = [suite.stack.trackerUrl];
       /** One session with the poisoned peer first; what the honest viewers played is checked against the manifest. */
       const poisonedSession = async () => {
         const result = await liveSession(
-          browser,
-          stack,
+          suite.browser,
+          suite.stack,
           [{ options: { trackers }, corruptUploads: true }, { options: { trackers } }, { options: { trackers } }],
           async (viewers) => {
             // The honest pages record what hls.js itself receives.
@@ -211,7 +201,7 @@ function browserSuite(): void {
       const stopped = await startStack();
       t.after(() => stopped.close());
       await stopped.stopTracker();
-      const viewer = await openViewer(browser, stopped, { trackers: [stopped.trackerUrl], level: 0 });
+      const viewer = await openViewer(suite.browser, stopped, { trackers: [stopped.trackerUrl], level: 0 });
       const start = await viewer.currentTime();
       await sleep(15_000);
       const stats = await viewer.stats();
@@ -231,7 +221,7 @@ function browserSuite(): void {
     test('the demo page at / and the bundle at /sdk/swarmcast.min.js come from the build', async () => {
       const demo = await startStack({ demoPage: fileURLToPath(new URL('../dist/demo/index.html', import.meta.url)) });
       try {
-        const page = await (await browser.browser.newContext()).newPage();
+        const page = await (await suite.browser.browser.newContext()).newPage();
         await page.goto(`${demo.originUrl}/?tracker=${encodeURIComponent(demo.trackerUrl)}`);
         await page.waitForFunction(() => (document.querySelector('#live-stats [data-stat="httpBytes"]')?.textContent ?? '0 B') !== '0 B', undefined, {
           timeout: 20_000,

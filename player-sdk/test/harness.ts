@@ -4,12 +4,13 @@
  * and put in a loopback-only network namespace, by `@swarmcast/testkit/chromium`).
  */
 import type { AddressInfo } from 'node:net';
+import { after, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import type { BrowserContext, Page } from 'playwright-core';
 import { buildOrigin, type OriginOptions } from '@swarmcast/origin';
 import type { OriginStats } from '@swarmcast/protocol/stats';
-import { newWebRtcContext, type BrowserHandle } from '@swarmcast/testkit/chromium';
+import { launchChromium, newWebRtcContext, type BrowserHandle } from '@swarmcast/testkit/chromium';
 import { buildTracker, type TrackerOptions } from '@swarmcast/tracker';
 import type { SwarmcastOptions } from '../src/options.ts';
 import type { SwarmcastStats } from '../src/stats.ts';
@@ -38,6 +39,29 @@ export interface Stack {
 
 /** Served at the origin's `/` in tests: a real HTTP response from 127.0.0.1 (Chromium's local-network checks block WebSockets to 127.0.0.1 from pages it cannot place, such as intercepted ones). */
 export const VIEWER_PAGE = fileURLToPath(new URL('viewer.html', import.meta.url));
+
+/** What a Chromium suite plays against: filled in by the suite's `before`. */
+export interface ChromiumSuite {
+  stack: Stack;
+  browser: BrowserHandle;
+}
+
+/**
+ * Called in a `describe` block: a stack (`startStack(options)`) and a Chromium, started before
+ * its tests and closed after them.
+ */
+export function chromiumSuite(options?: Parameters<typeof startStack>[0]): ChromiumSuite {
+  const suite = {} as ChromiumSuite;
+  before(async () => {
+    suite.stack = await startStack(options);
+    suite.browser = await launchChromium();
+  });
+  after(async () => {
+    await suite.browser?.close();
+    await suite.stack?.close();
+  });
+  return suite;
+}
 
 /** `tracker` and `origin`: extra settings for either server (e.g. `trackerAuth`, `tokenKeys`). */
 export async function startStack(

@@ -7,12 +7,12 @@
  * the same default viewers play as uncoordinated ones, without an error.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { sleep } from '@swarmcast/testkit';
-import { inChromiumNamespace, launchChromium, type BrowserHandle } from '@swarmcast/testkit/chromium';
+import { inChromiumNamespace, type BrowserHandle } from '@swarmcast/testkit/chromium';
 import type { SwarmcastStats } from '../src/stats.ts';
-import { openViewer, segmentFigures, segmentRecords, startStack, type SegmentRecord, type Stack, type Viewer, type ViewerOptions } from './harness.ts';
+import { chromiumSuite, openViewer, segmentFigures, segmentRecords, type SegmentRecord, type Stack, type Viewer, type ViewerOptions } from './harness.ts';
 
 const SESSION_MS = 45_000;
 /** Segments that first appeared after this much of a session are "steady": every viewer is in. */
@@ -86,23 +86,13 @@ const describeSession = (name: string, result: Session) =>
 
 function browserSuite(): void {
   describe('seeding coordination in Chromium, by default', { timeout: 6 * 60_000 }, () => {
-    let stack: Stack;
-    let browser: BrowserHandle;
-
-    before(async () => {
-      stack = await startStack();
-      browser = await launchChromium();
-    });
-    after(async () => {
-      await browser?.close();
-      await stack?.close();
-    });
+    const suite = chromiumSuite();
 
     test('two viewers with default options: one seeds, the other backs up, and they share', async () => {
       const viewers: Viewer[] = [];
       try {
         for (let i = 0; i < 2; i++) {
-          viewers.push(await openViewer(browser, stack, { level: 0, trackers: [stack.trackerUrl] }));
+          viewers.push(await openViewer(suite.browser, suite.stack, { level: 0, trackers: [suite.stack.trackerUrl] }));
           await sleep(1000);
         }
         await sleep(20_000);
@@ -127,8 +117,8 @@ function browserSuite(): void {
     });
 
     test('four viewers with default options follow their roles (the seeder fetches, relays wait for it) and cost the origin fewer fetches than with coordination: false', async () => {
-      const coordinated = await session(browser, stack, 4, {});
-      const uncoordinated = await session(browser, stack, 4, { coordination: false });
+      const coordinated = await session(suite.browser, suite.stack, 4, {});
+      const uncoordinated = await session(suite.browser, suite.stack, 4, { coordination: false });
       console.log(`  ${describeSession('default (coordinated)', coordinated)}\n  ${describeSession('coordination: false', uncoordinated)}`);
       // The control only counts: uncoordinated viewers here now and then stall and skip a fragment.
       assertEverySegmentPlayed(coordinated);
@@ -142,19 +132,10 @@ function browserSuite(): void {
   });
 
   describe('default options against a tracker with coordination off', { timeout: 3 * 60_000 }, () => {
-    let stack: Stack;
-    let browser: BrowserHandle;
-    before(async () => {
-      stack = await startStack({ tracker: { coordination: 'off' } });
-      browser = await launchChromium();
-    });
-    after(async () => {
-      await browser?.close();
-      await stack?.close();
-    });
+    const suite = chromiumSuite({ tracker: { coordination: 'off' } });
 
     test('they play and share as uncoordinated viewers, with no role and no error event', async () => {
-      const result = await session(browser, stack, 2, {});
+      const result = await session(suite.browser, suite.stack, 2, {});
       console.log(`  ${describeSession('COORDINATION=off', result)}`);
       assertEverySegmentPlayed(result);
       assert.deepEqual(result.stats.map((s) => s.seeding), [null, null]);
