@@ -1,7 +1,10 @@
-// What one virtual viewer costs this machine, loaded as TypeScript through tsx (as before) or as
-// the prebuilt bundle the event scenario now runs: CPU seconds to start (process start to ready),
-// CPU seconds per minute of playing, and resident memory. Each viewer plays the live sample alone
-// against a tracker and origin started here (no WebRTC: one viewer has nobody to meet).
+// What one viewer costs this machine: a virtual viewer loaded as TypeScript through tsx (as before)
+// or as the prebuilt bundle the event scenario runs, and a real browser viewer (`event --browsers`:
+// a Chromium page playing the player SDK's bundle). CPU seconds to start (launch to ready), CPU
+// seconds per minute of playing, and memory. Each viewer plays the live sample alone against a
+// tracker and origin started here (no WebRTC: one viewer has nobody to meet). A browser's figures
+// are its whole Chromium's (browser, renderer, GPU and utility processes: everything this bench
+// process started), its memory their proportional set size (shared pages counted once).
 //
 //   node --conditions=swarmcast-source --import tsx loadtest/bench/viewer-cost.ts [--runs 3] [--seconds 20]
 import { spawn } from 'node:child_process';
@@ -12,9 +15,11 @@ import { buildOrigin } from '@swarmcast/origin';
 import { buildTracker } from '@swarmcast/tracker';
 import { fetchText } from '../src/hls-playlists.ts';
 import { parseMasterPlaylist } from '../src/master-playlist.ts';
-import { readCpuSec, readRssBytes } from '../src/proc-stats.ts';
+import { descendantPids, readCpuSec, readPssBytes, readRssBytes } from '../src/proc-stats.ts';
 import { percentiles, round } from '../src/samples.ts';
-import type { PeerOptions } from '../src/viewer/p2pml-viewer.ts';
+import { startPageServer } from '../src/viewer/browser-page.ts';
+import { BrowserFleet } from '../src/viewer/browser-viewer.ts';
+import type { PeerEvent, PeerOptions } from '../src/viewer/p2pml-viewer.ts';
 import { viewerBundle } from '../src/viewer/viewer-bundle.ts';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' }, seconds: { type: 'string', default: '20' } } });
@@ -55,10 +60,50 @@ async function measure(args: string[]): Promise<Cost> {
   return { startCpu, playCpuPerMin, rssMb, readyMs };
 }
 
-const rows: string[] = ['| viewer | start CPU s (min / median) | ready ms (min / median) | CPU s per minute playing (min / median) | RSS MB (min / median) |', '|---|---|---|---|---|'];
-for (const [name, args] of Object.entries(launchers)) {
+/** CPU seconds of the processes below this one: the browser's (the bench starts no other). */
+const browserCpuSec = () => descendantPids(process.pid).reduce((sum, pid) => sum + tryRead(() => readCpuSec(pid)), 0);
+const tryRead = (read: () => number) => {
+  try {
+    return read();
+  } catch {
+    return 0; // a process that ended between the listing and the read
+  }
+};
+
+/** A browser viewer as `event --browsers` opens one (a Chromium of its own here: the first of its fleet). */
+async function measureBrowser(): Promise<Cost> {
+  const pages = await startPageServer();
+  const fleet = await BrowserFleet.create();
+  try {
+    const startedAt = performance.now();
+    const player = { src: masterUrl, trackers: [trackerUrl], level: 0, liveLatency: 12, httpFallbackBuffer: 3, rtcConfig: { iceServers: [] } };
+    const viewer = await fleet.open('browser', `http://127.0.0.1:${pages.port}/`, player);
+    const readyMs = performance.now() - startedAt;
+    const startCpu = browserCpuSec();
+    await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+    const playCpuPerMin = ((browserCpuSec() - startCpu) * 60) / seconds;
+    const pssMb = descendantPids(process.pid).reduce((sum, pid) => sum + tryRead(() => readPssBytes(pid)), 0) / 1e6;
+    const played = viewer.events.filter((event): event is Extract<PeerEvent, { event: 'live-stats' }> => event.event === 'live-stats').at(-1);
+    if (!played || played.segmentsLoaded === 0) throw new Error(`the browser viewer loaded no segment: ${viewer.describe()}`);
+    await viewer.close();
+    return { startCpu, playCpuPerMin, rssMb: pssMb, readyMs };
+  } finally {
+    await fleet.close();
+    await pages.close();
+  }
+}
+
+const rows: string[] = [
+  '| viewer | start CPU s (min / median) | ready ms (min / median) | CPU s per minute playing (min / median) | memory MB: RSS; browser: PSS of its processes (min / median) |',
+  '|---|---|---|---|---|',
+];
+const measures: Record<string, () => Promise<Cost>> = {
+  ...Object.fromEntries(Object.entries(launchers).map(([name, args]) => [name, () => measure(args)])),
+  'browser (Chromium page, the SDK bundle)': measureBrowser,
+};
+for (const [name, measureOnce] of Object.entries(measures)) {
   const costs: Cost[] = [];
-  for (let run = 0; run < runs; run++) costs.push(await measure(args));
+  for (let run = 0; run < runs; run++) costs.push(await measureOnce());
   const cell = (pick: (c: Cost) => number, digits = 2) => {
     const p = percentiles(costs.map(pick));
     return `${round(p.min, digits)} / ${round(p.p50, digits)}`;

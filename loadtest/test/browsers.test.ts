@@ -103,7 +103,7 @@ function checkKinds(result: LoadtestResult, stderr: string, viewers: number, bro
 }
 
 test('event --browsers 2 of 4 on loopback: both kinds play, the report splits by kind, the browsers\' figures are their pages\' stats()', { skip, timeout: 150_000 }, async (t) => {
-  const { result, stderr } = await runEventOnStack(t, ['--viewers', '4', '--browsers', '2', '--duration', '40', '--ramp', '4']);
+  const { result, stderr } = await runEventOnStack(t, ['--viewers', '4', '--browsers', '2', '--duration', '30', '--ramp', '4']);
   checkKinds(result, stderr, 4, 2);
   const details = result.details['viewers'] as BrowserDetail[];
   assert.ok(details.some((v) => v.p2pBytes > 0), 'the audience shared segments');
@@ -112,7 +112,7 @@ test('event --browsers 2 of 4 on loopback: both kinds play, the report splits by
 const hostsMissing = skip || (await namespaceSupport({ firewall: true }));
 
 test('event --browsers 1 of 3 --network residential: a browser on a host of its own plays in one swarm with virtual viewers', { skip: hostsMissing || false, timeout: 150_000 }, async (t) => {
-  const { result, stderr } = await runEventOnStack(t, ['--viewers', '3', '--browsers', '1', '--duration', '40', '--ramp', '3', '--network', 'residential']);
+  const { result, stderr } = await runEventOnStack(t, ['--viewers', '3', '--browsers', '1', '--duration', '30', '--ramp', '3', '--network', 'residential']);
   checkKinds(result, stderr, 3, 1);
   // Its only possible peers are virtual: bytes either way prove they named the rendition's swarm alike.
   const records = (result.details['recording'] as EventRecording).passes[0]!.records;

@@ -25,7 +25,7 @@ async function eventRun(coordination: 'default' | 'off'): Promise<LoadtestResult
   const [tracker, origin] = await Promise.all([startTracker(), startOrigin()]);
   try {
     const out = join(mkdtempSync(join(tmpdir(), 'coordination-event-')), 'event.json');
-    const run = await runCli(['event', '--origin', origin.url, '--tracker', tracker.url, '--viewers', '8', '--duration', '40', '--ramp', '6', ...(coordination === 'off' ? ['--coordination', 'off'] : []), '--out', out]);
+    const run = await runCli(['event', '--origin', origin.url, '--tracker', tracker.url, '--viewers', '8', '--duration', '30', '--ramp', '6', ...(coordination === 'off' ? ['--coordination', 'off'] : []), '--out', out]);
     assert.equal(run.code, 0, run.stderr);
     return readResult(out);
   } finally {
@@ -33,7 +33,7 @@ async function eventRun(coordination: 'default' | 'off'): Promise<LoadtestResult
   }
 }
 
-test('8 viewers, 40 s: with the defaults (coordination) every viewer plays without a stall and the origin sends each segment fewer times than without', { skip, timeout: 240_000 }, async () => {
+test('8 viewers, 30 s: with the defaults (coordination) every viewer plays without a stall and the origin sends each segment fewer times than without', { skip, timeout: 240_000 }, async () => {
   const uncoordinated = await eventRun('off');
   const coordinated = await eventRun('default');
   for (const [name, result] of [['off', uncoordinated], ['default', coordinated]] as const) {

@@ -15,7 +15,7 @@ import { inChromiumNamespace, type BrowserHandle } from '@swarmcast/testkit/chro
 import { chromiumSuite, LIVE_SRC_PATH, openViewer, playedFragmentHashes, recordFragmentHashes, startStack, type Stack, type Viewer, type ViewerOptions } from './harness.ts';
 
 /** Length of the sharing session and its HTTP-only control: long enough that the all-HTTP start (before peers connect) does not dominate. */
-const SESSION_MS = Number(process.env.SWARMCAST_E2E_SESSION_MS ?? 60_000);
+const SESSION_MS = Number(process.env.SWARMCAST_E2E_SESSION_MS ?? 45_000);
 /** The poisoned-peer session only needs a few segments to go through the poisoned peer. */
 const SHORT_SESSION_MS = 40_000;
 const VIEWERS = 3;

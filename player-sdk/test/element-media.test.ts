@@ -75,20 +75,25 @@ await inChromiumNamespace('<swarmcast-player> as a media element in Chromium', f
       return page;
     }
 
-    test("media-chrome's <media-controller> drives the element through slot=\"media\": play, pause, volume, mute; media events reach the element", async () => {
-      const page = await pageWith(`<!doctype html>
+    /** A page where media-chrome's controller holds the element (live sample, muted) with `controls` in its bar; `script` runs after. */
+    const mediaChromePage = (controls: string, script: string) =>
+      pageWith(`<!doctype html>
         <script src="/sdk/swarmcast.min.js"></script>
         <script src="${MEDIA_CHROME_CDN}dist/iife/index.js"></script>
         <media-controller>
           <swarmcast-player slot="media" src="${src}" tracker="${stack.trackerUrl}" rtc-config='{"iceServers":[]}' muted></swarmcast-player>
-          <media-control-bar><media-play-button></media-play-button><media-mute-button></media-mute-button><media-time-display></media-time-display></media-control-bar>
+          <media-control-bar>${controls}</media-control-bar>
         </media-controller>
-        <script>
-          window.seen = {};
+        <script>${script}</script>`);
+
+    test("media-chrome's <media-controller> drives the element through slot=\"media\": play, pause, volume, mute; media events reach the element", async () => {
+      const page = await mediaChromePage(
+        '<media-play-button></media-play-button><media-mute-button></media-mute-button><media-time-display></media-time-display>',
+        `window.seen = {};
           const element = document.querySelector('swarmcast-player');
           for (const type of ['play', 'pause', 'playing', 'timeupdate', 'durationchange', 'volumechange', 'loadedmetadata', 'loadeddata', 'canplay', 'progress', 'emptied', 'loadstart'])
-            element.addEventListener(type, (event) => { if (event.target === element) window.seen[type] = (window.seen[type] ?? 0) + 1; });
-        </script>`);
+            element.addEventListener(type, (event) => { if (event.target === element) window.seen[type] = (window.seen[type] ?? 0) + 1; });`,
+      );
       try {
         assert.ok(await pageUntil(page, `document.querySelector('media-controller').media === document.querySelector('swarmcast-player')`), 'media-chrome did not take the element as its media');
         assert.ok(await pageUntil(page, `document.querySelector('swarmcast-player').readyState >= 1`, PLAYS_WITHIN_MS), 'the stream never loaded');
@@ -264,21 +269,15 @@ await inChromiumNamespace('<swarmcast-player> as a media element in Chromium', f
     });
 
     test("media-chrome shows a live stream as live and a VOD as on-demand: the element's streamType and targetLiveWindow, and their events", async () => {
-      const page = await pageWith(`<!doctype html>
-        <script src="/sdk/swarmcast.min.js"></script>
-        <script src="${MEDIA_CHROME_CDN}dist/iife/index.js"></script>
-        <media-controller>
-          <swarmcast-player slot="media" src="${src}" tracker="${stack.trackerUrl}" rtc-config='{"iceServers":[]}' muted></swarmcast-player>
-          <media-control-bar><media-live-button></media-live-button><media-time-range></media-time-range></media-control-bar>
-        </media-controller>
-        <script>
-          window.shapes = [];
+      const page = await mediaChromePage(
+        '<media-live-button></media-live-button><media-time-range></media-time-range>',
+        `window.shapes = [];
           const element = document.querySelector('swarmcast-player');
           for (const type of ['streamtypechange', 'targetlivewindowchange'])
-            element.addEventListener(type, () => window.shapes.push([type, element.streamType, element.targetLiveWindow]));
-        </script>`);
+            element.addEventListener(type, () => window.shapes.push([type, element.streamType, element.targetLiveWindow]));`,
+      );
       try {
-        assert.equal(await page.evaluate(() => document.querySelector('swarmcast-player')!.streamType), 'unknown', 'before the playlist is in');
+        assert.equal(await page.evaluate(() => document.createElement('swarmcast-player').streamType), 'unknown', 'an element with nothing loaded');
         const controller = `document.querySelector('media-controller')`;
         assert.ok(await pageUntil(page, `${controller}.getAttribute('mediastreamtype') === 'live'`, PLAYS_WITHIN_MS), 'media-chrome never showed the live stream as live');
         const live = await page.evaluate(() => {

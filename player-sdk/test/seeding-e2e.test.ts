@@ -32,8 +32,8 @@ interface Session {
   fetches: number;
 }
 
-/** `count` viewers started 2 s apart (as real viewers arrive), playing for SESSION_MS. */
-async function session(browser: BrowserHandle, stack: Stack, count: number, options: ViewerOptions): Promise<Session> {
+/** `count` viewers started 2 s apart (as real viewers arrive), playing for `sessionMs`. */
+async function session(browser: BrowserHandle, stack: Stack, count: number, options: ViewerOptions, sessionMs = SESSION_MS): Promise<Session> {
   const viewers: Viewer[] = [];
   try {
     const startedAt = Date.now();
@@ -47,7 +47,7 @@ async function session(browser: BrowserHandle, stack: Stack, count: number, opti
       });
       await sleep(2000);
     }
-    await sleep(SESSION_MS - (Date.now() - startedAt));
+    await sleep(sessionMs - (Date.now() - startedAt));
     const stats = await Promise.all(viewers.map((viewer) => viewer.stats()));
     const records = await Promise.all(viewers.map(segmentRecords));
     const fragments = await Promise.all(viewers.map((viewer) => viewer.page.evaluate(() => (window as unknown as { fragments: number[] }).fragments)));
@@ -135,7 +135,8 @@ function browserSuite(): void {
     const suite = chromiumSuite({ tracker: { coordination: 'off' } });
 
     test('they play and share as uncoordinated viewers, with no role and no error event', async () => {
-      const result = await session(suite.browser, suite.stack, 2, {});
+      // Long enough to connect and share; nothing here is counted after a steady state.
+      const result = await session(suite.browser, suite.stack, 2, {}, 30_000);
       console.log(`  ${describeSession('COORDINATION=off', result)}`);
       assertEverySegmentPlayed(result);
       assert.deepEqual(result.stats.map((s) => s.seeding), [null, null]);

@@ -8,11 +8,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { sleep } from '@swarmcast/testkit';
+import { sleep, waitFor } from '@swarmcast/testkit';
 import { inChromiumNamespace, launchChromium, type BrowserHandle } from '@swarmcast/testkit/chromium';
 import { LIVE_SRC_PATH, openViewer, startStack, type Stack, type Viewer } from './harness.ts';
 
-const SESSION_MS = 40_000;
+/** How long the two viewers may take to report every figure the test reads. */
+const FIGURES_WITHIN_MS = 60_000;
 const BEAT_MS = 5000;
 
 interface Figures {
@@ -94,9 +95,11 @@ await inChromiumNamespace('telemetry in Chromium', fileURLToPath(import.meta.url
       const context = await browser.browser.newContext({ viewport: { width: 1280, height: 1000 } });
       const dashboard = await context.newPage();
       await dashboard.goto(`${trackerHttp(stack)}/dashboard`);
-      await sleep(SESSION_MS);
-
-      const figures = await streamFigures(stack);
+      // Until both viewers' beats carry every figure the test reads (at least a few beats each).
+      const complete = (f: Figures | undefined) =>
+        f !== undefined && f.viewers === 2 && f.httpBytes + f.p2pBytes > 0 && f.startupMs.count === 2 && f.latencyMs.count === 2 && (f.latencyMs.p50 ?? 0) > 0;
+      await sleep(3 * BEAT_MS);
+      const figures = await waitFor(() => streamFigures(stack), complete, { timeoutMs: FIGURES_WITHIN_MS, intervalMs: 1000 });
       assert.ok(figures, 'the stream is listed');
       console.log(`dashboard API: ${JSON.stringify(figures)}`);
       assert.equal(figures.viewers, 2);
