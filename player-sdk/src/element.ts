@@ -21,7 +21,7 @@ import {
   reflectMediaAttribute,
 } from './element-attributes.ts';
 import { defineMediaProxy, forwardMediaEvents, PROXIED_PROPERTIES, type MediaProxy } from './element-media-proxy.ts';
-import { type MediaStreamType, streamShapeOf, watchStreamShape } from './element-stream-type.ts';
+import { type MediaStreamType, type StreamShape, streamShapeOf, watchStreamShape } from './element-stream-type.ts';
 import type { SwarmcastErrorEvent, SwarmcastEventMap, SwarmcastEventName } from './events.ts';
 import { createPlayer, type SwarmcastPlayer } from './player.ts';
 
@@ -100,15 +100,19 @@ export function defineSwarmcastElement(name = ELEMENT_NAME): SwarmcastPlayerElem
       this.video = shadow.querySelector('video')!;
       videos.set(this, this.video);
       forwardMediaEvents(this.video, this);
-      watchStreamShape(this.video, this, () => streamShapeOf(this.player?.hls ?? null, this.video));
+      watchStreamShape(this.video, this, () => this.shape());
     }
 
     get streamType(): MediaStreamType {
-      return streamShapeOf(this.player?.hls ?? null, this.video).streamType;
+      return this.shape().streamType;
     }
 
     get targetLiveWindow(): number {
-      return streamShapeOf(this.player?.hls ?? null, this.video).targetLiveWindow;
+      return this.shape().targetLiveWindow;
+    }
+
+    private shape(): StreamShape {
+      return streamShapeOf(this.player?.hls ?? null, this.video);
     }
 
     get src(): string {

@@ -193,7 +193,7 @@ await inChromiumNamespace('drop-in for p2p-media-loader users in Chromium', file
         assert.ok(recorded.some((r) => typeof r.first.chunkupload?.peerId === 'string'), 'an upload names its peer');
 
         // Packets between the viewers stop (nftables drops UDP in this test's own namespace): the
-        // connection fails its consent checks (~30 s in Chromium) and p2p-media-loader gives onPeerError.
+        // connection fails Chromium's consent checks and p2p-media-loader gives onPeerError.
         // A viewer that leaves cleanly is not a way to provoke it: the other side sees a close, mostly.
         dropUdp();
         const remaining = await waitFor(() => recordedOf(viewers[1]!.page, 0), (r) => (r.count.peererror ?? 0) > 0, { timeoutMs: 90_000, intervalMs: 1000 });
@@ -232,11 +232,11 @@ await inChromiumNamespace('drop-in for p2p-media-loader users in Chromium', file
         // A hung request may already have failed as `bytes-receiving-timeout`: from here on, the origin's 503s.
         await page.evaluate(`window.failures = []; window.instances[0].swarmcast.on('segmenterror', (e) => window.failures.push(e))`);
         failing = true;
-        const failures = (await waitFor(
+        const failures = await waitFor(
           () => page.evaluate('window.failures') as Promise<Array<Record<string, unknown>>>,
           (value) => value.some((failure) => failure.reason === 'http-error'),
           { timeoutMs: 60_000, intervalMs: 500 },
-        ));
+        );
         const r = await recordedOf(page, 0);
         console.log(`  ${held.length} requests held; events: ${JSON.stringify(r.count)}; first abort ${JSON.stringify(r.first.segmentabort)}; errors after the origin failed ${JSON.stringify(failures.slice(0, 2))}`);
         const abort = aborted.first.segmentabort;
