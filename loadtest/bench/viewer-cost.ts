@@ -19,7 +19,7 @@ import { descendantPids, readCpuSec, readPssBytes, readRssBytes } from '../src/p
 import { percentiles, round } from '../src/samples.ts';
 import { startPageServer } from '../src/viewer/browser-page.ts';
 import { BrowserFleet } from '../src/viewer/browser-viewer.ts';
-import type { PeerEvent, PeerOptions } from '../src/viewer/p2pml-viewer.ts';
+import type { PeerOptions } from '../src/viewer/p2pml-viewer.ts';
 import { viewerBundle } from '../src/viewer/viewer-bundle.ts';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' }, seconds: { type: 'string', default: '20' } } });
@@ -60,15 +60,15 @@ async function measure(args: string[]): Promise<Cost> {
   return { startCpu, playCpuPerMin, rssMb, readyMs };
 }
 
-/** CPU seconds of the processes below this one: the browser's (the bench starts no other). */
-const browserCpuSec = () => descendantPids(process.pid).reduce((sum, pid) => sum + tryRead(() => readCpuSec(pid)), 0);
-const tryRead = (read: () => number) => {
-  try {
-    return read();
-  } catch {
-    return 0; // a process that ended between the listing and the read
-  }
-};
+/** `read` summed over the processes below this one: the browser's (the bench starts no other). */
+const overBrowser = (read: (pid: number) => number) =>
+  descendantPids(process.pid).reduce((sum, pid) => {
+    try {
+      return sum + read(pid);
+    } catch {
+      return sum; // a process that ended between the listing and the read
+    }
+  }, 0);
 
 /** A browser viewer as `event --browsers` opens one (a Chromium of its own here: the first of its fleet). */
 async function measureBrowser(): Promise<Cost> {
@@ -79,11 +79,11 @@ async function measureBrowser(): Promise<Cost> {
     const player = { src: masterUrl, trackers: [trackerUrl], level: 0, liveLatency: 12, httpFallbackBuffer: 3, rtcConfig: { iceServers: [] } };
     const viewer = await fleet.open('browser', `http://127.0.0.1:${pages.port}/`, player);
     const readyMs = performance.now() - startedAt;
-    const startCpu = browserCpuSec();
+    const startCpu = overBrowser(readCpuSec);
     await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
-    const playCpuPerMin = ((browserCpuSec() - startCpu) * 60) / seconds;
-    const pssMb = descendantPids(process.pid).reduce((sum, pid) => sum + tryRead(() => readPssBytes(pid)), 0) / 1e6;
-    const played = viewer.events.filter((event): event is Extract<PeerEvent, { event: 'live-stats' }> => event.event === 'live-stats').at(-1);
+    const playCpuPerMin = ((overBrowser(readCpuSec) - startCpu) * 60) / seconds;
+    const pssMb = overBrowser(readPssBytes) / 1e6;
+    const played = viewer.latestStats();
     if (!played || played.segmentsLoaded === 0) throw new Error(`the browser viewer loaded no segment: ${viewer.describe()}`);
     await viewer.close();
     return { startCpu, playCpuPerMin, rssMb: pssMb, readyMs };

@@ -21,7 +21,6 @@ import { parseMasterPlaylist } from '../src/master-playlist.ts';
 import { rehearsalFigures, simulatedFigures, simulationOf } from '../src/simulate/calibration.ts';
 import { simulateEvent } from '../src/simulate/event-simulation.ts';
 import type { LoadtestResult } from '../src/result.ts';
-import type { PeerEvent } from '../src/viewer/p2pml-viewer.ts';
 import type { LiveStats } from '../src/viewer/live-playback.ts';
 import { startPeer, type PeerProcess } from '../src/viewer/viewer-process.ts';
 import { figure, runCli, startOrigin, startTracker, readResult } from './support/local-stack.ts';
@@ -82,9 +81,6 @@ describe('8 viewers, 30 s, with the defaults (coordination) and with --coordinat
   });
 });
 
-type LiveStatsEvent = Extract<PeerEvent, { event: 'live-stats' }>;
-const isLiveStats = (event: PeerEvent): event is LiveStatsEvent => event.event === 'live-stats';
-const latest = (viewer: PeerProcess) => viewer.events.findLast(isLiveStats);
 
 test('seeders killed mid-run: the others keep playing with no late segment', { skip, timeout: 120_000 }, async (t) => {
   const [tracker, origin] = await Promise.all([startTracker(), startOrigin()]);
@@ -104,16 +100,16 @@ test('seeders killed mid-run: the others keep playing with no late segment', { s
     await sleep(500);
   }
   await sleep(15_000);
-  const seeders = viewers.filter((viewer) => latest(viewer)?.role === 'seeder');
-  assert.ok(seeders.length >= 1, `a seeder among ${viewers.map((v) => `${v.name}: ${latest(v)?.role}`).join(', ')}`);
+  const seeders = viewers.filter((viewer) => viewer.latestStats()?.role === 'seeder');
+  assert.ok(seeders.length >= 1, `a seeder among ${viewers.map((v) => `${v.name}: ${v.latestStats()?.role}`).join(', ')}`);
   // The first backup too: the segment must then come from the second backup or the relays' floor.
-  const killed = [...seeders, ...viewers.filter((viewer) => latest(viewer)?.role === 'backup').slice(0, 1)];
+  const killed = [...seeders, ...viewers.filter((viewer) => viewer.latestStats()?.role === 'backup').slice(0, 1)];
   await Promise.all(killed.map((viewer) => viewer.kill()));
   const others = viewers.filter((viewer) => !killed.includes(viewer));
-  const before = others.map((viewer) => latest(viewer)!);
+  const before = others.map((viewer) => viewer.latestStats()!);
   await sleep(20_000);
   for (const [i, viewer] of others.entries()) {
-    const after = latest(viewer)!;
+    const after = viewer.latestStats()!;
     assert.equal(after.lateSegments, 0, `${viewer.name} stalled after ${killed.map((k) => k.name).join(', ')} left`);
     assert.ok(after.segmentsLoaded >= before[i]!.segmentsLoaded + 8, `${viewer.name} kept loading: ${before[i]!.segmentsLoaded} → ${after.segmentsLoaded}`);
   }

@@ -12,8 +12,7 @@ import type { RunBudget } from '../run-budget.ts';
 import { round, sum } from '../samples.ts';
 import type { LiveStats } from '../viewer/live-playback.ts';
 import type { BrowserFleet } from '../viewer/browser-viewer.ts';
-import type { PeerEvent } from '../viewer/p2pml-viewer.ts';
-import type { ViewerEvents } from '../viewer/viewer-events.ts';
+import { isLiveStats, type LiveStatsEvent, type ViewerEvents } from '../viewer/viewer-events.ts';
 import { startPeer } from '../viewer/viewer-process.ts';
 import { offloadPercent, type ViewerKind, type ViewerRecord } from './event-analysis.ts';
 
@@ -176,23 +175,12 @@ const VIEWER_START_TIMEOUT_MS = 30_000;
 const FINAL_STATS_TIMEOUT_MS = 5_000;
 const EMPTY_EGRESS: StreamEgress = { bytes: 0, kinds: {}, renditions: {} };
 
-type LiveStatsEvent = Extract<PeerEvent, { event: 'live-stats' }>;
-const isLiveStats = (event: PeerEvent): event is LiveStatsEvent => event.event === 'live-stats';
-
-function latestStats(viewer: ViewerEvents): LiveStatsEvent | undefined {
-  for (let i = viewer.events.length - 1; i >= 0; i--) {
-    const event = viewer.events[i]!;
-    if (isLiveStats(event)) return event;
-  }
-  return undefined;
-}
-
 /** Asks for a report now rather than taking the last periodic one. */
 async function finalStats(viewer: ViewerEvents): Promise<LiveStatsEvent | undefined> {
   const seen = viewer.events.length;
   viewer.send({ cmd: 'stats' });
   return viewer.waitFor((event): event is LiveStatsEvent => isLiveStats(event) && viewer.events.length > seen, FINAL_STATS_TIMEOUT_MS)
-    .catch(() => latestStats(viewer));
+    .catch(() => viewer.latestStats());
 }
 
 export async function readEgress(origin: string, stream: string, signal?: AbortSignal): Promise<StreamEgress> {
@@ -371,7 +359,7 @@ export async function runAudiencePass(options: PassOptions, plan: AudiencePlan, 
   const sample = async () => {
     await Promise.all([...watching].map(async (viewer) => {
       drain(viewer);
-      keepStats(viewer.record, latestStats(viewer.process));
+      keepStats(viewer.record, viewer.process.latestStats());
       if (viewer.host) {
         const readStartSec = elapsedSec();
         const { uplinkBytes } = await viewer.host.counters();
@@ -384,7 +372,7 @@ export async function runAudiencePass(options: PassOptions, plan: AudiencePlan, 
     watching.delete(viewer);
     await viewer.process.kill();
     drain(viewer);
-    keepStats(viewer.record, latestStats(viewer.process));
+    keepStats(viewer.record, viewer.process.latestStats());
     viewer.record.leftAtSec = round(elapsedSec(), 2);
     left++;
   };

@@ -3,6 +3,10 @@
 // order and take PeerCommands; the waiting on events is this one class.
 import type { PeerCommand, PeerEvent } from './p2pml-viewer.ts';
 
+/** A viewer's periodic report of its playback and transfers. */
+export type LiveStatsEvent = Extract<PeerEvent, { event: 'live-stats' }>;
+export const isLiveStats = (event: PeerEvent): event is LiveStatsEvent => event.event === 'live-stats';
+
 interface Waiter {
   match: (event: PeerEvent) => boolean;
   resolve: (event: PeerEvent) => void;
@@ -18,6 +22,11 @@ export abstract class ViewerEvents {
     /** Settles once the viewer is gone: no event comes after it. */
     protected readonly ended: Promise<unknown>,
   ) {}
+
+  /** The last `live-stats` reported so far, if any. */
+  latestStats(): LiveStatsEvent | undefined {
+    return this.events.findLast(isLiveStats);
+  }
 
   protected report(event: PeerEvent): void {
     this.events.push(event);
